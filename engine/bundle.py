@@ -1,0 +1,400 @@
+"""Model bundles: the one place that defines and checks ``manifest.json``.
+
+A bundle is a folder (or a .zip of one) holding everything needed to run a model, the way
+torchvision's weights carry their transforms and categories:
+
+    manifest.json   what the model is, how to feed it, what it outputs (schema below)
+    backbone.onnx   frames (N, 3, H, W) float32 -> features (N, D)
+    head.onnx       features (N, S, D) [+ state] -> logits (N, C) [+ state]
+
+Loading reads JSON and ONNX protobufs only; it never executes code (no pickle).
+``models/`` writes bundles through :func:`write_manifest`, so there is one schema in one place.
+
+ONNX input/output names (fixed, so the engine never guesses):
+    backbone: input ``frames`` -> output ``features``
+    window head: input ``features`` (N, T, D) -> output ``logits`` (N, C)
+    streaming head: inputs ``features`` (N, S, D) and ``<state>_in`` for each state entry
+        -> outputs ``logits`` (N, C) (for the last step) and ``<state>_out``
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from engine.errors import BundleError
+
+FORMAT = "kinesight-bundle"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+BACKBONE_FILE = "backbone.onnx"
+HEAD_FILE = "head.onnx"
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """The model's own clock: T features sampled at ``sample_fps``; predict every ``stride``."""
+
+    length: int
+    sample_fps: float
+    stride: int = 1
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How a frame becomes the backbone's input tensor.
+
+    size: (H, W) fed to the backbone.
+    resize: shorter side before the crop (``crop == "center"``); ignored for ``"squash"``.
+    colour: channel order the network expects ("RGB" or "BGR").
+    mean/std: per channel, applied to pixel values scaled to [0, 1].
+    roi: "full" frame, or "mouth" (lip mode crops the mouth region first).
+    """
+
+    size: tuple[int, int]
+    resize: int
+    crop: Literal["center", "squash"] = "center"
+    colour: Literal["RGB", "BGR"] = "RGB"
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    roi: Literal["full", "mouth"] = "full"
+    layout: Literal["NCHW"] = "NCHW"
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    """One recurrent state tensor of a streaming head; batch is the second axis (dims[1])."""
+
+    name: str
+    shape: tuple[int, ...]  # e.g. (layers * directions, 1, hidden) for batch 1
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    kind: Literal["window", "streaming"]
+    arch: str  # gru, lstm, rnn, tcn, transformer, ...
+    state: tuple[StateSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything ``manifest.json`` says about a bundle."""
+
+    name: str
+    version: str
+    task: Literal["action", "lip"]
+    labels: tuple[str, ...]
+    window: WindowSpec
+    input: InputSpec
+    backbone: str  # backbone architecture name, e.g. "efficientnet_lite0"
+    feature_dim: int
+    head: HeadSpec
+    files: dict[str, str]  # file name -> sha256 hex
+    description: str = ""
+    attribution: str = ""
+    training: dict[str, Any] = field(default_factory=dict)  # metrics, dataset, date...
+    created_by: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data = {"format": FORMAT, "format_version": FORMAT_VERSION, **data}
+        return data
+
+    def summary(self) -> str:
+        """A few human-readable lines (for ``kinesight info`` and the GUI)."""
+        w = self.window
+        acc = self.training.get("test_accuracy")
+        lines = [
+            f"{self.name} {self.version} ({self.task}): {len(self.labels)} labels",
+            f"  labels: {', '.join(self.labels)}",
+            f"  backbone: {self.backbone} {self.input.size[1]}x{self.input.size[0]} -> {self.feature_dim}-d",
+            f"  head: {self.head.arch} ({self.head.kind}), window T={w.length} at {w.sample_fps:g} fps"
+            f" = {w.length / w.sample_fps:.2f} s, stride {w.stride}",
+        ]
+        if acc is not None:
+            lines.append(f"  test accuracy: {acc:.3f}")
+        if self.description:
+            lines.append(f"  {self.description}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A loaded, checked bundle: its manifest and the paths of its ONNX files."""
+
+    root: Path
+    manifest: Manifest
+
+    @property
+    def backbone_path(self) -> Path:
+        return self.root / BACKBONE_FILE
+
+    @property
+    def head_path(self) -> Path:
+        return self.root / HEAD_FILE
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.manifest.labels
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> Path:
+    """Write ``manifest.json`` into ``folder``, filling ``files`` with fresh sha256 sums."""
+    folder = Path(folder)
+    files = {name: sha256_of(folder / name) for name in (BACKBONE_FILE, HEAD_FILE)}
+    data = manifest.to_json()
+    data["files"] = files
+    path = folder / MANIFEST
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _req(d: dict, key: str, where: str) -> Any:
+    if key not in d:
+        raise BundleError(f"{where} is missing '{key}'; the bundle is incomplete. Re-export it.")
+    return d[key]
+
+
+def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manifest:
+    """Turn manifest JSON into a :class:`Manifest`, refusing anything malformed."""
+    if not isinstance(data, dict):
+        raise BundleError(f"{where} is not a JSON object")
+    if data.get("format") != FORMAT:
+        raise BundleError(f"{where} is not a Kinesight bundle manifest (format={data.get('format')!r})")
+    if int(data.get("format_version", 0)) > FORMAT_VERSION:
+        raise BundleError(
+            f"{where} has format_version {data['format_version']}, newer than this Kinesight "
+            f"understands ({FORMAT_VERSION}); upgrade Kinesight."
+        )
+    try:
+        w = _req(data, "window", where)
+        i = _req(data, "input", where)
+        h = _req(data, "head", where)
+        manifest = Manifest(
+            name=str(_req(data, "name", where)),
+            version=str(data.get("version", "0")),
+            task=_req(data, "task", where),
+            labels=tuple(str(x) for x in _req(data, "labels", where)),
+            window=WindowSpec(int(w["length"]), float(w["sample_fps"]), int(w.get("stride", 1))),
+            input=InputSpec(
+                size=(int(i["size"][0]), int(i["size"][1])),
+                resize=int(i.get("resize", max(i["size"]))),
+                crop=i.get("crop", "center"),
+                colour=i.get("colour", "RGB"),
+                mean=tuple(float(x) for x in i.get("mean", (0.485, 0.456, 0.406))),
+                std=tuple(float(x) for x in i.get("std", (0.229, 0.224, 0.225))),
+                roi=i.get("roi", "full"),
+                layout=i.get("layout", "NCHW"),
+            ),
+            backbone=str(_req(data, "backbone", where)),
+            feature_dim=int(_req(data, "feature_dim", where)),
+            head=HeadSpec(
+                kind=h["kind"],
+                arch=str(h.get("arch", "")),
+                state=tuple(StateSpec(str(s["name"]), tuple(int(d) for d in s["shape"])) for s in h.get("state", ())),
+            ),
+            files=dict(_req(data, "files", where)),
+            description=str(data.get("description", "")),
+            attribution=str(data.get("attribution", "")),
+            training=dict(data.get("training", {})),
+            created_by=str(data.get("created_by", "")),
+        )
+    except BundleError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise BundleError(f"{where} is malformed ({type(exc).__name__}: {exc}); re-export the bundle.") from exc
+
+    problems = []
+    if manifest.task not in ("action", "lip"):
+        problems.append(f"task must be 'action' or 'lip', not {manifest.task!r}")
+    if len(manifest.labels) < 2 or len(set(manifest.labels)) != len(manifest.labels):
+        problems.append("labels must list at least two distinct names")
+    if manifest.window.length < 1 or manifest.window.sample_fps <= 0 or manifest.window.stride < 1:
+        problems.append("window needs length >= 1, sample_fps > 0 and stride >= 1")
+    if manifest.head.kind not in ("window", "streaming"):
+        problems.append(f"head.kind must be 'window' or 'streaming', not {manifest.head.kind!r}")
+    if manifest.head.kind == "streaming" and not manifest.head.state:
+        problems.append("a streaming head must declare its state tensors")
+    if manifest.input.crop not in ("center", "squash") or manifest.input.colour not in ("RGB", "BGR"):
+        problems.append("input.crop must be center|squash and input.colour RGB|BGR")
+    if manifest.input.roi not in ("full", "mouth"):
+        problems.append("input.roi must be full|mouth")
+    if len(manifest.input.mean) != 3 or len(manifest.input.std) != 3 or min(manifest.input.std) <= 0:
+        problems.append("input.mean and input.std need three values, std > 0")
+    if problems:
+        raise BundleError(f"{where} is invalid: " + "; ".join(problems))
+    return manifest
+
+
+def _safe_extract(zip_path: Path) -> Path:
+    """Extract a bundle .zip into a fresh temp folder, refusing entries that escape it."""
+    try:
+        zf = zipfile.ZipFile(zip_path)
+    except zipfile.BadZipFile as exc:
+        raise BundleError(f"{zip_path} is not a valid .zip file: {exc}") from exc
+    with zf:
+        names = zf.namelist()
+        for name in names:
+            p = PurePosixPath(name.replace("\\", "/"))
+            if p.is_absolute() or ".." in p.parts or (p.parts and ":" in p.parts[0]):
+                raise BundleError(
+                    f"{zip_path} contains the entry {name!r}, which points outside the bundle folder; "
+                    "refusing to extract it. Only use bundles from a source you trust."
+                )
+        dest = Path(tempfile.mkdtemp(prefix="kinesight-bundle-"))
+        try:
+            zf.extractall(dest)
+        except Exception as exc:  # noqa: BLE001 - any extraction failure means a damaged zip
+            shutil.rmtree(dest, ignore_errors=True)
+            raise BundleError(f"{zip_path} could not be extracted: {exc}") from exc
+    # Accept both a zip of the files and a zip of a folder holding them.
+    if (dest / MANIFEST).is_file():
+        return dest
+    subdirs = [p for p in dest.iterdir() if p.is_dir() and (p / MANIFEST).is_file()]
+    if len(subdirs) == 1:
+        return subdirs[0]
+    raise BundleError(f"{zip_path} has no {MANIFEST} at its top level or in a single folder")
+
+
+def _onnx_io(path: Path) -> tuple[dict[str, list], dict[str, list]]:
+    """Input and output shapes of an ONNX graph, dims as int or str (symbolic) or None."""
+    import onnx  # parsing a protobuf executes no code from the file
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # noqa: BLE001 - onnx raises several types for bad files
+        raise BundleError(f"{path.name} is not a readable ONNX model ({exc}); re-export the bundle.") from exc
+    init = {t.name for t in model.graph.initializer}
+
+    def dims(vi) -> list:
+        out = []
+        for d in vi.type.tensor_type.shape.dim:
+            out.append(d.dim_value if d.HasField("dim_value") else (d.dim_param or None))
+        return out
+
+    ins = {vi.name: dims(vi) for vi in model.graph.input if vi.name not in init}
+    outs = {vi.name: dims(vi) for vi in model.graph.output}
+    return ins, outs
+
+
+def _check_dim(actual, expected: int, what: str, problems: list[str]) -> None:
+    if isinstance(actual, int) and actual > 0 and actual != expected:
+        problems.append(f"{what} is {actual} in the graph but {expected} in the manifest")
+
+
+def check_graphs(bundle: Bundle) -> None:
+    """Check that the ONNX graphs take and give what the manifest says."""
+    m = bundle.manifest
+    problems: list[str] = []
+    b_in, b_out = _onnx_io(bundle.backbone_path)
+    if "frames" not in b_in or "features" not in b_out:
+        problems.append(f"backbone.onnx must have input 'frames' and output 'features' (has {list(b_in)} -> {list(b_out)})")
+    else:
+        shape = b_in["frames"]
+        if len(shape) != 4:
+            problems.append(f"backbone input 'frames' must be 4-D (N,3,H,W), not {shape}")
+        else:
+            _check_dim(shape[1], 3, "backbone input channels", problems)
+            _check_dim(shape[2], m.input.size[0], "backbone input height", problems)
+            _check_dim(shape[3], m.input.size[1], "backbone input width", problems)
+        if len(b_out["features"]) != 2:
+            problems.append(f"backbone output 'features' must be 2-D (N,D), not {b_out['features']}")
+        else:
+            _check_dim(b_out["features"][1], m.feature_dim, "backbone feature size", problems)
+    h_in, h_out = _onnx_io(bundle.head_path)
+    if "features" not in h_in or "logits" not in h_out:
+        problems.append(f"head.onnx must have input 'features' and output 'logits' (has {list(h_in)} -> {list(h_out)})")
+    else:
+        if len(h_in["features"]) != 3:
+            problems.append(f"head input 'features' must be 3-D (N,T,D), not {h_in['features']}")
+        else:
+            _check_dim(h_in["features"][2], m.feature_dim, "head feature size", problems)
+            if m.head.kind == "window":
+                _check_dim(h_in["features"][1], m.window.length, "head window length", problems)
+        if len(h_out["logits"]) == 2:
+            _check_dim(h_out["logits"][1], len(m.labels), "head output classes", problems)
+        else:
+            problems.append(f"head output 'logits' must be 2-D (N,C), not {h_out['logits']}")
+    for s in m.head.state:
+        if f"{s.name}_in" not in h_in or f"{s.name}_out" not in h_out:
+            problems.append(f"streaming state '{s.name}' needs graph input '{s.name}_in' and output '{s.name}_out'")
+        elif len(h_in[f"{s.name}_in"]) != len(s.shape):
+            problems.append(f"state '{s.name}' has rank {len(h_in[s.name + '_in'])} in the graph, {len(s.shape)} in the manifest")
+        else:
+            for k, (a, e) in enumerate(zip(h_in[f"{s.name}_in"], s.shape)):
+                if k != 1:  # axis 1 is batch
+                    _check_dim(a, e, f"state '{s.name}' dim {k}", problems)
+    if problems:
+        raise BundleError(f"bundle {bundle.root} does not match its graphs: " + "; ".join(problems))
+
+
+def load_bundle(path: str | Path, *, check: bool = True) -> Bundle:
+    """Load and check a bundle folder or .zip; raises :class:`BundleError` saying what is wrong."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise BundleError(f"model bundle not found: {path}. Pass a bundle folder or .zip (see `kinesight info`).")
+    root = _safe_extract(path) if path.is_file() else path
+    mpath = root / MANIFEST
+    if not mpath.is_file():
+        raise BundleError(f"{path} is not a model bundle: it has no {MANIFEST}.")
+    try:
+        data = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{mpath} cannot be read as JSON ({exc}); the bundle is damaged, re-export it.") from exc
+    manifest = parse_manifest(data, str(mpath))
+    for name in (BACKBONE_FILE, HEAD_FILE):
+        f = root / name
+        if not f.is_file():
+            raise BundleError(f"bundle {path} is missing {name}; re-export or re-download it.")
+        want = manifest.files.get(name)
+        if not want:
+            raise BundleError(f"{mpath} lists no sha256 for {name}; re-export the bundle.")
+        got = sha256_of(f)
+        if got != want:
+            raise BundleError(
+                f"{name} in bundle {path} fails its checksum (sha256 {got[:12]}..., manifest says "
+                f"{want[:12]}...): the file is damaged or was changed. Re-download or re-export it."
+            )
+    bundle = Bundle(root=root, manifest=manifest)
+    if check:
+        check_graphs(bundle)
+    return bundle
+
+
+def shipped_bundles_dir() -> Path:
+    """Folder of the bundles shipped with the app (``resources/bundles``)."""
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent / "resources" / "bundles", here / "resources" / "bundles"):
+        if cand.is_dir():
+            return cand
+    return here.parent / "resources" / "bundles"
+
+
+def list_shipped_bundles() -> list[Path]:
+    d = shipped_bundles_dir()
+    return sorted(p for p in d.iterdir() if (p / MANIFEST).is_file()) if d.is_dir() else []
+
+
+def default_bundle_path() -> Path:
+    """The shipped default action bundle; raises BundleError if the install has none."""
+    bundles = list_shipped_bundles()
+    if not bundles:
+        raise BundleError(
+            f"no shipped model bundle in {shipped_bundles_dir()}; pass --bundle PATH or reinstall Kinesight."
+        )
+    preferred = [b for b in bundles if b.name.startswith("default")]
+    return (preferred or bundles)[0]

@@ -1,0 +1,52 @@
+"""The exception tree of Kinesight, described once.
+
+Library code raises these; only the entry points (CLI, GUI) turn them into exit codes or
+dialogs. Every message says what went wrong and what to do about it.
+
+    KinesightError
+    ├── SourceError              a frame source could not deliver frames
+    │   ├── SourceNotFound       file / folder / camera does not exist
+    │   ├── SourceOpenError      it exists but cannot be opened or is not a video
+    │   └── DecodeError          decoding failed mid-stream (frames before it were delivered)
+    ├── BundleError              a model bundle is missing, damaged or inconsistent
+    ├── InferenceError           ONNX Runtime failed to build a session or run a model
+    └── EngineError              the engine worker failed or was used wrongly
+"""
+
+from __future__ import annotations
+
+
+class KinesightError(Exception):
+    """Base class of every error Kinesight raises on purpose."""
+
+
+class SourceError(KinesightError):
+    """A frame source could not deliver frames."""
+
+
+class SourceNotFound(SourceError):
+    """The file, folder or camera named as a source does not exist."""
+
+
+class SourceOpenError(SourceError):
+    """The source exists but cannot be opened as video (wrong format, no video stream...)."""
+
+
+class DecodeError(SourceError):
+    """Decoding failed part-way; the frames before the failure were delivered."""
+
+    def __init__(self, message: str, *, frames_decoded: int = 0) -> None:
+        super().__init__(message)
+        self.frames_decoded = frames_decoded
+
+
+class BundleError(KinesightError):
+    """A model bundle is missing a file, fails its checksums or disagrees with its graphs."""
+
+
+class InferenceError(KinesightError):
+    """ONNX Runtime could not create a session or failed while running a model."""
+
+
+class EngineError(KinesightError):
+    """The engine worker failed, or was used in a way it does not support."""

@@ -1,0 +1,229 @@
+"""Export a backbone and a temporal head to a Kinesight model bundle (ONNX + manifest).
+
+The exported graphs are run in ONNX Runtime right after export and compared with torch on
+random inputs (as timm's ``utils/onnx.py`` does); a mismatch raises instead of shipping.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from engine.bundle import (
+    BACKBONE_FILE,
+    HEAD_FILE,
+    HeadSpec,
+    InputSpec,
+    Manifest,
+    StateSpec,
+    WindowSpec,
+    load_bundle,
+    write_manifest,
+)
+
+log = logging.getLogger(__name__)
+
+OPSET = 18  # torch 2.14's dynamo exporter keeps 18 whatever is asked; ask for it explicitly
+PARITY_ATOL = 1e-4
+
+
+class ExportError(RuntimeError):
+    """Export produced a graph that disagrees with torch, or could not export at all."""
+
+
+class _StreamingWrapper(nn.Module):
+    """Gives a streaming head's ``step`` the bundle's fixed ONNX signature."""
+
+    def __init__(self, head: nn.Module) -> None:
+        super().__init__()
+        self.head = head
+
+    def forward(self, features: torch.Tensor, *state: torch.Tensor):
+        logits, *new_state = self.head.step(features, *state)
+        return (logits, *new_state)
+
+
+def _onnx_export(module: nn.Module, args: tuple, path: Path, input_names, output_names, dynamic_shapes) -> None:
+    module.eval()
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+        try:
+            torch.onnx.export(
+                module,
+                args,
+                str(path),
+                dynamo=True,
+                opset_version=OPSET,
+                input_names=list(input_names),
+                output_names=list(output_names),
+                dynamic_shapes=dynamic_shapes,
+                external_data=False,
+                verbose=False,
+            )
+        except Exception as exc:  # noqa: BLE001 - the exporter raises many types
+            raise ExportError(f"ONNX export of {type(module).__name__} failed: {exc}") from exc
+
+
+def _ort_run(path: Path, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    return sess.run(None, feeds)
+
+
+def _check_parity(name: str, torch_out: Sequence[torch.Tensor], ort_out: Sequence[np.ndarray], atol: float) -> float:
+    worst = 0.0
+    for t, o in zip(torch_out, ort_out):
+        t = t.detach().cpu().numpy()
+        if t.shape != o.shape:
+            raise ExportError(f"{name}: ONNX output shape {o.shape} differs from torch {t.shape}")
+        worst = max(worst, float(np.max(np.abs(t - o))) if t.size else 0.0)
+    if worst > atol:
+        raise ExportError(f"{name}: ONNX Runtime differs from torch by {worst:.2e} (> {atol:.0e})")
+    return worst
+
+
+def export_backbone(backbone: nn.Module, path: Path, size: tuple[int, int], *, atol: float = PARITY_ATOL) -> float:
+    """Export frames (N,3,H,W) -> features (N,D) with dynamic batch; returns the parity error."""
+    h, w = size
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    # A batch-1 example silently fixes the batch axis even with dynamic shapes: use 2.
+    x = torch.rand(2, 3, h, w)
+    _onnx_export(backbone, (x,), path, ["frames"], ["features"], ({0: batch},))
+    x = torch.rand(3, 3, h, w)
+    with torch.no_grad():
+        ref = backbone.eval()(x)
+    return _check_parity("backbone", [ref], _ort_run(path, {"frames": x.numpy()}), atol)
+
+
+def export_head(
+    head: nn.Module, path: Path, *, feature_dim: int, length: int, streaming: bool, atol: float = PARITY_ATOL
+) -> tuple[tuple[StateSpec, ...], float]:
+    """Export a head; dynamic batch and time. Returns (state specs, parity error)."""
+    head = head.eval()
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    time = torch.export.Dim("time", min=1, max=4096)
+    if not streaming:
+        x = torch.randn(2, max(length, 2), feature_dim)
+        _onnx_export(head, (x,), path, ["features"], ["logits"], ({0: batch, 1: time},))
+        states: tuple[StateSpec, ...] = ()
+        x = torch.randn(3, length, feature_dim)
+        with torch.no_grad():
+            ref = [head(x)]
+        got = _ort_run(path, {"features": x.numpy()})
+        x2 = torch.randn(1, length + 3, feature_dim)  # another T must work too
+        with torch.no_grad():
+            ref2 = [head(x2)]
+        got2 = _ort_run(path, {"features": x2.numpy()})
+        err = max(_check_parity("head", ref, got, atol), _check_parity("head (other T)", ref2, got2, atol))
+        return states, err
+
+    specs = head.state_spec()  # [(name, shape for batch 1)], batch on axis 1
+    states = tuple(StateSpec(n, tuple(s)) for n, s in specs)
+    wrapper = _StreamingWrapper(head).eval()
+    x = torch.randn(2, 3, feature_dim)
+    st = tuple(torch.zeros(s.shape[0], 2, *s.shape[2:]) for s in states)
+    dyn = ({0: batch, 1: time}, tuple({1: batch} for _ in states))
+    _onnx_export(
+        wrapper,
+        (x, *st),
+        path,
+        ["features", *(f"{s.name}_in" for s in states)],
+        ["logits", *(f"{s.name}_out" for s in states)],
+        dyn,
+    )
+    # Parity: feeding a window step by step with carried state equals one call over it.
+    x = torch.randn(3, length, feature_dim)
+    st = [torch.randn(s.shape[0], 3, *s.shape[2:]) * 0.1 for s in states]
+    with torch.no_grad():
+        ref = wrapper(x, *st)
+    feeds = {"features": x.numpy(), **{f"{s.name}_in": t.numpy() for s, t in zip(states, st)}}
+    err = _check_parity("streaming head", ref, _ort_run(path, feeds), atol)
+    cur = [t.numpy() for t in st]
+    for k in range(length):
+        out = _ort_run(path, {"features": x[:, k : k + 1].numpy(), **{f"{s.name}_in": c for s, c in zip(states, cur)}})
+        cur = out[1:]
+    err = max(err, _check_parity("streaming head (step by step)", [ref[0]], [out[0]], atol))
+    return states, err
+
+
+def export_bundle(
+    out_dir: str | Path,
+    *,
+    backbone: nn.Module,
+    head: nn.Module,
+    name: str,
+    labels: Sequence[str],
+    window: WindowSpec,
+    input_spec: InputSpec,
+    backbone_name: str,
+    feature_dim: int,
+    head_arch: str,
+    streaming: bool = False,
+    version: str = "1.0",
+    task: str = "action",
+    description: str = "",
+    attribution: str = "",
+    training: dict | None = None,
+    backbone_onnx: str | Path | None = None,
+) -> Path:
+    """Write a complete, checked bundle folder to ``out_dir`` and return its path.
+
+    ``backbone_onnx`` reuses an already exported backbone file (same backbone, same input
+    spec), so training many heads does not re-export the CNN each time.
+    The bundle is written to a temporary folder and moved into place only once it loads.
+    """
+    out_dir = Path(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out_dir.parent if out_dir.parent.exists() else None))
+    try:
+        report: dict = {}
+        if backbone_onnx is not None:
+            shutil.copyfile(backbone_onnx, tmp / BACKBONE_FILE)
+        else:
+            report["backbone_parity_max_abs"] = export_backbone(backbone, tmp / BACKBONE_FILE, input_spec.size)
+        states, herr = export_head(
+            head, tmp / HEAD_FILE, feature_dim=feature_dim, length=window.length, streaming=streaming
+        )
+        report["head_parity_max_abs"] = herr
+        manifest = Manifest(
+            name=name,
+            version=version,
+            task=task,  # type: ignore[arg-type]
+            labels=tuple(labels),
+            window=window,
+            input=input_spec,
+            backbone=backbone_name,
+            feature_dim=feature_dim,
+            head=HeadSpec(kind="streaming" if streaming else "window", arch=head_arch, state=states),
+            files={},
+            description=description,
+            attribution=attribution,
+            training={**(training or {}), "export": report},
+            created_by="kinesight models.export",
+        )
+        write_manifest(tmp, manifest)
+        load_bundle(tmp)  # the same checks a user's load will make
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(tmp), str(out_dir))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("wrote bundle %s", out_dir)
+    return out_dir
+
+
+def with_labels(manifest: Manifest, labels: Sequence[str]) -> Manifest:
+    return replace(manifest, labels=tuple(labels))

@@ -1,0 +1,118 @@
+"""Shared fixtures: the real data in ../shared/data and small bundles exported from torch.
+
+The bundles are exported by the real ``models.export`` path from small torch models with
+fixed seeds, once per test session, so engine and GUI tests run real ONNX Runtime sessions.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+CLIPS = SHARED / "clips"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"the real data folder {SHARED} is missing: check out ../shared beside the repo")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def clips(shared_data) -> dict[str, Path]:
+    """The real action clips, by short name: ucf (avi, 25 fps), arm (mp4, 28 fps), pool (mp4, 30 fps)."""
+    c = shared_data / "clips"
+    return {
+        "ucf": c / "ucf101_apply_eye_makeup.avi",
+        "arm": c / "kinetics_arm_wrestling.mp4",
+        "pool": c / "kinetics_cleaning_pool.mp4",
+    }
+
+
+def _tiny_models(head_kind: str, feature_dim: int = 32, classes: int = 3):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+
+    class TinyBackbone(nn.Module):
+        """A small CNN: (N,3,H,W) -> (N,D). Colour statistics survive pooling, so real
+        clips give distinct features."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = nn.Sequential(
+                nn.Conv2d(3, 16, 3, 2, 1), nn.ReLU(), nn.Conv2d(16, feature_dim, 3, 2, 1), nn.ReLU(),
+                nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            )
+
+        def forward(self, x):
+            return self.net(x)
+
+    class TinyGRU(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.GRU(feature_dim, 24, batch_first=True)
+            self.out = nn.Linear(24, classes)
+
+        def forward(self, x):
+            y, _ = self.rnn(x)
+            return self.out(y[:, -1])
+
+        def state_spec(self):
+            return [("h", (1, 1, 24))]
+
+        def step(self, x, h):
+            y, h2 = self.rnn(x, h)
+            return self.out(y[:, -1]), h2
+
+    class TinyMeanHead(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.out = nn.Linear(feature_dim, classes)
+
+        def forward(self, x):
+            return self.out(x.mean(1)) * 20.0
+
+    return TinyBackbone(), (TinyGRU() if head_kind in ("gru", "streaming") else TinyMeanHead())
+
+
+def export_tiny_bundle(out: Path, head: str = "window", *, length: int = 8, sample_fps: float = 10.0) -> Path:
+    """Export a small but real bundle (tiny CNN + head) to ``out``."""
+    from engine.bundle import InputSpec, WindowSpec
+    from models.export import export_bundle
+
+    backbone, head_module = _tiny_models(head)
+    return export_bundle(
+        out,
+        backbone=backbone,
+        head=head_module,
+        name=f"tiny-{head}",
+        labels=["alpha", "beta", "gamma"],
+        window=WindowSpec(length=length, sample_fps=sample_fps, stride=1),
+        input_spec=InputSpec(size=(64, 64), resize=72),
+        backbone_name="tiny_cnn",
+        feature_dim=32,
+        head_arch="gru" if head == "streaming" else "mean",
+        streaming=head == "streaming",
+        description="test fixture",
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory) -> Path:
+    """A window-head bundle: T=8 at 10 fps, 64x64 input, labels alpha/beta/gamma."""
+    return export_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny-window", "window")
+
+
+@pytest.fixture(scope="session")
+def streaming_bundle(tmp_path_factory) -> Path:
+    """A streaming GRU bundle with explicit state: T=8 at 10 fps."""
+    return export_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny-streaming", "streaming")

@@ -1,0 +1,36 @@
+"""The layer boundaries of ARCHITECTURE.md, checked on every run.
+
+import-linter follows every import (function-level ones too) through the whole package graph;
+the subprocess checks prove what a user's start-up really loads.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_hold():
+    # engine: no Qt, no torch; models: no Qt (see [tool.importlinter] in pyproject.toml)
+    lint = Path(sys.executable).with_name("lint-imports")
+    res = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "BROKEN" not in res.stdout
+
+
+def _modules_loaded_by(code: str) -> set[str]:
+    res = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print(' '.join(sorted(sys.modules)))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    return set(res.stdout.split())
+
+
+def test_engine_cli_starts_without_torch_or_qt():
+    mods = _modules_loaded_by("import engine, engine.cli, engine.pipeline")
+    assert "torch" not in mods
+    assert "PySide6" not in mods
