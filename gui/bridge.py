@@ -1,0 +1,365 @@
+"""The bridge between the Qt-free engine and the GUI thread.
+
+The engine calls back on its own threads (predictions, errors and the end of a stream on the
+engine worker, frames on the capture thread). ``EngineBridge`` turns those calls into Qt
+signals delivered on the GUI thread, coalescing so nothing queues up without bound: the
+newest frame wins, and predictions are handed over in batches with at most one signal in
+flight. Everything slow (loading a bundle, creating ONNX sessions, opening a camera or URL,
+stopping an engine) runs on one control thread, in order, never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.frames import Frame
+from engine.prediction import Prediction
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the GUI needs to know about an opened source."""
+
+    spec: Any
+    fps: float
+    duration_s: float | None
+    frame_count: int | None
+    is_live: bool
+    size: tuple[int, int] | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EngineReady:
+    """Emitted once an engine runs a source: the bundle, the provider report and the source."""
+
+    bundle: Any
+    provider: Any
+    source: SourceInfo
+    bundle_changed: bool = True
+
+
+@dataclass
+class _Latest:
+    """Latest-wins hand-over slot guarded by a lock (one pending signal at most)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    frame: Frame | None = None
+    frame_pending: bool = False
+    predictions: list = field(default_factory=list)
+    predictions_pending: bool = False
+    frames_in: int = 0
+    frames_coalesced: int = 0
+
+
+class EngineBridge(QObject):
+    """Owns the engine and its control thread; re-emits engine callbacks as GUI-thread signals.
+
+    Signals (all delivered on the GUI thread):
+      frameReady: a new frame waits in :meth:`take_frame` (newest only).
+      predictionsReady: predictions wait in :meth:`take_predictions` (in order).
+      engineReady(EngineReady): a source started playing with a (new) engine.
+      openFailed(Exception): a bundle or source could not be opened; the previous state is kept stopped.
+      engineError(Exception): the running engine reported an error (camera lost, decode error...).
+      finished(): the source ended (end of file).
+      busy(bool): the control thread started/finished a slow operation.
+    """
+
+    frameReady = Signal()
+    predictionsReady = Signal()
+    engineReady = Signal(object)
+    openFailed = Signal(object)
+    engineError = Signal(object)
+    finished = Signal()
+    busy = Signal(bool)
+
+    def __init__(self, engine_factory: Callable | None = None, source_opener: Callable | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._engine_factory = engine_factory
+        self._source_opener = source_opener
+        self._latest = _Latest()
+        self._tasks: queue.Queue = queue.Queue()
+        # Daemon: opening a network stream can block in a library call we cannot interrupt;
+        # it must never keep the process alive after the window closed.
+        self._thread = threading.Thread(target=self._control_loop, name="kinesight-gui-control", daemon=True)
+        self._thread.start()
+        self._engine = None
+        self._bundle = None
+        self._bundle_path: Path | None = None
+        self._source = None
+        self._accepting = False  # drop callbacks from an engine that is being stopped
+        self._closed = False
+        self.last_error: BaseException | None = None
+
+    # -- properties read on the GUI thread ---------------------------------------------
+    @property
+    def engine(self):
+        return self._engine
+
+    @property
+    def bundle(self):
+        return self._bundle
+
+    @property
+    def bundle_path(self) -> Path | None:
+        return self._bundle_path
+
+    @property
+    def frames_coalesced(self) -> int:
+        """Frames that were replaced by a newer one before the GUI painted them."""
+        return self._latest.frames_coalesced
+
+    def threads(self) -> list[threading.Thread]:
+        """The control thread (for tests and shutdown checks)."""
+        return [self._thread]
+
+    # -- commands (GUI thread; executed in order on the control thread) ----------------
+    def open(self, bundle_path: Path, settings_kwargs: dict, spec: Any | None) -> None:
+        """(Re)load ``bundle_path`` if it changed, then play ``spec`` (None: only load the bundle)."""
+        self._submit(lambda: self._do_open(Path(bundle_path), dict(settings_kwargs), spec))
+
+    def pause(self) -> None:
+        self._submit(lambda: self._engine and self._engine.pause())
+
+    def resume(self) -> None:
+        self._submit(lambda: self._engine and self._engine.resume())
+
+    def seek(self, t_s: float) -> None:
+        self._submit(lambda: self._engine and self._engine.seek(float(t_s)))
+
+    def update_settings(self, **kwargs) -> None:
+        self._submit(lambda: self._engine and self._engine.update_settings(**kwargs))
+
+    def stop(self) -> None:
+        """Stop the running source (the engine and its model stay loaded)."""
+        self._submit(self._do_stop)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until every queued command ran (tests and shutdown only)."""
+        done = threading.Event()
+        self._submit(done.set)
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Stop everything within ``timeout`` seconds: pending commands are dropped."""
+        if self._closed:
+            return
+        self._closed = True
+        self._accepting = False
+        deadline = time.monotonic() + timeout
+        # Drop queued commands: the user is leaving, nothing should start now.
+        try:
+            while True:
+                self._tasks.get_nowait()
+        except queue.Empty:
+            pass
+        self._tasks.put(None)
+        self._thread.join(max(0.0, deadline - time.monotonic()) * 0.5)
+        engine = self._engine
+        if engine is not None:
+            try:
+                engine.close(timeout=max(0.05, deadline - time.monotonic()))
+            except Exception as exc:  # noqa: BLE001 - shutting down: record, never raise into Qt
+                self.last_error = exc
+        self._close_source()
+        self._thread.join(max(0.0, deadline - time.monotonic()))
+
+    # -- hand-over to the GUI thread ---------------------------------------------------
+    def take_frame(self) -> Frame | None:
+        """The newest frame since the last call (None if none came)."""
+        with self._latest.lock:
+            frame, self._latest.frame = self._latest.frame, None
+            self._latest.frame_pending = False
+            return frame
+
+    def take_predictions(self) -> list[Prediction]:
+        """Every prediction since the last call, oldest first."""
+        with self._latest.lock:
+            preds, self._latest.predictions = self._latest.predictions, []
+            self._latest.predictions_pending = False
+            return preds
+
+    # -- engine callbacks (engine / capture threads) -----------------------------------
+    def _on_frame(self, frame: Frame) -> None:
+        if not self._accepting:
+            return
+        with self._latest.lock:
+            if self._latest.frame is not None:
+                self._latest.frames_coalesced += 1
+            self._latest.frame = frame
+            self._latest.frames_in += 1
+            emit = not self._latest.frame_pending
+            self._latest.frame_pending = True
+        if emit:
+            self.frameReady.emit()
+
+    def _on_prediction(self, prediction: Prediction) -> None:
+        if not self._accepting:
+            return
+        with self._latest.lock:
+            self._latest.predictions.append(prediction)
+            # A GUI that stalls must not make memory grow: keep the newest few thousand.
+            if len(self._latest.predictions) > 5000:
+                del self._latest.predictions[:-5000]
+            emit = not self._latest.predictions_pending
+            self._latest.predictions_pending = True
+        if emit:
+            self.predictionsReady.emit()
+
+    def _on_error(self, error: BaseException) -> None:
+        self.last_error = error
+        if self._accepting:
+            self.engineError.emit(error)
+
+    def _on_finished(self) -> None:
+        if self._accepting:
+            self.finished.emit()
+
+    # -- control thread ------------------------------------------------------------------
+    def _submit(self, fn: Callable[[], Any]) -> None:
+        if not self._closed:
+            self._tasks.put(fn)
+
+    def _control_loop(self) -> None:
+        while True:
+            fn = self._tasks.get()
+            if fn is None:
+                return
+            try:
+                fn()
+            except Exception as exc:  # noqa: BLE001 - every failure reaches the user as a signal
+                self.last_error = exc
+                if not self._closed:
+                    self.openFailed.emit(exc)
+
+    def _do_stop(self) -> None:
+        self._accepting = False
+        if self._engine is not None:
+            self._engine.stop()
+        self._close_source()
+        self.take_frame()
+        self.take_predictions()
+
+    def _close_source(self) -> None:
+        src, self._source = self._source, None
+        if src is not None:
+            try:
+                src.close()
+            except Exception:  # noqa: BLE001 - closing a broken source must not mask the real error
+                pass
+
+    def _make_engine(self, bundle, settings_kwargs: dict):
+        if self._engine_factory is not None:
+            return self._engine_factory(bundle, settings_kwargs, self)
+        from engine.pipeline import Engine, EngineSettings
+
+        return Engine(
+            bundle, EngineSettings(**settings_kwargs),
+            on_prediction=self._on_prediction, on_frame=self._on_frame,
+            on_error=self._on_error, on_finished=self._on_finished,
+        )
+
+    def _open_source(self, spec: Any):
+        if self._source_opener is not None:
+            return self._source_opener(spec)
+        from engine.sources import open_source
+
+        return open_source(spec)
+
+    def _do_open(self, bundle_path: Path, settings_kwargs: dict, spec: Any | None) -> None:
+        self.busy.emit(True)
+        try:
+            bundle_changed = self._engine is None or bundle_path != self._bundle_path
+            if bundle_changed:
+                from engine.bundle import load_bundle
+
+                # A bad bundle raises here, before anything that plays now is touched.
+                bundle = load_bundle(bundle_path)
+                self._do_stop()
+                engine = self._make_engine(bundle, settings_kwargs)
+                old, self._engine = self._engine, engine
+                self._bundle, self._bundle_path = bundle, bundle_path
+                if old is not None:
+                    old.close(timeout=1.0)
+            else:
+                self._do_stop()
+                self._engine.update_settings(**settings_kwargs)
+            if spec is None:
+                self.engineReady.emit(EngineReady(self._bundle, self._engine.provider, None, bundle_changed))
+                return
+            source = self._open_source(spec)
+            self._source = source
+            info = SourceInfo(
+                spec=spec,
+                fps=float(getattr(source, "fps", 0.0) or 0.0),
+                duration_s=None if getattr(source, "is_live", False) else getattr(source, "duration_s", None),
+                frame_count=getattr(source, "frame_count", None),
+                is_live=bool(getattr(source, "is_live", False)),
+                size=getattr(source, "size", None),
+                warnings=tuple(getattr(source, "warnings", ()) or ()),
+            )
+            self.take_frame()
+            self.take_predictions()
+            self._accepting = True
+            self._engine.start(source)
+            self.engineReady.emit(EngineReady(self._bundle, self._engine.provider, info, bundle_changed))
+        finally:
+            self.busy.emit(False)
+
+
+class AnalysisJob(QObject):
+    """Runs ``analyze_file`` on a background thread to fill a file's whole timeline.
+
+    Signals: progress(done_s, total_s), done(AnalysisResult), failed(Exception); cancelled
+    jobs emit nothing more.
+    """
+
+    progress = Signal(float, float)
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, path: Path, bundle, settings_kwargs: dict, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self._bundle = bundle
+        self._settings_kwargs = dict(settings_kwargs)
+        self.cancel_event = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kinesight-gui-analysis", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    def cancel(self, timeout: float = 0.5) -> None:
+        """Ask the analysis to stop and wait up to ``timeout`` s for its thread."""
+        self.cancel_event.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            from engine.pipeline import EngineSettings, analyze_file
+
+            settings = EngineSettings(**{**self._settings_kwargs, "realtime": False})
+            result = analyze_file(
+                self.path, self._bundle, settings,
+                progress=lambda done_s, total_s: None if self.cancel_event.is_set() else self.progress.emit(float(done_s), float(total_s or 0.0)),
+                cancel=self.cancel_event,
+            )
+        except Exception as exc:  # noqa: BLE001 - reported to the user as a status message
+            if not self.cancel_event.is_set():
+                self.failed.emit(exc)
+            return
+        if not self.cancel_event.is_set():
+            self.done.emit(result)

@@ -1,0 +1,69 @@
+"""The top-k panel: the k most likely labels with probability bars."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QProgressBar, QWidget
+
+from engine.prediction import Prediction, PredictionState
+
+
+class TopKPanel(QGroupBox):
+    """Rows of (label, bar, percent), most likely first; greyed while uncertain."""
+
+    def __init__(self, parent: QWidget | None = None, rows: int = 5) -> None:
+        super().__init__(parent)
+        self.retranslate()
+        self._grid = QGridLayout(self)
+        self._grid.setColumnStretch(1, 1)
+        self._rows: list[tuple[QLabel, QProgressBar, QLabel]] = []
+        self._shown: list[tuple[str, float]] = []
+        self.set_rows(rows)
+
+    def retranslate(self) -> None:
+        """Re-read the user-visible texts after a language switch."""
+        self.setTitle(self.tr("Top predictions"))
+
+    def set_rows(self, rows: int) -> None:
+        """Show ``rows`` label rows (the top-k setting)."""
+        rows = max(1, rows)
+        while len(self._rows) < rows:
+            name, bar, pct = QLabel("—"), QProgressBar(), QLabel("")
+            bar.setRange(0, 1000)
+            bar.setTextVisible(False)
+            bar.setMaximumHeight(14)
+            pct.setMinimumWidth(44)
+            r = len(self._rows)
+            self._grid.addWidget(name, r, 0)
+            self._grid.addWidget(bar, r, 1)
+            self._grid.addWidget(pct, r, 2)
+            self._rows.append((name, bar, pct))
+        for r, widgets in enumerate(self._rows):
+            for w in widgets:
+                w.setVisible(r < rows)
+        self._visible_rows = rows
+
+    def show_prediction(self, prediction: Prediction | None) -> None:
+        """Fill the rows from a prediction's top-k (None clears them)."""
+        items = list(prediction.top_k[: self._visible_rows]) if prediction else []
+        self._shown = items
+        dim = prediction is not None and prediction.state != PredictionState.CONFIDENT
+        for r, (name, bar, pct) in enumerate(self._rows):
+            if r < len(items):
+                label, p = items[r]
+                name.setText(label)
+                bar.setValue(int(round(p * 1000)))
+                pct.setText(f"{p * 100:.0f}%")
+            else:
+                name.setText("—")
+                bar.setValue(0)
+                pct.setText("")
+            # Uncertain/warming-up rows are greyed so they never read as a confident answer.
+            name.setEnabled(not dim)
+            bar.setEnabled(not dim)
+            font = name.font()
+            font.setBold(r == 0 and not dim and bool(items))
+            name.setFont(font)
+
+    def shown(self) -> list[tuple[str, float]]:
+        """The (label, probability) pairs on screen, top first."""
+        return list(self._shown)

@@ -1,0 +1,170 @@
+"""The video pane: the newest frame, scaled to fit, with the current action drawn over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from engine.prediction import Prediction, PredictionState
+
+
+def qimage_from_rgb(image: np.ndarray) -> QImage:
+    """Wrap an RGB uint8 (H, W, 3) array as a QImage (copied, so the array may be reused)."""
+    image = np.ascontiguousarray(image)
+    h, w = image.shape[:2]
+    return QImage(image.data, w, h, image.strides[0], QImage.Format.Format_RGB888).copy()
+
+
+class VideoView(QWidget):
+    """Paints the newest frame and an overlay with the label and confidence.
+
+    The overlay is a translucent dark box with outlined text, so it stays legible on any
+    footage; an uncertain prediction is grey, italic and says "uncertain", a confident one
+    is bold white on a coloured accent.
+    """
+
+    fileDropped = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.setMinimumSize(320, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._image: QImage | None = None
+        self._prediction: Prediction | None = None
+        self._placeholder = ""
+        self.frames_painted = 0
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Re-read the user-visible texts after a language switch."""
+        self.set_placeholder(self.tr("Open a camera, a video file or a stream URL, or drop a file here."))
+
+    # -- state -------------------------------------------------------------------------
+    def set_placeholder(self, text: str) -> None:
+        """Text shown while there is no video."""
+        self._placeholder = text
+        self.update()
+
+    def set_frame(self, image: np.ndarray) -> None:
+        """Show a new RGB frame (called on the GUI thread with the newest frame only)."""
+        self._image = qimage_from_rgb(image)
+        self.frames_painted += 1
+        self.update()
+
+    def set_prediction(self, prediction: Prediction | None) -> None:
+        """Show the latest prediction in the overlay (None hides it)."""
+        self._prediction = prediction
+        self.update()
+
+    def clear(self) -> None:
+        """Forget the frame and prediction (a new source is opening)."""
+        self._image = None
+        self._prediction = None
+        self.update()
+
+    @property
+    def has_frame(self) -> bool:
+        return self._image is not None
+
+    def overlay_text(self) -> tuple[str, str]:
+        """(headline, detail) the overlay shows now; ("", "") when there is no prediction."""
+        p = self._prediction
+        if p is None:
+            return "", ""
+        if p.state == PredictionState.WARMING_UP:
+            return self.tr("warming up…"), ""
+        if p.state == PredictionState.UNCERTAIN or p.label is None:
+            best = p.top_k[0] if p.top_k else None
+            detail = self.tr("best guess: %1 %2%").replace("%1", best[0]).replace("%2", f"{best[1] * 100:.0f}") if best else ""
+            return self.tr("uncertain"), detail
+        return p.label, f"{p.confidence * 100:.0f}%"
+
+    def overlay_state(self) -> PredictionState | None:
+        return None if self._prediction is None else self._prediction.state
+
+    # -- painting ----------------------------------------------------------------------
+    def _image_rect(self) -> QRectF:
+        assert self._image is not None
+        iw, ih = self._image.width(), self._image.height()
+        scale = min(self.width() / iw, self.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.fillRect(self.rect(), QColor(16, 16, 16))
+        if self._image is None:
+            painter.setPen(QColor(200, 200, 200))
+            painter.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             self._placeholder)
+            painter.end()
+            return
+        target = self._image_rect()
+        painter.drawImage(target, self._image)
+        self._paint_overlay(painter, target)
+        painter.end()
+
+    def _paint_overlay(self, painter: QPainter, target: QRectF) -> None:
+        headline, detail = self.overlay_text()
+        if not headline:
+            return
+        state = self._prediction.state if self._prediction else None
+        confident = state == PredictionState.CONFIDENT
+        base = max(12.0, min(target.height() / 11.0, 40.0))
+        head_font = QFont(self.font())
+        head_font.setPointSizeF(base)
+        head_font.setBold(confident)
+        head_font.setItalic(not confident)
+        detail_font = QFont(self.font())
+        detail_font.setPointSizeF(base * 0.6)
+
+        margin = base * 0.5
+        head_path = QPainterPath()
+        head_path.addText(QPointF(0, 0), head_font, headline)
+        detail_path = QPainterPath()
+        if detail:
+            detail_path.addText(QPointF(0, 0), detail_font, detail)
+        hb, db = head_path.boundingRect(), detail_path.boundingRect()
+        box_w = max(hb.width(), db.width()) + 2 * margin
+        box_h = hb.height() + (db.height() + margin * 0.5 if detail else 0) + 2 * margin
+        box = QRectF(target.left() + margin, target.top() + margin, box_w, box_h)
+
+        # A translucent dark box under outlined text: readable on bright and dark footage.
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(box, margin * 0.6, margin * 0.6)
+        if confident:
+            painter.setBrush(QColor(46, 160, 67))
+            painter.drawRoundedRect(QRectF(box.left(), box.top(), margin * 0.5, box.height()), 2, 2)
+        fill = QColor(255, 255, 255) if confident else QColor(190, 190, 190)
+        outline = QPen(QColor(0, 0, 0, 220), max(2.0, base / 10), Qt.PenStyle.SolidLine,
+                       Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+
+        def draw(path: QPainterPath, at: QPointF, colour: QColor) -> None:
+            moved = path.translated(at)
+            painter.strokePath(moved, outline)
+            painter.fillPath(moved, colour)
+
+        draw(head_path, QPointF(box.left() + margin - hb.left(), box.top() + margin - hb.top()), fill)
+        if detail:
+            y = box.top() + margin + hb.height() + margin * 0.5 - db.top()
+            draw(detail_path, QPointF(box.left() + margin - db.left(), y), fill if confident else QColor(170, 170, 170))
+
+    # -- drag and drop -----------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.fileDropped.emit(str(Path(url.toLocalFile())))
+                event.acceptProposedAction()
+                return
