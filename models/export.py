@@ -52,12 +52,40 @@ class _StreamingWrapper(nn.Module):
         return (logits, *new_state)
 
 
+def _dynamic_axes(input_names, output_names, dynamic_shapes) -> dict[str, dict[int, str]]:
+    """The legacy exporter's ``dynamic_axes`` for the same dynamic dims as ``dynamic_shapes``."""
+    flat: list[dict] = []
+    for d in dynamic_shapes:
+        flat.extend(d if isinstance(d, (tuple, list)) else [d])
+    axes = {name: {ax: dim.__name__ for ax, dim in d.items()} for name, d in zip(input_names, flat)}
+    for name in output_names:
+        axes[name] = {1: "batch"} if name.endswith("_out") else {0: "batch"}
+    return axes
+
+
 def _onnx_export(module: nn.Module, args: tuple, path: Path, input_names, output_names, dynamic_shapes) -> None:
     module.eval()
+    # torch.export specialises the time axis of nn.RNN/LSTM/GRU to the example's length (torch
+    # 2.14), so the file would fail at any other T; the TorchScript exporter maps them to ONNX's
+    # own RNN/LSTM/GRU ops with a dynamic sequence axis (parity ~1e-7).
+    legacy = any(isinstance(m, nn.RNNBase) for m in module.modules())
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         logging.getLogger("torch.onnx").setLevel(logging.ERROR)
         try:
+            if legacy:
+                torch.onnx.export(
+                    module,
+                    args,
+                    str(path),
+                    dynamo=False,
+                    opset_version=OPSET,
+                    input_names=list(input_names),
+                    output_names=list(output_names),
+                    dynamic_axes=_dynamic_axes(input_names, output_names, dynamic_shapes),
+                    verbose=False,
+                )
+                return
             torch.onnx.export(
                 module,
                 args,
