@@ -69,6 +69,7 @@ class EngineBridge(QObject):
       openFailed(Exception): a bundle or source could not be opened; the previous state is kept stopped.
       engineError(Exception): the running engine reported an error (camera lost, decode error...).
       finished(): the source ended (end of file).
+      warning(str): a problem that did not stop the source (a file that ended early...).
       busy(bool): the control thread started/finished a slow operation.
     """
 
@@ -78,13 +79,11 @@ class EngineBridge(QObject):
     openFailed = Signal(object)
     engineError = Signal(object)
     finished = Signal()
+    warning = Signal(str)
     busy = Signal(bool)
 
-    def __init__(self, engine_factory: Callable | None = None, source_opener: Callable | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._engine_factory = engine_factory
-        self._source_opener = source_opener
         self._latest = _Latest()
         self._tasks: queue.Queue = queue.Queue()
         # Daemon: opening a network stream can block in a library call we cannot interrupt;
@@ -94,7 +93,6 @@ class EngineBridge(QObject):
         self._engine = None
         self._bundle = None
         self._bundle_path: Path | None = None
-        self._source = None
         self._accepting = False  # drop callbacks from an engine that is being stopped
         self._closed = False
         self.last_error: BaseException | None = None
@@ -169,7 +167,6 @@ class EngineBridge(QObject):
                 engine.close(timeout=max(0.05, deadline - time.monotonic()))
             except Exception as exc:  # noqa: BLE001 - shutting down: record, never raise into Qt
                 self.last_error = exc
-        self._close_source()
         self._thread.join(max(0.0, deadline - time.monotonic()))
 
     # -- hand-over to the GUI thread ---------------------------------------------------
@@ -219,6 +216,10 @@ class EngineBridge(QObject):
         if self._accepting:
             self.engineError.emit(error)
 
+    def _on_warning(self, text: str) -> None:
+        if self._accepting:
+            self.warning.emit(str(text))
+
     def _on_finished(self) -> None:
         if self._accepting:
             self.finished.emit()
@@ -244,35 +245,17 @@ class EngineBridge(QObject):
         self._accepting = False
         if self._engine is not None:
             self._engine.stop()
-        self._close_source()
         self.take_frame()
         self.take_predictions()
 
-    def _close_source(self) -> None:
-        src, self._source = self._source, None
-        if src is not None:
-            try:
-                src.close()
-            except Exception:  # noqa: BLE001 - closing a broken source must not mask the real error
-                pass
-
     def _make_engine(self, bundle, settings_kwargs: dict):
-        if self._engine_factory is not None:
-            return self._engine_factory(bundle, settings_kwargs, self)
         from engine.pipeline import Engine, EngineSettings
 
         return Engine(
             bundle, EngineSettings(**settings_kwargs),
             on_prediction=self._on_prediction, on_frame=self._on_frame,
-            on_error=self._on_error, on_finished=self._on_finished,
+            on_error=self._on_error, on_finished=self._on_finished, on_warning=self._on_warning,
         )
-
-    def _open_source(self, spec: Any):
-        if self._source_opener is not None:
-            return self._source_opener(spec)
-        from engine.sources import open_source
-
-        return open_source(spec)
 
     def _do_open(self, bundle_path: Path, settings_kwargs: dict, spec: Any | None) -> None:
         self.busy.emit(True)
@@ -295,8 +278,16 @@ class EngineBridge(QObject):
             if spec is None:
                 self.engineReady.emit(EngineReady(self._bundle, self._engine.provider, None, bundle_changed))
                 return
-            source = self._open_source(spec)
-            self._source = source
+            self.take_frame()
+            self.take_predictions()
+            self._accepting = True
+            try:
+                # The engine opens the source (and owns it): opening errors raise right here.
+                self._engine.start(spec)
+            except BaseException:
+                self._accepting = False
+                raise
+            source = self._engine.source
             info = SourceInfo(
                 spec=spec,
                 fps=float(getattr(source, "fps", 0.0) or 0.0),
@@ -306,10 +297,6 @@ class EngineBridge(QObject):
                 size=getattr(source, "size", None),
                 warnings=tuple(getattr(source, "warnings", ()) or ()),
             )
-            self.take_frame()
-            self.take_predictions()
-            self._accepting = True
-            self._engine.start(source)
             self.engineReady.emit(EngineReady(self._bundle, self._engine.provider, info, bundle_changed))
         finally:
             self.busy.emit(False)

@@ -40,7 +40,6 @@ class StatusPanel(QStatusBar):
 
     def retranslate(self) -> None:
         """Re-read the user-visible texts after a language switch."""
-        self.provider.setToolTip(self.tr("Where inference runs (ONNX Runtime execution provider)"))
         self.camera_fps.setToolTip(self.tr("Frames per second arriving from the source"))
         self.model_fps.setToolTip(self.tr("Predictions per second the model produces"))
         self.latency.setToolTip(self.tr("Capture of a frame to its prediction being ready"))
@@ -52,7 +51,10 @@ class StatusPanel(QStatusBar):
         """Show the execution provider the engine really uses (None: not known yet)."""
         self._report = report
         text = provider_text(report)
-        self.provider.setText(self.tr("Device: %1").replace("%1", text))
+        # The fallback reason can be a long library message: keep the bar short, tooltip in full.
+        short = text if len(text) <= 72 else text[:71] + "…"
+        self.provider.setText(self.tr("Device: %1").replace("%1", short))
+        self.provider.setToolTip(text)
 
     def show_numbers(self, prediction: Prediction | None) -> None:
         """Refresh fps / latency / drops from the newest prediction (None: dashes)."""

@@ -1,0 +1,86 @@
+"""``kinesight-gui``: start the desktop app (and, for docs, take a screenshot and quit)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "kinesight.svg"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="kinesight-gui", description="Kinesight: real-time action recognition.")
+    parser.add_argument("--source", help="camera index, video file or stream URL to open at start")
+    parser.add_argument("--bundle", help="model bundle folder or .zip (default: the last used, else the shipped one)")
+    parser.add_argument("--lang", choices=["system", "en", "zh_CN"], help="user interface language")
+    parser.add_argument("--settings", help="use this .ini file instead of the user's settings (demos, tests)")
+    parser.add_argument("--screenshot", metavar="PATH", help="wait for predictions, save a grab of the window, quit")
+    parser.add_argument("--screenshot-delay", type=float, default=3.0, metavar="S",
+                        help="seconds of predictions to wait for before the grab (default 3)")
+    parser.add_argument("--size", default="1400x860", help="window size for --screenshot, WxH")
+    return parser.parse_args(argv)
+
+
+def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout_s: float = 90.0) -> None:
+    """Poll until predictions flowed for ``delay_s`` and the file timeline is filled, then grab."""
+    from PySide6.QtCore import QTimer
+
+    started = time.monotonic()
+    state = {"first": None}
+
+    def poll() -> None:
+        now = time.monotonic()
+        if window.prediction_count and state["first"] is None:
+            state["first"] = now
+        timeline_ready = window.source_info is None or window.source_info.is_live or window.analysis_result is not None
+        ready = state["first"] is not None and now - state["first"] >= delay_s and timeline_ready
+        if ready or now - started > timeout_s:
+            window.grab().save(str(path))
+            print(f"saved {path} ({'ready' if ready else 'timed out'}; {window.prediction_count} predictions)")
+            app.exit(0 if ready else 1)
+            return
+        QTimer.singleShot(100, poll)
+
+    QTimer.singleShot(100, poll)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``kinesight-gui``."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtCore import QSettings, Qt, QTimer
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
+    from gui.translations import install_language, resolve_language
+
+    # Fractional scale factors (150 %) render crisply instead of being rounded.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName("Kinesight")
+    app.setApplicationName("Kinesight")
+    if ICON.is_file():
+        app.setWindowIcon(QIcon(str(ICON)))
+    settings = QSettings(args.settings, QSettings.Format.IniFormat) if args.settings else QSettings()
+    if args.lang:
+        settings.setValue("ui/language", args.lang)
+    install_language(resolve_language(str(settings.value("ui/language", "system"))))
+
+    window = MainWindow(settings, bundle_path=args.bundle)
+    if args.screenshot:
+        w, h = (int(x) for x in args.size.lower().split("x"))
+        window.resize(w, h)
+    window.show()
+    if args.source:
+        QTimer.singleShot(0, lambda: window.open_source(args.source))
+    if args.screenshot:
+        _take_screenshot_when_ready(window, app, Path(args.screenshot), args.screenshot_delay)
+    rc = app.exec()
+    window.close()
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,613 @@
+"""The main window: wires the widgets to the engine bridge; holds no recognition logic itself."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QPushButton, QScrollArea,
+    QSlider, QSplitter, QStyle, QVBoxLayout, QWidget,
+)
+
+from engine.bundle import default_bundle_path, list_shipped_bundles
+from engine.errors import BundleError
+from gui.bridge import AnalysisJob, EngineBridge, EngineReady
+from gui.bundle_panel import BundlePanel
+from gui.controls import ControlsPanel, RecognitionControls
+from gui.errors import describe_error
+from gui.source_menu import VIDEO_FILTER, SourceMenu, remember_recent
+from gui.status_bar import StatusPanel
+from gui.timeline import TimelineWidget
+from gui.topk_panel import TopKPanel
+from gui.translations import LANGUAGES, install_language, resolve_language
+from gui.video_view import VideoView
+
+SEEK_STEP_S = 5.0
+
+
+def _fmt_time(t: float) -> str:
+    t = max(0.0, t)
+    return f"{int(t // 60)}:{t % 60:04.1f}"
+
+
+class MainWindow(QMainWindow):
+    """Kinesight's main window: video with overlay, top-k, timeline, controls, model and status."""
+
+    # Emitted after a language switch so that open dialogs can follow.
+    languageChanged = Signal(str)
+
+    def __init__(self, settings: QSettings | None = None, bundle_path: str | Path | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings if settings is not None else QSettings()
+        self.bridge = EngineBridge(parent=self)
+        self.controls_values = RecognitionControls.load(self.settings)
+        self.realtime = True  # pace files at their own fps (tests run flat out with False)
+        self.current_spec = None  # what plays now: camera index, file path or URL
+        self.source_info = None
+        self.paused = False
+        self.source_finished = False
+        self.last_prediction = None
+        self.prediction_count = 0
+        self.position_s = 0.0
+        self.errors_shown: list[tuple[str, str]] = []  # (title, message), newest last
+        self.analysis: AnalysisJob | None = None
+        self.analysis_result = None
+        self._old_analyses: list[AnalysisJob] = []
+        self._slider_dragging = False
+        self._closing = False
+        self._extra_bundles = [Path(p) for p in self._settings_list("bundles/extra") if Path(p).exists()]
+
+        self._build_widgets()
+        self._build_menus()
+        self._connect()
+        self.setAcceptDrops(True)
+        self.setWindowTitle("Kinesight")
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        self._reanalyse_timer = QTimer(self, singleShot=True, interval=600)
+        self._reanalyse_timer.timeout.connect(self._start_analysis)
+
+        chosen = bundle_path or self.settings.value("bundles/current") or None
+        try:
+            self.bundle_path = Path(chosen) if chosen and Path(chosen).exists() else default_bundle_path()
+        except BundleError as exc:
+            self.bundle_path = None
+            self.status.showMessage(str(exc))
+        self._refresh_bundle_list()
+        if self.bundle_path is not None:
+            self.bridge.open(self.bundle_path, self._engine_kwargs(), None)
+
+    # -- construction ------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.video = VideoView()
+        self.timeline = TimelineWidget()
+        self.topk = TopKPanel(rows=self.controls_values.top_k)
+        self.controls = ControlsPanel(self.controls_values)
+        self.bundle_panel = BundlePanel()
+        self.status = StatusPanel()
+        self.setStatusBar(self.status)
+
+        self.play_button = QPushButton()
+        self.play_button.setEnabled(False)
+        self.position = QSlider(Qt.Orientation.Horizontal)
+        self.position.setRange(0, 0)
+        self.position.setEnabled(False)
+        self.time_label = QLabel("0:00.0 / 0:00.0")
+        transport = QHBoxLayout()
+        transport.setContentsMargins(4, 0, 4, 0)
+        transport.addWidget(self.play_button)
+        transport.addWidget(self.position, 1)
+        transport.addWidget(self.time_label)
+
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        self.left_split = QSplitter(Qt.Orientation.Vertical)
+        video_box = QWidget()
+        video_lay = QVBoxLayout(video_box)
+        video_lay.setContentsMargins(0, 0, 0, 0)
+        video_lay.addWidget(self.video, 1)
+        video_lay.addLayout(transport)
+        self.left_split.addWidget(video_box)
+        self.left_split.addWidget(self.timeline)
+        self.left_split.setStretchFactor(0, 4)
+        self.left_split.setStretchFactor(1, 1)
+        self.timeline.setMinimumHeight(110)
+        self.left_split.setSizes([620, 170])
+        left_lay.addWidget(self.left_split)
+
+        side = QWidget()
+        side_lay = QVBoxLayout(side)
+        side_lay.addWidget(self.topk)
+        side_lay.addWidget(self.controls)
+        side_lay.addWidget(self.bundle_panel)
+        side_lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(300)
+
+        self.main_split = QSplitter(Qt.Orientation.Horizontal)
+        self.main_split.addWidget(left)
+        self.main_split.addWidget(scroll)
+        self.main_split.setStretchFactor(0, 3)
+        self.main_split.setStretchFactor(1, 1)
+        self.setCentralWidget(self.main_split)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.source_menu = SourceMenu(self.settings, self)
+        bar.addMenu(self.source_menu)
+
+        self.playback_menu = QMenu(self)
+        self.act_play = QAction(self, shortcut=QKeySequence(Qt.Key.Key_Space))
+        self.act_back = QAction(self, shortcut=QKeySequence(Qt.Key.Key_Left))
+        self.act_forward = QAction(self, shortcut=QKeySequence(Qt.Key.Key_Right))
+        self.act_restart = QAction(self, shortcut=QKeySequence(Qt.Key.Key_Home))
+        for a in (self.act_play, self.act_back, self.act_forward, self.act_restart):
+            self.playback_menu.addAction(a)
+        bar.addMenu(self.playback_menu)
+
+        self.model_menu = QMenu(self)
+        self.bundle_group = QActionGroup(self)
+        self.model_menu.aboutToShow.connect(self._fill_model_menu)
+        self.act_open_bundle = QAction(self, shortcut=QKeySequence("Ctrl+B"))
+        self.act_teach = QAction(self, shortcut=QKeySequence("Ctrl+T"))
+        bar.addMenu(self.model_menu)
+
+        self.view_menu = QMenu(self)
+        self.language_menu = QMenu(self)
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        current = self.settings.value("ui/language", "system")
+        for code in ["system", *LANGUAGES]:
+            act = QAction(self, checkable=True)
+            act.setData(code)
+            act.setChecked(code == current)
+            self.language_group.addAction(act)
+            self.language_menu.addAction(act)
+            self.language_actions[code] = act
+        self.act_fullscreen = QAction(self, shortcut=QKeySequence(QKeySequence.StandardKey.FullScreen), checkable=True)
+        self.view_menu.addMenu(self.language_menu)
+        self.view_menu.addAction(self.act_fullscreen)
+        bar.addMenu(self.view_menu)
+
+        self.help_menu = QMenu(self)
+        self.act_about = QAction(self)
+        self.help_menu.addAction(self.act_about)
+        self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit)
+        self.source_menu.addAction(self.act_quit)
+        bar.addMenu(self.help_menu)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Re-read every user-visible text (after a language switch)."""
+        self.source_menu.retranslate()
+        self.playback_menu.setTitle(self.tr("&Playback"))
+        self.act_play.setText(self.tr("Play / &Pause"))
+        self.act_back.setText(self.tr("Back 5 s"))
+        self.act_forward.setText(self.tr("Forward 5 s"))
+        self.act_restart.setText(self.tr("Back to the &start"))
+        self.model_menu.setTitle(self.tr("&Model"))
+        self.act_open_bundle.setText(self.tr("&Open Bundle…"))
+        self.act_teach.setText(self.tr("&Teach New Actions…"))
+        self.view_menu.setTitle(self.tr("&View"))
+        self.language_menu.setTitle(self.tr("&Language"))
+        self.language_actions["system"].setText(self.tr("System default"))
+        for code, name in LANGUAGES.items():
+            self.language_actions[code].setText(name)
+        self.act_fullscreen.setText(self.tr("&Full Screen"))
+        self.help_menu.setTitle(self.tr("&Help"))
+        self.act_about.setText(self.tr("&About Kinesight"))
+        self.act_quit.setText(self.tr("&Quit"))
+        self.play_button.setToolTip(self.tr("Play / pause (Space)"))
+        self.position.setToolTip(self.tr("Drag to seek (←/→ jump 5 s)"))
+        for w in (self.video, self.topk, self.controls, self.bundle_panel, self.status):
+            w.retranslate()
+        self._update_play_button()
+        self._update_title()
+
+    def _connect(self) -> None:
+        b = self.bridge
+        b.frameReady.connect(self._on_frame)
+        b.predictionsReady.connect(self._on_predictions)
+        b.engineReady.connect(self._on_engine_ready)
+        b.openFailed.connect(self._on_open_failed)
+        b.engineError.connect(self._on_engine_error)
+        b.finished.connect(self._on_finished)
+        b.warning.connect(lambda text: self.status.showMessage(text, 10000))
+        b.busy.connect(lambda busy: self.status.showMessage(self.tr("Opening…")) if busy else None)
+        self.video.fileDropped.connect(self.open_source)
+        self.timeline.seekRequested.connect(self.seek)
+        self.controls.changed.connect(self._on_controls_changed)
+        self.bundle_panel.bundleChosen.connect(lambda p: self.switch_bundle(Path(p)))
+        self.bundle_panel.openRequested.connect(self.open_bundle_dialog)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.position.sliderPressed.connect(lambda: setattr(self, "_slider_dragging", True))
+        self.position.sliderReleased.connect(self._slider_released)
+        self.position.actionTriggered.connect(self._slider_action)
+        self.source_menu.fileRequested.connect(self.open_file_dialog)
+        self.source_menu.urlRequested.connect(self.open_url_dialog)
+        self.source_menu.cameraRequested.connect(self.open_source)
+        self.source_menu.recentRequested.connect(self.open_source)
+        self.source_menu.stopRequested.connect(self.stop)
+        self.act_play.triggered.connect(self.toggle_play)
+        self.act_back.triggered.connect(lambda: self.seek(self.position_s - SEEK_STEP_S))
+        self.act_forward.triggered.connect(lambda: self.seek(self.position_s + SEEK_STEP_S))
+        self.act_restart.triggered.connect(lambda: self.seek(0.0))
+        self.act_open_bundle.triggered.connect(self.open_bundle_dialog)
+        self.act_teach.triggered.connect(self.open_teach_dialog)
+        self.language_group.triggered.connect(lambda act: self.set_language(act.data()))
+        self.act_fullscreen.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        self.act_about.triggered.connect(self._about)
+        self.act_quit.triggered.connect(self.close)
+        # Actions of menus (Model) that are filled on demand still need their shortcuts now.
+        self.addActions([self.act_open_bundle, self.act_teach])
+
+    # -- settings helpers --------------------------------------------------------------
+    def _settings_list(self, key: str) -> list[str]:
+        value = self.settings.value(key, [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _engine_kwargs(self) -> dict:
+        return {**self.controls_values.engine_kwargs(), "realtime": self.realtime}
+
+    # -- sources -----------------------------------------------------------------------
+    def open_source(self, spec) -> None:
+        """Play a camera index, a file path or a URL (the engine restarts cleanly)."""
+        if self.bundle_path is None:
+            self.show_error(BundleError(self.tr("No model bundle is loaded.")))
+            return
+        if isinstance(spec, str) and not spec.isdigit() and "://" not in spec:
+            spec = str(Path(spec).expanduser())
+            if Path(spec).is_file():
+                remember_recent(self.settings, spec)
+        self._cancel_analysis()
+        self.current_spec = spec
+        self.source_info = None
+        self.source_finished = False
+        self.paused = False
+        self.last_prediction = None
+        self.analysis_result = None
+        self.video.clear()
+        self.topk.show_prediction(None)
+        self.status.show_numbers(None)
+        self.bridge.open(self.bundle_path, self._engine_kwargs(), spec)
+        self._update_title()
+
+    def open_file_dialog(self) -> None:
+        start = str(Path(self._settings_list("recent/files")[0]).parent) if self._settings_list("recent/files") else ""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open Video"), start,
+                                              self.tr("Videos (%1);;All files (*)").replace("%1", VIDEO_FILTER))
+        if path:
+            self.open_source(path)
+
+    def open_url_dialog(self) -> None:
+        url, ok = QInputDialog.getText(self, self.tr("Open URL"),
+                                       self.tr("Stream URL (rtsp://, http://, …):"))
+        if ok and url.strip():
+            self.open_source(url.strip())
+
+    def stop(self) -> None:
+        """Stop the source; the model stays loaded."""
+        self._cancel_analysis()
+        self.bridge.stop()
+        self.current_spec = None
+        self.source_info = None
+        self.video.clear()
+        self.video.set_placeholder(self.tr("Stopped. Open a camera, a file or a URL to continue."))
+        self._update_transport()
+        self._update_title()
+
+    def toggle_play(self) -> None:
+        """Pause or resume the file (a finished file starts again)."""
+        if self.current_spec is None:
+            return
+        if self.source_finished:
+            self._restart_at(0.0)
+            return
+        if self.source_info is not None and self.source_info.is_live:
+            return  # a camera cannot be paused meaningfully; keep it live
+        self.paused = not self.paused
+        (self.bridge.pause if self.paused else self.bridge.resume)()
+        self._update_play_button()
+
+    def seek(self, t_s: float) -> None:
+        """Jump to ``t_s`` seconds in the file that plays (ignored for live sources)."""
+        if self.source_info is None or self.source_info.is_live or self.source_info.duration_s is None:
+            return
+        t_s = float(min(max(t_s, 0.0), max(self.source_info.duration_s - 0.05, 0.0)))
+        self.position_s = t_s
+        self.timeline.set_playhead(t_s)
+        if self.source_finished:
+            self._restart_at(t_s)
+        else:
+            self.bridge.seek(t_s)
+        self._update_transport()
+
+    def _restart_at(self, t_s: float) -> None:
+        self.source_finished = False
+        self.paused = False
+        self.bridge.open(self.bundle_path, self._engine_kwargs(), self.current_spec)
+        if t_s > 0:
+            self.bridge.seek(t_s)
+        self._update_play_button()
+
+    # -- models ------------------------------------------------------------------------
+    def _refresh_bundle_list(self) -> None:
+        self.bundle_panel.set_bundles(list_shipped_bundles() + self._extra_bundles, self.bundle_path)
+
+    def _fill_model_menu(self) -> None:
+        self.model_menu.clear()
+        for act in self.bundle_group.actions():
+            self.bundle_group.removeAction(act)
+        for path in list_shipped_bundles() + self._extra_bundles:
+            act = self.model_menu.addAction(path.name)
+            act.setCheckable(True)
+            act.setChecked(self.bundle_path is not None and Path(path) == Path(self.bundle_path))
+            act.setToolTip(str(path))
+            self.bundle_group.addAction(act)
+            act.triggered.connect(lambda _c=False, p=path: self.switch_bundle(p))
+        self.model_menu.addSeparator()
+        self.model_menu.addAction(self.act_open_bundle)
+        self.model_menu.addAction(self.act_teach)
+
+    def switch_bundle(self, path: Path) -> None:
+        """Run another bundle; whatever plays keeps playing with it (no restart of the app)."""
+        path = Path(path)
+        self._cancel_analysis()
+        resume_at = self.position_s if self.source_info is not None and not self.source_info.is_live else 0.0
+        self.bridge.open(path, self._engine_kwargs(), self.current_spec)
+        if self.current_spec is not None and resume_at > 0:
+            self.bridge.seek(resume_at)
+
+    def open_bundle_dialog(self) -> None:
+        dialog = QFileDialog(self, self.tr("Open Model Bundle (a folder or a .zip)"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter(self.tr("Model bundles (*.zip manifest.json)"))
+        if dialog.exec():
+            chosen = Path(dialog.selectedFiles()[0])
+            self.switch_bundle(chosen.parent if chosen.name == "manifest.json" else chosen)
+
+    def add_bundle(self, path: Path, *, switch: bool = True) -> None:
+        """Remember a bundle (opened or just taught) in the picker, and run it."""
+        path = Path(path)
+        if path not in self._extra_bundles and path not in list_shipped_bundles():
+            self._extra_bundles.append(path)
+            self.settings.setValue("bundles/extra", [str(p) for p in self._extra_bundles])
+        if switch:
+            self.switch_bundle(path)
+        else:
+            self._refresh_bundle_list()
+
+    def open_teach_dialog(self) -> None:
+        from gui.teach import TeachDialog
+
+        self.stop()  # the dialog may need the camera
+        dialog = TeachDialog(self.settings, parent=self)
+        dialog.bundleSaved.connect(lambda p: self.add_bundle(Path(p)))
+        self.teach_dialog = dialog
+        dialog.show()
+
+    # -- bridge signals ----------------------------------------------------------------
+    def _on_engine_ready(self, ready: EngineReady) -> None:
+        if ready.bundle_changed or self.bundle_panel.summary_text() == "":
+            self.bundle_path = self.bridge.bundle_path
+            self.settings.setValue("bundles/current", str(self.bundle_path))
+            self.bundle_panel.show_bundle(ready.bundle)
+            self.topk.set_rows(min(self.controls_values.top_k, len(ready.bundle.labels)))
+            self._refresh_bundle_list()
+            self.status.show_provider(ready.provider)
+            self.status.provider.setToolTip(str(ready.provider))
+        info = ready.source
+        labels = ready.bundle.labels
+        if info is None:
+            self.timeline.reset(labels, None)
+            self.status.showMessage(self.tr("Model %1 loaded.").replace("%1", ready.bundle.manifest.name), 4000)
+            return
+        self.source_info = info
+        self.source_finished = False
+        self.timeline.reset(labels, info.duration_s)
+        self.topk.set_rows(min(self.controls_values.top_k, len(labels)))
+        for w in info.warnings:
+            self.status.showMessage(w, 8000)
+        if not info.warnings:
+            self.status.showMessage(self.tr("Playing %1").replace("%1", self._source_name()), 3000)
+        self._update_transport()
+        self._update_title()
+        if not info.is_live and info.duration_s:
+            self._start_analysis()
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        if isinstance(error, BundleError):
+            self._refresh_bundle_list()  # the picker goes back to the bundle that still runs
+        else:
+            self.current_spec = None
+            self.source_info = None
+            self.video.clear()
+            self._update_transport()
+            self._update_title()
+        self.show_error(error)
+
+    def _on_engine_error(self, error: BaseException) -> None:
+        live = self.source_info is not None and self.source_info.is_live
+        self.show_error(error, live=live)
+
+    def _on_finished(self) -> None:
+        self.source_finished = True
+        self.status.showMessage(self.tr("End of %1. Press Space to play it again.").replace("%1", self._source_name()))
+        self._update_play_button()
+
+    def _on_frame(self) -> None:
+        frame = self.bridge.take_frame()
+        if frame is None:
+            return
+        self.video.set_frame(frame.image)
+        self.position_s = frame.pts_s
+        if not self._slider_dragging:
+            self._update_transport()
+
+    def _on_predictions(self) -> None:
+        preds = self.bridge.take_predictions()
+        if not preds:
+            return
+        latest = preds[-1]
+        self.prediction_count += len(preds)
+        self.last_prediction = latest
+        self.video.set_prediction(latest)
+        self.topk.show_prediction(latest)
+        self.timeline.add_predictions(preds)
+        self.status.show_numbers(latest)
+
+    # -- analysis of whole files ---------------------------------------------------------
+    def _start_analysis(self) -> None:
+        info = self.source_info
+        if info is None or info.is_live or not info.duration_s or self.bridge.bundle is None:
+            return
+        self._cancel_analysis()
+        job = AnalysisJob(Path(str(info.spec)), self.bridge.bundle, self._engine_kwargs(), parent=self)
+        job.progress.connect(lambda done, total: self.timeline.set_analysis_progress(done / total if total else None))
+        job.done.connect(self._on_analysis_done)
+        job.failed.connect(lambda exc: (self.timeline.set_analysis_progress(None),
+                                        self.status.showMessage(self.tr("Timeline analysis failed: %1").replace("%1", str(exc)))))
+        self.analysis = job
+        self.timeline.set_analysis_progress(0.0)
+        job.start()
+
+    def _on_analysis_done(self, result) -> None:
+        if self.sender() is not self.analysis:
+            return
+        preds = list(getattr(result, "predictions", []))
+        self.analysis_result = result
+        if preds:
+            times = np.array([p.pts_s for p in preds])
+            probs = np.array([p.probs for p in preds])
+            self.timeline.set_analysis(times, probs)
+        else:
+            self.timeline.set_analysis_progress(None)
+
+    def _cancel_analysis(self) -> None:
+        job, self.analysis = self.analysis, None
+        if job is not None:
+            job.cancel(timeout=0.0)
+            self._old_analyses.append(job)
+        self._old_analyses = [j for j in self._old_analyses if j.thread.is_alive()]
+
+    def worker_threads(self) -> list:
+        """Every thread this window started (for shutdown checks)."""
+        threads = list(self.bridge.threads())
+        threads += [j.thread for j in self._old_analyses + ([self.analysis] if self.analysis else [])]
+        probe = self.source_menu.probe_thread()
+        if probe is not None:
+            threads.append(probe)
+        return threads
+
+    # -- controls ------------------------------------------------------------------------
+    def _on_controls_changed(self, values: RecognitionControls) -> None:
+        self.controls_values = values
+        values.save(self.settings)
+        labels = self.bridge.bundle.labels if self.bridge.bundle is not None else ()
+        self.topk.set_rows(min(values.top_k, len(labels)) if labels else values.top_k)
+        self.bridge.update_settings(**values.engine_kwargs())
+        if self.source_info is not None and not self.source_info.is_live:
+            self._reanalyse_timer.start()  # the whole-file curve follows the new settings
+
+    # -- errors, language, misc ------------------------------------------------------------
+    def show_error(self, error: BaseException, *, live: bool = False) -> None:
+        """Tell the user what went wrong and what to do; the app keeps running."""
+        title, message = describe_error(error, live=live)
+        self.errors_shown.append((title, message))
+        self.status.showMessage(f"{title}: {str(error).splitlines()[0] if str(error) else ''}")
+        if not self._closing:
+            QMessageBox.warning(self, title, message)
+
+    def set_language(self, choice: str) -> None:
+        """Switch the UI language now ("system", "en" or "zh_CN") and remember it."""
+        self.settings.setValue("ui/language", choice)
+        lang = resolve_language(choice)
+        install_language(lang)
+        self.retranslate()
+        self.languageChanged.emit(lang)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, self.tr("About Kinesight"),
+                          self.tr("Kinesight recognises actions in video in real time.\n"
+                                  "Models run with ONNX Runtime; see the Model panel for the bundle in use."))
+
+    def _source_name(self) -> str:
+        spec = self.current_spec
+        if spec is None:
+            return ""
+        if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+            return self.tr("camera %1").replace("%1", str(spec))
+        return Path(str(spec)).name if "://" not in str(spec) else str(spec)
+
+    def _update_title(self) -> None:
+        name = self._source_name()
+        self.setWindowTitle(f"Kinesight — {name}" if name else "Kinesight")
+
+    def _update_play_button(self) -> None:
+        style = self.style()
+        playing = self.current_spec is not None and not self.paused and not self.source_finished
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(style.standardIcon(icon))
+
+    def _update_transport(self) -> None:
+        info = self.source_info
+        seekable = info is not None and not info.is_live and bool(info.duration_s)
+        self.play_button.setEnabled(info is not None and seekable)
+        self.position.setEnabled(seekable)
+        self.act_back.setEnabled(seekable)
+        self.act_forward.setEnabled(seekable)
+        self.act_restart.setEnabled(seekable)
+        if seekable:
+            self.position.blockSignals(True)
+            self.position.setRange(0, int(info.duration_s * 1000))
+            self.position.setValue(int(self.position_s * 1000))
+            self.position.blockSignals(False)
+            self.time_label.setText(f"{_fmt_time(self.position_s)} / {_fmt_time(info.duration_s)}")
+        elif info is not None:
+            self.time_label.setText(self.tr("live"))
+        else:
+            self.time_label.setText("—")
+        self._update_play_button()
+
+    def _slider_released(self) -> None:
+        self._slider_dragging = False
+        self.seek(self.position.value() / 1000.0)
+
+    def _slider_action(self, action: int) -> None:
+        if not self._slider_dragging:  # page clicks on the groove
+            QTimer.singleShot(0, lambda: self.seek(self.position.value() / 1000.0))
+
+    # -- drag and drop / close -----------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.video.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.video.dropEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Save settings and stop every thread within a second."""
+        started = time.monotonic()
+        self._closing = True
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.controls_values.save(self.settings)
+        self.settings.sync()
+        teach = getattr(self, "teach_dialog", None)
+        if teach is not None:
+            teach.shutdown(timeout=0.3)
+        self._cancel_analysis()
+        self.bridge.close(timeout=0.7)
+        for job in self._old_analyses:
+            job.cancel(timeout=max(0.0, 0.9 - (time.monotonic() - started)))
+        self.close_duration_s = time.monotonic() - started
+        super().closeEvent(event)

@@ -1,0 +1,479 @@
+"""Teach new actions: name a few actions, give each some clips, train a head, use the bundle.
+
+Clips come from video files or are recorded from the webcam (countdown, live preview).
+Training runs ``models.teach.train_bundle`` on a background thread (imported lazily there, so
+the app never loads torch at start-up), with a progress bar and a cancel button.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
+    QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from gui.errors import describe_error
+from gui.source_menu import VIDEO_FILTER
+from gui.video_view import VideoView
+
+
+def data_dir() -> Path:
+    """Where taught bundles and recorded clips live (per user)."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base or Path.home() / ".kinesight")
+
+
+def safe_name(text: str) -> str:
+    """A file-system-safe version of a user-typed name."""
+    return re.sub(r"[^\w.-]+", "_", text.strip(), flags=re.UNICODE).strip("._") or "unnamed"
+
+
+class RecordJob(threading.Thread):
+    """Records one clip from a camera: ``countdown_s`` of preview, then ``seconds`` to ``out``.
+
+    Calls ``on_frame(rgb, phase, remaining_s)`` (latest-wins in the dialog), then
+    ``on_done(path)`` or ``on_failed(exc)``; ``cancel()`` stops it early without a clip.
+    """
+
+    def __init__(self, camera: int | str, out: Path, seconds: float, countdown_s: float,
+                 on_frame, on_done, on_failed) -> None:
+        super().__init__(name="kinesight-gui-recorder", daemon=True)
+        self.camera, self.out, self.seconds, self.countdown_s = camera, Path(out), seconds, countdown_s
+        self._on_frame, self._on_done, self._on_failed = on_frame, on_done, on_failed
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        import cv2  # only the recorder writes video
+
+        from engine.sources import open_source
+
+        writer = None
+        try:
+            source = open_source(self.camera)
+        except Exception as exc:  # noqa: BLE001 - reported in the dialog
+            self._on_failed(exc)
+            return
+        try:
+            started = time.monotonic()
+            fps = source.fps or 25.0
+            written = 0
+            for frame in source:
+                if self._cancel.is_set():
+                    return
+                elapsed = time.monotonic() - started
+                if elapsed < self.countdown_s:
+                    self._on_frame(frame.image, "countdown", self.countdown_s - elapsed)
+                    continue
+                if writer is None:
+                    self.out.parent.mkdir(parents=True, exist_ok=True)
+                    h, w = frame.image.shape[:2]
+                    writer = cv2.VideoWriter(str(self.out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+                    if not writer.isOpened():
+                        raise OSError(f"cannot write {self.out}")
+                writer.write(cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
+                written += 1
+                remaining = self.countdown_s + self.seconds - elapsed
+                self._on_frame(frame.image, "recording", max(0.0, remaining))
+                if remaining <= 0:
+                    break
+            if writer is None or written == 0:
+                raise OSError("the camera delivered no frames; check that it is connected and not in use")
+        except Exception as exc:  # noqa: BLE001 - reported in the dialog
+            self._on_failed(exc)
+            return
+        finally:
+            if writer is not None:
+                writer.release()
+            source.close()
+        if not self._cancel.is_set():
+            self._on_done(self.out)
+
+
+class TrainJob(threading.Thread):
+    """Runs ``models.teach.train_bundle`` (imported here, lazily) and reports through callbacks."""
+
+    def __init__(self, clips: dict[str, list[Path]], out: Path, options: dict, on_progress, on_done, on_failed) -> None:
+        super().__init__(name="kinesight-gui-trainer", daemon=True)
+        self.clips, self.out, self.options = clips, Path(out), dict(options)
+        self._on_progress, self._on_done, self._on_failed = on_progress, on_done, on_failed
+        self.cancel_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            from models.teach import train_bundle  # torch loads here, on this thread, only when teaching
+
+            result = train_bundle(self.clips, self.out, progress=self._on_progress, cancel=self.cancel_event,
+                                  **self.options)
+        except BaseException as exc:  # noqa: BLE001 - including cancellation: the dialog says what happened
+            self._on_failed(exc)
+            return
+        self._on_done(result)
+
+
+class TeachDialog(QDialog):
+    """The "Teach New Actions" dialog. Emits ``bundleSaved(path)`` when a bundle was trained."""
+
+    bundleSaved = Signal(str)
+    _frame = Signal()
+    _recorded = Signal(object)
+    _recordFailed = Signal(object)
+    _progress = Signal(str, float)
+    _trained = Signal(object)
+    _trainFailed = Signal(object)
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None,
+                 train_options: dict | None = None) -> None:
+        super().__init__(parent)
+        self.setModal(False)
+        self.settings = settings if settings is not None else QSettings()
+        self.train_options = dict(train_options or {})
+        self.clips: dict[str, list[Path]] = {}
+        self.result = None
+        self.error: BaseException | None = None
+        self._recorder: RecordJob | None = None
+        self._trainer: TrainJob | None = None
+        self._latest = None
+        self._latest_lock = threading.Lock()
+        self._frame_pending = False
+        self._build()
+        self._connect()
+        self.resize(900, 640)
+
+    # -- construction --------------------------------------------------------------------
+    def _build(self) -> None:
+        self.setWindowTitle(self.tr("Teach New Actions"))
+        self.actions_list = QListWidget()
+        self.add_action_button = QPushButton(self.tr("Add action…"))
+        self.remove_action_button = QPushButton(self.tr("Remove"))
+        actions_box = QGroupBox(self.tr("1. Actions"))
+        a_lay = QVBoxLayout(actions_box)
+        a_lay.addWidget(QLabel(self.tr("Name at least two actions you will show the camera.")))
+        a_lay.addWidget(self.actions_list)
+        row = QHBoxLayout()
+        row.addWidget(self.add_action_button)
+        row.addWidget(self.remove_action_button)
+        a_lay.addLayout(row)
+
+        self.clips_list = QListWidget()
+        self.add_files_button = QPushButton(self.tr("Add video files…"))
+        self.record_button = QPushButton(self.tr("Record from camera"))
+        self.camera_picker = QComboBox()
+        self.camera_picker.setEditable(True)
+        self.camera_picker.addItem("0")
+        self.clip_seconds = QSpinBox()
+        self.clip_seconds.setRange(1, 30)
+        self.clip_seconds.setValue(int(self.settings.value("teach/clip_seconds", 3)))
+        self.clip_seconds.setSuffix(self.tr(" s"))
+        self.countdown = QSpinBox()
+        self.countdown.setRange(0, 10)
+        self.countdown.setValue(3)
+        self.countdown.setSuffix(self.tr(" s"))
+        clips_box = QGroupBox(self.tr("2. Clips of the selected action"))
+        c_lay = QVBoxLayout(clips_box)
+        c_lay.addWidget(QLabel(self.tr("Give each action several short clips (3 or more), from files or the camera.")))
+        c_lay.addWidget(self.clips_list)
+        row = QHBoxLayout()
+        row.addWidget(self.add_files_button)
+        row.addWidget(self.record_button)
+        c_lay.addLayout(row)
+        form = QFormLayout()
+        form.addRow(self.tr("Camera"), self.camera_picker)
+        form.addRow(self.tr("Clip length"), self.clip_seconds)
+        form.addRow(self.tr("Countdown"), self.countdown)
+        c_lay.addLayout(form)
+
+        self.preview = VideoView()
+        self.preview.set_placeholder(self.tr("Camera preview appears here while recording."))
+        self.preview.setMinimumSize(280, 210)
+        self.countdown_label = QLabel("")
+        self.countdown_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.countdown_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.countdown_label.setFont(font)
+        preview_box = QGroupBox(self.tr("Preview"))
+        p_lay = QVBoxLayout(preview_box)
+        p_lay.addWidget(self.preview, 1)
+        p_lay.addWidget(self.countdown_label)
+
+        self.bundle_name = QLineEdit(self.tr("my-actions"))
+        self.train_button = QPushButton(self.tr("Train"))
+        self.cancel_button = QPushButton(self.tr("Cancel training"))
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.stage_label = QLabel(self.tr("Add actions and clips, then press Train."))
+        self.stage_label.setWordWrap(True)
+        self.result_label = QLabel("")
+        self.result_label.setWordWrap(True)
+        train_box = QGroupBox(self.tr("3. Train"))
+        t_lay = QVBoxLayout(train_box)
+        form = QFormLayout()
+        form.addRow(self.tr("Bundle name"), self.bundle_name)
+        t_lay.addLayout(form)
+        row = QHBoxLayout()
+        row.addWidget(self.train_button)
+        row.addWidget(self.cancel_button)
+        t_lay.addLayout(row)
+        t_lay.addWidget(self.progress)
+        t_lay.addWidget(self.stage_label)
+        t_lay.addWidget(self.result_label)
+
+        top = QHBoxLayout()
+        top.addWidget(actions_box, 1)
+        top.addWidget(clips_box, 2)
+        top.addWidget(preview_box, 2)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        outer = QVBoxLayout(self)
+        outer.addLayout(top, 1)
+        outer.addWidget(train_box)
+        outer.addWidget(self.buttons)
+        self._update_enabled()
+
+    def _connect(self) -> None:
+        self.add_action_button.clicked.connect(self._ask_action)
+        self.remove_action_button.clicked.connect(self._remove_action)
+        self.actions_list.currentItemChanged.connect(lambda *_: self._show_clips())
+        self.add_files_button.clicked.connect(self._pick_files)
+        self.record_button.clicked.connect(self._record)
+        self.train_button.clicked.connect(self.train)
+        self.cancel_button.clicked.connect(self.cancel_training)
+        self.buttons.rejected.connect(self.close)
+        self._frame.connect(self._paint_frame)
+        self._recorded.connect(self._on_recorded)
+        self._recordFailed.connect(self._on_record_failed)
+        self._progress.connect(self._on_progress)
+        self._trained.connect(self._on_trained)
+        self._trainFailed.connect(self._on_train_failed)
+
+    # -- actions and clips (also the API tests use) --------------------------------------
+    def add_action(self, name: str) -> bool:
+        """Add an action name; False when empty or already there."""
+        name = name.strip()
+        if not name or name in self.clips:
+            return False
+        self.clips[name] = []
+        item = QListWidgetItem(name)
+        item.setData(Qt.ItemDataRole.UserRole, name)
+        self.actions_list.addItem(item)
+        self.actions_list.setCurrentItem(item)
+        self._update_enabled()
+        return True
+
+    def add_clips(self, action: str, paths: list[str | Path]) -> None:
+        """Add video files as examples of ``action``."""
+        if action not in self.clips:
+            self.add_action(action)
+        for p in paths:
+            p = Path(p)
+            if p not in self.clips[action]:
+                self.clips[action].append(p)
+        self._show_clips()
+        self._update_enabled()
+
+    def current_action(self) -> str | None:
+        """The action selected in the list (None when the list is empty)."""
+        item = self.actions_list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def _ask_action(self) -> None:
+        name, ok = QInputDialog.getText(self, self.tr("New action"), self.tr("Action name (e.g. \"waving\"):"))
+        if ok and not self.add_action(name):
+            QMessageBox.information(self, self.tr("New action"), self.tr("Type a name that is not in the list yet."))
+
+    def _remove_action(self) -> None:
+        name = self.current_action()
+        if name is None:
+            return
+        self.clips.pop(name, None)
+        self.actions_list.takeItem(self.actions_list.currentRow())
+        self._show_clips()
+        self._update_enabled()
+
+    def _show_clips(self) -> None:
+        self.clips_list.clear()
+        name = self.current_action()
+        for p in self.clips.get(name, []) if name else []:
+            self.clips_list.addItem(p.name)
+        for k in range(self.actions_list.count()):
+            item = self.actions_list.item(k)
+            name = item.data(Qt.ItemDataRole.UserRole)
+            item.setText(f"{name}  ({len(self.clips.get(name, []))})")
+
+    def _pick_files(self) -> None:
+        action = self.current_action()
+        if action is None:
+            return
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Clips of %1").replace("%1", action), "",
+                                                self.tr("Videos (%1);;All files (*)").replace("%1", VIDEO_FILTER))
+        if paths:
+            self.add_clips(action, paths)
+
+    # -- recording ------------------------------------------------------------------------
+    def _record(self) -> None:
+        action = self.current_action()
+        if action is None or self._recorder is not None:
+            return
+        camera = self.camera_picker.currentText().strip() or "0"
+        self.settings.setValue("teach/clip_seconds", self.clip_seconds.value())
+        out = data_dir() / "clips" / safe_name(action) / f"{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+        self._record_action = action
+        self._recorder = RecordJob(
+            camera, out, float(self.clip_seconds.value()), float(self.countdown.value()),
+            on_frame=self._recorder_frame, on_done=self._recorded.emit, on_failed=self._recordFailed.emit,
+        )
+        self.record_button.setEnabled(False)
+        self._recorder.start()
+
+    def _recorder_frame(self, image, phase: str, remaining: float) -> None:
+        # Recorder thread: keep only the newest frame, one paint signal in flight.
+        with self._latest_lock:
+            self._latest = (image, phase, remaining)
+            emit = not self._frame_pending
+            self._frame_pending = True
+        if emit:
+            self._frame.emit()
+
+    def _paint_frame(self) -> None:
+        with self._latest_lock:
+            latest, self._latest = self._latest, None
+            self._frame_pending = False
+        if latest is None:
+            return
+        image, phase, remaining = latest
+        self.preview.set_frame(image)
+        if phase == "countdown":
+            self.countdown_label.setText(self.tr("Get ready… %1").replace("%1", str(int(remaining) + 1)))
+        else:
+            self.countdown_label.setText(self.tr("● Recording — %1 s left").replace("%1", f"{remaining:.1f}"))
+
+    def _on_recorded(self, path) -> None:
+        self._recorder = None
+        self.countdown_label.setText(self.tr("Saved %1").replace("%1", Path(path).name))
+        self.add_clips(self._record_action, [Path(path)])
+        self.record_button.setEnabled(True)
+
+    def _on_record_failed(self, error) -> None:
+        self._recorder = None
+        self.record_button.setEnabled(True)
+        self.countdown_label.setText("")
+        self.error = error
+        title, message = describe_error(error, live=True)
+        QMessageBox.warning(self, title, message)
+
+    # -- training -------------------------------------------------------------------------
+    def output_path(self) -> Path:
+        """The folder the trained bundle will be written to."""
+        return data_dir() / "bundles" / safe_name(self.bundle_name.text())
+
+    def train(self, out: Path | None = None) -> None:
+        """Start training on the clips given so far (in the background)."""
+        problems = self.problems()
+        if problems:
+            QMessageBox.information(self, self.tr("Not ready to train"), "\n".join(problems))
+            return
+        out = Path(out) if out is not None else self.output_path()
+        if out.exists():
+            out = out.with_name(f"{out.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+        self.result = None
+        self.error = None
+        self.result_label.setText("")
+        self.progress.setValue(0)
+        self._trainer = TrainJob(
+            {k: list(v) for k, v in self.clips.items()}, out, self.train_options,
+            on_progress=lambda stage, frac: self._progress.emit(str(stage), float(frac)),
+            on_done=self._trained.emit, on_failed=self._trainFailed.emit,
+        )
+        self._trainer.start()
+        self._update_enabled()
+
+    def problems(self) -> list[str]:
+        """What still stops training (empty when ready)."""
+        out = []
+        if len(self.clips) < 2:
+            out.append(self.tr("Add at least two actions."))
+        for name, clips in self.clips.items():
+            if len(clips) < 2:
+                out.append(self.tr("Give \"%1\" at least two clips.").replace("%1", name))
+        return out
+
+    def cancel_training(self) -> None:
+        if self._trainer is not None:
+            self._trainer.cancel_event.set()
+            self.stage_label.setText(self.tr("Cancelling…"))
+
+    @property
+    def training(self) -> bool:
+        return self._trainer is not None
+
+    def _on_progress(self, stage: str, fraction: float) -> None:
+        if self._trainer is None:
+            return
+        self.progress.setValue(int(round(max(0.0, min(1.0, fraction)) * 1000)))
+        self.stage_label.setText(stage)
+
+    def _on_trained(self, result) -> None:
+        self._trainer = None
+        self.result = result
+        self.progress.setValue(1000)
+        acc = getattr(result, "test_accuracy", None)
+        f1 = getattr(result, "macro_f1", None)
+        text = self.tr("Held-out accuracy: %1").replace("%1", f"{acc * 100:.1f}%" if acc is not None else "?")
+        if f1 is not None:
+            text += "  " + self.tr("(macro F1 %1)").replace("%1", f"{f1:.2f}")
+        path = Path(result.bundle_path)
+        text += "\n" + self.tr("Saved to %1 — now in use.").replace("%1", str(path))
+        self.result_label.setText(text)
+        self.stage_label.setText(self.tr("Done."))
+        self._update_enabled()
+        self.bundleSaved.emit(str(path))
+
+    def _on_train_failed(self, error) -> None:
+        cancelled = self._trainer is not None and self._trainer.cancel_event.is_set()
+        self._trainer = None
+        self.error = error
+        self.progress.setValue(0)
+        self._update_enabled()
+        if cancelled:
+            self.stage_label.setText(self.tr("Training cancelled."))
+            return
+        title, message = describe_error(error)
+        self.stage_label.setText(f"{title}: {error}")
+        QMessageBox.warning(self, title, message)
+
+    def _update_enabled(self) -> None:
+        busy = self._trainer is not None
+        has_action = self.actions_list.currentItem() is not None
+        self.train_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        self.add_files_button.setEnabled(has_action and not busy)
+        self.record_button.setEnabled(has_action and not busy and self._recorder is None)
+        self.add_action_button.setEnabled(not busy)
+        self.remove_action_button.setEnabled(has_action and not busy)
+
+    # -- shutdown ---------------------------------------------------------------------------
+    def threads(self) -> list[threading.Thread]:
+        return [t for t in (self._recorder, self._trainer) if t is not None]
+
+    def shutdown(self, timeout: float = 0.5) -> None:
+        """Cancel recording and training and wait up to ``timeout`` s for their threads."""
+        deadline = time.monotonic() + timeout
+        if self._recorder is not None:
+            self._recorder.cancel()
+        if self._trainer is not None:
+            self._trainer.cancel_event.set()
+        for t in self.threads():
+            t.join(max(0.0, deadline - time.monotonic()))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.shutdown()
+        super().closeEvent(event)
