@@ -5,8 +5,11 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +26,11 @@ class Frame:
     image: np.ndarray
 
 
-class FrameRing:
+class FrameRing(Generic[T]):
     """A bounded, thread-safe FIFO between a capture thread and the engine worker.
+
+    It usually carries :class:`Frame` records; the engine carries frames wrapped with their
+    capture time (``FrameRing[CapturedFrame]``), so the ring is generic in its item type.
 
     When full, ``put`` drops the oldest frame and counts it, so capture never blocks on
     inference and latency stays bounded. ``close`` wakes every waiting reader.
@@ -33,7 +39,7 @@ class FrameRing:
     def __init__(self, capacity: int = 8) -> None:
         if capacity < 1:
             raise ValueError("FrameRing capacity must be at least 1")
-        self._frames: deque[Frame] = deque()
+        self._frames: deque[T] = deque()
         self._capacity = capacity
         self._cond = threading.Condition()
         self._dropped = 0
@@ -58,7 +64,7 @@ class FrameRing:
         with self._cond:
             return len(self._frames)
 
-    def put(self, frame: Frame) -> bool:
+    def put(self, frame: T) -> bool:
         """Append a frame; returns False if an old frame had to be dropped to make room."""
         with self._cond:
             if self._closed:
@@ -72,7 +78,7 @@ class FrameRing:
             self._cond.notify_all()
             return kept_all
 
-    def drain(self, timeout: float | None = None) -> list[Frame]:
+    def drain(self, timeout: float | None = None) -> list[T]:
         """Take every queued frame, oldest first, waiting up to ``timeout`` s for at least one.
 
         Returns an empty list on timeout or once the ring is closed and empty.
@@ -83,6 +89,13 @@ class FrameRing:
             frames = list(self._frames)
             self._frames.clear()
             return frames
+
+    def clear(self) -> int:
+        """Throw away every queued item without counting it as dropped (e.g. after a seek)."""
+        with self._cond:
+            n = len(self._frames)
+            self._frames.clear()
+            return n
 
     def close(self) -> None:
         """Mark the end of the stream and wake readers; later puts are ignored."""

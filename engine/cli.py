@@ -1,0 +1,339 @@
+"""The ``kinesight`` command line: run (live), analyze (offline), info, train, eval.
+
+Bad input ends with one line ``kinesight: error: ...`` on stderr and a non-zero exit code,
+never a traceback:
+    2 usage   3 source   4 bundle   5 inference   6 engine   1 anything else   130 Ctrl-C
+``run``, ``analyze`` and ``info`` never import torch; ``train`` and ``eval`` come from
+``models.cli`` (the PyTorch side), imported only when one of them is asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from engine.errors import (
+    BundleError,
+    EngineError,
+    InferenceError,
+    KinesightError,
+    SourceError,
+)
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SOURCE, EXIT_BUNDLE, EXIT_INFERENCE, EXIT_ENGINE = 0, 1, 2, 3, 4, 5, 6
+EXIT_INTERRUPTED = 130
+PROG = "kinesight"
+MODELS_COMMANDS = ("train", "eval")
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage problem as one line instead of usage + exit."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _exit_code(exc: BaseException) -> int:
+    if isinstance(exc, SourceError):
+        return EXIT_SOURCE
+    if isinstance(exc, BundleError):
+        return EXIT_BUNDLE
+    if isinstance(exc, InferenceError):
+        return EXIT_INFERENCE
+    if isinstance(exc, EngineError):
+        return EXIT_ENGINE
+    return EXIT_FAIL
+
+
+def _fail(message: str, code: int) -> int:
+    text = " ".join(str(message).split())  # one line, whatever the message held
+    print(f"{PROG}: error: {text}", file=sys.stderr)
+    return code
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("kinesight")
+    except Exception:  # noqa: BLE001 - running from a plain checkout
+        return "0.0.0+unknown"
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _add_engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bundle", "-b", help="model bundle folder or .zip (default: the shipped default bundle)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the model runs (default: auto)")
+    p.add_argument("--threads", type=int, default=None, help="ONNX Runtime threads (default: usable cores, at most 4)")
+    p.add_argument("--top-k", type=int, default=3, help="labels per prediction (default: 3)")
+    p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight of past probabilities, 0..1 (default: 0.5)")
+    p.add_argument("--hold", type=float, default=0.4, dest="hold_s", help="seconds a new label must win before it shows (default: 0.4)")
+    p.add_argument("--threshold", type=float, default=0.4, help="below this confidence the state is 'uncertain' (default: 0.4)")
+    p.add_argument("--window", type=int, default=None, dest="window_length", help="override the window length T (window heads)")
+
+
+def build_parser(models_cli=None) -> argparse.ArgumentParser:
+    """The argument parser; ``models_cli`` (the imported models.cli) adds train/eval."""
+    parser = _Parser(prog=PROG, description="Kinesight: real-time video action recognition.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="recognise actions live from a webcam, file or stream URL")
+    run.add_argument("--source", "-s", required=True, help="camera index (0), video file, image folder or stream URL")
+    _add_engine_args(run)
+    run.add_argument("--jsonl", type=Path, help="also write every prediction as one JSON line to this file")
+    run.add_argument("--no-realtime", action="store_true", help="read files as fast as possible instead of at their own fps")
+    run.add_argument("--seconds", type=float, default=None, help="stop after this many seconds of wall time")
+    run.add_argument("--ring", type=int, default=8, dest="ring_capacity", help="frames buffered between capture and model (default: 8)")
+    run.add_argument("--quiet", "-q", action="store_true", help="print only label changes")
+
+    an = sub.add_parser("analyze", aliases=["analyse"], help="analyse a video file offline and write its timeline")
+    an.add_argument("file", help="video file (mp4, avi, mkv, mov, mpg...) or image folder")
+    _add_engine_args(an)
+    an.add_argument("--json", type=Path, dest="json_out", help="write the timeline (segments + predictions) as JSON")
+    an.add_argument("--csv", type=Path, dest="csv_out", help="write one row per prediction as CSV")
+    an.add_argument("--batch-size", type=int, default=16, help="frames per backbone batch (default: 16)")
+    an.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    info = sub.add_parser("info", help="version, ONNX Runtime providers, devices and the bundle's summary")
+    info.add_argument("--bundle", "-b", help="model bundle to describe (default: the shipped default bundle)")
+    info.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    info.add_argument("--cameras", type=int, default=4, help="probe camera indices 0..N-1 (default: 4; 0 skips)")
+
+    for name, helptext in (("train", "train a model bundle (PyTorch)"), ("eval", "evaluate a model bundle on clips")):
+        p = sub.add_parser(name, help=helptext, add_help=models_cli is not None)
+        if models_cli is not None:
+            getattr(models_cli, f"add_{name}_args")(p)
+        else:
+            p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    for a in argv:
+        if not a.startswith("-"):
+            return a
+    return None
+
+
+def _settings(args) -> "EngineSettings":  # noqa: F821 - imported lazily
+    from engine.pipeline import EngineSettings
+
+    try:
+        return EngineSettings(
+            top_k=args.top_k, smoothing=args.smoothing, hold_s=args.hold_s, threshold=args.threshold,
+            window_length=args.window_length, device=args.device, threads=args.threads,
+            ring_capacity=getattr(args, "ring_capacity", 8),
+            realtime=not getattr(args, "no_realtime", False),
+        ).validated()
+    except EngineError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _bundle(spec: str | None):
+    from engine.bundle import default_bundle_path, load_bundle
+
+    return load_bundle(spec if spec else default_bundle_path())
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _format_prediction(p, labels_width: int = 18) -> str:
+    if p.state.value == "warming_up":
+        return f"{p.pts_s:8.2f}s  {'(warming up)':<{labels_width}}"
+    label = p.label if p.label is not None else "(uncertain)"
+    top = ", ".join(f"{name} {prob:.2f}" for name, prob in p.top_k)
+    t = p.timings
+    return (f"{p.pts_s:8.2f}s  {label:<{labels_width}} {p.confidence:5.2f}   top: {top}   "
+            f"[{t.latency_ms:5.1f} ms, {p.model_fps:4.1f} model fps, {p.dropped_frames} dropped]")
+
+
+def cmd_run(args, out: TextIO) -> int:
+    """Live recognition: one printed line per prediction, optionally JSONL."""
+    from engine.pipeline import Engine
+    from engine.sources import open_source
+
+    settings = _settings(args)
+    bundle = _bundle(args.bundle)
+    source = open_source(args.source)
+    jsonl = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else None
+    done = threading.Event()
+    errors: list[BaseException] = []
+    last_label: list = [object()]
+    width = max(len(x) for x in bundle.labels) + 2
+
+    def on_prediction(p) -> None:
+        if jsonl is not None:
+            jsonl.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        if not args.quiet or p.label != last_label[0]:
+            print(_format_prediction(p, width), file=out, flush=True)
+        last_label[0] = p.label
+
+    engine = Engine(bundle, settings, on_prediction=on_prediction, on_error=errors.append,
+                    on_finished=done.set, on_warning=lambda w: print(f"{PROG}: warning: {w}", file=sys.stderr))
+    print(f"{PROG}: {bundle.manifest.name} on {engine.provider}; source {source.name} "
+          f"({source.size[0]}x{source.size[1]}, {source.fps:g} fps)", file=sys.stderr)
+    interrupted = False
+    try:
+        engine.start(source)
+        deadline = None if args.seconds is None else time.monotonic() + args.seconds
+        while not done.wait(0.1):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        engine.close(timeout=2.0)
+        source.close()
+        if jsonl is not None:
+            jsonl.close()
+    s = engine.stats
+    print(f"{PROG}: {s.predictions} predictions, {s.frames_seen} frames, {s.dropped_frames} dropped", file=sys.stderr)
+    if errors:
+        raise errors[0]
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def cmd_analyze(args, out: TextIO) -> int:
+    """Offline analysis with a progress bar, a segment summary and optional JSON/CSV."""
+    from engine.pipeline import Recognizer, analyze_file
+
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    settings = _settings(args)
+    bundle = _bundle(args.bundle)
+    recognizer = Recognizer(bundle, settings)
+    bar = None
+    progress = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=1.0, unit="s", file=sys.stderr, desc="analysing", leave=False,
+                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}]")
+
+        def progress(done_s: float, total_s: float) -> None:
+            if total_s and bar.total != total_s:
+                bar.total = total_s
+            bar.n = min(done_s, bar.total)
+            bar.refresh()
+    try:
+        result = analyze_file(args.file, recognizer, settings, progress=progress, batch_size=args.batch_size)
+    finally:
+        if bar is not None:
+            bar.close()
+    for w in result.warnings:
+        print(f"{PROG}: warning: {w}", file=sys.stderr)
+    print(f"{result.source}: {result.duration_s:.2f} s, {result.frames} frames, {len(result.predictions)} predictions "
+          f"in {result.wall_s:.2f} s ({result.speed:.1f}x real time) on {result.provider.provider}", file=out)
+    for seg in result.segments():
+        label = seg.label if seg.label is not None else "(uncertain / warming up)"
+        print(f"  {seg.start_s:7.2f} - {seg.end_s:7.2f} s  {label}  ({seg.mean_confidence:.2f})", file=out)
+    if args.json_out:
+        result.to_json(args.json_out)
+        print(f"wrote {args.json_out}", file=out)
+    if args.csv_out:
+        result.to_csv(args.csv_out)
+        print(f"wrote {args.csv_out}", file=out)
+    return EXIT_OK
+
+
+def cmd_info(args, out: TextIO) -> int:
+    """Version, ORT providers, the provider that really runs, cameras, the bundle's summary."""
+    from engine.bundle import default_bundle_path, list_shipped_bundles, load_bundle
+    from engine.runtime import make_session, runtime_summary
+    from engine.sources import list_cameras
+
+    rt = runtime_summary()
+    print(f"kinesight {_version()}  (Python {sys.version.split()[0]})", file=out)
+    print(f"onnxruntime {rt['onnxruntime']}: providers available: {', '.join(rt['providers_available'])}", file=out)
+    print(f"cpu: {rt['cpu']}, {rt['threads']} inference threads", file=out)
+    if args.cameras > 0:
+        cams = list_cameras(args.cameras)
+        print("cameras: " + (", ".join(f"{c.index}: {c.name}" for c in cams) if cams else "none found"), file=out)
+    shipped = list_shipped_bundles()
+    print("shipped bundles: " + (", ".join(p.name for p in shipped) if shipped else "none"), file=out)
+    if args.bundle:
+        bundle = load_bundle(args.bundle)
+    else:
+        try:
+            bundle = load_bundle(default_bundle_path())
+        except BundleError as exc:
+            print(f"bundle: none ({exc})", file=out)
+            return EXIT_OK
+    _, report = make_session(bundle.backbone_path, args.device)
+    print(f"runs on: {report}", file=out)
+    print(f"bundle: {bundle.root}", file=out)
+    print(bundle.manifest.summary(), file=out)
+    return EXIT_OK
+
+
+def _run_models_command(command: str, argv: Sequence[str]) -> int:
+    try:
+        models_cli = importlib.import_module("models.cli")
+    except ImportError as exc:
+        return _fail(
+            f"`{command}` needs the training side (models.cli), which is not available here ({exc}); "
+            "install Kinesight with its training dependencies (torch, torchvision)", EXIT_FAIL,
+        )
+    parser = build_parser(models_cli)
+    args = parser.parse_args(list(argv))
+    return int(getattr(models_cli, f"run_{command}")(args) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``kinesight``; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = sys.stdout
+    try:
+        command = _command_of(argv)
+        if command in MODELS_COMMANDS:
+            return _run_models_command(command, argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(out)
+            return EXIT_USAGE
+        if args.command == "run":
+            return cmd_run(args, out)
+        if args.command in ("analyze", "analyse"):
+            return cmd_analyze(args, out)
+        if args.command == "info":
+            return cmd_info(args, out)
+        raise UsageError(f"unknown command {args.command!r}")
+    except UsageError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except KinesightError as exc:
+        return _fail(str(exc), _exit_code(exc))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `kinesight run ... | head`: the reader left; nothing more to say.
+        try:
+            sys.stdout = open("/dev/null", "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return EXIT_OK
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "), EXIT_FAIL)
+    except Exception as exc:  # noqa: BLE001 - the promise: never a traceback
+        return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it", EXIT_FAIL)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.exit(main())

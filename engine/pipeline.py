@@ -1,0 +1,901 @@
+"""The recognition pipeline: one frame's walk from a source to a Prediction.
+
+    FrameSource --Frame--> FrameRing (bounded, drop-oldest) --> engine worker:
+        ModelClock (sample by timestamp at sample_fps) --> preprocess --> backbone (ONNX)
+        --> FeatureWindow (T cached features) --> head (window or streaming) --> PostProcessor
+        --> Prediction --> callbacks / JSONL / timeline
+
+:class:`Recognizer` is the stateful core (no threads). :class:`Engine` runs it live: a capture
+thread fills the ring, a worker thread drains it. :func:`analyze_file` runs it offline: a decode
+thread feeds batches to the backbone. Both share the Recognizer, so a file gives the same
+predictions at the same model-clock ticks either way (when the live path drops nothing).
+
+Threads of the Engine's callbacks:
+    on_frame                                  the capture thread (every frame, sampled or not)
+    on_prediction, on_error, on_warning, on_finished   the engine worker thread
+Callbacks must return quickly; a GUI re-emits them as queued signals.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from engine.bundle import Bundle, load_bundle
+from engine.errors import EngineError, InferenceError, KinesightError, SourceError
+from engine.frames import Frame, FrameRing
+from engine.postprocess import PostProcessor, softmax
+from engine.prediction import Prediction, PredictionState, StageTimings
+from engine.preprocess import preprocess
+from engine.runtime import ProviderReport, make_session
+from engine.sources import FrameSource, open_source
+from engine.window import FeatureWindow, ModelClock
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- settings, records
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What a user can tune. ``smoothing`` is the EMA weight of the past (0 = none);
+    ``hold_s`` the hysteresis time; ``threshold`` the confidence under which the state is
+    "uncertain"; ``window_length`` overrides T for window heads; ``realtime`` paces file
+    sources at their own fps in the live engine (offline analysis ignores it)."""
+
+    top_k: int = 5
+    smoothing: float = 0.5
+    hold_s: float = 0.4
+    threshold: float = 0.4
+    window_length: int | None = None
+    device: str = "auto"
+    ring_capacity: int = 8
+    realtime: bool = True
+    threads: int | None = None  # ORT intra-op threads (None: the usable cores, at most 4)
+
+    def validated(self) -> "EngineSettings":
+        """Self, or an :class:`EngineError` naming the bad value."""
+        problems = []
+        if self.top_k < 1:
+            problems.append("top_k must be at least 1")
+        if not 0.0 <= self.smoothing < 1.0:
+            problems.append("smoothing must be in [0, 1)")
+        if self.hold_s < 0:
+            problems.append("hold_s must be >= 0")
+        if not 0.0 <= self.threshold <= 1.0:
+            problems.append("threshold must be in [0, 1]")
+        if self.window_length is not None and self.window_length < 1:
+            problems.append("window_length must be >= 1")
+        if self.device not in ("auto", "cpu", "cuda"):
+            problems.append("device must be auto, cpu or cuda")
+        if self.ring_capacity < 1:
+            problems.append("ring_capacity must be >= 1")
+        if problems:
+            raise EngineError("invalid engine settings: " + "; ".join(problems))
+        return self
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    """A snapshot of the live engine's counters."""
+
+    input_fps: float = 0.0
+    model_fps: float = 0.0
+    dropped_frames: int = 0
+    frames_seen: int = 0
+    running: bool = False
+    predictions: int = 0
+    paused: bool = False
+
+
+@dataclass(slots=True)
+class SampledFrame:
+    """A frame chosen by the model clock, on its way through preprocessing and the backbone."""
+
+    frame: Frame
+    ticks: range
+    captured_at: float | None = None  # time.perf_counter() when it was decoded / captured
+    decode_ms: float = 0.0
+    tensor: np.ndarray | None = None  # (3, h, w) float32 once preprocessed
+    preprocess_ms: float = 0.0
+
+
+class _RateMeter:
+    """Events per second over the last ``span`` seconds of wall time."""
+
+    def __init__(self, span: float = 2.0) -> None:
+        self.span = span
+        self._times: deque[float] = deque()
+
+    def add(self, n: int = 1, now: float | None = None) -> None:
+        now = time.perf_counter() if now is None else now
+        for _ in range(n):
+            self._times.append(now)
+        while self._times and now - self._times[0] > self.span:
+            self._times.popleft()
+
+    @property
+    def rate(self) -> float:
+        if len(self._times) < 2:
+            return 0.0
+        dt = self._times[-1] - self._times[0]
+        return (len(self._times) - 1) / dt if dt > 0 else 0.0
+
+    def reset(self) -> None:
+        self._times.clear()
+
+
+# --------------------------------------------------------------------------- the core
+
+
+class Recognizer:
+    """The stateful core: frames -> model clock -> features -> window -> head -> postprocess.
+
+    Not thread-safe: one thread drives it (the engine worker, or ``analyze_file``'s caller).
+    ``push(frame)`` is the simple path; ``sample`` + ``prepare`` + ``infer`` split it so the
+    backbone can run on batches and preprocessing on another thread.
+    """
+
+    def __init__(self, bundle: Bundle | str | Path, settings: EngineSettings | None = None) -> None:
+        self.bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
+        self.settings = (settings or EngineSettings()).validated()
+        m = self.bundle.manifest
+        self.manifest = m
+        self.labels: tuple[str, ...] = m.labels
+        self._cropper = None
+        if m.input.roi == "mouth":
+            from engine.lips import MouthCropper
+
+            self._cropper = MouthCropper.for_bundle(self.bundle)
+        self._backbone, self.provider = make_session(self.bundle.backbone_path, self.settings.device, self.settings.threads)
+        self._head, _ = make_session(self.bundle.head_path, self.settings.device, self.settings.threads)
+        self.streaming = m.head.kind == "streaming"
+        head_input = {i.name: i.shape for i in self._head.get_inputs()}["features"]
+        self._head_static_t = head_input[1] if isinstance(head_input[1], int) else None
+        self.clock = ModelClock(m.window.sample_fps)
+        self.window = FeatureWindow(self._window_length(self.settings), m.feature_dim)
+        self.clock.max_fill = self.window.length
+        self.post = PostProcessor(self.settings.smoothing, self.settings.hold_s, self.settings.threshold)
+        self._state: dict[str, np.ndarray] = {}
+        self._last_logits: np.ndarray | None = None
+        self._model_rate = _RateMeter()
+        self.input_fps = 0.0  # set by the engine that feeds frames
+        self.dropped_frames = 0  # idem
+        self.reset()
+
+    # -- configuration ----------------------------------------------------------------
+    @property
+    def sample_fps(self) -> float:
+        return self.manifest.window.sample_fps
+
+    @property
+    def window_length(self) -> int:
+        return self.window.length
+
+    @property
+    def stride(self) -> int:
+        return self.manifest.window.stride
+
+    def _window_length(self, settings: EngineSettings) -> int:
+        t = settings.window_length or self.manifest.window.length
+        if self.streaming:
+            return t  # streaming heads only use T to decide when warm-up ends
+        if self._head_static_t is not None and t != self._head_static_t:
+            raise EngineError(
+                f"this bundle's head only takes windows of T={self._head_static_t}; "
+                f"window_length={t} is not possible (leave it unset)"
+            )
+        return t
+
+    def configure(self, settings: EngineSettings) -> None:
+        """Apply new settings: post-processing at once, a new window length keeps the newest
+        features, a new device rebuilds the ONNX sessions."""
+        settings = settings.validated()
+        old = self.settings
+        self.post.configure(settings.smoothing, settings.hold_s, settings.threshold)
+        if settings.device != old.device or settings.threads != old.threads:
+            self._backbone, self.provider = make_session(self.bundle.backbone_path, settings.device, settings.threads)
+            self._head, _ = make_session(self.bundle.head_path, settings.device, settings.threads)
+        t = self._window_length(settings)
+        if t != self.window.length:
+            self.window = self.window.resized(t)
+            self.clock.max_fill = t
+        self.settings = settings
+
+    def reset(self, start_s: float = 0.0) -> None:
+        """Forget every feature, state and smoothed probability; the clock restarts at ``start_s``."""
+        self.clock.reset(start_s)
+        self.window.clear()
+        self.post.reset()
+        self._state = {
+            s.name: np.zeros((s.shape[0], 1, *s.shape[2:]), dtype=np.float32) for s in self.manifest.head.state
+        }
+        self._last_logits = None
+        self._model_rate.reset()
+
+    # -- the stages ---------------------------------------------------------------------
+    def sample(self, frame: Frame, *, captured_at: float | None = None, decode_ms: float = 0.0) -> SampledFrame | None:
+        """Advance the model clock with this frame; returns it wrapped if the model needs it."""
+        ticks = self.clock.ticks_for(frame.pts_s)
+        if not ticks:
+            return None
+        return SampledFrame(frame, ticks, captured_at, decode_ms)
+
+    def prepare(self, sampled: SampledFrame) -> SampledFrame:
+        """Preprocess the frame's image into the backbone's (3, h, w) tensor (any thread)."""
+        t0 = time.perf_counter()
+        image = sampled.frame.image
+        if self._cropper is not None:
+            image = self._cropper.crop(image)
+        sampled.tensor = preprocess([image], self.manifest.input)[0]
+        sampled.preprocess_ms = (time.perf_counter() - t0) * 1e3
+        return sampled
+
+    def features(self, batch: np.ndarray) -> np.ndarray:
+        """Backbone: (N, 3, h, w) float32 -> (N, D) features."""
+        try:
+            return self._backbone.run(["features"], {"frames": batch})[0]
+        except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
+            raise InferenceError(f"the backbone failed on a batch of shape {batch.shape}: {exc}") from exc
+
+    def _head_logits(self, feature: np.ndarray) -> np.ndarray:
+        try:
+            if self.streaming:
+                feeds = {"features": feature[None, None, :]}
+                feeds.update({f"{name}_in": v for name, v in self._state.items()})
+                outs = self._head.run(None, feeds)
+                names = [o.name for o in self._head.get_outputs()]
+                for name, value in zip(names, outs):
+                    if name.endswith("_out"):
+                        self._state[name[:-4]] = value
+                return outs[names.index("logits")][0]
+            return self._head.run(["logits"], {"features": self.window.window()[None]})[0][0]
+        except Exception as exc:  # noqa: BLE001
+            raise InferenceError(f"the head failed: {exc}") from exc
+
+    def infer(self, batch: list[SampledFrame]) -> list[Prediction]:
+        """Backbone over the batch (one run), then window + head + postprocess per tick."""
+        if not batch:
+            return []
+        for s in batch:
+            if s.tensor is None:
+                self.prepare(s)
+        t0 = time.perf_counter()
+        feats = self.features(np.stack([s.tensor for s in batch]))
+        backbone_ms = (time.perf_counter() - t0) * 1e3 / len(batch)
+        predictions: list[Prediction] = []
+        for s, feat in zip(batch, feats):
+            for tick in s.ticks:
+                pred = self._tick(tick, feat, s, backbone_ms)
+                if pred is not None:
+                    predictions.append(pred)
+        return predictions
+
+    def _tick(self, tick: int, feat: np.ndarray, s: SampledFrame, backbone_ms: float) -> Prediction | None:
+        t0 = time.perf_counter()
+        self.window.append(feat)
+        head_ms = 0.0
+        if self.streaming:
+            # O(1) per tick: the state carries everything older; it must step on every tick.
+            self._last_logits = self._head_logits(feat)
+            head_ms = (time.perf_counter() - t0) * 1e3
+        self._model_rate.add(1)
+        if tick % self.stride:
+            return None
+        tick_time = tick / self.sample_fps
+        k = min(self.settings.top_k, len(self.labels))
+        if not self.window.full:
+            probs = np.zeros(len(self.labels))
+            state, label, conf, top = PredictionState.WARMING_UP, None, 0.0, ()
+        else:
+            if not self.streaming:
+                self._last_logits = self._head_logits(feat)
+                head_ms = (time.perf_counter() - t0) * 1e3
+            decision = self.post.update(softmax(self._last_logits), tick_time)
+            probs = decision.probs
+            order = np.argsort(-probs, kind="stable")[:k]
+            top = tuple((self.labels[i], float(probs[i])) for i in order)
+            if decision.label_index is None:
+                state, label = PredictionState.UNCERTAIN, None
+            else:
+                state, label = PredictionState.CONFIDENT, self.labels[decision.label_index]
+            conf = decision.confidence
+        now = time.perf_counter()
+        timings = StageTimings(
+            decode_ms=s.decode_ms,
+            preprocess_ms=s.preprocess_ms,
+            backbone_ms=backbone_ms,
+            head_ms=head_ms,
+            latency_ms=(now - s.captured_at) * 1e3 if s.captured_at is not None else 0.0,
+        )
+        return Prediction(
+            pts_s=s.frame.pts_s,
+            tick=tick,
+            frame_index=s.frame.index,
+            top_k=top,
+            probs=tuple(float(p) for p in probs),
+            label=label,
+            confidence=float(conf),
+            state=state,
+            timings=timings,
+            input_fps=self.input_fps,
+            model_fps=self._model_rate.rate,
+            dropped_frames=self.dropped_frames,
+        )
+
+    def push(self, frame: Frame, *, captured_at: float | None = None, decode_ms: float = 0.0) -> list[Prediction]:
+        """One frame in, the predictions it completes out (usually 0 or 1)."""
+        s = self.sample(frame, captured_at=captured_at, decode_ms=decode_ms)
+        return self.infer([s]) if s is not None else []
+
+    def run(self, frames: Iterable[Frame]) -> list[Prediction]:
+        """Every prediction for a sequence of frames (single-frame batches; for tests/tools)."""
+        out: list[Prediction] = []
+        for f in frames:
+            out.extend(self.push(f))
+        return out
+
+
+# --------------------------------------------------------------------------- live engine
+
+
+@dataclass(slots=True)
+class CapturedFrame:
+    """A frame in the live ring, with when it was captured and which seek epoch it belongs to."""
+
+    frame: Frame
+    epoch: int
+    captured_at: float
+    decode_ms: float
+
+
+class _Run:
+    """The state of one started source: its threads, ring and control flags."""
+
+    def __init__(self, source: FrameSource, owned: bool, capacity: int) -> None:
+        self.source = source
+        self.owned = owned
+        self.ring: FrameRing[CapturedFrame] = FrameRing(capacity)
+        self.stop = threading.Event()
+        self.running = threading.Event()
+        self.running.set()  # cleared while paused
+        self.lock = threading.Lock()
+        self.seek_to: float | None = None
+        self.epoch = 0
+        self.epoch_start: dict[int, float] = {0: 0.0}
+        self.error: BaseException | None = None
+        self.frames_seen = 0
+        self.input_rate = _RateMeter()
+        self.predictions = 0
+        self.capture: threading.Thread | None = None
+        self.worker: threading.Thread | None = None
+        self.finished = threading.Event()
+
+
+class Engine:
+    """The live engine: a capture thread and a worker thread around a :class:`Recognizer`.
+
+    ``start(source)`` opens (if given a spec) and plays a source; errors opening it raise
+    right there (typed :class:`SourceError`). Errors later travel to ``on_error`` on the worker
+    thread; without an ``on_error`` they are kept and raised by :meth:`wait`.
+    Callback threads: ``on_frame`` on the capture thread; ``on_prediction``, ``on_error``,
+    ``on_warning`` and ``on_finished`` on the worker thread. ``on_finished()`` is called once
+    per started source, whether it ended, was stopped or failed.
+    """
+
+    def __init__(
+        self,
+        bundle: Bundle | str | Path,
+        settings: EngineSettings = EngineSettings(),
+        *,
+        on_prediction: Callable[[Prediction], None] | None = None,
+        on_frame: Callable[[Frame], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> None:
+        self.bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
+        self._settings = settings.validated()
+        self._recognizer = Recognizer(self.bundle, self._settings)
+        self.on_prediction = on_prediction
+        self.on_frame = on_frame
+        self.on_error = on_error
+        self.on_finished = on_finished
+        self.on_warning = on_warning
+        self._lock = threading.RLock()
+        self._pending_settings: EngineSettings | None = None
+        self._run: _Run | None = None
+        self._closed = False
+        self.last_error: BaseException | None = None
+        self.warnings: list[str] = []
+
+    # -- properties ------------------------------------------------------------------
+    @property
+    def provider(self) -> ProviderReport:
+        return self._recognizer.provider
+
+    @property
+    def recognizer(self) -> Recognizer:
+        return self._recognizer
+
+    @property
+    def settings(self) -> EngineSettings:
+        with self._lock:
+            return self._pending_settings or self._settings
+
+    @property
+    def source(self) -> FrameSource | None:
+        run = self._run
+        return run.source if run else None
+
+    @property
+    def stats(self) -> EngineStats:
+        run = self._run
+        if run is None:
+            return EngineStats()
+        return EngineStats(
+            input_fps=run.input_rate.rate,
+            model_fps=self._recognizer._model_rate.rate,
+            dropped_frames=run.ring.dropped,
+            frames_seen=run.frames_seen,
+            running=not run.finished.is_set(),
+            predictions=run.predictions,
+            paused=not run.running.is_set(),
+        )
+
+    def threads(self) -> list[threading.Thread]:
+        """The current run's threads (for shutdown checks)."""
+        run = self._run
+        return [t for t in (run.capture, run.worker) if t is not None] if run else []
+
+    # -- control (any thread) -------------------------------------------------------
+    def start(self, source: FrameSource | str | int | Path) -> None:
+        """Play ``source`` (stopping the current one first). Opening errors raise here."""
+        if self._closed:
+            raise EngineError("this engine was closed; create a new one")
+        self.stop()
+        owned = not isinstance(source, FrameSource)
+        src = open_source(source) if owned else source
+        with self._lock:
+            self._apply_pending_settings()
+            self._recognizer.reset(0.0)
+            run = _Run(src, owned, self._settings.ring_capacity)
+            self._run = run
+        run.capture = threading.Thread(target=self._capture_loop, args=(run,), name="kinesight-capture", daemon=True)
+        run.worker = threading.Thread(target=self._worker_loop, args=(run,), name="kinesight-engine", daemon=True)
+        run.worker.start()
+        run.capture.start()
+
+    def pause(self) -> None:
+        """Stop delivering frames (a camera keeps being read so it does not lag on resume)."""
+        run = self._run
+        if run:
+            run.running.clear()
+
+    def resume(self) -> None:
+        run = self._run
+        if run:
+            run.running.set()
+
+    def seek(self, t_s: float) -> None:
+        """Jump to ``t_s`` seconds (file and folder sources); predictions restart warming up."""
+        run = self._run
+        if run is None:
+            raise EngineError("nothing is playing: start a source before seeking")
+        if run.source.is_live:
+            raise SourceError(f"{run.source.name or 'this source'} is live and cannot seek")
+        with run.lock:
+            run.seek_to = max(0.0, float(t_s))
+
+    def update_settings(self, **changes) -> None:
+        """Change settings (thread-safe); they apply before the next frame is processed."""
+        valid = {f.name for f in fields(EngineSettings)}
+        unknown = set(changes) - valid
+        if unknown:
+            raise EngineError(f"unknown engine settings: {', '.join(sorted(unknown))}")
+        with self._lock:
+            new = replace(self._pending_settings or self._settings, **changes).validated()
+            if new.window_length is not None and not self._recognizer.streaming:
+                self._recognizer._window_length(new)  # raises now for an impossible T
+            self._pending_settings = new
+            if self._run is None or self._run.finished.is_set():
+                self._apply_pending_settings()
+
+    def _apply_pending_settings(self) -> None:
+        with self._lock:
+            new, self._pending_settings = self._pending_settings, None
+        if new is not None and new != self._settings:
+            self._recognizer.configure(new)
+            self._settings = new
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop the current source and wait (at most ``timeout`` s) for its threads."""
+        run = self._run
+        if run is None:
+            return
+        run.stop.set()
+        run.running.set()
+        run.ring.close()
+        me = threading.current_thread()
+        deadline = time.monotonic() + timeout
+        for t in (run.worker, run.capture):
+            if t is not None and t is not me and t.is_alive():
+                t.join(max(0.0, deadline - time.monotonic()))
+        if run.owned and not (run.capture and run.capture.is_alive()):
+            run.source.close()
+        alive = [t.name for t in (run.worker, run.capture) if t is not None and t is not me and t.is_alive()]
+        if alive:
+            log.warning("engine threads still busy after %.1f s: %s (they exit on their own)", timeout, alive)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the current source has finished; True if it has.
+
+        Raises the run's error if there is no ``on_error`` callback to receive it.
+        """
+        run = self._run
+        if run is None:
+            return True
+        done = run.finished.wait(timeout)
+        if done and run.error is not None and self.on_error is None:
+            err, run.error = run.error, None
+            raise err
+        return done
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Stop everything and release the models; joins all threads within ``timeout`` s."""
+        if self._closed:
+            return
+        self.stop(timeout)
+        self._closed = True
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- threads ----------------------------------------------------------------------
+    def _capture_loop(self, run: _Run) -> None:
+        """Capture thread: read frames, pace file sources, hand them to the ring."""
+        src = run.source
+        try:
+            frames = iter(src)
+            pace_origin: tuple[float, float] | None = None  # (wall, pts) that pts are paced from
+            while not run.stop.is_set():
+                if not run.running.is_set():
+                    if src.is_live:
+                        # Keep reading a camera while paused, or it hands out stale frames later.
+                        if next(frames, None) is None:
+                            break
+                        continue
+                    run.running.wait(0.05)
+                    pace_origin = None
+                    if run.seek_to is None:
+                        continue
+                with run.lock:
+                    target, run.seek_to = run.seek_to, None
+                if target is not None:
+                    src.seek(target)
+                    run.epoch += 1
+                    run.epoch_start[run.epoch] = target
+                    run.ring.clear()
+                    pace_origin = None
+                t0 = time.perf_counter()
+                frame = next(frames, None)
+                if frame is None:
+                    break
+                decode_ms = (time.perf_counter() - t0) * 1e3
+                if self._settings.realtime and not src.is_live:
+                    now = time.perf_counter()
+                    if pace_origin is None:
+                        pace_origin = (now, frame.pts_s)
+                    delay = pace_origin[0] + (frame.pts_s - pace_origin[1]) - now
+                    if delay > 0 and run.stop.wait(delay):
+                        break
+                run.frames_seen += 1
+                run.input_rate.add(1)
+                if self.on_frame is not None:
+                    self.on_frame(frame)
+                run.ring.put(CapturedFrame(frame, run.epoch, time.perf_counter(), decode_ms))
+        except BaseException as exc:  # noqa: BLE001 - delivered to the caller by the worker
+            run.error = exc if isinstance(exc, KinesightError) else _wrap(exc, "reading frames")
+        finally:
+            run.ring.close()
+
+    def _worker_loop(self, run: _Run) -> None:
+        """Engine worker: drain the ring, run the recognizer, call back."""
+        rec = self._recognizer
+        epoch = 0
+        try:
+            while True:
+                items = run.ring.drain(timeout=0.1)
+                if self._pending_settings is not None:
+                    self._apply_pending_settings()
+                if not items:
+                    if run.ring.closed and len(run.ring) == 0:
+                        break
+                    continue
+                rec.input_fps = run.input_rate.rate
+                rec.dropped_frames = run.ring.dropped
+                batch: list[SampledFrame] = []
+                for item in items:
+                    if item.epoch != epoch:
+                        self._deliver(run, rec.infer(batch))
+                        batch = []
+                        epoch = item.epoch
+                        rec.reset(run.epoch_start.get(epoch, item.frame.pts_s))
+                    s = rec.sample(item.frame, captured_at=item.captured_at, decode_ms=item.decode_ms)
+                    if s is not None:
+                        batch.append(s)
+                self._deliver(run, rec.infer(batch))
+                if run.stop.is_set():
+                    break
+        except BaseException as exc:  # noqa: BLE001 - every failure reaches the caller
+            run.error = run.error or (exc if isinstance(exc, KinesightError) else _wrap(exc, "running the model"))
+            run.stop.set()
+            run.ring.close()
+        finally:
+            self._finish(run)
+
+    def _deliver(self, run: _Run, predictions: list[Prediction]) -> None:
+        for p in predictions:
+            if run.stop.is_set():
+                return
+            run.predictions += 1
+            if self.on_prediction is not None:
+                try:
+                    self.on_prediction(p)
+                except Exception as exc:  # noqa: BLE001 - a caller bug must not vanish
+                    raise EngineError(f"the on_prediction callback raised {type(exc).__name__}: {exc}") from exc
+
+    def _finish(self, run: _Run) -> None:
+        # Wait briefly for the capture thread so its error (if any) is reported too.
+        if run.capture is not None and run.capture is not threading.current_thread():
+            run.capture.join(0.5)
+        for w in run.source.warnings:
+            if w not in self.warnings:
+                self.warnings.append(w)
+                if self.on_warning is not None:
+                    self._safe_call(self.on_warning, w)
+        if run.error is not None:
+            self.last_error = run.error
+            if self.on_error is not None:
+                self._safe_call(self.on_error, run.error)
+            else:
+                log.error("engine error (no on_error callback; raised by Engine.wait()): %s", run.error)
+        run.finished.set()
+        if self.on_finished is not None:
+            self._safe_call(self.on_finished)
+
+    @staticmethod
+    def _safe_call(fn: Callable, *args) -> None:
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001 - the error path itself failed: log loudly, keep shutting down
+            log.exception("an engine callback raised while reporting")
+
+
+def _wrap(exc: BaseException, doing: str) -> EngineError:
+    err = EngineError(f"unexpected {type(exc).__name__} while {doing}: {exc}")
+    err.__cause__ = exc
+    return err
+
+
+# --------------------------------------------------------------------------- offline analysis
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of time with one stable label (None: uncertain or warming up)."""
+
+    start_s: float
+    end_s: float
+    label: str | None
+    mean_confidence: float
+
+
+@dataclass
+class AnalysisResult:
+    """Every prediction for a file, analysed offline, and how the analysis went."""
+
+    predictions: list[Prediction]
+    labels: tuple[str, ...]
+    duration_s: float
+    frames: int
+    wall_s: float
+    provider: ProviderReport
+    warnings: list[str] = field(default_factory=list)
+    source: str = ""
+    bundle_name: str = ""
+    sample_fps: float = 0.0
+    cancelled: bool = False
+
+    @property
+    def speed(self) -> float:
+        """Seconds of video analysed per second of wall time."""
+        return self.duration_s / self.wall_s if self.wall_s > 0 else float("inf")
+
+    def segments(self) -> list[Segment]:
+        """Consecutive predictions with the same stable label, merged."""
+        segs: list[Segment] = []
+        period = 1.0 / self.sample_fps if self.sample_fps else 0.0
+        cur_label, start, confs, end = None, None, [], 0.0
+        for p in self.predictions:
+            t = p.tick * period if period else p.pts_s
+            if start is None or p.label != cur_label:
+                if start is not None:
+                    segs.append(Segment(start, t, cur_label, float(np.mean(confs)) if confs else 0.0))
+                cur_label, start, confs = p.label, t, []
+            confs.append(p.confidence)
+            end = t + period
+        if start is not None:
+            segs.append(Segment(start, max(end, start), cur_label, float(np.mean(confs)) if confs else 0.0))
+        return segs
+
+    def to_csv(self, path: str | Path) -> Path:
+        """One row per prediction: pts_s, label, state, confidence, then one column per label."""
+        path = Path(path)
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["pts_s", "label", "state", "confidence", *self.labels])
+            for p in self.predictions:
+                w.writerow([f"{p.pts_s:.4f}", p.label or "", p.state.value, f"{p.confidence:.4f}",
+                            *(f"{x:.4f}" for x in p.probs)])
+        return path
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "bundle": self.bundle_name,
+            "labels": list(self.labels),
+            "sample_fps": self.sample_fps,
+            "duration_s": round(self.duration_s, 4),
+            "frames": self.frames,
+            "wall_s": round(self.wall_s, 4),
+            "provider": asdict(self.provider),
+            "warnings": list(self.warnings),
+            "cancelled": self.cancelled,
+            "segments": [
+                {"start_s": round(s.start_s, 4), "end_s": round(s.end_s, 4), "label": s.label,
+                 "mean_confidence": round(s.mean_confidence, 4)}
+                for s in self.segments()
+            ],
+            "predictions": [{**p.to_dict(), "probs": [round(x, 5) for x in p.probs]} for p in self.predictions],
+        }
+
+    def to_json(self, path: str | Path) -> Path:
+        """The whole timeline (summary, segments, predictions) as JSON."""
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return path
+
+
+_END = object()
+
+
+def analyze_file(
+    path: str | Path | FrameSource,
+    bundle: Bundle | str | Path | Recognizer,
+    settings: EngineSettings = EngineSettings(),
+    *,
+    progress: Callable[[float, float], None] | None = None,
+    cancel: threading.Event | None = None,
+    batch_size: int = 16,
+) -> AnalysisResult:
+    """Analyse a whole file as fast as possible and return its timeline.
+
+    A decode thread decodes, samples on the model clock and preprocesses (only the sampled
+    frames are converted to RGB) while this thread runs the backbone on batches of
+    ``batch_size``; the predictions equal the live engine's at the same ticks. ``progress`` is
+    called as (done_s, total_s) on this thread; setting ``cancel`` returns what was analysed
+    so far with ``cancelled=True``.
+    """
+    if batch_size < 1:
+        raise EngineError("batch_size must be at least 1")
+    t_start = time.perf_counter()
+    rec = bundle if isinstance(bundle, Recognizer) else Recognizer(bundle, replace(settings, realtime=False))
+    rec.reset(0.0)
+    owned = not isinstance(path, FrameSource)
+    src = open_source(path) if owned else path
+    if src.is_live:
+        if owned:
+            src.close()
+        raise SourceError(f"{src.name} is a live source; analyse a file, or use `kinesight run` for live input")
+    total_s = src.duration_s or 0.0
+    stop = threading.Event()
+    q: queue.Queue = queue.Queue(maxsize=4 * batch_size)
+    counters = {"frames": 0, "last_pts": 0.0}
+
+    def decode() -> None:
+        # Producer: decode + sample + preprocess. Sampling decisions are made here, in frame
+        # order, with the recognizer's own clock (the consumer never touches the clock).
+        clock = rec.clock
+        try:
+            t0 = time.perf_counter()
+            for frame in src.frames(want=lambda index, pts: clock.peek(pts)):
+                decode_ms = (time.perf_counter() - t0) * 1e3
+                counters["frames"] = frame.index + 1
+                counters["last_pts"] = frame.pts_s
+                s = rec.sample(frame, captured_at=None, decode_ms=decode_ms)
+                if s is not None:
+                    rec.prepare(s)
+                    while not stop.is_set():
+                        try:
+                            q.put(s, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                if stop.is_set():
+                    return
+                t0 = time.perf_counter()
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            q.put(exc)
+            return
+        q.put(_END)
+
+    producer = threading.Thread(target=decode, name="kinesight-decode", daemon=True)
+    producer.start()
+    predictions: list[Prediction] = []
+    cancelled = False
+    error: BaseException | None = None
+    try:
+        done = False
+        while not done:
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
+            batch: list[SampledFrame] = []
+            item = q.get()
+            while True:
+                if item is _END:
+                    done = True
+                    break
+                if isinstance(item, BaseException):
+                    error = item
+                    done = True
+                    break
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    break
+                item = q.get()
+            predictions.extend(rec.infer(batch))
+            if progress is not None and batch:
+                progress(batch[-1].frame.pts_s, total_s)
+    finally:
+        stop.set()
+        producer.join(5.0)
+        if owned:
+            src.close()
+    if error is not None:
+        raise error if isinstance(error, KinesightError) else _wrap(error, "decoding")
+    duration = total_s or counters["last_pts"]
+    if progress is not None and not cancelled:
+        progress(duration, total_s or duration)
+    warnings = list(src.warnings)
+    if cancelled:
+        warnings.append(f"analysis cancelled at {counters['last_pts']:.1f} s")
+    return AnalysisResult(
+        predictions=predictions,
+        labels=rec.labels,
+        duration_s=duration,
+        frames=max(counters["frames"], getattr(src, "frames_decoded", 0) or 0),
+        wall_s=time.perf_counter() - t_start,
+        provider=rec.provider,
+        warnings=warnings,
+        source=str(getattr(src, "name", path)),
+        bundle_name=rec.manifest.name,
+        sample_fps=rec.sample_fps,
+        cancelled=cancelled,
+    )

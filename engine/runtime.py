@@ -1,0 +1,205 @@
+"""ONNX Runtime sessions: CUDA when it really works, else CPU, and a report of which runs.
+
+onnxruntime-gpu lists ``CUDAExecutionProvider`` as available even when the CUDA/cuDNN
+libraries are missing; asking for it then logs an error and silently runs on CPU. So the
+provider is chosen by building the session and reading back ``session.get_providers()``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from engine.errors import InferenceError
+
+log = logging.getLogger(__name__)
+
+Device = Literal["auto", "cpu", "cuda"]
+CUDA_EP = "CUDAExecutionProvider"
+CPU_EP = "CPUExecutionProvider"
+
+# Once CUDA failed to initialise in this process, later sessions go straight to CPU instead
+# of paying (and logging) the failed attempt again.
+_cuda_failure: str | None = None
+_cuda_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ProviderReport:
+    """Which execution provider really runs a session: "CUDA" or "CPU", the device, and why
+    CUDA is not used ("" when it is, or when CPU was asked for)."""
+
+    provider: str
+    device: str
+    reason: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.provider} ({self.device})"
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+def default_threads() -> int:
+    """Intra-op threads: the physical cores we can use, at most 4 (more only adds overhead
+    for the small per-frame batches of live inference)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
+
+
+def available_providers() -> list[str]:
+    """The execution providers this onnxruntime build offers (not necessarily working)."""
+    import onnxruntime as ort
+
+    return list(ort.get_available_providers())
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine() or "CPU"
+
+
+def _gpu_name(device_id: int = 0) -> str:
+    # nvidia-smi may be absent; the name is cosmetic.
+    try:
+        import subprocess
+
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader", f"--id={device_id}"],
+            capture_output=True, text=True, timeout=5,
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return f"CUDA device {device_id}"
+
+
+class _captured_stderr:
+    """Capture what native code writes to file descriptor 2 (ORT logs the real reason for a
+    CUDA fallback there, not in an exception)."""
+
+    def __enter__(self):
+        import tempfile
+
+        self.text = ""
+        self._saved = None
+        try:
+            sys.stderr.flush()
+            self._tmp = tempfile.TemporaryFile(mode="w+b")
+            self._saved = os.dup(2)
+            os.dup2(self._tmp.fileno(), 2)
+        except (OSError, ValueError, AttributeError):
+            self._saved = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._saved is None:
+            return
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        self._tmp.seek(0)
+        self.text = self._tmp.read().decode("utf-8", "replace")
+        self._tmp.close()
+
+
+def _native_cause(log_text: str) -> str:
+    """The most useful line of ORT's native log: a missing library, or the requirement note."""
+    import re
+
+    m = re.search(r"error: (lib[^\s:]+: cannot open shared object file)", log_text)
+    if m:
+        return m.group(1)
+    m = re.search(r"(Require cuDNN [^.]*\.[^.]*\.)", log_text)
+    return m.group(1) if m else ""
+
+
+def _session_options(threads: int | None):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads or default_threads()
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3  # errors only; the CUDA fallback is reported through ProviderReport
+    return so
+
+
+def make_session(path: str | Path, device: Device = "auto", threads: int | None = None, *,
+                 device_id: int = 0):
+    """Build an ORT session for ``path`` on ``device``; returns (session, ProviderReport).
+
+    "auto" tries CUDA and falls back to CPU with the reason in the report; "cuda" raises
+    :class:`InferenceError` if CUDA does not really run; "cpu" never touches CUDA.
+    """
+    global _cuda_failure
+    import onnxruntime as ort
+
+    if device not in ("auto", "cpu", "cuda"):
+        raise InferenceError(f"unknown device {device!r}; use auto, cpu or cuda")
+    path = Path(path)
+    if not path.is_file():
+        raise InferenceError(f"ONNX model not found: {path}")
+    # The process-wide logger prints the CUDA fallback as an error block; we report it instead.
+    ort.set_default_logger_severity(3)
+    so = _session_options(threads)
+    reason = ""
+    if device in ("auto", "cuda"):
+        avail = ort.get_available_providers()
+        if CUDA_EP not in avail:
+            reason = f"this onnxruntime build has no CUDA provider (it offers {', '.join(avail)})"
+        elif _cuda_failure is not None:
+            reason = _cuda_failure
+        else:
+            try:
+                with _captured_stderr() as native_log:
+                    sess = ort.InferenceSession(
+                        str(path), so, providers=[(CUDA_EP, {"device_id": device_id}), CPU_EP]
+                    )
+            except Exception as exc:  # noqa: BLE001 - ORT raises its own Fail/RuntimeException types
+                reason = f"CUDA session failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            else:
+                if sess.get_providers() and sess.get_providers()[0] == CUDA_EP:
+                    return sess, ProviderReport("CUDA", _gpu_name(device_id), "")
+                reason = (
+                    "onnxruntime-gpu could not initialise CUDA and fell back to CPU"
+                    + (f" ({_native_cause(native_log.text)})" if _native_cause(native_log.text) else
+                       " (no usable GPU, or the CUDA/cuDNN libraries it needs are missing)")
+                )
+            with _cuda_lock:
+                _cuda_failure = reason
+        if device == "cuda":
+            raise InferenceError(f"CUDA was asked for but does not work here: {reason}. Use --device cpu or auto.")
+        log.info("running on CPU: %s", reason)
+    try:
+        sess = ort.InferenceSession(str(path), so, providers=[CPU_EP])
+    except Exception as exc:  # noqa: BLE001
+        raise InferenceError(f"ONNX Runtime cannot load {path.name}: {exc}") from exc
+    return sess, ProviderReport("CPU", _cpu_name(), reason if device == "auto" else "")
+
+
+def runtime_summary() -> dict:
+    """Versions and providers, for ``kinesight info`` and the GUI's about box."""
+    import onnxruntime as ort
+
+    return {
+        "onnxruntime": ort.__version__,
+        "providers_available": ort.get_available_providers(),
+        "ort_device": ort.get_device(),
+        "cpu": _cpu_name(),
+        "threads": default_threads(),
+    }
