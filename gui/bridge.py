@@ -23,6 +23,40 @@ from engine.frames import Frame
 from engine.prediction import Prediction
 
 
+def lower_thread_priority(niceness: int) -> bool:
+    """Make the calling thread (and the threads it creates later) yield the CPU to the GUI.
+
+    On Linux nice values are per thread and inherited by threads created afterwards, so the
+    engine's capture/worker threads and ONNX Runtime's thread pool started from a lowered
+    thread all run below the GUI thread: on a machine with two cores, painting keeps its turn.
+    Returns False where the platform does not support it (the app works the same, less smoothly).
+    """
+    import os
+
+    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+        return False
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
+        return True
+    except OSError:
+        return False
+
+
+def fit_frame(frame: Frame, size: tuple[int, int]) -> Frame:
+    """The frame scaled (aspect kept) to fit ``size`` = (width, height) device pixels."""
+    import cv2
+
+    h, w = frame.image.shape[:2]
+    scale = min(size[0] / w, size[1] / h)
+    if scale <= 0 or abs(scale - 1.0) < 0.01:
+        return frame
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    # (H, W, 3) RGB -> (nh, nw, 3) RGB; area averaging when shrinking avoids aliasing.
+    image = cv2.resize(frame.image, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    return Frame(frame.index, frame.pts_s, image)
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     """What the GUI needs to know about an opened source."""
@@ -96,6 +130,9 @@ class EngineBridge(QObject):
         self._accepting = False  # drop callbacks from an engine that is being stopped
         self._closed = False
         self.last_error: BaseException | None = None
+        # Device pixels of the video pane; frames are scaled to it on the capture thread so the
+        # GUI thread only blits them. Set from the GUI thread (a tuple assignment is atomic).
+        self.display_size: tuple[int, int] | None = None
 
     # -- properties read on the GUI thread ---------------------------------------------
     @property
@@ -188,6 +225,9 @@ class EngineBridge(QObject):
     def _on_frame(self, frame: Frame) -> None:
         if not self._accepting:
             return
+        size = self.display_size
+        if size is not None:
+            frame = fit_frame(frame, size)
         with self._latest.lock:
             if self._latest.frame is not None:
                 self._latest.frames_coalesced += 1
@@ -230,6 +270,7 @@ class EngineBridge(QObject):
             self._tasks.put(fn)
 
     def _control_loop(self) -> None:
+        lower_thread_priority(5)
         while True:
             fn = self._tasks.get()
             if fn is None:
@@ -335,10 +376,13 @@ class AnalysisJob(QObject):
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        # Below the live engine: the timeline may fill a little later, the video never stutters.
+        lower_thread_priority(10)
         try:
             from engine.pipeline import EngineSettings, analyze_file
 
-            settings = EngineSettings(**{**self._settings_kwargs, "realtime": False})
+            # One inference thread: the live engine and the GUI keep the other core.
+            settings = EngineSettings(**{**self._settings_kwargs, "realtime": False, "threads": 1})
             result = analyze_file(
                 self.path, self._bundle, settings,
                 progress=lambda done_s, total_s: None if self.cancel_event.is_set() else self.progress.emit(float(done_s), float(total_s or 0.0)),

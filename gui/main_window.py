@@ -21,6 +21,7 @@ from gui.controls import ControlsPanel, RecognitionControls
 from gui.errors import describe_error
 from gui.source_menu import VIDEO_FILTER, SourceMenu, remember_recent
 from gui.status_bar import StatusPanel
+from gui.throttle import Throttle
 from gui.timeline import TimelineWidget
 from gui.topk_panel import TopKPanel
 from gui.translations import LANGUAGES, install_language, resolve_language
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        self._panels_throttle = Throttle(66, self._refresh_panels, self)
         self._reanalyse_timer = QTimer(self, singleShot=True, interval=600)
         self._reanalyse_timer.timeout.connect(self._start_analysis)
 
@@ -226,6 +228,7 @@ class MainWindow(QMainWindow):
         b.warning.connect(lambda text: self.status.showMessage(text, 10000))
         b.busy.connect(lambda busy: self.status.showMessage(self.tr("Opening…")) if busy else None)
         self.video.fileDropped.connect(self.open_source)
+        self.video.displaySizeChanged.connect(lambda w, h: setattr(self.bridge, "display_size", (w, h)))
         self.timeline.seekRequested.connect(self.seek)
         self.controls.changed.connect(self._on_controls_changed)
         self.bundle_panel.bundleChosen.connect(lambda p: self.switch_bundle(Path(p)))
@@ -463,9 +466,13 @@ class MainWindow(QMainWindow):
         self.prediction_count += len(preds)
         self.last_prediction = latest
         self.video.set_prediction(latest)
-        self.topk.show_prediction(latest)
         self.timeline.add_predictions(preds)
-        self.status.show_numbers(latest)
+        self._panels_throttle.request()  # the text panels at most 15 times a second
+
+    def _refresh_panels(self) -> None:
+        if self.last_prediction is not None:
+            self.topk.show_prediction(self.last_prediction)
+            self.status.show_numbers(self.last_prediction)
 
     # -- analysis of whole files ---------------------------------------------------------
     def _start_analysis(self) -> None:

@@ -10,10 +10,11 @@ from collections import deque
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPalette, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.prediction import Prediction
+from gui.throttle import Throttle
 
 # Tableau-like colours, distinguishable on light and dark palettes.
 CLASS_COLOURS = [
@@ -47,6 +48,12 @@ class TimelineWidget(QWidget):
         self._analysis_p: np.ndarray | None = None
         self._analysis_progress: float | None = None
         self._playhead_s: float | None = None
+        self._version = 0  # bumped whenever the curves change
+        self._cache: QPixmap | None = None
+        self._cache_key = None
+        self.renders = 0
+        # Predictions can arrive hundreds of times a second (files analysed flat out).
+        self._throttle = Throttle(100, self.update, self)
 
     # -- data ------------------------------------------------------------------------------
     def reset(self, labels: tuple[str, ...] | list[str], duration_s: float | None) -> None:
@@ -57,6 +64,7 @@ class TimelineWidget(QWidget):
         self._analysis_t = self._analysis_p = None
         self._analysis_progress = None
         self._playhead_s = None
+        self._version += 1
         self.updateGeometry()
         self.update()
 
@@ -75,7 +83,10 @@ class TimelineWidget(QWidget):
                 self._live.append((p.pts_s, tuple(p.probs)))
         if predictions:
             self._playhead_s = predictions[-1].pts_s
-        self.update()
+        if self._analysis_t is None:
+            self._changed()
+        else:
+            self._throttle.request()
 
     def set_analysis(self, times_s: np.ndarray, probs: np.ndarray) -> None:
         """The whole file's curves from the offline analysis: (N,) seconds and (N, C) probabilities."""
@@ -83,16 +94,16 @@ class TimelineWidget(QWidget):
         probs = np.asarray(probs, dtype=np.float64).reshape(len(times_s), -1)
         self._analysis_t, self._analysis_p = times_s, probs
         self._analysis_progress = None
-        self.update()
+        self._changed()
 
     def set_analysis_progress(self, fraction: float | None) -> None:
         """Show how far the background analysis got (None hides it)."""
         self._analysis_progress = fraction
-        self.update()
+        self._throttle.request()
 
     def set_playhead(self, t_s: float | None) -> None:
         self._playhead_s = t_s
-        self.update()
+        self._throttle.request()
 
     def point_count(self) -> int:
         """How many time points the timeline would draw now (analysis if complete, else live)."""
@@ -163,11 +174,42 @@ class TimelineWidget(QWidget):
             self.setToolTip(self.tr("Click to seek to %1 s").replace("%1", f"{self.time_for_x(event.position().x()):.1f}"))
 
     # -- painting --------------------------------------------------------------------------
+    def _changed(self) -> None:
+        self._version += 1
+        self._throttle.request()
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # The curves are drawn into a cached pixmap; a repaint for the playhead only blits it.
+        dpr = self.devicePixelRatioF()
+        key = (self._version, self.width(), self.height(), dpr, self._time_range(),
+               self.palette().color(QPalette.ColorRole.Base).rgba())
+        if self._cache is None or self._cache_key != key:
+            pixmap = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
+            pixmap.setDevicePixelRatio(dpr)
+            pixmap.fill(self.palette().color(QPalette.ColorRole.Base))
+            p = QPainter(pixmap)
+            self._paint_curves(p)
+            p.end()
+            self._cache, self._cache_key = pixmap, key
+            self.renders += 1
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._cache)
+        r = self._plot_rect()
+        t0, t1 = self._time_range()
+        pal = self.palette()
+        if self._analysis_progress is not None and self._labels:
+            painter.setPen(pal.color(QPalette.ColorRole.Text))
+            msg = self.tr("analysing file… %1%").replace("%1", f"{self._analysis_progress * 100:.0f}")
+            painter.drawText(QRectF(r.left(), r.bottom() + 2, r.width(), 16), Qt.AlignmentFlag.AlignHCenter, msg)
+        if self._playhead_s is not None and t0 <= self._playhead_s <= t1 and self._labels:
+            x = self.x_for_time(self._playhead_s)
+            painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
+            painter.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+        painter.end()
+
+    def _paint_curves(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
-        painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
         text_colour = pal.color(QPalette.ColorRole.Text)
         grid = QColor(text_colour)
         grid.setAlpha(40)
@@ -176,7 +218,6 @@ class TimelineWidget(QWidget):
         if n == 0 or r.width() < 10 or r.height() < 10:
             painter.setPen(text_colour)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No model loaded"))
-            painter.end()
             return
         lane_h = r.height() / n
         t, p = self._series()
@@ -204,25 +245,15 @@ class TimelineWidget(QWidget):
             if len(xs) > 1:
                 colour = class_colour(c)
                 ys = top + lane_h - np.clip(p[:, c], 0, 1) * (lane_h - 2)
-                poly = QPolygonF([QPointF(xs[0], top + lane_h)] + [QPointF(x, y) for x, y in zip(xs, ys)]
-                                 + [QPointF(xs[-1], top + lane_h)])
+                line = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist())]
                 fill = QColor(colour)
                 fill.setAlpha(110)
                 path = QPainterPath()
-                path.addPolygon(poly)
+                path.addPolygon(QPolygonF([QPointF(xs[0], top + lane_h), *line, QPointF(xs[-1], top + lane_h)]))
                 painter.fillPath(path, fill)
                 painter.setPen(QPen(colour, 1.2))
-                painter.drawPolyline(QPolygonF([QPointF(x, y) for x, y in zip(xs, ys)]))
-        # Time axis labels.
+                painter.drawPolyline(QPolygonF(line))
         painter.setPen(text_colour)
         axis_y = r.bottom() + 2
         painter.drawText(QRectF(r.left(), axis_y, 80, 16), Qt.AlignmentFlag.AlignLeft, f"{t0:.1f} s")
         painter.drawText(QRectF(r.right() - 80, axis_y, 80, 16), Qt.AlignmentFlag.AlignRight, f"{t1:.1f} s")
-        if self._analysis_progress is not None:
-            msg = self.tr("analysing file… %1%").replace("%1", f"{self._analysis_progress * 100:.0f}")
-            painter.drawText(QRectF(r.left(), axis_y, r.width(), 16), Qt.AlignmentFlag.AlignHCenter, msg)
-        if self._playhead_s is not None and t0 <= self._playhead_s <= t1:
-            x = self.x_for_time(self._playhead_s)
-            painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
-            painter.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
-        painter.end()

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.prediction import Prediction, PredictionState
+from gui.throttle import Throttle
 
 
 def qimage_from_rgb(image: np.ndarray) -> QImage:
@@ -28,6 +29,9 @@ class VideoView(QWidget):
     """
 
     fileDropped = Signal(str)
+    displaySizeChanged = Signal(int, int)  # device pixels available for the picture
+
+    MAX_PAINT_FPS = 30  # faster sources are shown at this rate; the newest frame always wins
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +39,11 @@ class VideoView(QWidget):
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._image: QImage | None = None
+        self._pending: np.ndarray | None = None
+        self._throttle = Throttle(int(1000 / self.MAX_PAINT_FPS), self.update, self)
+        self.frames_received = 0
+        self._overlay: QPixmap | None = None
+        self._overlay_key = None
         self._prediction: Prediction | None = None
         self._placeholder = ""
         self.frames_painted = 0
@@ -51,25 +60,26 @@ class VideoView(QWidget):
         self.update()
 
     def set_frame(self, image: np.ndarray) -> None:
-        """Show a new RGB frame (called on the GUI thread with the newest frame only)."""
-        self._image = qimage_from_rgb(image)
-        self.frames_painted += 1
-        self.update()
+        """Show a new RGB frame (GUI thread); frames faster than MAX_PAINT_FPS replace each other."""
+        self._pending = image
+        self.frames_received += 1
+        self._throttle.request()
 
     def set_prediction(self, prediction: Prediction | None) -> None:
         """Show the latest prediction in the overlay (None hides it)."""
         self._prediction = prediction
-        self.update()
+        self._throttle.request()
 
     def clear(self) -> None:
         """Forget the frame and prediction (a new source is opening)."""
         self._image = None
+        self._pending = None
         self._prediction = None
         self.update()
 
     @property
     def has_frame(self) -> bool:
-        return self._image is not None
+        return self._image is not None or self._pending is not None
 
     def overlay_text(self) -> tuple[str, str]:
         """(headline, detail) the overlay shows now; ("", "") when there is no prediction."""
@@ -88,10 +98,18 @@ class VideoView(QWidget):
         return None if self._prediction is None else self._prediction.state
 
     # -- painting ----------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        dpr = self.devicePixelRatioF()
+        self.displaySizeChanged.emit(int(self.width() * dpr), int(self.height() * dpr))
+        super().resizeEvent(event)
+
     def _image_rect(self) -> QRectF:
         assert self._image is not None
-        iw, ih = self._image.width(), self._image.height()
+        dpr = self.devicePixelRatioF()
+        iw, ih = self._image.width() / dpr, self._image.height() / dpr
         scale = min(self.width() / iw, self.height() / ih)
+        if abs(scale - 1.0) < 0.02:  # already scaled off the GUI thread: blit 1:1
+            scale = 1.0
         w, h = iw * scale, ih * scale
         return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
 
@@ -100,6 +118,10 @@ class VideoView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.fillRect(self.rect(), QColor(16, 16, 16))
+        if self._pending is not None:
+            self._image = qimage_from_rgb(self._pending)
+            self._pending = None
+            self.frames_painted += 1
         if self._image is None:
             painter.setPen(QColor(200, 200, 200))
             painter.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
@@ -115,16 +137,24 @@ class VideoView(QWidget):
         headline, detail = self.overlay_text()
         if not headline:
             return
-        state = self._prediction.state if self._prediction else None
-        confident = state == PredictionState.CONFIDENT
+        confident = self._prediction is not None and self._prediction.state == PredictionState.CONFIDENT
         base = max(12.0, min(target.height() / 11.0, 40.0))
+        dpr = self.devicePixelRatioF()
+        # Outlined text is costly to draw; the overlay changes at the model's rate, frames faster.
+        key = (headline, detail, confident, round(base, 1), dpr, self.font().toString())
+        if self._overlay_key != key:
+            self._overlay = self._render_overlay(headline, detail, confident, base, dpr)
+            self._overlay_key = key
+        margin = base * 0.5
+        painter.drawPixmap(QPointF(target.left() + margin, target.top() + margin), self._overlay)
+
+    def _render_overlay(self, headline: str, detail: str, confident: bool, base: float, dpr: float) -> QPixmap:
         head_font = QFont(self.font())
         head_font.setPointSizeF(base)
         head_font.setBold(confident)
         head_font.setItalic(not confident)
         detail_font = QFont(self.font())
         detail_font.setPointSizeF(base * 0.6)
-
         margin = base * 0.5
         head_path = QPainterPath()
         head_path.addText(QPointF(0, 0), head_font, headline)
@@ -134,8 +164,12 @@ class VideoView(QWidget):
         hb, db = head_path.boundingRect(), detail_path.boundingRect()
         box_w = max(hb.width(), db.width()) + 2 * margin
         box_h = hb.height() + (db.height() + margin * 0.5 if detail else 0) + 2 * margin
-        box = QRectF(target.left() + margin, target.top() + margin, box_w, box_h)
-
+        pixmap = QPixmap(int(box_w * dpr) + 2, int(box_h * dpr) + 2)
+        pixmap.setDevicePixelRatio(dpr)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        box = QRectF(0, 0, box_w, box_h)
         # A translucent dark box under outlined text: readable on bright and dark footage.
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 150))
@@ -156,6 +190,8 @@ class VideoView(QWidget):
         if detail:
             y = box.top() + margin + hb.height() + margin * 0.5 - db.top()
             draw(detail_path, QPointF(box.left() + margin - db.left(), y), fill if confident else QColor(170, 170, 170))
+        painter.end()
+        return pixmap
 
     # -- drag and drop -----------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -1,0 +1,243 @@
+"""The real main window, offscreen, playing the real clips through the real engine."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from engine.prediction import PredictionState
+
+WAIT = 20000  # ms; generous for a loaded 2-core CI machine
+
+
+def _play(qtbot, window, path, predictions: int = 1):
+    window.open_source(str(path))
+    qtbot.waitUntil(lambda: window.prediction_count >= predictions, timeout=WAIT)
+
+
+def _overlay_pixels(window):
+    """The video pane as an RGB array, as painted now."""
+    img = window.video.grab().toImage().convertToFormat(window.video.grab().toImage().Format.Format_RGB888)
+    ptr = img.constBits()
+    arr = np.frombuffer(ptr, dtype=np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
+    return arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
+
+
+def test_prediction_reaches_overlay_topk_and_status_bar(qtbot, window, clips):
+    _play(qtbot, window, clips["ucf"])
+    qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.CONFIDENT, timeout=WAIT)
+    p = window.last_prediction
+    headline, detail = window.video.overlay_text()
+    assert headline == p.label and detail.endswith("%")
+    shown = window.topk.shown()
+    assert [name for name, _ in shown] == [name for name, _ in p.top_k][: len(shown)]
+    assert shown[0][1] == pytest.approx(p.top_k[0][1])
+    assert window.video.frames_painted > 0
+    # The status bar tells where inference runs and the live numbers.
+    assert "CPU" in window.status.provider.text() or "CUDA" in window.status.provider.text()
+    qtbot.waitUntil(lambda: "—" not in window.status.model_fps.text(), timeout=WAIT)
+    assert "fps" in window.status.camera_fps.text() and "ms" in window.status.latency.text()
+
+    # The overlay is really painted over the video: top-left differs from the same frame without it.
+    with_overlay = _overlay_pixels(window)
+    window.bridge.pause()
+    window.video.set_prediction(None)
+    without = _overlay_pixels(window)
+    h, w = with_overlay.shape[:2]
+    corner = (slice(0, h // 4), slice(0, w // 3))
+    # Frames keep arriving until the pause lands, so compare a region, not exact pixels.
+    assert np.abs(with_overlay[corner].astype(int) - without[corner].astype(int)).mean() > 5
+
+
+def test_uncertain_looks_different_from_confident(qtbot, window, clips):
+    _play(qtbot, window, clips["arm"])
+    qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.CONFIDENT, timeout=WAIT)
+    confident = _overlay_pixels(window)
+    # The user raises the threshold above any probability: the app must say "uncertain".
+    window.controls.threshold.setValue(1.0)
+    qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.UNCERTAIN, timeout=WAIT)
+    headline, detail = window.video.overlay_text()
+    assert headline == "uncertain" and "best guess" in detail
+    uncertain = _overlay_pixels(window)
+
+    def green_accent(img):  # the confident label's green bar (46, 160, 67)
+        r, g, b = img[..., 0].astype(int), img[..., 1].astype(int), img[..., 2].astype(int)
+        return int(((g > 130) & (r < 90) & (b < 100) & (g - r > 70)).sum())
+
+    h, w = confident.shape[:2]
+    corner = (slice(0, h // 3), slice(0, w // 3))
+    assert green_accent(confident[corner]) > 20
+    assert green_accent(uncertain[corner]) < green_accent(confident[corner]) // 4
+    assert not window.topk._rows[0][1].isEnabled()  # bars greyed while uncertain
+
+
+def test_file_timeline_fills_and_click_seeks(qtbot, window, clips):
+    _play(qtbot, window, clips["arm"])
+    qtbot.waitUntil(lambda: window.analysis_result is not None, timeout=WAIT)
+    duration = window.source_info.duration_s
+    assert duration == pytest.approx(10.0, abs=0.5)
+    tl = window.timeline
+    assert tl.is_file_mode and tl.covered_span_s() > 0.85 * duration
+    assert tl.point_count() >= 80  # ~10 fps model clock over 10 s
+
+    # Click at 7 s on the timeline: the video jumps there.
+    x = int(tl.x_for_time(7.0))
+    qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(x, tl.height() // 2))
+    qtbot.waitUntil(lambda: window.position_s >= 6.8, timeout=WAIT)
+    assert window.position_s < 9.0  # it jumped to 7 s, it did not play there (played ~1 s so far)
+    count = window.prediction_count
+    qtbot.waitUntil(lambda: window.prediction_count > count and window.last_prediction.pts_s >= 6.8, timeout=WAIT)
+
+    # Keyboard: Left jumps back 5 s.
+    window.act_back.trigger()
+    qtbot.waitUntil(lambda: window.position_s < 5.0, timeout=WAIT)
+
+
+def test_bad_file_shows_error_and_app_stays_usable(qtbot, window, clips, tmp_path, message_boxes):
+    bad = tmp_path / "holiday.mp4"
+    bad.write_bytes(b"this is not a video" * 100)
+    window.open_source(str(bad))
+    qtbot.waitUntil(lambda: bool(message_boxes.calls), timeout=WAIT)
+    kind, title, text = message_boxes.calls[-1]
+    assert title == "Cannot open the video"
+    assert "holiday.mp4" in text and "Try another file" in text
+    assert window.current_spec is None
+    # The app keeps working: the next file plays.
+    _play(qtbot, window, clips["ucf"], predictions=3)
+    missing = tmp_path / "nope.mp4"
+    window.open_source(str(missing))
+    qtbot.waitUntil(lambda: len(message_boxes.calls) >= 2, timeout=WAIT)
+    assert message_boxes.calls[-1][1] == "Source not found"
+
+
+def test_switching_bundles_keeps_playing(qtbot, window, clips, streaming_bundle, tmp_path, message_boxes):
+    _play(qtbot, window, clips["pool"], predictions=3)
+    assert "tiny-window" in window.bundle_panel.summary_text()
+    window.switch_bundle(streaming_bundle)
+    qtbot.waitUntil(lambda: "tiny-streaming" in window.bundle_panel.summary_text(), timeout=WAIT)
+    summary = window.bundle_panel.summary_text()
+    assert "tiny-streaming" in summary and "alpha, beta, gamma" in summary and "gru" in summary
+    count = window.prediction_count
+    qtbot.waitUntil(lambda: window.prediction_count >= count + 3, timeout=WAIT)
+    assert window.bridge.engine.bundle.manifest.head.kind == "streaming"
+    assert window.settings.value("bundles/current") == str(streaming_bundle)
+
+    # A damaged bundle is refused with a dialog; the running one keeps going.
+    broken = tmp_path / "broken-bundle"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
+    window.switch_bundle(broken)
+    qtbot.waitUntil(lambda: bool(message_boxes.calls), timeout=WAIT)
+    assert message_boxes.calls[-1][1] == "Cannot load the model bundle"
+    count = window.prediction_count
+    qtbot.waitUntil(lambda: window.prediction_count >= count + 3, timeout=WAIT)
+    assert window.bridge.bundle.manifest.name == "tiny-streaming"
+
+
+def test_closing_stops_every_thread_within_a_second(qtbot, thread_snapshot, make_window, clips):
+    window = make_window()
+    _play(qtbot, window, clips["arm"], predictions=2)
+    # While the file plays and is being analysed in the background.
+    assert window.analysis is not None and window.analysis.thread.is_alive() or window.analysis_result is not None
+    started = [t for t in threading.enumerate() if t not in thread_snapshot]
+    assert len(started) >= 3  # control, capture, engine worker (and the analysis)
+    t0 = time.monotonic()
+    window.close()
+    assert time.monotonic() - t0 < 1.0
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline and any(t.is_alive() for t in started):
+        time.sleep(0.02)
+    assert [t.name for t in started if t.is_alive()] == []
+
+
+def test_settings_geometry_and_recent_files_persist(qtbot, qsettings, make_window, clips):
+    first = make_window()
+    first.controls.smoothing.setValue(0.8)
+    first.controls.threshold.setValue(0.65)
+    first.controls.top_k.setValue(2)
+    first.resize(900, 640)
+    _play(qtbot, first, clips["ucf"])
+    first.close()
+    second = make_window()
+    v = second.controls.values()
+    assert (v.smoothing, v.threshold, v.top_k) == (0.8, 0.65, 2)
+    assert (second.width(), second.height()) == (1000, 700) or second.settings.value("window/geometry") is not None
+    from gui.source_menu import load_recent
+
+    assert load_recent(qsettings) == [str(clips["ucf"])]
+    second.source_menu.refresh_recent()
+    assert any(clips["ucf"].name in a.text() for a in second.source_menu.recent_menu.actions())
+    # The engine really runs with the restored settings.
+    assert second.bridge.engine.settings.top_k == 2
+    assert second.bridge.engine.settings.smoothing == pytest.approx(0.8)
+
+
+def test_camera_menu_lists_cameras_or_says_there_are_none(qtbot, window):
+    window.source_menu.probe_cameras()
+    qtbot.waitUntil(lambda: window.source_menu.cameras() is not None, timeout=WAIT)
+    texts = [a.text() for a in window.source_menu.camera_menu.actions()]
+    cams = window.source_menu.cameras()
+    if cams:
+        assert any(f"({c.index})" in t for c in cams for t in texts)
+    else:
+        assert any("No camera found" in t for t in texts)
+
+
+def test_dropping_a_file_plays_it(qtbot, window, clips):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(clips["pool"]))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.video.dropEvent(event)
+    qtbot.waitUntil(lambda: window.prediction_count > 0, timeout=WAIT)
+    assert window.current_spec == str(clips["pool"])
+    assert "kinetics_cleaning_pool.mp4" in window.windowTitle()
+
+
+def test_camera_lost_mid_stream_tells_the_user(qtbot, window, message_boxes):
+    # No webcam on CI: a live synthetic source that fails like an unplugged camera does.
+    from engine.errors import DecodeError
+    from engine.sources import FakeSource
+
+    class UnpluggedCamera(FakeSource):
+        def frames(self, want=None):
+            for frame in super().frames(want):
+                if frame.index >= 20:
+                    raise DecodeError("camera 0 stopped delivering frames", frames_decoded=20)
+                yield frame
+
+    window.open_source(UnpluggedCamera(fps=30, n=None, live=True))
+    qtbot.waitUntil(lambda: bool(message_boxes.calls), timeout=WAIT)
+    assert message_boxes.calls[-1][1] == "Camera lost"
+    assert "Reconnect it" in message_boxes.calls[-1][2]
+    assert window.time_label.text() == "live"
+    assert not window.position.isEnabled()  # a live source cannot seek
+
+
+def test_gui_thread_stays_responsive_while_engine_runs_flat_out(qtbot, window, clips):
+    from PySide6.QtCore import QTimer
+
+    window.realtime = False  # no pacing: decode and infer as fast as the CPU allows
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    finished = []
+    window.bridge.finished.connect(lambda: finished.append(time.perf_counter()))
+    timer.start()
+    window.open_source(str(clips["pool"]))
+    qtbot.waitUntil(lambda: bool(finished), timeout=WAIT)
+    timer.stop()
+    start = next(t for t in ticks if t >= ticks[0])
+    gaps = np.diff([t for t in ticks if t >= start])
+    assert window.prediction_count > 50  # the engine really ran the whole 10 s clip
+    assert window.video.frames_painted > 10
+    assert len(gaps) > 50
+    assert gaps.max() < 0.050, f"longest event-loop gap {gaps.max() * 1e3:.1f} ms"
