@@ -173,6 +173,9 @@ class Recognizer:
         self._model_rate = _RateMeter()
         self.input_fps = 0.0  # set by the engine that feeds frames
         self.dropped_frames = 0  # idem
+        # Work counters: frames through the backbone and head runs (benchmarks and tests read them).
+        self.backbone_frames = 0
+        self.head_runs = 0
         self.reset()
 
     # -- configuration ----------------------------------------------------------------
@@ -246,11 +249,14 @@ class Recognizer:
     def features(self, batch: np.ndarray) -> np.ndarray:
         """Backbone: (N, 3, h, w) float32 -> (N, D) features."""
         try:
-            return self._backbone.run(["features"], {"frames": batch})[0]
+            out = self._backbone.run(["features"], {"frames": batch})[0]
+            self.backbone_frames += len(batch)
+            return out
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
             raise InferenceError(f"the backbone failed on a batch of shape {batch.shape}: {exc}") from exc
 
     def _head_logits(self, feature: np.ndarray) -> np.ndarray:
+        self.head_runs += 1
         try:
             if self.streaming:
                 feeds = {"features": feature[None, None, :]}

@@ -177,6 +177,10 @@ class VideoFileSource(FrameSource):
             self.frame_count = int(s.frames) if s.frames else (
                 round(self.duration_s * self.fps) if self.duration_s and self.fps else None
             )
+        # AVI stores no presentation times: with B-frames FFmpeg's pts come out in decode
+        # order while dts count frames in display order, so trust dts there.
+        self._dts_first = "avi" in (self._container.format.name or "").split(",")
+        self._reset_timestamps()
         self._seek_to: float | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -187,10 +191,28 @@ class VideoFileSource(FrameSource):
         with self._lock:
             self._seek_to = max(0.0, float(t_s))
 
+    def _reset_timestamps(self) -> None:
+        self._faulty_pts = self._faulty_dts = 0
+        self._last_pts = self._last_dts = None
+
     def _pts_s(self, frame, index: int) -> float:
-        if frame.pts is None:
+        # FFmpeg's guess_correct_pts: decoders emit frames in presentation order, so whichever
+        # of pts / dts has gone backwards less often is the real clock. AVI files with B-frames
+        # carry pts in decode order (1, 2, 4, 3, ...) but monotonic dts.
+        pts, dts = frame.pts, frame.dts
+        if pts is not None:
+            self._faulty_pts += self._last_pts is not None and pts <= self._last_pts
+            self._last_pts = pts
+        if dts is not None:
+            self._faulty_dts += self._last_dts is not None and dts <= self._last_dts
+            self._last_dts = dts
+        if pts is not None and (dts is None or (not self._dts_first and self._faulty_pts <= self._faulty_dts)):
+            ts = pts
+        elif dts is not None:
+            ts = dts
+        else:
             return index / self.fps if self.fps else 0.0
-        return float((frame.pts - self._start_pts) * self._time_base)
+        return float((ts - self._start_pts) * self._time_base)
 
     def _take_seek_s(self) -> float | None:
         with self._lock:
@@ -210,6 +232,7 @@ class VideoFileSource(FrameSource):
         last_pts = -1.0
         live_origin: float | None = None
         skip_until: float | None = None
+        self._reset_timestamps()
         pending = self._take_seek_s()
         if pending is not None:
             skip_until, index = self._do_seek(pending)
@@ -236,7 +259,9 @@ class VideoFileSource(FrameSource):
                 skip_until = None
                 index = round(pts * self.fps) if self.fps else index
             if not want or want(index, pts):
-                yield Frame(index=index, pts_s=pts, image=frame.to_ndarray(format="rgb24"))
+                # FFmpeg pads rows to an aligned stride: copy only when that made a non-contiguous view.
+                image = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+                yield Frame(index=index, pts_s=pts, image=image)
                 delivered += 1
             last_pts = pts
             index += 1
@@ -255,6 +280,7 @@ class VideoFileSource(FrameSource):
             self._container.seek(offset, stream=self._stream, backward=True, any_frame=False)
         except Exception as exc:  # noqa: BLE001 - FFmpeg refuses seeks in some containers
             raise SourceError(f"cannot seek {self.name} to {t_s:.2f} s: {_av_reason(exc)}") from exc
+        self._reset_timestamps()
         return t_s, round(t_s * self.fps) if self.fps else 0
 
     def _check_complete(self, frames_seen: int, last_pts: float) -> None:

@@ -1,0 +1,224 @@
+"""The live Engine: same answers as offline, documented callback threads, drops, bounded
+shutdown, and errors that reach the caller."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from engine.errors import DecodeError, EngineError, SourceError, SourceNotFound
+from engine.pipeline import Engine, EngineSettings, analyze_file
+from engine.prediction import PredictionState
+from engine.sources import FakeSource, open_source
+
+
+class Recorder:
+    """Collects callbacks with the thread each one ran on."""
+
+    def __init__(self) -> None:
+        self.predictions = []
+        self.frames = 0
+        self.errors = []
+        self.warnings = []
+        self.threads = {}
+        self.finished = threading.Event()
+        self.finished_count = 0
+
+    def _note(self, what):
+        self.threads.setdefault(what, set()).add(threading.current_thread().name)
+
+    def on_prediction(self, p):
+        self._note("prediction")
+        self.predictions.append(p)
+
+    def on_frame(self, f):
+        self._note("frame")
+        self.frames += 1
+
+    def on_error(self, e):
+        self._note("error")
+        self.errors.append(e)
+
+    def on_warning(self, w):
+        self.warnings.append(w)
+
+    def on_finished(self):
+        self._note("finished")
+        self.finished_count += 1
+        self.finished.set()
+
+    def kwargs(self):
+        return dict(on_prediction=self.on_prediction, on_frame=self.on_frame, on_error=self.on_error,
+                    on_finished=self.on_finished, on_warning=self.on_warning)
+
+
+@pytest.fixture(scope="module")
+def grid_clip(shared_data):
+    """A real 3 s clip (25 fps): short enough to play in real time in a test."""
+    return sorted((shared_data / "grid" / "s1" / "video").glob("*.mp4"))[0]
+
+
+@pytest.mark.parametrize("bundle_name", ["tiny_bundle", "streaming_bundle"])
+def test_live_paced_at_real_time_equals_offline_analysis(request, bundle_name, grid_clip):
+    bundle = request.getfixturevalue(bundle_name)
+    settings = EngineSettings(device="cpu", realtime=True, ring_capacity=64)
+    rec = Recorder()
+    engine = Engine(bundle, settings, **rec.kwargs())
+    t0 = time.monotonic()
+    engine.start(grid_clip)
+    assert rec.finished.wait(10.0)
+    wall = time.monotonic() - t0
+    engine.close()
+    assert wall >= 2.8, "file sources are paced at their own fps"
+    assert rec.errors == [] and engine.stats.dropped_frames == 0
+    offline = analyze_file(grid_clip, bundle, settings, batch_size=16)
+    live = [(p.tick, p.top_k[0][0] if p.top_k else None, p.label, p.state) for p in rec.predictions]
+    off = [(p.tick, p.top_k[0][0] if p.top_k else None, p.label, p.state) for p in offline.predictions]
+    assert len(live) == 30 and live == off
+    assert [p.pts_s for p in rec.predictions] == [p.pts_s for p in offline.predictions]
+    # Documented threads: frames on the capture thread, the rest on the engine worker.
+    assert rec.threads["frame"] == {"kinesight-capture"}
+    assert rec.threads["prediction"] == rec.threads["finished"] == {"kinesight-engine"}
+    assert rec.frames == 75 and rec.finished_count == 1
+    last = rec.predictions[-1]
+    assert last.timings.backbone_ms > 0 and last.timings.latency_ms > 0 and last.timings.decode_ms >= 0
+    assert last.input_fps == pytest.approx(25, rel=0.2) and last.model_fps == pytest.approx(10, rel=0.3)
+
+
+def test_a_slow_consumer_drops_oldest_frames_and_capture_never_waits(tiny_bundle):
+    rec = Recorder()
+    slow = threading.Event()
+
+    def on_prediction(p):
+        rec.on_prediction(p)
+        slow.wait(0.02)  # a consumer slower than the source
+
+    kwargs = {**rec.kwargs(), "on_prediction": on_prediction}
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False, ring_capacity=2), **kwargs)
+    engine.start(FakeSource(fps=30, n=600, size=(160, 120)))
+    assert rec.finished.wait(20.0)
+    engine.close()
+    stats = engine.stats
+    assert stats.frames_seen == 600, "capture read every frame without blocking"
+    assert stats.dropped_frames > 100
+    assert rec.predictions[-1].dropped_frames > 0
+    # Ticks stay on the model clock even with gaps: strictly increasing.
+    ticks = [p.tick for p in rec.predictions]
+    assert ticks == sorted(set(ticks))
+
+
+def test_stop_and_close_are_bounded_and_the_engine_restarts(tiny_bundle):
+    rec = Recorder()
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu"), **rec.kwargs())
+    engine.start(FakeSource(fps=30, n=None, size=(160, 120), live=True))
+    deadline = time.monotonic() + 5
+    while len(rec.predictions) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert engine.stats.running and len(rec.predictions) >= 3
+    t0 = time.monotonic()
+    engine.stop()
+    assert time.monotonic() - t0 < 1.0
+    assert rec.finished.is_set() and not engine.stats.running
+    assert not any(t.is_alive() for t in engine.threads())
+    n = len(rec.predictions)
+    time.sleep(0.2)
+    assert len(rec.predictions) == n, "nothing arrives after stop()"
+    rec.finished.clear()
+    engine.start(FakeSource(fps=30, n=30, size=(160, 120)))
+    assert rec.finished.wait(5.0) and rec.predictions[n].tick == 0
+    t0 = time.monotonic()
+    engine.close(timeout=1.0)
+    assert time.monotonic() - t0 < 1.2
+    assert not any(t.is_alive() for t in engine.threads())
+    with pytest.raises(EngineError, match="closed"):
+        engine.start(FakeSource(n=5))
+
+
+def test_pause_resume_and_seek(tiny_bundle):
+    rec = Recorder()
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=True), **rec.kwargs())
+    engine.start(FakeSource(fps=30, n=300, size=(160, 120)))
+    time.sleep(0.4)
+    engine.pause()
+    time.sleep(0.1)
+    seen = engine.stats.frames_seen
+    time.sleep(0.3)
+    assert engine.stats.paused and engine.stats.frames_seen == seen, "paused sources deliver nothing"
+    n = len(rec.predictions)
+    engine.seek(8.0)
+    engine.resume()
+    assert rec.finished.wait(5.0)
+    engine.close()
+    after = rec.predictions[n:]
+    # The recognizer restarted at the seek position: warming up again from tick 80.
+    assert after[0].tick == 80 and after[0].state is PredictionState.WARMING_UP
+    assert after[-1].tick == 99 and rec.errors == []
+
+
+def test_settings_change_on_the_next_tick(tiny_bundle):
+    rec = Recorder()
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=True, threshold=0.0), **rec.kwargs())
+    engine.start(FakeSource(fps=30, n=90, size=(160, 120)))
+    time.sleep(1.5)
+    engine.update_settings(threshold=1.0, top_k=1)
+    assert rec.finished.wait(5.0)
+    engine.close()
+    tail = rec.predictions[-5:]
+    assert all(p.state is PredictionState.UNCERTAIN and p.label is None and len(p.top_k) == 1 for p in tail)
+    with pytest.raises(EngineError, match="unknown engine settings"):
+        engine.update_settings(colour="red")
+
+
+def test_errors_reach_on_error_and_wait(tiny_bundle, clips, tmp_path):
+    rec = Recorder()
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False), **rec.kwargs())
+    data = bytearray(clips["ucf"].read_bytes())
+    movi = data.find(b"movi") + 4
+    data[movi:] = bytes(len(data) - movi)
+    (tmp_path / "zeros.avi").write_bytes(bytes(data))
+    engine.start(tmp_path / "zeros.avi")
+    assert rec.finished.wait(5.0)
+    assert len(rec.errors) == 1 and isinstance(rec.errors[0], DecodeError)
+    assert rec.threads["error"] == {"kinesight-engine"}
+
+    # A truncated file plays what decodes and warns.
+    rec2 = Recorder()
+    engine2 = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False), **rec2.kwargs())
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(clips["ucf"].read_bytes()[: len(data) // 2])
+    engine2.start(cut)
+    assert rec2.finished.wait(5.0)
+    assert rec2.errors == [] and len(rec2.predictions) > 20
+    assert any("decoding stopped" in w for w in rec2.warnings)
+
+    # Opening errors raise at start(); a failing callback is reported, not swallowed.
+    with pytest.raises(SourceNotFound):
+        engine.start(tmp_path / "missing.mp4")
+
+    def boom(p):
+        raise ValueError("bug in the caller")
+
+    rec3 = Recorder()
+    engine3 = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False),
+                     **{**rec3.kwargs(), "on_prediction": boom})
+    engine3.start(FakeSource(n=30, size=(64, 48)))
+    assert rec3.finished.wait(5.0)
+    assert isinstance(rec3.errors[0], EngineError) and "bug in the caller" in str(rec3.errors[0])
+
+    # Without on_error, wait() raises the error.
+    quiet = Engine(tiny_bundle, EngineSettings(device="cpu"), on_prediction=boom)
+    quiet.start(FakeSource(n=30, size=(64, 48)))
+    with pytest.raises(EngineError, match="bug in the caller"):
+        quiet.wait(5.0)
+    for e in (engine, engine2, engine3, quiet):
+        e.close()
+
+
+def test_live_sources_cannot_seek(tiny_bundle):
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu"))
+    engine.start(FakeSource(fps=30, n=None, size=(64, 48), live=True))
+    with pytest.raises(SourceError):
+        engine.seek(1.0)
+    engine.close()
