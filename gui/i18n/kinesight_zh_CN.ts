@@ -1,0 +1,750 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>BundlePanel</name>
+    <message>
+        <location filename="../bundle_panel.py" line="87" />
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="88" />
+        <source>Bundles shipped with Kinesight and the ones you opened</source>
+        <translation>Kinesight 自带的模型包以及你打开过的模型包</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="89" />
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="90" />
+        <source>Open a model bundle folder or .zip</source>
+        <translation>打开模型包文件夹或 .zip 文件</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="92" />
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="117" />
+        <source>Labels (%1): %2</source>
+        <translation>标签（%1）：%2</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="118" />
+        <source>Window: %1 features at %2 fps = %3 s</source>
+        <translation>窗口：%1 个特征，%2 fps = %3 秒</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="120" />
+        <source>Backbone: %1, head: %2 (%3)</source>
+        <translation>骨干网络：%1，分类头：%2（%3）</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="127" />
+        <source>Training figures (%1)…</source>
+        <translation>训练图表（%1）…</translation>
+    </message>
+</context>
+<context>
+    <name>ControlsPanel</name>
+    <message>
+        <location filename="../controls.py" line="84" />
+        <source>Recognition</source>
+        <translation>识别</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="85" />
+        <source>model default</source>
+        <translation>模型默认值</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="86" />
+        <source> features</source>
+        <translation> 个特征</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="87" />
+        <source>How many recent features the model looks at (0 = the model's own window).</source>
+        <translation>模型参考的最近特征数量（0 = 使用模型自身的窗口）。</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="88" />
+        <source>Higher values steady the label but react more slowly.</source>
+        <translation>数值越高，标签越稳定，但反应越慢。</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="89" />
+        <source>Below this probability the app says "uncertain".</source>
+        <translation>概率低于此值时显示“不确定”。</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="90" />
+        <source>How many labels the panel lists.</source>
+        <translation>面板中列出的标签数量。</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="91" />
+        <source>&amp;Window length</source>
+        <translation>窗口长度(&amp;W)</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="91" />
+        <source>&amp;Smoothing</source>
+        <translation>平滑(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="92" />
+        <source>&amp;Threshold</source>
+        <translation>阈值(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="92" />
+        <source>Top-&amp;k</source>
+        <translation>前 k 项(&amp;K)</translation>
+    </message>
+</context>
+<context>
+    <name>FiguresDialog</name>
+    <message>
+        <location filename="../bundle_panel.py" line="40" />
+        <source>Training figures</source>
+        <translation>训练图表</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../main_window.py" line="196" />
+        <source>&amp;Playback</source>
+        <translation>播放(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="197" />
+        <source>Play / &amp;Pause</source>
+        <translation>播放 / 暂停(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="198" />
+        <source>Back 5 s</source>
+        <translation>后退 5 秒</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="199" />
+        <source>Forward 5 s</source>
+        <translation>前进 5 秒</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="200" />
+        <source>Back to the &amp;start</source>
+        <translation>回到开头(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="201" />
+        <source>&amp;Model</source>
+        <translation>模型(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="202" />
+        <source>&amp;Open Bundle…</source>
+        <translation>打开模型包(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="203" />
+        <source>&amp;Teach New Actions…</source>
+        <translation>教授新动作(&amp;T)…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="204" />
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="205" />
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="206" />
+        <source>System default</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="209" />
+        <source>&amp;Full Screen</source>
+        <translation>全屏(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="210" />
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="211" />
+        <source>&amp;About Kinesight</source>
+        <translation>关于 Kinesight(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="212" />
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="213" />
+        <source>Play / pause (Space)</source>
+        <translation>播放 / 暂停（空格键）</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="214" />
+        <source>Drag to seek (←/→ jump 5 s)</source>
+        <translation>拖动以跳转（←/→ 跳转 5 秒）</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="229" />
+        <source>Opening…</source>
+        <translation>正在打开…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="270" />
+        <source>No model bundle is loaded.</source>
+        <translation>尚未加载模型包。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="291" />
+        <source>Open Video</source>
+        <translation>打开视频</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="292" />
+        <source>Videos (%1);;All files (*)</source>
+        <translation>视频 (%1);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="297" />
+        <source>Open URL</source>
+        <translation>打开网址</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="298" />
+        <source>Stream URL (rtsp://, http://, …):</source>
+        <translation>视频流网址（rtsp://、http://…）：</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="309" />
+        <source>Stopped. Open a camera, a file or a URL to continue.</source>
+        <translation>已停止。打开摄像头、文件或网址以继续。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="376" />
+        <source>Open Model Bundle (a folder or a .zip)</source>
+        <translation>打开模型包（文件夹或 .zip）</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="378" />
+        <source>Model bundles (*.zip manifest.json)</source>
+        <translation>模型包 (*.zip manifest.json)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="417" />
+        <source>Model %1 loaded.</source>
+        <translation>已加载模型 %1。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="426" />
+        <source>Playing %1</source>
+        <translation>正在播放 %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="449" />
+        <source>End of %1. Press Space to play it again.</source>
+        <translation>%1 已播放完毕。按空格键重新播放。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="487" />
+        <source>Timeline analysis failed: %1</source>
+        <translation>时间轴分析失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="548" />
+        <source>About Kinesight</source>
+        <translation>关于 Kinesight</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="549" />
+        <source>Kinesight recognises actions in video in real time.
+Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
+        <translation>Kinesight 实时识别视频中的动作。
+模型由 ONNX Runtime 运行；当前使用的模型包见“模型”面板。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="557" />
+        <source>camera %1</source>
+        <translation>摄像头 %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="585" />
+        <source>live</source>
+        <translation>直播</translation>
+    </message>
+</context>
+<context>
+    <name>SourceMenu</name>
+    <message>
+        <location filename="../source_menu.py" line="90" />
+        <source>&amp;Source</source>
+        <translation>视频源(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="91" />
+        <source>Open &amp;File…</source>
+        <translation>打开文件(&amp;F)…</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="92" />
+        <source>Open &amp;URL…</source>
+        <translation>打开网址(&amp;U)…</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="93" />
+        <source>&amp;Camera</source>
+        <translation>摄像头(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="94" />
+        <source>&amp;Recent Files</source>
+        <translation>最近的文件(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="95" />
+        <source>S&amp;top</source>
+        <translation>停止(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="106" />
+        <source>Looking for cameras…</source>
+        <translation>正在查找摄像头…</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="126" />
+        <source>Could not list cameras: %1</source>
+        <translation>无法列出摄像头：%1</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="128" />
+        <source>No camera found — connect one, then Refresh</source>
+        <translation>未找到摄像头——请连接摄像头后点击“刷新”</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="131" />
+        <source>Camera %1</source>
+        <translation>摄像头 %1</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="135" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../source_menu.py" line="143" />
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+</context>
+<context>
+    <name>StatusPanel</name>
+    <message>
+        <location filename="../status_bar.py" line="43" />
+        <source>Frames per second arriving from the source</source>
+        <translation>视频源每秒送达的帧数</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="44" />
+        <source>Predictions per second the model produces</source>
+        <translation>模型每秒给出的预测数</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="45" />
+        <source>Capture of a frame to its prediction being ready</source>
+        <translation>从采集一帧到其预测完成的时间</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="46" />
+        <source>Frames skipped because inference fell behind (latest frame wins)</source>
+        <translation>因推理跟不上而跳过的帧（始终使用最新帧）</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="56" />
+        <source>Device: %1</source>
+        <translation>设备：%1</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="70" />
+        <source>Camera %1 fps</source>
+        <translation>摄像头 %1 fps</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="71" />
+        <source>Model %1 fps</source>
+        <translation>模型 %1 fps</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="72" />
+        <source>Latency %1 ms</source>
+        <translation>延迟 %1 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="73" />
+        <source>Dropped %1</source>
+        <translation>丢帧 %1</translation>
+    </message>
+</context>
+<context>
+    <name>TeachDialog</name>
+    <message>
+        <location filename="../teach.py" line="153" />
+        <source>Teach New Actions</source>
+        <translation>教授新动作</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="155" />
+        <source>Add action…</source>
+        <translation>添加动作…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="156" />
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="157" />
+        <source>1. Actions</source>
+        <translation>1. 动作</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="159" />
+        <source>Name at least two actions you will show the camera.</source>
+        <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="167" />
+        <source>Add video files…</source>
+        <translation>添加视频文件…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="168" />
+        <source>Record from camera</source>
+        <translation>用摄像头录制</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="175" />
+        <location filename="../teach.py" line="179" />
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="180" />
+        <source>2. Clips of the selected action</source>
+        <translation>2. 所选动作的片段</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="182" />
+        <source>Give each action several short clips (3 or more), from files or the camera.</source>
+        <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="189" />
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="190" />
+        <source>Clip length</source>
+        <translation>片段长度</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="191" />
+        <source>Countdown</source>
+        <translation>倒计时</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="195" />
+        <source>Camera preview appears here while recording.</source>
+        <translation>录制时摄像头预览显示在这里。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="203" />
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="208" />
+        <source>my-actions</source>
+        <translation>我的动作</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="209" />
+        <source>Train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="210" />
+        <source>Cancel training</source>
+        <translation>取消训练</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="214" />
+        <source>Add actions and clips, then press Train.</source>
+        <translation>添加动作和片段，然后点击“训练”。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="218" />
+        <source>3. Train</source>
+        <translation>3. 训练</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="221" />
+        <source>Bundle name</source>
+        <translation>模型包名称</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="289" />
+        <location filename="../teach.py" line="291" />
+        <source>New action</source>
+        <translation>新动作</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="289" />
+        <source>Action name (e.g. "waving"):</source>
+        <translation>动作名称（例如“挥手”）：</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="291" />
+        <source>Type a name that is not in the list yet.</source>
+        <translation>请输入列表中还没有的名称。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="316" />
+        <source>Clips of %1</source>
+        <translation>%1 的片段</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="317" />
+        <source>Videos (%1);;All files (*)</source>
+        <translation>视频 (%1);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="355" />
+        <source>Get ready… %1</source>
+        <translation>准备… %1</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="357" />
+        <source>● Recording — %1 s left</source>
+        <translation>● 正在录制——剩余 %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="361" />
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="382" />
+        <source>Not ready to train</source>
+        <translation>还不能训练</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="403" />
+        <source>Add at least two actions.</source>
+        <translation>请至少添加两个动作。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="406" />
+        <source>Give "%1" at least two clips.</source>
+        <translation>请为“%1”提供至少两段片段。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="412" />
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="430" />
+        <source>Held-out accuracy: %1</source>
+        <translation>留出集准确率：%1</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="432" />
+        <source>(macro F1 %1)</source>
+        <translation>（宏平均 F1 %1）</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="434" />
+        <source>Saved to %1 — now in use.</source>
+        <translation>已保存到 %1——现已启用。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="436" />
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="447" />
+        <source>Training cancelled.</source>
+        <translation>训练已取消。</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineWidget</name>
+    <message>
+        <location filename="../timeline.py" line="174" />
+        <source>Click to seek to %1 s</source>
+        <translation>点击跳转到 %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../timeline.py" line="202" />
+        <source>analysing file… %1%</source>
+        <translation>正在分析文件… %1%</translation>
+    </message>
+    <message>
+        <location filename="../timeline.py" line="220" />
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+</context>
+<context>
+    <name>TopKPanel</name>
+    <message>
+        <location filename="../topk_panel.py" line="24" />
+        <source>Top predictions</source>
+        <translation>最可能的动作</translation>
+    </message>
+</context>
+<context>
+    <name>VideoView</name>
+    <message>
+        <location filename="../video_view.py" line="54" />
+        <source>Open a camera, a video file or a stream URL, or drop a file here.</source>
+        <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
+    </message>
+    <message>
+        <location filename="../video_view.py" line="90" />
+        <source>warming up…</source>
+        <translation>预热中…</translation>
+    </message>
+    <message>
+        <location filename="../video_view.py" line="93" />
+        <source>best guess: %1 %2%</source>
+        <translation>最可能：%1 %2%</translation>
+    </message>
+    <message>
+        <location filename="../video_view.py" line="94" />
+        <source>uncertain</source>
+        <translation>不确定</translation>
+    </message>
+</context>
+<context>
+    <name>errors</name>
+    <message>
+        <location filename="../errors.py" line="17" />
+        <source>Source not found</source>
+        <translation>找不到视频源</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="18" />
+        <source>Check the path or pick another camera from Source ▸ Camera.</source>
+        <translation>请检查路径，或在“视频源 ▸ 摄像头”中选择其他摄像头。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="20" />
+        <source>Camera lost</source>
+        <translation>摄像头已断开</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="21" />
+        <source>The camera stopped sending frames. Reconnect it, then pick it again from Source ▸ Camera.</source>
+        <translation>摄像头停止发送画面。请重新连接，然后在“视频源 ▸ 摄像头”中再次选择它。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="23" />
+        <source>Video could not be decoded</source>
+        <translation>视频无法解码</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="24" />
+        <source>The file is damaged part-way. The frames before the damage were shown; try another file.</source>
+        <translation>文件中途损坏。损坏之前的画面已显示；请尝试其他文件。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="26" />
+        <source>Cannot open the video</source>
+        <translation>无法打开视频</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="27" />
+        <source>The file or stream is not a video Kinesight can read. Try another file, or convert it to MP4 (H.264).</source>
+        <translation>该文件或视频流不是 Kinesight 能读取的视频。请尝试其他文件，或将其转换为 MP4（H.264）。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="29" />
+        <source>Video source failed</source>
+        <translation>视频源出错</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="30" />
+        <source>Open the source again, or choose another one from the Source menu.</source>
+        <translation>请重新打开视频源，或从“视频源”菜单中选择其他视频源。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="32" />
+        <source>Cannot load the model bundle</source>
+        <translation>无法加载模型包</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="33" />
+        <source>Pick another bundle from Model, or re-export / re-download this one.</source>
+        <translation>请从“模型”中选择其他模型包，或重新导出/重新下载此模型包。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="35" />
+        <source>Inference failed</source>
+        <translation>推理失败</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="36" />
+        <source>The model could not run. Try another model bundle; if you use a GPU, update its driver.</source>
+        <translation>模型无法运行。请尝试其他模型包；如果使用 GPU，请更新其驱动程序。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="38" />
+        <source>Engine failure</source>
+        <translation>引擎故障</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="39" />
+        <source>Recognition stopped. Open the source again; if it keeps failing, restart Kinesight.</source>
+        <translation>识别已停止。请重新打开视频源；如果仍然失败，请重启 Kinesight。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="41" />
+        <source>Kinesight error</source>
+        <translation>Kinesight 错误</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="42" />
+        <source>Open the source again.</source>
+        <translation>请重新打开视频源。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="44" />
+        <source>Unexpected error</source>
+        <translation>意外错误</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="45" />
+        <source>Recognition stopped; the app keeps running. Open the source again.</source>
+        <translation>识别已停止；应用仍在运行。请重新打开视频源。</translation>
+    </message>
+</context>
+</TS>
