@@ -222,10 +222,11 @@ def cmd_analyze(args, out: TextIO) -> int:
     if not args.no_progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=1.0, unit="s", file=sys.stderr, desc="analysing", leave=False,
-                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}]")
-
         def progress(done_s: float, total_s: float) -> None:
+            nonlocal bar
+            if bar is None:  # created on the first progress, so an early error stays one line
+                bar = tqdm(total=total_s or 1.0, unit="s", file=sys.stderr, desc="analysing", leave=False,
+                           bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}]")
             if total_s and bar.total != total_s:
                 bar.total = total_s
             bar.n = min(done_s, bar.total)
@@ -316,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise UsageError(f"unknown command {args.command!r}")
     except UsageError as exc:
         return _fail(str(exc), EXIT_USAGE)
+    except SystemExit as exc:  # --help / --version, or a subcommand that exits by itself
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else _fail(str(exc.code), EXIT_FAIL))
     except KinesightError as exc:
         return _fail(str(exc), _exit_code(exc))
     except KeyboardInterrupt:
