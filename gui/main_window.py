@@ -407,6 +407,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue("bundles/current", str(self.bundle_path))
             self.bundle_panel.show_bundle(ready.bundle)
             self.topk.set_rows(min(self.controls_values.top_k, len(ready.bundle.labels)))
+            self.topk.set_labels(ready.bundle.labels)
             self._refresh_bundle_list()
             self.status.show_provider(ready.provider)
             self.status.provider.setToolTip(str(ready.provider))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from engine.prediction import Prediction
@@ -17,7 +18,7 @@ def provider_text(report) -> str:
     if provider.upper() == "CPU":
         text = "CPU"
         if reason:
-            text += f" — {reason}" if "unavailable" in reason.lower() else f" — CUDA unavailable: {reason}"
+            text += " — " + QCoreApplication.translate("StatusPanel", "CUDA unavailable: %1").replace("%1", reason)
         return text
     return f"{provider} ({device})" if device and device.lower() != provider.lower() else provider
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QProgressBar, QWidget
 
 from engine.prediction import Prediction, PredictionState
+from gui.timeline import class_colour
 
 
 class TopKPanel(QGroupBox):
@@ -17,11 +18,17 @@ class TopKPanel(QGroupBox):
         self._grid.setColumnStretch(1, 1)
         self._rows: list[tuple[QLabel, QProgressBar, QLabel]] = []
         self._shown: list[tuple[str, float]] = []
+        self._label_index: dict[str, int] = {}
+        self._bar_colour: dict[int, str] = {}
         self.set_rows(rows)
 
     def retranslate(self) -> None:
         """Re-read the user-visible texts after a language switch."""
         self.setTitle(self.tr("Top predictions"))
+
+    def set_labels(self, labels) -> None:
+        """The bundle's labels, so each bar gets its class colour (as in the timeline)."""
+        self._label_index = {name: k for k, name in enumerate(labels)}
 
     def set_rows(self, rows: int) -> None:
         """Show ``rows`` label rows (the top-k setting)."""
@@ -52,6 +59,11 @@ class TopKPanel(QGroupBox):
                 label, p = items[r]
                 name.setText(label)
                 bar.setValue(int(round(p * 1000)))
+                # Grey while uncertain / warming up, the class colour when confident.
+                colour = "#9e9e9e" if dim else class_colour(self._label_index.get(label, r)).name()
+                if self._bar_colour.get(r) != colour:  # style sheets are costly: only on change
+                    bar.setStyleSheet(f"QProgressBar::chunk {{ background-color: {colour}; }}")
+                    self._bar_colour[r] = colour
                 pct.setText(f"{p * 100:.0f}%")
             else:
                 name.setText("—")

@@ -247,44 +247,44 @@
         <translation>模型包 (*.zip manifest.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="417" />
+        <location filename="../main_window.py" line="418" />
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="426" />
+        <location filename="../main_window.py" line="427" />
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="449" />
+        <location filename="../main_window.py" line="450" />
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="487" />
+        <location filename="../main_window.py" line="488" />
         <source>Timeline analysis failed: %1</source>
         <translation>时间轴分析失败：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="548" />
+        <location filename="../main_window.py" line="549" />
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="549" />
+        <location filename="../main_window.py" line="550" />
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
 模型由 ONNX Runtime 运行；当前使用的模型包见“模型”面板。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="557" />
+        <location filename="../main_window.py" line="558" />
         <source>camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="585" />
+        <location filename="../main_window.py" line="586" />
         <source>live</source>
         <translation>直播</translation>
     </message>
@@ -355,47 +355,52 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>StatusPanel</name>
     <message>
-        <location filename="../status_bar.py" line="43" />
+        <location filename="../status_bar.py" line="21" />
+        <source>CUDA unavailable: %1</source>
+        <translation>CUDA 不可用：%1</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="44" />
         <source>Frames per second arriving from the source</source>
         <translation>视频源每秒送达的帧数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="44" />
+        <location filename="../status_bar.py" line="45" />
         <source>Predictions per second the model produces</source>
         <translation>模型每秒给出的预测数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="45" />
+        <location filename="../status_bar.py" line="46" />
         <source>Capture of a frame to its prediction being ready</source>
         <translation>从采集一帧到其预测完成的时间</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="46" />
+        <location filename="../status_bar.py" line="47" />
         <source>Frames skipped because inference fell behind (latest frame wins)</source>
         <translation>因推理跟不上而跳过的帧（始终使用最新帧）</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="56" />
+        <location filename="../status_bar.py" line="57" />
         <source>Device: %1</source>
         <translation>设备：%1</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="70" />
+        <location filename="../status_bar.py" line="71" />
         <source>Camera %1 fps</source>
         <translation>摄像头 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="71" />
+        <location filename="../status_bar.py" line="72" />
         <source>Model %1 fps</source>
         <translation>模型 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="72" />
+        <location filename="../status_bar.py" line="73" />
         <source>Latency %1 ms</source>
         <translation>延迟 %1 毫秒</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="73" />
+        <location filename="../status_bar.py" line="74" />
         <source>Dropped %1</source>
         <translation>丢帧 %1</translation>
     </message>
@@ -616,7 +621,7 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TopKPanel</name>
     <message>
-        <location filename="../topk_panel.py" line="24" />
+        <location filename="../topk_panel.py" line="27" />
         <source>Top predictions</source>
         <translation>最可能的动作</translation>
     </message>
