@@ -77,3 +77,31 @@ def window(make_window):
 def thread_snapshot():
     """Python threads alive before the test (to check that closing leaves none behind)."""
     return set(threading.enumerate())
+
+
+@pytest.fixture(scope="session")
+def clip_segments(tmp_path_factory, clips) -> dict[str, list]:
+    """Short clips cut from the real clips, three per action, as a user would give the teach dialog."""
+    import cv2
+
+    from engine.sources import open_source
+
+    out = tmp_path_factory.mktemp("teach-clips")
+    segments: dict[str, list] = {}
+    for action, key in (("makeup", "ucf"), ("wrestling", "arm")):
+        src = open_source(clips[key])
+        frames = [f.image for f in src]
+        src.close()
+        fps = src.fps or 25.0
+        third = len(frames) // 3
+        paths = []
+        for k in range(3):
+            path = out / f"{action}-{k}.mp4"
+            h, w = frames[0].shape[:2]
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+            for image in frames[k * third:(k + 1) * third]:
+                writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+            writer.release()
+            paths.append(path)
+        segments[action] = paths
+    return segments

@@ -1,0 +1,72 @@
+"""The teach dialog: a few real clips per action -> a trained bundle the app switches to."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from engine.bundle import load_bundle
+
+ROOT = Path(__file__).resolve().parents[2]
+# A small, quick training run (the models engineer's train_bundle options): 112 px inputs,
+# a short window and few epochs keep the test well under a minute on 2 cores.
+QUICK = {"size": 112, "window": 6, "sample_fps": 5.0, "epochs": 8, "patience": 4, "variants": 2}
+
+
+def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(qtbot, window, clip_segments,
+                                                                              tmp_path, message_boxes):
+    window.open_teach_dialog()
+    dialog = window.teach_dialog
+    dialog.train_options = QUICK
+    for action, paths in clip_segments.items():
+        dialog.add_clips(action, paths)
+    assert dialog.problems() == []
+    assert dialog.clips_list.count() == 3  # the selected action's clips are listed
+    dialog.train(out=tmp_path / "taught")
+    assert dialog.training and dialog.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.training, timeout=90000)
+    assert dialog.error is None, repr(dialog.error)
+    assert dialog.progress.value() == 1000
+    result = dialog.result
+    bundle = load_bundle(result.bundle_path)
+    assert bundle.labels == ("makeup", "wrestling")
+    assert "Held-out accuracy" in dialog.result_label.text()
+    assert result.test_accuracy is not None and 0.0 <= result.test_accuracy <= 1.0
+    # The main window switched to the new bundle, without a restart.
+    qtbot.waitUntil(lambda: "makeup, wrestling" in window.bundle_panel.summary_text(), timeout=20000)
+    assert window.bundle_path == Path(result.bundle_path)
+    assert message_boxes.calls == []
+
+
+def test_teach_dialog_cancel_stops_training(qtbot, window, clip_segments, tmp_path):
+    window.open_teach_dialog()
+    dialog = window.teach_dialog
+    dialog.train_options = QUICK
+    for action, paths in clip_segments.items():
+        dialog.add_clips(action, paths)
+    dialog.train(out=tmp_path / "never")
+    dialog.cancel_training()
+    qtbot.waitUntil(lambda: not dialog.training, timeout=30000)
+    assert dialog.stage_label.text() == "Training cancelled."
+    assert dialog.result is None
+    assert dialog.train_button.isEnabled()
+
+
+def test_teach_dialog_refuses_too_few_clips(qtbot, window, clips, message_boxes):
+    window.open_teach_dialog()
+    dialog = window.teach_dialog
+    dialog.add_clips("waving", [clips["ucf"]])
+    dialog.train()
+    assert not dialog.training
+    assert message_boxes.calls and "Add at least two actions." in message_boxes.calls[-1][2]
+
+
+def test_the_app_starts_without_torch():
+    code = ("import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]);"
+            "import gui.app, gui.main_window, gui.teach; from gui.main_window import MainWindow;"
+            "print('torch' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == "False"
