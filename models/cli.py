@@ -1,0 +1,109 @@
+"""``kinesight train`` and ``kinesight eval``: the PyTorch side of the command line.
+
+``engine.cli`` imports this module only when one of these commands is asked for; torch itself
+is imported only inside ``run_*``, so adding the arguments stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_train_args(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``kinesight train DATA_DIR --out BUNDLE``."""
+    p.add_argument("data_dir", type=Path, metavar="DATA_DIR",
+                   help="one sub-folder of videos per class (UCF101 layout; split files and <group>__name groups honoured)")
+    p.add_argument("--out", "-o", type=Path, required=True, metavar="BUNDLE", help="bundle folder to write")
+    p.add_argument("--backbone", default="efficientnet_lite0",
+                   help="efficientnet_lite0 (default), mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large, resnet18, resnet50, inception_v3")
+    p.add_argument("--weights", default=None, metavar="PATH", help="backbone weights file (torchvision backbones)")
+    p.add_argument("--download-weights", action="store_true", help="let torch hub download missing torchvision weights")
+    p.add_argument("--size", type=int, default=None, help="backbone input size (default: the backbone's own)")
+    p.add_argument("--head", default="gru",
+                   help="rnn, lstm, gru (default), birnn, bilstm, bigru, cnn_lstm, cnn_gru, tcn, transformer")
+    p.add_argument("--layers", type=int, default=1, help="stacked recurrent layers / TCN levels / transformer depth")
+    p.add_argument("--hidden", type=int, default=128, help="head width")
+    p.add_argument("--window", type=int, default=16, help="T: features per window")
+    p.add_argument("--sample-fps", type=float, default=8.0, help="the model clock: features per second")
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--patience", type=int, default=12, help="early stopping: epochs without validation improvement")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--variants", type=int, default=3, help="views per training clip: clean + augmented (flip, crop, brightness)")
+    p.add_argument("--no-flip", action="store_true", help="no horizontal flips (when left/right is part of a label)")
+    p.add_argument("--test-frac", type=float, default=0.25, help="share of groups held out for test (per class)")
+    p.add_argument("--val-frac", type=float, default=0.15, help="share of groups for validation / early stopping")
+    p.add_argument("--streaming", action="store_true", help="export GRU/LSTM/RNN heads with explicit state")
+    p.add_argument("--int8", action="store_true", help="ship an int8 (static QDQ) backbone; reports the accuracy change")
+    p.add_argument("--name", default="", help="bundle name (default: the folder name)")
+    p.add_argument("--description", default="")
+    p.add_argument("--cache", type=Path, default=None, help="feature cache folder (default ~/.cache/kinesight/features)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch and ONNX Runtime (0 = all)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_eval_args(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``kinesight eval BUNDLE DATA_DIR``."""
+    p.add_argument("bundle", type=Path, metavar="BUNDLE")
+    p.add_argument("data_dir", type=Path, metavar="DATA_DIR")
+    p.add_argument("--split", choices=("test", "all"), default="test",
+                   help="test: the held-out videos of the bundle's training run (default); all: every video")
+    p.add_argument("--cache", type=Path, default=None, help="feature cache folder")
+    p.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _print_figures(rep: dict, labels, out=sys.stdout) -> None:
+    print(f"  test windows: {rep['n']} from {rep['clips']} clips", file=out)
+    print(f"  accuracy {rep['accuracy']:.4f}   macro-F1 {rep['macro_f1']:.4f}   clip accuracy {rep['clip_accuracy']:.4f}", file=out)
+    print("  recall per class: " + ", ".join(f"{k} {v:.3f}" for k, v in rep["per_class_recall"].items()), file=out)
+    print("  confusion (rows true, columns predicted; " + " ".join(labels) + "):", file=out)
+    for row in rep["confusion_matrix"]:
+        print("    " + " ".join(f"{v:5d}" for v in row), file=out)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train, export and report; returns the exit code."""
+    from models.train import TrainConfig, train_from_folder
+
+    cfg = TrainConfig(
+        backbone=args.backbone, head=args.head, weights=args.weights, download_weights=args.download_weights,
+        size=args.size, window=args.window, sample_fps=args.sample_fps, hidden=args.hidden, num_layers=args.layers,
+        epochs=args.epochs, patience=args.patience, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+        variants=args.variants, flip=not args.no_flip, test_frac=args.test_frac, val_frac=args.val_frac,
+        streaming=args.streaming, int8=args.int8, name=args.name, description=args.description, threads=args.threads,
+    )
+    # Typed errors (KinesightError) travel to engine.cli, which prints them and sets the exit code.
+    res = train_from_folder(args.data_dir, args.out, cfg, cache_dir=args.cache, show_bar=not args.quiet)
+    rep = res.report
+    print(f"wrote bundle {res.bundle_path} ({rep['epochs_run']} epochs, best {rep['best_epoch']}; "
+          f"head training {rep['timing_s']['fit_head']:.1f} s, total {rep['timing_s']['total']:.1f} s)")
+    if rep["test"]:
+        _print_figures(rep["test"], rep["labels"])
+    else:
+        print("  no test videos (too few groups per class): no test figures")
+    if rep.get("int8"):
+        q = rep["int8"]
+        print(f"  int8 backbone: {q.get('int8_size_mb')} MB (float {q.get('float_size_mb')} MB); "
+              f"test accuracy float {q.get('float_accuracy')} -> int8 {q.get('int8_accuracy')}")
+    print(f"  report: {res.report_dir / 'report.json'}, confusion.png, loss.png")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Re-measure a bundle's test figures (or every video's) with its ONNX files."""
+    from models.train import evaluate_bundle
+
+    rep = evaluate_bundle(args.bundle, args.data_dir, split=args.split, cache_dir=args.cache, show_bar=not args.quiet)
+    from engine.bundle import load_bundle
+
+    labels = load_bundle(args.bundle).labels
+    print(f"{args.bundle} on {args.data_dir} ({args.split} split)")
+    _print_figures(rep, labels)
+    if args.json:
+        args.json.write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
+    return 0

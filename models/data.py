@@ -1,0 +1,425 @@
+"""Video-folder datasets, group-aware splits, augmentation and the on-disk feature cache.
+
+Layout: one sub-folder per class (UCF101's layout), videos anywhere below it::
+
+    DATA_DIR/<class>/<video>                       each video is its own group
+    DATA_DIR/<class>/v_<Class>_g08_c01.avi         UCF101 name: group g08 (one actor/scene)
+    DATA_DIR/<class>/<group>__<name>.mp4           explicit group (a person or a session id)
+    DATA_DIR/<class>/<group>/<video>               a sub-folder is a group
+
+UCF101's official split files (``trainlist0N.txt`` / ``testlist0N.txt``, in DATA_DIR or in
+DATA_DIR/ucfTrainTestlist) are used when present. Otherwise the split is by group: no group is
+ever in both train and test (a group id shared by several classes, like a person, stays on one
+side for all of them).
+
+Frames are sampled by time on the engine's own model clock (``engine.window.ModelClock``) at the
+bundle's ``sample_fps``, turned into features by ONNX Runtime running the very backbone.onnx that
+goes into the bundle, preprocessed by ``engine.preprocess`` -- so training and inference see
+identical features. Features are cached per (backbone file, input spec, video content,
+sample_fps, augmentation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from engine.bundle import InputSpec, sha256_of
+from engine.errors import KinesightError
+from engine.preprocess import preprocess
+from engine.sources import VIDEO_SUFFIXES, open_source
+from engine.window import ModelClock
+
+CACHE_VERSION = 1
+_UCF_GROUP = re.compile(r"_g(\d+)_c\d+", re.IGNORECASE)
+
+Progress = Callable[[str, float], None]
+
+
+class DatasetError(KinesightError):
+    """The dataset folder cannot be used for training (layout, too few clips, labels...)."""
+
+
+class Cancelled(KinesightError):
+    """Training was cancelled by the caller (the teach dialog's Cancel button)."""
+
+
+@dataclass(frozen=True)
+class VideoItem:
+    """One labelled video: its path, class index, and the group it must not be split from."""
+
+    path: Path
+    label: int
+    group: str
+
+    def rel(self, root: Path) -> str:
+        return self.path.relative_to(root).as_posix()
+
+
+@dataclass
+class VideoDataset:
+    """The labelled videos found in a dataset folder."""
+
+    root: Path
+    labels: list[str]
+    items: list[VideoItem]
+    official_split: tuple[set[str], set[str]] | None = None  # (train, test) relative paths from split files
+
+
+def group_of(path: Path, class_dir: Path) -> str:
+    """The group id of a video (see the module docstring for the conventions)."""
+    m = _UCF_GROUP.search(path.stem)
+    if m:
+        return f"g{int(m.group(1)):02d}"
+    if "__" in path.stem:
+        return path.stem.split("__", 1)[0]
+    rel = path.relative_to(class_dir)
+    if len(rel.parts) > 1:
+        return rel.parts[0]
+    return f"{class_dir.name}/{path.stem}"  # no group given: the video is its own group
+
+
+def _read_split_files(root: Path, split: int) -> tuple[set[str], set[str]] | None:
+    for folder in (root, root / "ucfTrainTestlist", root / "splits"):
+        train, test = folder / f"trainlist{split:02d}.txt", folder / f"testlist{split:02d}.txt"
+        if train.is_file() and test.is_file():
+            def names(p: Path) -> set[str]:
+                return {ln.split()[0].replace("\\", "/") for ln in p.read_text().splitlines() if ln.strip()}
+            return names(train), names(test)
+    return None
+
+
+def scan_video_folder(root: str | Path, *, ucf_split: int = 1) -> VideoDataset:
+    """Find the classes (sub-folders) and videos of a dataset folder."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DatasetError(f"dataset folder not found: {root}. It needs one sub-folder of videos per class.")
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+                        and p.name not in ("ucfTrainTestlist", "splits"))
+    items: list[VideoItem] = []
+    labels: list[str] = []
+    for class_dir in class_dirs:
+        videos = sorted(p for p in class_dir.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+        if not videos:
+            continue
+        labels.append(class_dir.name)
+        items += [VideoItem(v, len(labels) - 1, group_of(v, class_dir)) for v in videos]
+    if len(labels) < 2:
+        raise DatasetError(
+            f"{root} has {len(labels)} class folder(s) with videos; training needs at least two "
+            "(one sub-folder per class, e.g. DATA_DIR/waving/*.mp4, DATA_DIR/idle/*.mp4)."
+        )
+    return VideoDataset(root, labels, items, _read_split_files(root, ucf_split))
+
+
+@dataclass(frozen=True)
+class Split:
+    """Disjoint train / validation / test lists of videos."""
+
+    train: list[VideoItem]
+    val: list[VideoItem]
+    test: list[VideoItem]
+
+    def describe(self, labels: Sequence[str]) -> dict[str, dict[str, int]]:
+        return {name: {lab: sum(1 for it in part if it.label == i) for i, lab in enumerate(labels)}
+                for name, part in (("train", self.train), ("val", self.val), ("test", self.test))}
+
+
+def _assign_groups(items: list[VideoItem], n_labels: int, fracs: dict[str, float], seed: int,
+                   fixed: dict[str, str] | None = None) -> dict[str, str]:
+    """Assign every group to one part, class by class, so each class gets its share of groups."""
+    rng = random.Random(seed)
+    part_of: dict[str, str] = dict(fixed or {})
+    for label in range(n_labels):
+        groups = sorted({it.group for it in items if it.label == label})
+        free = [g for g in groups if g not in part_of]
+        rng.shuffle(free)
+        n = len(groups)
+        # A part gets groups only if the class has enough of them for train to keep at least one.
+        want = {}
+        left = n
+        for part in ("test", "val"):
+            k = max(1, round(n * fracs.get(part, 0.0))) if fracs.get(part, 0.0) > 0 and left >= 2 else 0
+            want[part] = k
+            left -= k
+        for part in ("test", "val"):
+            have = sum(1 for g in groups if part_of.get(g) == part)
+            while have < want[part] and len(free) > 1:
+                part_of[free.pop()] = part
+                have += 1
+        for g in free:
+            part_of[g] = "train"
+    return part_of
+
+
+def split_dataset(ds: VideoDataset, *, test_frac: float = 0.25, val_frac: float = 0.15, seed: int = 0) -> Split:
+    """Group-aware split (or UCF101's official one when its files are present)."""
+    if ds.official_split is not None:
+        train_names, test_names = ds.official_split
+        test = [it for it in ds.items if it.rel(ds.root) in test_names]
+        pool = [it for it in ds.items if it.rel(ds.root) in train_names]
+        if test and pool:
+            part_of = _assign_groups(pool, len(ds.labels), {"val": val_frac}, seed)
+            return Split([it for it in pool if part_of[it.group] == "train"],
+                         [it for it in pool if part_of[it.group] == "val"], test)
+    part_of = _assign_groups(ds.items, len(ds.labels), {"test": test_frac, "val": val_frac}, seed)
+    parts: dict[str, list[VideoItem]] = {"train": [], "val": [], "test": []}
+    for it in ds.items:
+        parts[part_of[it.group]].append(it)
+    return Split(parts["train"], parts["val"], parts["test"])
+
+
+# --- augmentation -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Augment:
+    """One augmentation, applied identically to every frame of a clip (motion stays coherent).
+
+    crop: (x0, y0, x1, y1) as fractions of the frame; brightness: a gain on pixel values.
+    """
+
+    flip: bool = False
+    crop: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+    brightness: float = 1.0
+
+    @property
+    def is_identity(self) -> bool:
+        return self == Augment()
+
+    def key(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        # (H, W, 3) uint8 -> (h, w, 3) uint8
+        h, w = image.shape[:2]
+        x0, y0, x1, y1 = self.crop
+        out = image[round(y0 * h) : round(y1 * h), round(x0 * w) : round(x1 * w)]
+        if self.flip:
+            out = out[:, ::-1]
+        if self.brightness != 1.0:
+            out = np.clip(out.astype(np.float32) * self.brightness, 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(out)
+
+
+def augmentations(variants: int, *, flip: bool = True, seed: int = 0) -> list[Augment]:
+    """The clean view plus ``variants - 1`` random ones (flip, crop jitter, brightness), fixed by seed."""
+    rng = random.Random(seed)
+    out = [Augment()]
+    for k in range(1, variants):
+        scale = rng.uniform(0.8, 0.95)
+        x0, y0 = rng.uniform(0, 1 - scale), rng.uniform(0, 1 - scale)
+        out.append(Augment(
+            flip=flip and k % 2 == 1,
+            crop=(round(x0, 4), round(y0, 4), round(x0 + scale, 4), round(y0 + scale, 4)),
+            brightness=round(rng.uniform(0.75, 1.25), 3),
+        ))
+    return out
+
+
+# --- sampling and features ----------------------------------------------------------------------
+
+def sample_frames(path: Path, sample_fps: float) -> list[np.ndarray]:
+    """RGB frames at the ticks of the model clock (k / sample_fps s), as the engine samples them.
+
+    A frame that covers several ticks (input slower than sample_fps) is repeated, as in the engine.
+    """
+    clock = ModelClock(sample_fps)
+    out: list[np.ndarray] = []
+    with open_source(path) as src:
+        for frame in src.frames(want=lambda _i, pts: clock.peek(pts)):
+            out.extend([frame.image] * len(clock.ticks_for(frame.pts_s)))
+    if not out:
+        raise DatasetError(f"{path} gave no frames; is it a complete video?")
+    return out
+
+
+class FeatureExtractor:
+    """Runs a bundle's backbone.onnx in ONNX Runtime on preprocessed frames: images -> (N, D)."""
+
+    def __init__(self, backbone_onnx: Path, spec: InputSpec, *, batch: int = 16, threads: int = 0) -> None:
+        import onnxruntime as ort
+
+        self.path = Path(backbone_onnx)
+        self.spec = spec
+        self.batch = batch
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        if threads:
+            so.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(self.path), so, providers=["CPUExecutionProvider"])
+        self.file_sha = sha256_of(self.path)
+
+    def __call__(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        chunks = []
+        for i in range(0, len(images), self.batch):
+            x = preprocess(list(images[i : i + self.batch]), self.spec)
+            chunks.append(self.session.run(["features"], {"frames": x})[0])
+        return np.concatenate(chunks).astype(np.float32)
+
+
+def _content_sha(path: Path, memo: dict[tuple, str]) -> str:
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)  # a rewritten file is hashed again
+    if key not in memo:
+        memo[key] = sha256_of(path)
+    return memo[key]
+
+
+class FeatureCache:
+    """Per-video feature arrays on disk, keyed by everything that changes them (``.npy``, no pickle)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder).expanduser()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._sha: dict[tuple, str] = {}
+
+    def key(self, extractor: FeatureExtractor, video: Path, sample_fps: float, aug: Augment) -> str:
+        desc = {
+            "v": CACHE_VERSION, "backbone_sha256": extractor.file_sha, "input": asdict(extractor.spec),
+            "video_sha256": _content_sha(video, self._sha), "sample_fps": float(sample_fps), "aug": aug.key(),
+        }
+        return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.npy"
+
+    def get(self, key: str) -> np.ndarray | None:
+        p = self.path(key)
+        if not p.is_file():
+            return None
+        try:
+            return np.load(p, allow_pickle=False)
+        except (OSError, ValueError):
+            return None  # a damaged entry is recomputed
+
+    def put(self, key: str, feats: np.ndarray) -> None:
+        p = self.path(key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(f".tmp{threading.get_ident()}.npy")
+        np.save(tmp, feats.astype(np.float32), allow_pickle=False)
+        tmp.replace(p)  # atomic: a crash never leaves a half-written entry
+
+
+def default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "kinesight" / "features"
+
+
+@dataclass
+class ExtractStats:
+    """How much work feature extraction did (for the report and the speed claims)."""
+
+    videos: int = 0
+    cached: int = 0
+    computed: int = 0
+    frames: int = 0
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def extract_features(
+    items: Sequence[VideoItem],
+    extractor: FeatureExtractor,
+    cache: FeatureCache,
+    sample_fps: float,
+    augs: Sequence[Augment],
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    show_bar: bool = True,
+    stats: ExtractStats | None = None,
+) -> list[list[np.ndarray]]:
+    """Features (N_ticks, D) of every video under every augmentation: result[item][aug].
+
+    Each video is decoded once for all its missing augmentations; cached ones are not decoded.
+    """
+    import time
+
+    from tqdm import tqdm
+
+    stats = stats if stats is not None else ExtractStats()
+    t0 = time.perf_counter()
+    out: list[list[np.ndarray]] = []
+    bar = tqdm(items, desc="features", unit="video", disable=not show_bar, leave=False)
+    for n, it in enumerate(bar):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("training cancelled during feature extraction")
+        keys = [cache.key(extractor, it.path, sample_fps, a) for a in augs]
+        feats = [cache.get(k) for k in keys]
+        missing = [i for i, f in enumerate(feats) if f is None]
+        stats.videos += 1
+        stats.cached += len(augs) - len(missing)
+        if missing:
+            frames = sample_frames(it.path, sample_fps)
+            for i in missing:
+                views = frames if augs[i].is_identity else [augs[i](im) for im in frames]
+                feats[i] = extractor(views)
+                cache.put(keys[i], feats[i])
+                stats.computed += 1
+                stats.frames += len(views)
+        out.append(feats)  # type: ignore[arg-type]
+        if progress is not None:
+            progress("features", (n + 1) / max(1, len(items)))
+    stats.seconds += time.perf_counter() - t0
+    return out
+
+
+@dataclass
+class WindowSet:
+    """Windows of T consecutive features without copying them: ``feats[starts[k] : starts[k] + T]``.
+
+    feats: (N, D) every clip's features, concatenated (short clips padded at their start);
+    starts/labels/videos: (K,) per window.
+    """
+
+    feats: np.ndarray
+    starts: np.ndarray
+    labels: np.ndarray
+    videos: np.ndarray
+    length: int
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def batch(self, idx: np.ndarray) -> np.ndarray:
+        # (B,) window indices -> (B, T, D)
+        return self.feats[self.starts[idx][:, None] + np.arange(self.length)]
+
+
+def window_starts(n: int, length: int, stride: int) -> list[int]:
+    """Start ticks of the windows of a clip with ``n`` ticks (n >= length); the clip's end is always included."""
+    starts = list(range(0, n - length + 1, max(1, stride)))
+    if starts[-1] != n - length:
+        starts.append(n - length)
+    return starts
+
+
+def build_windows(feats: Iterable[list[np.ndarray]], items: Sequence[VideoItem], length: int, stride: int) -> WindowSet:
+    """Every window of every clip (all its augmented views), with its label and video index.
+
+    A clip shorter than the window is padded at the start by repeating its first feature.
+    """
+    chunks, starts, labels, videos = [], [], [], []
+    offset = 0
+    for v, (per_aug, it) in enumerate(zip(feats, items)):
+        for f in per_aug:
+            if len(f) < length:
+                f = np.concatenate([np.repeat(f[:1], length - len(f), axis=0), f])
+            s = window_starts(len(f), length, stride)
+            chunks.append(f)
+            starts += [offset + k for k in s]
+            labels += [it.label] * len(s)
+            videos += [v] * len(s)
+            offset += len(f)
+    dim = chunks[0].shape[1] if chunks else 0
+    return WindowSet(
+        np.concatenate(chunks).astype(np.float32) if chunks else np.zeros((0, dim), np.float32),
+        np.asarray(starts, np.int64), np.asarray(labels, np.int64), np.asarray(videos, np.int64), length,
+    )
