@@ -21,11 +21,11 @@ def bundle_figures(root: Path, limit: int = 8) -> list[Path]:
 def training_lines(training: dict) -> list[str]:
     """Human-readable lines for the manifest's ``training`` metrics."""
     lines = []
-    for key in ("test_accuracy", "macro_f1", "val_accuracy", "train_accuracy"):
+    for key in ("test_accuracy", "macro_f1", "clip_accuracy", "val_accuracy", "train_accuracy"):
         v = training.get(key)
         if isinstance(v, (int, float)):
             lines.append(f"{key.replace('_', ' ')}: {v:.3f}")
-    for key in ("dataset", "epochs", "clips", "date"):
+    for key in ("test_clips", "test_windows", "epochs", "date"):
         v = training.get(key)
         if isinstance(v, (str, int, float)) and v != "":
             lines.append(f"{key}: {v}")

@@ -241,3 +241,30 @@ def test_gui_thread_stays_responsive_while_engine_runs_flat_out(qtbot, window, c
     assert window.video.frames_painted > 10
     assert len(gaps) > 50
     assert gaps.max() < 0.050, f"longest event-loop gap {gaps.max() * 1e3:.1f} ms"
+
+
+def test_space_pauses_and_resumes_a_file(qtbot, window, clips):
+    _play(qtbot, window, clips["arm"], predictions=2)
+    window.activateWindow()
+    window.video.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.paused
+    qtbot.wait(300)  # frames already in flight land
+    frozen = window.position_s
+    qtbot.wait(500)
+    assert window.position_s == frozen
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.position_s > frozen + 0.2, timeout=WAIT)
+
+
+def test_dark_palette_is_followed(qtbot, window):
+    from PySide6.QtGui import QColor, QPalette
+
+    dark = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.Base, "#17181a"),
+                         (QPalette.ColorRole.Text, "#e8eaed"), (QPalette.ColorRole.WindowText, "#e8eaed")):
+        dark.setColor(role, QColor(colour))
+    window.setPalette(dark)
+    image = window.timeline.grab().toImage()
+    corner = image.pixelColor(image.width() - 3, image.height() // 2)
+    assert corner.lightness() < 60  # the timeline's background follows the dark palette
