@@ -187,6 +187,32 @@ def test_camera_menu_lists_cameras_or_says_there_are_none(qtbot, window):
         assert any("No camera found" in t for t in texts)
 
 
+def test_opening_a_missing_camera_says_what_to_do(qtbot, window, message_boxes):
+    from engine.sources import list_cameras
+
+    missing = 5 if not list_cameras() else 99
+    window.open_source(missing)
+    qtbot.waitUntil(lambda: bool(message_boxes.calls), timeout=WAIT)
+    kind, title, text = message_boxes.calls[-1]
+    assert "camera" in text.lower() and ("Camera" in text or "Source" in text)
+    assert window.current_spec is None
+
+
+def test_switching_sources_restarts_cleanly_without_leaking_threads(qtbot, window, clips):
+    _play(qtbot, window, clips["arm"], predictions=2)
+    baseline = threading.active_count()
+    for key in ("pool", "ucf", "arm", "pool"):
+        count = window.prediction_count
+        window.open_source(str(clips[key]))
+        qtbot.waitUntil(lambda: window.prediction_count > count + 1 and window.source_info is not None
+                        and str(window.source_info.spec) == str(clips[key]), timeout=WAIT)
+        # No prediction of the previous file leaks into the new one: time restarts near 0.
+        assert window.last_prediction.pts_s < 3.0
+    assert clips["pool"].name in window.windowTitle()
+    qtbot.wait(300)
+    assert threading.active_count() <= baseline + 1  # at most a finishing analysis thread
+
+
 def test_dropping_a_file_plays_it(qtbot, window, clips):
     from PySide6.QtCore import QMimeData, QPointF, QUrl
     from PySide6.QtGui import QDropEvent
