@@ -309,6 +309,9 @@ class EngineBridge(QObject):
                 bundle = load_bundle(bundle_path)
                 self._do_stop()
                 engine = self._make_engine(bundle, settings_kwargs)
+                if self._closed:  # the window closed while the model loaded
+                    engine.close(timeout=0.2)
+                    return
                 old, self._engine = self._engine, engine
                 self._bundle, self._bundle_path = bundle, bundle_path
                 if old is not None:
@@ -317,7 +320,10 @@ class EngineBridge(QObject):
                 self._do_stop()
                 self._engine.update_settings(**settings_kwargs)
             if spec is None:
-                self.engineReady.emit(EngineReady(self._bundle, self._engine.provider, None, bundle_changed))
+                if not self._closed:
+                    self.engineReady.emit(EngineReady(self._bundle, self._engine.provider, None, bundle_changed))
+                return
+            if self._closed:
                 return
             self.take_frame()
             self.take_predictions()
@@ -338,7 +344,8 @@ class EngineBridge(QObject):
                 size=getattr(source, "size", None),
                 warnings=tuple(getattr(source, "warnings", ()) or ()),
             )
-            self.engineReady.emit(EngineReady(self._bundle, self._engine.provider, info, bundle_changed))
+            if not self._closed:
+                self.engineReady.emit(EngineReady(self._bundle, self._engine.provider, info, bundle_changed))
         finally:
             self.busy.emit(False)
 

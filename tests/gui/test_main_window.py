@@ -294,3 +294,16 @@ def test_dark_palette_is_followed(qtbot, window):
     image = window.timeline.grab().toImage()
     corner = image.pixelColor(image.width() - 3, image.height() // 2)
     assert corner.lightness() < 60  # the timeline's background follows the dark palette
+
+
+def test_closing_right_after_opening_leaves_no_thread(qtbot, thread_snapshot, make_window, clips):
+    window = make_window()
+    window.open_source(str(clips["pool"]))  # the engine may be starting while we close
+    t0 = time.monotonic()
+    window.close()
+    assert time.monotonic() - t0 < 1.0
+    deadline = time.monotonic() + 1.0
+    started = lambda: [t for t in threading.enumerate() if t not in thread_snapshot and t.is_alive()]  # noqa: E731
+    while time.monotonic() < deadline and started():
+        time.sleep(0.02)
+    assert [t.name for t in started()] == []
