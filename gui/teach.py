@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.errors import describe_error
-from gui.source_menu import VIDEO_FILTER
+from gui.source_menu import VIDEO_FILTER, CameraProbe
 from gui.video_view import VideoView
 
 
@@ -129,6 +129,7 @@ class TeachDialog(QDialog):
     _progress = Signal(str, float)
     _trained = Signal(object)
     _trainFailed = Signal(object)
+    _camerasFound = Signal(object, object)
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None,
                  train_options: dict | None = None) -> None:
@@ -147,6 +148,9 @@ class TeachDialog(QDialog):
         self._build()
         self._connect()
         self.resize(900, 640)
+        self._cameras: list | None = None
+        self._probe = CameraProbe(lambda cams, err: self._camerasFound.emit(cams, err))
+        self._probe.start()
 
     # -- construction --------------------------------------------------------------------
     def _build(self) -> None:
@@ -168,7 +172,6 @@ class TeachDialog(QDialog):
         self.record_button = QPushButton(self.tr("Record from camera"))
         self.camera_picker = QComboBox()
         self.camera_picker.setEditable(True)
-        self.camera_picker.addItem("0")
         self.clip_seconds = QSpinBox()
         self.clip_seconds.setRange(1, 30)
         self.clip_seconds.setValue(int(self.settings.value("teach/clip_seconds", 3)))
@@ -254,6 +257,7 @@ class TeachDialog(QDialog):
         self._progress.connect(self._on_progress)
         self._trained.connect(self._on_trained)
         self._trainFailed.connect(self._on_train_failed)
+        self._camerasFound.connect(self._fill_cameras)
 
     # -- actions and clips (also the API tests use) --------------------------------------
     def add_action(self, name: str) -> bool:
@@ -319,11 +323,33 @@ class TeachDialog(QDialog):
             self.add_clips(action, paths)
 
     # -- recording ------------------------------------------------------------------------
+    def _fill_cameras(self, cameras, error) -> None:
+        self._cameras = list(cameras or [])
+        self.camera_picker.clear()
+        for cam in self._cameras:
+            self.camera_picker.addItem(f"{cam.index}: {cam.name}", cam.index)
+        if not self._cameras:
+            # Still editable: a stream URL or a camera index the probe missed can be typed in.
+            self.camera_picker.lineEdit().setPlaceholderText(self.tr("No camera found — add video files instead"))
+            self.record_button.setToolTip(self.tr("No camera found. Connect one, or add video files."))
+        self._update_enabled()
+
+    def _camera_spec(self):
+        data = self.camera_picker.currentData()
+        if data is not None and self.camera_picker.currentText() == self.camera_picker.itemText(self.camera_picker.currentIndex()):
+            return int(data)
+        text = self.camera_picker.currentText().strip()
+        return int(text) if text.isdigit() else text
+
     def _record(self) -> None:
         action = self.current_action()
         if action is None or self._recorder is not None:
             return
-        camera = self.camera_picker.currentText().strip() or "0"
+        camera = self._camera_spec()
+        if camera == "":
+            QMessageBox.information(self, self.tr("Record from camera"),
+                                    self.tr("No camera found. Connect one, or add video files instead."))
+            return
         self.settings.setValue("teach/clip_seconds", self.clip_seconds.value())
         out = data_dir() / "clips" / safe_name(action) / f"{time.strftime('%Y%m%d-%H%M%S')}.mp4"
         self._record_action = action
@@ -427,7 +453,10 @@ class TeachDialog(QDialog):
         self.progress.setValue(1000)
         acc = getattr(result, "test_accuracy", None)
         f1 = getattr(result, "macro_f1", None)
-        text = self.tr("Held-out accuracy: %1").replace("%1", f"{acc * 100:.1f}%" if acc is not None else "?")
+        if acc is not None:
+            text = self.tr("Held-out accuracy: %1").replace("%1", f"{acc * 100:.1f}%")
+        else:
+            text = self.tr("Held-out accuracy: not measured (give every action 3 or more clips to hold one out).")
         if f1 is not None:
             text += "  " + self.tr("(macro F1 %1)").replace("%1", f"{f1:.2f}")
         path = Path(result.bundle_path)
@@ -462,7 +491,7 @@ class TeachDialog(QDialog):
 
     # -- shutdown ---------------------------------------------------------------------------
     def threads(self) -> list[threading.Thread]:
-        return [t for t in (self._recorder, self._trainer) if t is not None]
+        return [t for t in (self._recorder, self._trainer, self._probe) if t is not None]
 
     def shutdown(self, timeout: float = 0.5) -> None:
         """Cancel recording and training and wait up to ``timeout`` s for their threads."""

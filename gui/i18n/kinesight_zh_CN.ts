@@ -408,194 +408,215 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="153" />
+        <location filename="../teach.py" line="157" />
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="155" />
+        <location filename="../teach.py" line="159" />
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="156" />
+        <location filename="../teach.py" line="160" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="157" />
+        <location filename="../teach.py" line="161" />
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="159" />
+        <location filename="../teach.py" line="163" />
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="167" />
+        <location filename="../teach.py" line="171" />
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="168" />
+        <location filename="../teach.py" line="172" />
+        <location filename="../teach.py" line="350" />
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="175" />
-        <location filename="../teach.py" line="179" />
+        <location filename="../teach.py" line="178" />
+        <location filename="../teach.py" line="182" />
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="180" />
+        <location filename="../teach.py" line="183" />
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="182" />
+        <location filename="../teach.py" line="185" />
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="189" />
+        <location filename="../teach.py" line="192" />
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="190" />
+        <location filename="../teach.py" line="193" />
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="191" />
+        <location filename="../teach.py" line="194" />
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="195" />
+        <location filename="../teach.py" line="198" />
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="203" />
+        <location filename="../teach.py" line="206" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="208" />
+        <location filename="../teach.py" line="211" />
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="209" />
+        <location filename="../teach.py" line="212" />
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="210" />
+        <location filename="../teach.py" line="213" />
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="214" />
+        <location filename="../teach.py" line="217" />
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="218" />
+        <location filename="../teach.py" line="221" />
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="221" />
+        <location filename="../teach.py" line="224" />
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="289" />
-        <location filename="../teach.py" line="291" />
+        <location filename="../teach.py" line="293" />
+        <location filename="../teach.py" line="295" />
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="289" />
+        <location filename="../teach.py" line="293" />
         <source>Action name (e.g. "waving"):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="291" />
+        <location filename="../teach.py" line="295" />
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="316" />
+        <location filename="../teach.py" line="320" />
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="317" />
+        <location filename="../teach.py" line="321" />
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="355" />
+        <location filename="../teach.py" line="333" />
+        <source>No camera found — add video files instead</source>
+        <translation>未找到摄像头——请改为添加视频文件</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="334" />
+        <source>No camera found. Connect one, or add video files.</source>
+        <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="351" />
+        <source>No camera found. Connect one, or add video files instead.</source>
+        <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="381" />
         <source>Get ready… %1</source>
         <translation>准备… %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="357" />
+        <location filename="../teach.py" line="383" />
         <source>● Recording — %1 s left</source>
         <translation>● 正在录制——剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="361" />
+        <location filename="../teach.py" line="387" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="382" />
+        <location filename="../teach.py" line="408" />
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="403" />
+        <location filename="../teach.py" line="429" />
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="406" />
+        <location filename="../teach.py" line="432" />
         <source>Give "%1" at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="412" />
+        <location filename="../teach.py" line="438" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="430" />
+        <location filename="../teach.py" line="457" />
         <source>Held-out accuracy: %1</source>
         <translation>留出集准确率：%1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="432" />
+        <location filename="../teach.py" line="459" />
+        <source>Held-out accuracy: not measured (give every action 3 or more clips to hold one out).</source>
+        <translation>留出集准确率：未测量（为每个动作提供 3 段或更多片段，才能留出一段用于测试）。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="461" />
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="434" />
+        <location filename="../teach.py" line="463" />
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="436" />
+        <location filename="../teach.py" line="465" />
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="447" />
+        <location filename="../teach.py" line="476" />
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
