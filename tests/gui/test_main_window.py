@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -307,3 +308,16 @@ def test_closing_right_after_opening_leaves_no_thread(qtbot, thread_snapshot, ma
     while time.monotonic() < deadline and started():
         time.sleep(0.02)
     assert [t.name for t in started()] == []
+
+
+def test_a_zipped_bundle_opens_and_runs(qtbot, window, clips, streaming_bundle, tmp_path):
+    import shutil
+
+    archive = Path(shutil.make_archive(str(tmp_path / "shared-model"), "zip", streaming_bundle))
+    _play(qtbot, window, clips["ucf"], predictions=2)
+    window.switch_bundle(archive)
+    qtbot.waitUntil(lambda: "tiny-streaming" in window.bundle_panel.summary_text(), timeout=WAIT)
+    count = window.prediction_count
+    qtbot.waitUntil(lambda: window.prediction_count > count + 2, timeout=WAIT)
+    assert window.bundle_path == archive
+    assert window.bundle_panel.picker.currentText() == "shared-model.zip"

@@ -73,3 +73,31 @@ def test_the_app_starts_without_torch():
                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_recording_a_clip_counts_down_previews_and_adds_it(qtbot, window, tmp_path, monkeypatch):
+    # No webcam on CI: a live synthetic source stands in for the camera (engine.sources.FakeSource).
+    from engine.sources import FakeSource, open_source
+
+    import gui.teach as teach
+
+    monkeypatch.setattr(teach, "data_dir", lambda: tmp_path)
+    window.open_teach_dialog()
+    dialog = window.teach_dialog
+    dialog.add_action("waving")
+    dialog.countdown.setValue(1)
+    dialog.clip_seconds.setValue(1)
+    monkeypatch.setattr(dialog, "_camera_spec", lambda: FakeSource(fps=20, n=None, live=True))
+    seen = []
+    dialog._frame.connect(lambda: seen.append(dialog.countdown_label.text()))
+    dialog.record_button.click()
+    qtbot.waitUntil(lambda: len(dialog.clips["waving"]) == 1, timeout=20000)
+    assert any("Get ready" in s for s in seen)
+    assert dialog.preview.frames_received > 0
+    clip = dialog.clips["waving"][0]
+    assert clip.is_file() and clip.parent.parent == tmp_path / "clips"
+    src = open_source(clip)
+    frames = sum(1 for _ in src)
+    src.close()
+    assert 10 <= frames <= 30  # about one second at 20 fps, the countdown not included
+    assert dialog.record_button.isEnabled()
