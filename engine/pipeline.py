@@ -118,23 +118,27 @@ class _RateMeter:
     def __init__(self, span: float = 2.0) -> None:
         self.span = span
         self._times: deque[float] = deque()
+        self._lock = threading.Lock()  # written by one thread, read by others (stats)
 
     def add(self, n: int = 1, now: float | None = None) -> None:
         now = time.perf_counter() if now is None else now
-        for _ in range(n):
-            self._times.append(now)
-        while self._times and now - self._times[0] > self.span:
-            self._times.popleft()
+        with self._lock:
+            for _ in range(n):
+                self._times.append(now)
+            while self._times and now - self._times[0] > self.span:
+                self._times.popleft()
 
     @property
     def rate(self) -> float:
-        if len(self._times) < 2:
-            return 0.0
-        dt = self._times[-1] - self._times[0]
-        return (len(self._times) - 1) / dt if dt > 0 else 0.0
+        with self._lock:
+            if len(self._times) < 2:
+                return 0.0
+            dt = self._times[-1] - self._times[0]
+            return (len(self._times) - 1) / dt if dt > 0 else 0.0
 
     def reset(self) -> None:
-        self._times.clear()
+        with self._lock:
+            self._times.clear()
 
 
 # --------------------------------------------------------------------------- the core

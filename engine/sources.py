@@ -14,6 +14,7 @@ A file that breaks part-way yields the frames that decode and adds a line to ``w
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import threading
@@ -107,6 +108,13 @@ class FrameSource(ABC):
 # --------------------------------------------------------------------------- video files (PyAV)
 
 
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def _quiet_av() -> None:
     # FFmpeg's own log lines would interleave with the CLI's output; errors reach users as
     # typed exceptions and warnings instead.
@@ -159,7 +167,9 @@ class VideoFileSource(FrameSource):
             self._container.close()
             raise SourceOpenError(f"{self.name} has no video stream")
         self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "AUTO"  # frame threading: decode faster than one core
+        # Frame threading only pays where cores are left over beside ONNX Runtime's threads;
+        # on small machines its extra threads slowed offline analysis and add frames of latency.
+        self._stream.thread_type = "AUTO" if _usable_cores() > 4 else "NONE"
         s = self._stream
         rate = s.average_rate or s.guessed_rate or s.base_rate
         self.fps = float(rate) if rate else 0.0

@@ -1,0 +1,52 @@
+"""Lip mode: the mouth crop on a real GRID face, and a clear refusal without the face model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from engine.errors import EngineError
+from engine.lips import YUNET_ENV, MouthCropper
+from engine.pipeline import EngineSettings, Recognizer
+from engine.sources import open_source
+
+
+@pytest.fixture(scope="module")
+def yunet(shared_data):
+    return shared_data / "models" / "yunet" / "yunet_n_dynamic.onnx"
+
+
+@pytest.fixture(scope="module")
+def grid_frames(shared_data):
+    clip = sorted((shared_data / "grid" / "s1" / "video").glob("*.mp4"))[0]
+    with open_source(clip) as src:
+        return [f for f in src][:25]
+
+
+def test_mouth_box_is_on_the_lower_face_and_stable(yunet, grid_frames):
+    cropper = MouthCropper(yunet)
+    boxes = [cropper.mouth_box(f.image) for f in grid_frames[::5]]
+    assert all(b is not None for b in boxes)
+    h, w = grid_frames[0].image.shape[:2]
+    for cx, cy, side in boxes:
+        assert w * 0.3 < cx < w * 0.7 and h * 0.5 < cy < h * 0.95 and 30 < side < 150
+    crop = cropper.crop(grid_frames[0].image)
+    assert crop.shape[0] == crop.shape[1] and crop.shape[2] == 3 and crop.flags.c_contiguous
+
+
+def test_lip_bundle_needs_the_face_model(tiny_bundle, tmp_path, yunet, grid_frames, monkeypatch):
+    lip = tmp_path / "lip"
+    shutil.copytree(tiny_bundle, lip)
+    manifest = json.loads((lip / "manifest.json").read_text())
+    manifest["input"]["roi"] = "mouth"
+    (lip / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.delenv(YUNET_ENV, raising=False)
+    monkeypatch.setattr("engine.lips.YUNET_DEFAULT", tmp_path / "absent.onnx")
+    with pytest.raises(EngineError, match=YUNET_ENV):
+        Recognizer(lip, EngineSettings(device="cpu"))
+    monkeypatch.setenv(YUNET_ENV, str(yunet))
+    rec = Recognizer(lip, EngineSettings(device="cpu"))
+    preds = rec.run(grid_frames)
+    assert len(preds) == 10 and rec.backbone_frames == 10
