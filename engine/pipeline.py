@@ -807,8 +807,8 @@ def analyze_file(
     """Analyse a whole file as fast as possible and return its timeline.
 
     A decode thread decodes, samples on the model clock and preprocesses (only the sampled
-    frames are converted to RGB) while this thread runs the backbone on batches of
-    ``batch_size``; the predictions equal the live engine's at the same ticks. ``progress`` is
+    frames are converted to RGB) while this thread runs the backbone on batches of up to
+    ``batch_size`` (whatever is decoded when the backbone is free); the predictions equal the live engine's at the same ticks. ``progress`` is
     called as (done_s, total_s) on this thread; setting ``cancel`` returns what was analysed
     so far with ``cancelled=True``.
     """
@@ -879,7 +879,12 @@ def analyze_file(
                 batch.append(item)
                 if len(batch) >= batch_size:
                     break
-                item = q.get()
+                # Take what is decoded already, never wait for a full batch: the backbone starts
+                # at once and never idles while the decoder catches up (batch size is a maximum).
+                try:
+                    item = q.get_nowait()
+                except queue.Empty:
+                    break
             predictions.extend(rec.infer(batch))
             if progress is not None and batch:
                 progress(batch[-1].frame.pts_s, total_s)
