@@ -478,10 +478,16 @@ class Engine:
         self.stop()
         owned = not isinstance(source, FrameSource)
         src = open_source(source) if owned else source
+        self._launch(src, owned)
+
+    def _launch(self, src: FrameSource, owned: bool, *, seek_to: float | None = None, paused: bool = False) -> None:
         with self._lock:
             self._apply_pending_settings()
             self._recognizer.reset(0.0)
             run = _Run(src, owned, self._settings.ring_capacity)
+            run.seek_to = seek_to
+            if paused:
+                run.running.clear()
             self._run = run
         run.capture = threading.Thread(target=self._capture_loop, args=(run,), name="kinesight-capture", daemon=True)
         run.worker = threading.Thread(target=self._worker_loop, args=(run,), name="kinesight-engine", daemon=True)
@@ -500,14 +506,24 @@ class Engine:
             run.running.set()
 
     def seek(self, t_s: float) -> None:
-        """Jump to ``t_s`` seconds (file and folder sources); predictions restart warming up."""
+        """Jump to ``t_s`` seconds (file and folder sources); predictions restart warming up.
+
+        After the end of a file this plays it again from ``t_s`` (on_finished fires again at its end).
+        """
         run = self._run
         if run is None:
             raise EngineError("nothing is playing: start a source before seeking")
         if run.source.is_live:
             raise SourceError(f"{run.source.name or 'this source'} is live and cannot seek")
+        t_s = max(0.0, float(t_s))
+        if run.finished.is_set():
+            # The file had played to its end (or failed): seeking plays it again from t_s.
+            if run.stop.is_set() and run.owned:
+                raise EngineError("the source was stopped and closed; start it again")
+            self._launch(run.source, run.owned, seek_to=t_s, paused=not run.running.is_set())
+            return
         with run.lock:
-            run.seek_to = max(0.0, float(t_s))
+            run.seek_to = t_s
 
     def update_settings(self, **changes) -> None:
         """Change settings (thread-safe); they apply before the next frame is processed."""

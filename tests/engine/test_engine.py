@@ -222,3 +222,19 @@ def test_live_sources_cannot_seek(tiny_bundle):
     with pytest.raises(SourceError):
         engine.seek(1.0)
     engine.close()
+
+
+def test_seek_after_the_end_plays_again_from_there(tiny_bundle, clips):
+    rec = Recorder()
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False), **rec.kwargs())
+    engine.start(clips["arm"])
+    assert rec.finished.wait(10.0)
+    n = len(rec.predictions)
+    assert rec.predictions[-1].tick == 99
+    rec.finished.clear()
+    engine.seek(9.0)
+    assert rec.finished.wait(10.0)
+    engine.close()
+    again = rec.predictions[n:]
+    assert [p.tick for p in again] == list(range(90, 100)) and again[0].pts_s == pytest.approx(9.0, abs=0.04)
+    assert rec.finished_count == 2 and rec.errors == []
