@@ -53,7 +53,8 @@ class EngineSettings:
     """What a user can tune. ``smoothing`` is the EMA weight of the past (0 = none);
     ``hold_s`` the hysteresis time; ``threshold`` the confidence under which the state is
     "uncertain"; ``window_length`` overrides T for window heads; ``realtime`` paces file
-    sources at their own fps in the live engine (offline analysis ignores it)."""
+    sources at their own fps in the live engine (offline analysis ignores it);
+    ``ring_capacity`` applies from the next ``start``."""
 
     top_k: int = 5
     smoothing: float = 0.5
@@ -231,6 +232,8 @@ class Recognizer:
         }
         self._last_logits = None
         self._model_rate.reset()
+        if self._cropper is not None:
+            self._cropper.reset()  # the crop box is smoothed over frames: start fresh too
 
     # -- the stages ---------------------------------------------------------------------
     def sample(self, frame: Frame, *, captured_at: float | None = None, decode_ms: float = 0.0) -> SampledFrame | None:
