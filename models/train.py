@@ -59,7 +59,7 @@ class TrainConfig:
     size: int | None = None  # backbone input size (default: the backbone's own)
     window: int = 16  # T features per window
     sample_fps: float = 8.0
-    stride: int = 1  # training windows every `stride` ticks
+    stride: int = 2  # training windows every `stride` ticks (neighbours at stride 1 are near-duplicates)
     eval_stride: int = 4
     hidden: int = 128
     num_layers: int = 1
