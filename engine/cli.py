@@ -198,7 +198,10 @@ def cmd_run(args, out: TextIO) -> int:
         interrupted = True
     finally:
         engine.close(timeout=2.0)
-        source.close()
+        # A capture thread still stuck in a network read must not see its container closed
+        # under it (FFmpeg is not thread-safe there); the process exit reclaims it instead.
+        if not any(t.is_alive() for t in engine.threads()):
+            source.close()
         if jsonl is not None:
             jsonl.close()
     s = engine.stats
