@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget,
@@ -19,16 +20,21 @@ def bundle_figures(root: Path, limit: int = 8) -> list[Path]:
 
 
 def training_lines(training: dict) -> list[str]:
-    """Human-readable lines for the manifest's ``training`` metrics."""
+    """Human-readable lines for the manifest's ``training`` metrics (held-out test figures)."""
+    names = {
+        "test_accuracy": QCoreApplication.translate("BundlePanel", "Test accuracy"),
+        "macro_f1": QCoreApplication.translate("BundlePanel", "Macro F1"),
+        "clip_accuracy": QCoreApplication.translate("BundlePanel", "Clip accuracy"),
+    }
     lines = []
-    for key in ("test_accuracy", "macro_f1", "clip_accuracy", "val_accuracy", "train_accuracy"):
+    for key, name in names.items():
         v = training.get(key)
         if isinstance(v, (int, float)):
-            lines.append(f"{key.replace('_', ' ')}: {v:.3f}")
-    for key in ("test_clips", "test_windows", "epochs", "date"):
-        v = training.get(key)
-        if isinstance(v, (str, int, float)) and v != "":
-            lines.append(f"{key}: {v}")
+            lines.append(f"{name}: {v * 100:.1f}%" if key != "macro_f1" else f"{name}: {v:.3f}")
+    clips, windows = training.get("test_clips"), training.get("test_windows")
+    if isinstance(clips, int) and isinstance(windows, int):
+        lines.append(QCoreApplication.translate("BundlePanel", "Held out for testing: %1 clips, %2 windows")
+                     .replace("%1", str(clips)).replace("%2", str(windows)))
     return lines
 
 
@@ -121,6 +127,8 @@ class BundlePanel(QGroupBox):
             .replace("%3", m.head.kind),
         ]
         parts += training_lines(m.training)
+        if m.description:
+            parts.append(f"<i>{html.escape(m.description)}</i>")
         self.summary.setText("<br>".join(parts))
         self._figures = bundle_figures(bundle.root)
         self.figures_button.setVisible(bool(self._figures))

@@ -3,47 +3,67 @@
 <context>
     <name>BundlePanel</name>
     <message>
-        <location filename="../bundle_panel.py" line="87" />
+        <location filename="../bundle_panel.py" line="25" />
+        <source>Test accuracy</source>
+        <translation>测试准确率</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="26" />
+        <source>Macro F1</source>
+        <translation>宏平均 F1</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="27" />
+        <source>Clip accuracy</source>
+        <translation>片段准确率</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="36" />
+        <source>Held out for testing: %1 clips, %2 windows</source>
+        <translation>留作测试：%1 个片段，%2 个窗口</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="93" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="88" />
+        <location filename="../bundle_panel.py" line="94" />
         <source>Bundles shipped with Kinesight and the ones you opened</source>
         <translation>Kinesight 自带的模型包以及你打开过的模型包</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="89" />
+        <location filename="../bundle_panel.py" line="95" />
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="90" />
+        <location filename="../bundle_panel.py" line="96" />
         <source>Open a model bundle folder or .zip</source>
         <translation>打开模型包文件夹或 .zip 文件</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="92" />
+        <location filename="../bundle_panel.py" line="98" />
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="117" />
+        <location filename="../bundle_panel.py" line="123" />
         <source>Labels (%1): %2</source>
         <translation>标签（%1）：%2</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="118" />
+        <location filename="../bundle_panel.py" line="124" />
         <source>Window: %1 features at %2 fps = %3 s</source>
         <translation>窗口：%1 个特征，%2 fps = %3 秒</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="120" />
+        <location filename="../bundle_panel.py" line="126" />
         <source>Backbone: %1, head: %2 (%3)</source>
         <translation>骨干网络：%1，分类头：%2（%3）</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="127" />
+        <location filename="../bundle_panel.py" line="135" />
         <source>Training figures (%1)…</source>
         <translation>训练图表（%1）…</translation>
     </message>
@@ -109,7 +129,7 @@
 <context>
     <name>FiguresDialog</name>
     <message>
-        <location filename="../bundle_panel.py" line="40" />
+        <location filename="../bundle_panel.py" line="46" />
         <source>Training figures</source>
         <translation>训练图表</translation>
     </message>

@@ -37,7 +37,7 @@ def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(q
     # The main window switched to the new bundle, without a restart.
     qtbot.waitUntil(lambda: "makeup, wrestling" in window.bundle_panel.summary_text(), timeout=20000)
     assert window.bundle_path == Path(result.bundle_path)
-    assert "test accuracy" in window.bundle_panel.summary_text()
+    assert "Test accuracy" in window.bundle_panel.summary_text()
     assert not window.bundle_panel.figures_button.isHidden()  # loss curve and confusion matrix
     assert message_boxes.calls == []
 
