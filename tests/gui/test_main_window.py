@@ -321,3 +321,40 @@ def test_a_zipped_bundle_opens_and_runs(qtbot, window, clips, streaming_bundle, 
     qtbot.waitUntil(lambda: window.prediction_count > count + 2, timeout=WAIT)
     assert window.bundle_path == archive
     assert window.bundle_panel.picker.currentText() == "shared-model.zip"
+
+
+def test_live_source_timeline_scrolls_and_ignores_clicks(qtbot, window, message_boxes):
+    from engine.sources import FakeSource
+
+    window.open_source(FakeSource(fps=30, n=None, live=True))
+    qtbot.waitUntil(lambda: window.prediction_count >= 5, timeout=WAIT)
+    tl = window.timeline
+    assert not tl.is_file_mode and tl.duration_s is None
+    before = tl.point_count()
+    qtbot.waitUntil(lambda: tl.point_count() >= before + 3, timeout=WAIT)
+    t0, t1 = tl._time_range()
+    assert t1 - t0 == pytest.approx(tl.live_span_s)
+    qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(tl.width() // 2, tl.height() // 2))
+    assert message_boxes.calls == []  # a live source does not seek, and does not complain either
+    assert not window.play_button.isEnabled()
+
+
+def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, clips):
+    import os
+    import subprocess
+    import sys
+
+    shot = tmp_path / "shot.png"
+    res = subprocess.run(
+        [sys.executable, "-m", "gui.app", "--settings", str(tmp_path / "s.ini"), "--bundle", str(tiny_bundle),
+         "--source", str(clips["ucf"]), "--lang", "zh_CN", "--screenshot", str(shot), "--screenshot-delay", "0.5",
+         "--size", "900x600"],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "saved" in res.stdout and "ready" in res.stdout
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (900, 600)
