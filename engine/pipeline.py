@@ -39,7 +39,7 @@ from engine.postprocess import PostProcessor, softmax
 from engine.prediction import Prediction, PredictionState, StageTimings
 from engine.preprocess import preprocess
 from engine.runtime import ProviderReport, make_session
-from engine.sources import FrameSource, open_source
+from engine.sources import FrameSource, VideoFileSource, open_source
 from engine.window import FeatureWindow, ModelClock
 
 log = logging.getLogger(__name__)
@@ -626,7 +626,9 @@ class Engine:
                 if frame is None:
                     break
                 decode_ms = (time.perf_counter() - t0) * 1e3
-                if self._settings.realtime and not src.is_live:
+                # Pace files, and URLs too (an http:// file would otherwise arrive in one burst;
+                # a real live stream's timestamps already run at real time, so pacing is a no-op).
+                if self._settings.realtime and (not src.is_live or isinstance(src, VideoFileSource)):
                     now = time.perf_counter()
                     if pace_origin is None:
                         pace_origin = (now, frame.pts_s)
