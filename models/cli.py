@@ -57,7 +57,8 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def _print_figures(rep: dict, labels, out=sys.stdout) -> None:
+def _print_figures(rep: dict, labels, out=None) -> None:
+    out = out or sys.stdout
     print(f"  test windows: {rep['n']} from {rep['clips']} clips", file=out)
     print(f"  accuracy {rep['accuracy']:.4f}   macro-F1 {rep['macro_f1']:.4f}   clip accuracy {rep['clip_accuracy']:.4f}", file=out)
     print("  recall per class: " + ", ".join(f"{k} {v:.3f}" for k, v in rep["per_class_recall"].items()), file=out)
