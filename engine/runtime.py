@@ -127,6 +127,19 @@ def _native_cause(log_text: str) -> str:
     return m.group(1) if m else ""
 
 
+def _preload_cuda_libraries(ort) -> None:
+    """Load CUDA/cuDNN from the nvidia-* pip packages (e.g. those a CUDA build of PyTorch
+    installs) when they are present, so onnxruntime-gpu finds them without LD_LIBRARY_PATH.
+    Without them this is a no-op and the session build reports what is missing."""
+    preload = getattr(ort, "preload_dlls", None)  # onnxruntime-gpu >= 1.21
+    if preload is None:
+        return
+    try:
+        preload()
+    except Exception as exc:  # noqa: BLE001 - best effort: the session build says what is missing
+        log.debug("onnxruntime.preload_dlls failed: %s", exc)
+
+
 def _session_options(threads: int | None):
     import onnxruntime as ort
 
@@ -172,6 +185,7 @@ def make_session(path: str | Path, device: Device = "auto", threads: int | None 
         else:
             try:
                 with _captured_stderr() as native_log:
+                    _preload_cuda_libraries(ort)
                     sess = ort.InferenceSession(
                         str(path), so, providers=[(CUDA_EP, {"device_id": device_id}), CPU_EP]
                     )
