@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import re
 import threading
@@ -37,6 +38,8 @@ from engine.errors import KinesightError
 from engine.preprocess import preprocess
 from engine.sources import VIDEO_SUFFIXES, open_source
 from engine.window import ModelClock
+
+log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
 _UCF_GROUP = re.compile(r"_g(\d+)_c\d+", re.IGNORECASE)
@@ -174,6 +177,13 @@ def split_dataset(ds: VideoDataset, *, test_frac: float = 0.25, val_frac: float 
     parts: dict[str, list[VideoItem]] = {"train": [], "val": [], "test": []}
     for it in ds.items:
         parts[part_of[it.group]].append(it)
+    if test_frac > 0:
+        untested = [lab for i, lab in enumerate(ds.labels) if not any(it.label == i for it in parts["test"])]
+        if untested:
+            # Group ids are global (a person across classes); when every group of a class was already
+            # placed by another class, that class gets no test video.
+            log.warning("no test videos for %s: all their groups are shared with other classes or too few; "
+                        "give each class more groups (see models/data.py)", ", ".join(untested))
     return Split(parts["train"], parts["val"], parts["test"])
 
 
