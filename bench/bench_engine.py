@@ -255,7 +255,9 @@ def main(argv=None) -> int:
     ap.add_argument("--device", default="cpu", choices=("cpu", "auto", "cuda"))
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--bundle", default=None, help="bundle to measure (default: the shipped default bundle)")
+    ap.add_argument("--clips", type=Path, default=CLIPS, help=f"folder of real clips (default: {CLIPS})")
     args = ap.parse_args(argv)
+    globals()["CLIPS"] = args.clips
     parts = set(args.only.split(","))
     bundle, desc = bench_bundle(args.bundle)
     from engine.runtime import default_threads, runtime_summary
