@@ -6,6 +6,8 @@ drift between the two.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -27,8 +29,28 @@ def resize_and_crop(image: np.ndarray, spec: InputSpec) -> np.ndarray:
     return resized[top : top + out_h, left : left + out_w]
 
 
+@functools.lru_cache(maxsize=32)
+def _uint8_lut(mean: tuple[float, ...], std: tuple[float, ...]) -> np.ndarray:
+    """(3, 256) float32: the normalised value of every uint8 level per output channel, computed
+    with exactly the float32 operations of the arithmetic path (so results are bit-identical)."""
+    levels = np.arange(256, dtype=np.uint8).astype(np.float32) * (1.0 / 255.0)
+    m = np.asarray(mean, dtype=np.float32)
+    r = 1.0 / np.asarray(std, dtype=np.float32)
+    return np.stack([(levels - m[c]) * r[c] for c in range(3)])
+
+
 def normalise(images: np.ndarray, spec: InputSpec) -> np.ndarray:
     """(N, h, w, 3) uint8 RGB -> (N, 3, h, w) float32, colour order and mean/std applied."""
+    if images.dtype == np.uint8:
+        # One table lookup per pixel, written straight into (N, C, h, w): 2-6x faster than the
+        # four float passes below, and bit-identical to them.
+        n, h, w, _ = images.shape
+        lut = _uint8_lut(tuple(spec.mean), tuple(spec.std))
+        out = np.empty((n, 3, h, w), dtype=np.float32)
+        for c in range(3):
+            src = 2 - c if spec.colour == "BGR" else c
+            np.take(lut[c], images[..., src], out=out[:, c], mode="clip")
+        return out
     x = images.astype(np.float32) * (1.0 / 255.0)
     if spec.colour == "BGR":
         x = x[..., ::-1]
