@@ -849,6 +849,15 @@ def analyze_file(
     q: queue.Queue = queue.Queue(maxsize=4 * batch_size)
     counters = {"frames": 0, "last_pts": 0.0}
 
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def decode() -> None:
         # Producer: decode + sample + preprocess. Sampling decisions are made here, in frame
         # order, with the recognizer's own clock (the consumer never touches the clock).
@@ -860,21 +869,15 @@ def analyze_file(
                 counters["frames"] = frame.index + 1
                 counters["last_pts"] = frame.pts_s
                 s = rec.sample(frame, captured_at=None, decode_ms=decode_ms)
-                if s is not None:
-                    rec.prepare(s)
-                    while not stop.is_set():
-                        try:
-                            q.put(s, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
+                if s is not None and not put(rec.prepare(s)):
+                    return
                 if stop.is_set():
                     return
                 t0 = time.perf_counter()
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            q.put(exc)
+            put(exc)
             return
-        q.put(_END)
+        put(_END)
 
     producer = threading.Thread(target=decode, name="kinesight-decode", daemon=True)
     producer.start()

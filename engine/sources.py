@@ -108,7 +108,8 @@ class FrameSource(ABC):
 # --------------------------------------------------------------------------- video files (PyAV)
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, not the machine's total)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:
@@ -169,7 +170,7 @@ class VideoFileSource(FrameSource):
         self._stream = self._container.streams.video[0]
         # Frame threading only pays where cores are left over beside ONNX Runtime's threads;
         # on small machines its extra threads slowed offline analysis and add frames of latency.
-        self._stream.thread_type = "AUTO" if _usable_cores() > 4 else "NONE"
+        self._stream.thread_type = "AUTO" if usable_cores() > 4 else "NONE"
         s = self._stream
         rate = s.average_rate or s.guessed_rate or s.base_rate
         self.fps = float(rate) if rate else 0.0
