@@ -167,8 +167,7 @@ class Recognizer:
         self._backbone, self.provider = make_session(self.bundle.backbone_path, self.settings.device, self.settings.threads)
         self._head, _ = make_session(self.bundle.head_path, self.settings.device, self.settings.threads)
         self.streaming = m.head.kind == "streaming"
-        head_input = {i.name: i.shape for i in self._head.get_inputs()}["features"]
-        self._head_static_t = head_input[1] if isinstance(head_input[1], int) else None
+        self._inspect_head()
         self.clock = ModelClock(m.window.sample_fps)
         self.window = FeatureWindow(self._window_length(self.settings), m.feature_dim)
         self.clock.max_fill = self.window.length
@@ -182,6 +181,12 @@ class Recognizer:
         self.backbone_frames = 0
         self.head_runs = 0
         self.reset()
+
+    def _inspect_head(self) -> None:
+        head_input = {i.name: i.shape for i in self._head.get_inputs()}["features"]
+        self._head_static_batch = head_input[0] if isinstance(head_input[0], int) else None
+        self._head_static_t = head_input[1] if isinstance(head_input[1], int) else None
+        self._head_output_names = [o.name for o in self._head.get_outputs()]
 
     # -- configuration ----------------------------------------------------------------
     @property
@@ -216,6 +221,7 @@ class Recognizer:
         if settings.device != old.device or settings.threads != old.threads:
             self._backbone, self.provider = make_session(self.bundle.backbone_path, settings.device, settings.threads)
             self._head, _ = make_session(self.bundle.head_path, settings.device, settings.threads)
+            self._inspect_head()
         t = self._window_length(settings)
         if t != self.window.length:
             self.window = self.window.resized(t)
@@ -263,23 +269,26 @@ class Recognizer:
             raise InferenceError(f"the backbone failed on a batch of shape {batch.shape}: {exc}") from exc
 
     def _head_logits(self, feature: np.ndarray) -> np.ndarray:
+        """Streaming head: one step with the carried state; returns (C,) logits."""
         self.head_runs += 1
         try:
-            if self.streaming:
-                feeds = {"features": feature[None, None, :]}
-                feeds.update({f"{name}_in": v for name, v in self._state.items()})
-                outs = self._head.run(None, feeds)
-                names = [o.name for o in self._head.get_outputs()]
-                for name, value in zip(names, outs):
-                    if name.endswith("_out"):
-                        self._state[name[:-4]] = value
-                return outs[names.index("logits")][0]
-            return self._head.run(["logits"], {"features": self.window.window()[None]})[0][0]
-        except Exception as exc:  # noqa: BLE001
-            raise InferenceError(f"the head failed: {exc}") from exc
+            feeds = {"features": feature[None, None, :]}
+            feeds.update({f"{name}_in": v for name, v in self._state.items()})
+            outs = self._head.run(None, feeds)
+        except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
+            raise InferenceError(f"the streaming head failed: {exc}") from exc
+        for name, value in zip(self._head_output_names, outs):
+            if name.endswith("_out"):
+                self._state[name[:-4]] = value
+        return outs[self._head_output_names.index("logits")][0]
 
     def infer(self, batch: list[SampledFrame]) -> list[Prediction]:
-        """Backbone over the batch (one run), then window + head + postprocess per tick."""
+        """Backbone over the batch (one run), then window + head + postprocess per tick.
+
+        Window heads also run once per batch, over every window the batch completes (offline
+        analysis batches 16 frames: one head run instead of 16); streaming heads step once per
+        tick, as their state requires.
+        """
         if not batch:
             return []
         for s in batch:
@@ -288,35 +297,62 @@ class Recognizer:
         t0 = time.perf_counter()
         feats = self.features(np.stack([s.tensor for s in batch]))
         backbone_ms = (time.perf_counter() - t0) * 1e3 / len(batch)
-        predictions: list[Prediction] = []
+        # 1. Slide the window tick by tick; note which ticks predict and with what.
+        pending: list[tuple[int, SampledFrame, np.ndarray | int | None, float]] = []
+        windows: list[np.ndarray] = []
         for s, feat in zip(batch, feats):
             for tick in s.ticks:
-                pred = self._tick(tick, feat, s, backbone_ms)
-                if pred is not None:
-                    predictions.append(pred)
+                t1 = time.perf_counter()
+                self.window.append(feat)
+                head_ms = 0.0
+                if self.streaming:
+                    # O(1) per tick: the state carries everything older; it must step every tick.
+                    self._last_logits = self._head_logits(feat)
+                    head_ms = (time.perf_counter() - t1) * 1e3
+                self._model_rate.add(1)
+                if tick % self.stride:
+                    continue
+                if not self.window.full:
+                    pending.append((tick, s, None, head_ms))
+                elif self.streaming:
+                    pending.append((tick, s, self._last_logits, head_ms))
+                else:
+                    windows.append(self.window.window().copy())  # the view slides on: keep a copy
+                    pending.append((tick, s, len(windows) - 1, 0.0))
+        # 2. Window heads: all windows of the batch in one run.
+        window_logits = None
+        window_ms = 0.0
+        if windows:
+            t1 = time.perf_counter()
+            window_logits = self._window_logits(np.stack(windows))
+            window_ms = (time.perf_counter() - t1) * 1e3 / len(windows)
+        # 3. Post-process in tick order (smoothing and hysteresis are sequential).
+        predictions = []
+        for tick, s, logits, head_ms in pending:
+            if isinstance(logits, int):
+                logits, head_ms = window_logits[logits], window_ms
+            predictions.append(self._predict(tick, s, logits, backbone_ms, head_ms))
         return predictions
 
-    def _tick(self, tick: int, feat: np.ndarray, s: SampledFrame, backbone_ms: float) -> Prediction | None:
-        t0 = time.perf_counter()
-        self.window.append(feat)
-        head_ms = 0.0
-        if self.streaming:
-            # O(1) per tick: the state carries everything older; it must step on every tick.
-            self._last_logits = self._head_logits(feat)
-            head_ms = (time.perf_counter() - t0) * 1e3
-        self._model_rate.add(1)
-        if tick % self.stride:
-            return None
+    def _window_logits(self, windows: np.ndarray) -> np.ndarray:
+        """(N, T, D) windows -> (N, C) logits; one run, or one per window for a batch-1 graph."""
+        self.head_runs += 1
+        try:
+            if self._head_static_batch == 1 and len(windows) > 1:
+                return np.concatenate([self._head.run(["logits"], {"features": w[None]})[0] for w in windows])
+            return self._head.run(["logits"], {"features": windows})[0]
+        except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
+            raise InferenceError(f"the head failed on windows of shape {windows.shape}: {exc}") from exc
+
+    def _predict(self, tick: int, s: SampledFrame, logits: np.ndarray | None, backbone_ms: float,
+                 head_ms: float) -> Prediction:
         tick_time = tick / self.sample_fps
         k = min(self.settings.top_k, len(self.labels))
-        if not self.window.full:
+        if logits is None:
             probs = np.zeros(len(self.labels))
             state, label, conf, top = PredictionState.WARMING_UP, None, 0.0, ()
         else:
-            if not self.streaming:
-                self._last_logits = self._head_logits(feat)
-                head_ms = (time.perf_counter() - t0) * 1e3
-            decision = self.post.update(softmax(self._last_logits), tick_time)
+            decision = self.post.update(softmax(logits), tick_time)
             probs = decision.probs
             order = np.argsort(-probs, kind="stable")[:k]
             top = tuple((self.labels[i], float(probs[i])) for i in order)

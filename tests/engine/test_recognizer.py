@@ -87,9 +87,14 @@ def test_analyze_file_end_to_end_on_a_real_clip(tiny_bundle, clips, tmp_path):
     assert [p.tick for p in result.predictions] == list(range(100))
     assert result.provider.provider in ("CPU", "CUDA") and result.warnings == []
     assert seen and seen[-1][0] == pytest.approx(seen[-1][1]) and [d for d, _ in seen] == sorted(d for d, _ in seen)
-    # Offline (batched, decode thread) equals the plain single-frame path.
+    # Offline (batched, decode thread) equals the plain single-frame path...
     plain = Recognizer(tiny_bundle, EngineSettings(device="cpu")).run(_frames(clips["arm"]))
     assert [(p.tick, p.label, p.state) for p in plain] == [(p.tick, p.label, p.state) for p in result.predictions]
+    assert np.allclose([p.probs for p in plain], [p.probs for p in result.predictions], atol=1e-5)
+    # ...while batching the head too: far fewer head runs than predictions.
+    rec = Recognizer(tiny_bundle, EngineSettings(device="cpu"))
+    again = analyze_file(clips["arm"], rec, batch_size=16)
+    assert len(again.predictions) == 100 and rec.head_runs < 93 and rec.backbone_frames == 100
     segs = result.segments()
     assert segs[0].label is None and segs[0].end_s == pytest.approx(0.7)
     assert segs[-1].end_s == pytest.approx(10.0, abs=0.11)
