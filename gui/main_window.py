@@ -5,34 +5,29 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QPushButton, QScrollArea,
-    QSlider, QSplitter, QStyle, QVBoxLayout, QWidget,
+    QFileDialog, QInputDialog, QMainWindow, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from engine.bundle import default_bundle_path, list_shipped_bundles
 from engine.errors import BundleError
-from gui.bridge import AnalysisJob, EngineBridge, EngineReady
+from gui.bridge import EngineBridge, EngineReady
 from gui.bundle_panel import BundlePanel
 from gui.controls import ControlsPanel, RecognitionControls
 from gui.errors import describe_error
+from gui.file_analysis import FileAnalysis
+from gui.menus import MainMenus
 from gui.source_menu import VIDEO_FILTER, SourceMenu, remember_recent
 from gui.status_bar import StatusPanel
 from gui.throttle import Throttle
 from gui.timeline import TimelineWidget
 from gui.topk_panel import TopKPanel
-from gui.translations import LANGUAGES, install_language, resolve_language
+from gui.translations import install_language, resolve_language
+from gui.transport import TransportBar
 from gui.video_view import VideoView
 
 SEEK_STEP_S = 5.0
-
-
-def _fmt_time(t: float) -> str:
-    t = max(0.0, t)
-    return f"{int(t // 60)}:{t % 60:04.1f}"
 
 
 class MainWindow(QMainWindow):
@@ -56,10 +51,8 @@ class MainWindow(QMainWindow):
         self.prediction_count = 0
         self.position_s = 0.0
         self.errors_shown: list[tuple[str, str]] = []  # (title, message), newest last
-        self.analysis: AnalysisJob | None = None
-        self.analysis_result = None
-        self._old_analyses: list[AnalysisJob] = []
-        self._slider_dragging = False
+        self.file_analysis = FileAnalysis(self)
+        self.teach_dialog = None
         self._closing = False
         self._extra_bundles = [Path(p) for p in self._settings_list("bundles/extra") if Path(p).exists()]
 
@@ -76,6 +69,7 @@ class MainWindow(QMainWindow):
         self._panels_throttle = Throttle(66, self._refresh_panels, self)
         self._reanalyse_timer = QTimer(self, singleShot=True, interval=600)
         self._reanalyse_timer.timeout.connect(self._start_analysis)
+        self.bundle_path: Path | None = None
 
         chosen = bundle_path or self.settings.value("bundles/current") or None
         try:
@@ -97,17 +91,7 @@ class MainWindow(QMainWindow):
         self.status = StatusPanel()
         self.setStatusBar(self.status)
 
-        self.play_button = QPushButton()
-        self.play_button.setEnabled(False)
-        self.position = QSlider(Qt.Orientation.Horizontal)
-        self.position.setRange(0, 0)
-        self.position.setEnabled(False)
-        self.time_label = QLabel("0:00.0 / 0:00.0")
-        transport = QHBoxLayout()
-        transport.setContentsMargins(4, 0, 4, 0)
-        transport.addWidget(self.play_button)
-        transport.addWidget(self.position, 1)
-        transport.addWidget(self.time_label)
+        self.transport = TransportBar()
 
         left = QWidget()
         left_lay = QVBoxLayout(left)
@@ -117,7 +101,7 @@ class MainWindow(QMainWindow):
         video_lay = QVBoxLayout(video_box)
         video_lay.setContentsMargins(0, 0, 0, 0)
         video_lay.addWidget(self.video, 1)
-        video_lay.addLayout(transport)
+        video_lay.addWidget(self.transport)
         self.left_split.addWidget(video_box)
         self.left_split.addWidget(self.timeline)
         self.left_split.setStretchFactor(0, 4)
@@ -145,76 +129,19 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.main_split)
 
     def _build_menus(self) -> None:
-        bar = self.menuBar()
         self.source_menu = SourceMenu(self.settings, self)
-        bar.addMenu(self.source_menu)
-
-        self.playback_menu = QMenu(self)
-        self.act_play = QAction(self, shortcut=QKeySequence(Qt.Key.Key_Space))
-        self.act_back = QAction(self, shortcut=QKeySequence(Qt.Key.Key_Left))
-        self.act_forward = QAction(self, shortcut=QKeySequence(Qt.Key.Key_Right))
-        self.act_restart = QAction(self, shortcut=QKeySequence(Qt.Key.Key_Home))
-        for a in (self.act_play, self.act_back, self.act_forward, self.act_restart):
-            self.playback_menu.addAction(a)
-        bar.addMenu(self.playback_menu)
-
-        self.model_menu = QMenu(self)
-        self.bundle_group = QActionGroup(self)
-        self.model_menu.aboutToShow.connect(self._fill_model_menu)
-        self.act_open_bundle = QAction(self, shortcut=QKeySequence("Ctrl+B"))
-        self.act_teach = QAction(self, shortcut=QKeySequence("Ctrl+T"))
-        bar.addMenu(self.model_menu)
-
-        self.view_menu = QMenu(self)
-        self.language_menu = QMenu(self)
-        self.language_group = QActionGroup(self)
-        self.language_actions: dict[str, QAction] = {}
-        current = self.settings.value("ui/language", "system")
-        for code in ["system", *LANGUAGES]:
-            act = QAction(self, checkable=True)
-            act.setData(code)
-            act.setChecked(code == current)
-            self.language_group.addAction(act)
-            self.language_menu.addAction(act)
-            self.language_actions[code] = act
-        self.act_fullscreen = QAction(self, shortcut=QKeySequence(QKeySequence.StandardKey.FullScreen), checkable=True)
-        self.view_menu.addMenu(self.language_menu)
-        self.view_menu.addAction(self.act_fullscreen)
-        bar.addMenu(self.view_menu)
-
-        self.help_menu = QMenu(self)
-        self.act_about = QAction(self)
-        self.help_menu.addAction(self.act_about)
-        self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit)
-        self.source_menu.addAction(self.act_quit)
-        bar.addMenu(self.help_menu)
+        self.menuBar().addMenu(self.source_menu)
+        self.menus = MainMenus(self, str(self.settings.value("ui/language", "system")),
+                               lambda: (self._known_bundles(), self.bundle_path))
+        self.source_menu.addAction(self.menus.quit)
         self.retranslate()
 
     def retranslate(self) -> None:
         """Re-read every user-visible text (after a language switch)."""
         self.source_menu.retranslate()
-        self.playback_menu.setTitle(self.tr("&Playback"))
-        self.act_play.setText(self.tr("Play / &Pause"))
-        self.act_back.setText(self.tr("Back 5 s"))
-        self.act_forward.setText(self.tr("Forward 5 s"))
-        self.act_restart.setText(self.tr("Back to the &start"))
-        self.model_menu.setTitle(self.tr("&Model"))
-        self.act_open_bundle.setText(self.tr("&Open Bundle…"))
-        self.act_teach.setText(self.tr("&Teach New Actions…"))
-        self.view_menu.setTitle(self.tr("&View"))
-        self.language_menu.setTitle(self.tr("&Language"))
-        self.language_actions["system"].setText(self.tr("System default"))
-        for code, name in LANGUAGES.items():
-            self.language_actions[code].setText(name)
-        self.act_fullscreen.setText(self.tr("&Full Screen"))
-        self.help_menu.setTitle(self.tr("&Help"))
-        self.act_about.setText(self.tr("&About Kinesight"))
-        self.act_quit.setText(self.tr("&Quit"))
-        self.play_button.setToolTip(self.tr("Play / pause (Space)"))
-        self.position.setToolTip(self.tr("Drag to seek (←/→ jump 5 s)"))
-        for w in (self.video, self.topk, self.controls, self.bundle_panel, self.status):
+        self.menus.retranslate()
+        for w in (self.video, self.topk, self.controls, self.bundle_panel, self.status, self.transport):
             w.retranslate()
-        self._update_play_button()
         self._update_title()
 
     def _connect(self) -> None:
@@ -233,27 +160,34 @@ class MainWindow(QMainWindow):
         self.controls.changed.connect(self._on_controls_changed)
         self.bundle_panel.bundleChosen.connect(lambda p: self.switch_bundle(Path(p)))
         self.bundle_panel.openRequested.connect(self.open_bundle_dialog)
-        self.play_button.clicked.connect(self.toggle_play)
-        self.position.sliderPressed.connect(lambda: setattr(self, "_slider_dragging", True))
-        self.position.sliderReleased.connect(self._slider_released)
-        self.position.actionTriggered.connect(self._slider_action)
+        self.transport.playToggled.connect(self.toggle_play)
+        self.transport.seekRequested.connect(self.seek)
+        self.file_analysis.progress.connect(self.timeline.set_analysis_progress)
+        self.file_analysis.curves.connect(self.timeline.set_analysis)
+        self.file_analysis.failed.connect(lambda exc: self.status.showMessage(
+            self.tr("Timeline analysis failed: %1").replace("%1", str(exc))))
         self.source_menu.fileRequested.connect(self.open_file_dialog)
         self.source_menu.urlRequested.connect(self.open_url_dialog)
         self.source_menu.cameraRequested.connect(self.open_source)
         self.source_menu.recentRequested.connect(self.open_source)
         self.source_menu.stopRequested.connect(self.stop)
-        self.act_play.triggered.connect(self.toggle_play)
-        self.act_back.triggered.connect(lambda: self.seek(self.position_s - SEEK_STEP_S))
-        self.act_forward.triggered.connect(lambda: self.seek(self.position_s + SEEK_STEP_S))
-        self.act_restart.triggered.connect(lambda: self.seek(0.0))
-        self.act_open_bundle.triggered.connect(self.open_bundle_dialog)
-        self.act_teach.triggered.connect(self.open_teach_dialog)
-        self.language_group.triggered.connect(lambda act: self.set_language(act.data()))
-        self.act_fullscreen.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
-        self.act_about.triggered.connect(self._about)
-        self.act_quit.triggered.connect(self.close)
-        # Actions of menus (Model) that are filled on demand still need their shortcuts now.
-        self.addActions([self.act_open_bundle, self.act_teach])
+        m = self.menus
+        m.play.triggered.connect(self.toggle_play)
+        m.back.triggered.connect(lambda: self.seek(self.position_s - SEEK_STEP_S))
+        m.forward.triggered.connect(lambda: self.seek(self.position_s + SEEK_STEP_S))
+        m.restart.triggered.connect(lambda: self.seek(0.0))
+        m.bundleChosen.connect(lambda p: self.switch_bundle(Path(p)))
+        m.open_bundle.triggered.connect(self.open_bundle_dialog)
+        m.teach.triggered.connect(self.open_teach_dialog)
+        m.language_group.triggered.connect(lambda act: self.set_language(act.data()))
+        m.fullscreen.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        m.about.triggered.connect(self._about)
+        m.quit.triggered.connect(self.close)
+
+    @property
+    def analysis_result(self):
+        """The whole-file analysis of the file that plays (None until it is done)."""
+        return self.file_analysis.result
 
     # -- settings helpers --------------------------------------------------------------
     def _settings_list(self, key: str) -> list[str]:
@@ -273,13 +207,12 @@ class MainWindow(QMainWindow):
             spec = str(Path(spec).expanduser())
             if Path(spec).is_file():
                 remember_recent(self.settings, spec)
-        self._cancel_analysis()
+        self.file_analysis.cancel()
         self.current_spec = spec
         self.source_info = None
         self.source_finished = False
         self.paused = False
         self.last_prediction = None
-        self.analysis_result = None
         self.video.clear()
         self.topk.show_prediction(None)
         self.status.show_numbers(None)
@@ -301,7 +234,7 @@ class MainWindow(QMainWindow):
 
     def stop(self) -> None:
         """Stop the source; the model stays loaded."""
-        self._cancel_analysis()
+        self.file_analysis.cancel()
         self.bridge.stop()
         self.current_spec = None
         self.source_info = None
@@ -321,7 +254,7 @@ class MainWindow(QMainWindow):
             return  # a camera cannot be paused meaningfully; keep it live
         self.paused = not self.paused
         (self.bridge.pause if self.paused else self.bridge.resume)()
-        self._update_play_button()
+        self._update_transport()
 
     def seek(self, t_s: float) -> None:
         """Jump to ``t_s`` seconds in the file that plays (ignored for live sources)."""
@@ -342,31 +275,19 @@ class MainWindow(QMainWindow):
         self.bridge.open(self.bundle_path, self._engine_kwargs(), self.current_spec)
         if t_s > 0:
             self.bridge.seek(t_s)
-        self._update_play_button()
+        self._update_transport()
 
     # -- models ------------------------------------------------------------------------
-    def _refresh_bundle_list(self) -> None:
-        self.bundle_panel.set_bundles(list_shipped_bundles() + self._extra_bundles, self.bundle_path)
+    def _known_bundles(self) -> list[Path]:
+        return list_shipped_bundles() + self._extra_bundles
 
-    def _fill_model_menu(self) -> None:
-        self.model_menu.clear()
-        for act in self.bundle_group.actions():
-            self.bundle_group.removeAction(act)
-        for path in list_shipped_bundles() + self._extra_bundles:
-            act = self.model_menu.addAction(path.name)
-            act.setCheckable(True)
-            act.setChecked(self.bundle_path is not None and Path(path) == Path(self.bundle_path))
-            act.setToolTip(str(path))
-            self.bundle_group.addAction(act)
-            act.triggered.connect(lambda _c=False, p=path: self.switch_bundle(p))
-        self.model_menu.addSeparator()
-        self.model_menu.addAction(self.act_open_bundle)
-        self.model_menu.addAction(self.act_teach)
+    def _refresh_bundle_list(self) -> None:
+        self.bundle_panel.set_bundles(self._known_bundles(), self.bundle_path)
 
     def switch_bundle(self, path: Path) -> None:
         """Run another bundle; whatever plays keeps playing with it (no restart of the app)."""
         path = Path(path)
-        self._cancel_analysis()
+        self.file_analysis.cancel()
         resume_at = self.position_s if self.source_info is not None and not self.source_info.is_live else 0.0
         self.bridge.open(path, self._engine_kwargs(), self.current_spec)
         if self.current_spec is not None and resume_at > 0:
@@ -448,7 +369,7 @@ class MainWindow(QMainWindow):
     def _on_finished(self) -> None:
         self.source_finished = True
         self.status.showMessage(self.tr("End of %1. Press Space to play it again.").replace("%1", self._source_name()))
-        self._update_play_button()
+        self._update_transport()
 
     def _on_frame(self) -> None:
         frame = self.bridge.take_frame()
@@ -456,8 +377,8 @@ class MainWindow(QMainWindow):
             return
         self.video.set_frame(frame.image)
         self.position_s = frame.pts_s
-        if not self._slider_dragging:
-            self._update_transport()
+        if self.source_info is not None:
+            self.transport.show_position(frame.pts_s, self.source_info.duration_s)
 
     def _on_predictions(self) -> None:
         preds = self.bridge.take_predictions()
@@ -480,39 +401,11 @@ class MainWindow(QMainWindow):
         info = self.source_info
         if info is None or info.is_live or not info.duration_s or self.bridge.bundle is None:
             return
-        self._cancel_analysis()
-        job = AnalysisJob(Path(str(info.spec)), self.bridge.bundle, self._engine_kwargs(), parent=self)
-        job.progress.connect(lambda done, total: self.timeline.set_analysis_progress(done / total if total else None))
-        job.done.connect(self._on_analysis_done)
-        job.failed.connect(lambda exc: (self.timeline.set_analysis_progress(None),
-                                        self.status.showMessage(self.tr("Timeline analysis failed: %1").replace("%1", str(exc)))))
-        self.analysis = job
-        self.timeline.set_analysis_progress(0.0)
-        job.start()
-
-    def _on_analysis_done(self, result) -> None:
-        if self.sender() is not self.analysis:
-            return
-        preds = list(getattr(result, "predictions", []))
-        self.analysis_result = result
-        if preds:
-            times = np.array([p.pts_s for p in preds])
-            probs = np.array([p.probs for p in preds])
-            self.timeline.set_analysis(times, probs)
-        else:
-            self.timeline.set_analysis_progress(None)
-
-    def _cancel_analysis(self) -> None:
-        job, self.analysis = self.analysis, None
-        if job is not None:
-            job.cancel(timeout=0.0)
-            self._old_analyses.append(job)
-        self._old_analyses = [j for j in self._old_analyses if j.thread.is_alive()]
+        self.file_analysis.start(Path(str(info.spec)), self.bridge.bundle, self._engine_kwargs())
 
     def worker_threads(self) -> list:
         """Every thread this window started (for shutdown checks)."""
-        threads = list(self.bridge.threads())
-        threads += [j.thread for j in self._old_analyses + ([self.analysis] if self.analysis else [])]
+        threads = list(self.bridge.threads()) + self.file_analysis.threads()
         probe = self.source_menu.probe_thread()
         if probe is not None:
             threads.append(probe)
@@ -562,39 +455,14 @@ class MainWindow(QMainWindow):
         name = self._source_name()
         self.setWindowTitle(f"Kinesight — {name}" if name else "Kinesight")
 
-    def _update_play_button(self) -> None:
-        style = self.style()
-        playing = self.current_spec is not None and not self.paused and not self.source_finished
-        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.play_button.setIcon(style.standardIcon(icon))
-
     def _update_transport(self) -> None:
         info = self.source_info
-        seekable = info is not None and not info.is_live and bool(info.duration_s)
-        self.play_button.setEnabled(info is not None and seekable)
-        self.position.setEnabled(seekable)
-        self.act_back.setEnabled(seekable)
-        self.act_forward.setEnabled(seekable)
-        self.act_restart.setEnabled(seekable)
-        if seekable:
-            self.position.blockSignals(True)
-            self.position.setRange(0, int(info.duration_s * 1000))
-            self.position.setValue(int(self.position_s * 1000))
-            self.position.blockSignals(False)
-            self.time_label.setText(f"{_fmt_time(self.position_s)} / {_fmt_time(info.duration_s)}")
-        elif info is not None:
-            self.time_label.setText(self.tr("live"))
-        else:
-            self.time_label.setText("—")
-        self._update_play_button()
-
-    def _slider_released(self) -> None:
-        self._slider_dragging = False
-        self.seek(self.position.value() / 1000.0)
-
-    def _slider_action(self, action: int) -> None:
-        if not self._slider_dragging:  # page clicks on the groove
-            QTimer.singleShot(0, lambda: self.seek(self.position.value() / 1000.0))
+        live = info is not None and info.is_live
+        duration = info.duration_s if info is not None else None
+        self.transport.show_source(has_source=info is not None, live=live, duration_s=duration)
+        self.transport.show_position(self.position_s, duration)
+        self.transport.show_playing(self.current_spec is not None and not self.paused and not self.source_finished)
+        self.menus.set_seekable(info is not None and not live and bool(duration))
 
     # -- drag and drop / close -----------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -610,12 +478,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.controls_values.save(self.settings)
         self.settings.sync()
-        teach = getattr(self, "teach_dialog", None)
-        if teach is not None:
-            teach.shutdown(timeout=0.3)
-        self._cancel_analysis()
+        if self.teach_dialog is not None:
+            self.teach_dialog.shutdown(timeout=0.3)
+        self.file_analysis.cancel()
         self.bridge.close(timeout=0.7)
-        for job in self._old_analyses:
-            job.cancel(timeout=max(0.0, 0.9 - (time.monotonic() - started)))
+        self.file_analysis.shutdown(timeout=max(0.0, 0.9 - (time.monotonic() - started)))
         self.close_duration_s = time.monotonic() - started
         super().closeEvent(event)

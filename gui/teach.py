@@ -142,6 +142,7 @@ class TeachDialog(QDialog):
         self.error: BaseException | None = None
         self._recorder: RecordJob | None = None
         self._trainer: TrainJob | None = None
+        self.progress_reports = 0  # progress callbacks of the current run
         self._latest = None
         self._latest_lock = threading.Lock()
         self._frame_pending = False
@@ -414,6 +415,8 @@ class TeachDialog(QDialog):
         self.error = None
         self.result_label.setText("")
         self.progress.setValue(0)
+        self.progress_reports = 0
+        self.stage_label.setText(self.tr("Starting (loading the training libraries)…"))
         self._trainer = TrainJob(
             {k: list(v) for k, v in self.clips.items()}, out, self.train_options,
             on_progress=lambda stage, frac: self._progress.emit(str(stage), float(frac)),
@@ -444,6 +447,7 @@ class TeachDialog(QDialog):
     def _on_progress(self, stage: str, fraction: float) -> None:
         if self._trainer is None:
             return
+        self.progress_reports += 1
         self.progress.setValue(int(round(max(0.0, min(1.0, fraction)) * 1000)))
         self.stage_label.setText(stage)
 

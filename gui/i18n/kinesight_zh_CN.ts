@@ -135,178 +135,166 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>MainMenus</name>
     <message>
-        <location filename="../main_window.py" line="196" />
+        <location filename="../menus.py" line="69" />
         <source>&amp;Playback</source>
         <translation>播放(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
+        <location filename="../menus.py" line="70" />
         <source>Play / &amp;Pause</source>
         <translation>播放 / 暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../menus.py" line="71" />
         <source>Back 5 s</source>
         <translation>后退 5 秒</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../menus.py" line="72" />
         <source>Forward 5 s</source>
         <translation>前进 5 秒</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200" />
+        <location filename="../menus.py" line="73" />
         <source>Back to the &amp;start</source>
         <translation>回到开头(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../menus.py" line="74" />
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202" />
+        <location filename="../menus.py" line="75" />
         <source>&amp;Open Bundle…</source>
         <translation>打开模型包(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203" />
+        <location filename="../menus.py" line="76" />
         <source>&amp;Teach New Actions…</source>
         <translation>教授新动作(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../menus.py" line="77" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../menus.py" line="78" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206" />
+        <location filename="../menus.py" line="79" />
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209" />
+        <location filename="../menus.py" line="82" />
         <source>&amp;Full Screen</source>
         <translation>全屏(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210" />
+        <location filename="../menus.py" line="83" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="211" />
+        <location filename="../menus.py" line="84" />
         <source>&amp;About Kinesight</source>
         <translation>关于 Kinesight(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212" />
+        <location filename="../menus.py" line="85" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="213" />
-        <source>Play / pause (Space)</source>
-        <translation>播放 / 暂停（空格键）</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="214" />
-        <source>Drag to seek (←/→ jump 5 s)</source>
-        <translation>拖动以跳转（←/→ 跳转 5 秒）</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="156" />
         <source>Opening…</source>
         <translation>正在打开…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="270" />
+        <location filename="../main_window.py" line="204" />
         <source>No model bundle is loaded.</source>
         <translation>尚未加载模型包。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="291" />
+        <location filename="../main_window.py" line="224" />
         <source>Open Video</source>
         <translation>打开视频</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="292" />
+        <location filename="../main_window.py" line="225" />
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="297" />
+        <location filename="../main_window.py" line="230" />
         <source>Open URL</source>
         <translation>打开网址</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="298" />
+        <location filename="../main_window.py" line="231" />
         <source>Stream URL (rtsp://, http://, …):</source>
         <translation>视频流网址（rtsp://、http://…）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="309" />
+        <location filename="../main_window.py" line="242" />
         <source>Stopped. Open a camera, a file or a URL to continue.</source>
         <translation>已停止。打开摄像头、文件或网址以继续。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="376" />
+        <location filename="../main_window.py" line="297" />
         <source>Open Model Bundle (a folder or a .zip)</source>
         <translation>打开模型包（文件夹或 .zip）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="378" />
+        <location filename="../main_window.py" line="299" />
         <source>Model bundles (*.zip manifest.json)</source>
         <translation>模型包 (*.zip manifest.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="418" />
+        <location filename="../main_window.py" line="339" />
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="427" />
+        <location filename="../main_window.py" line="348" />
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="450" />
+        <location filename="../main_window.py" line="371" />
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="488" />
+        <location filename="../main_window.py" line="168" />
         <source>Timeline analysis failed: %1</source>
         <translation>时间轴分析失败：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="549" />
+        <location filename="../main_window.py" line="442" />
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="550" />
+        <location filename="../main_window.py" line="443" />
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
 模型由 ONNX Runtime 运行；当前使用的模型包见“模型”面板。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="558" />
+        <location filename="../main_window.py" line="451" />
         <source>camera %1</source>
         <translation>摄像头 %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="586" />
-        <source>live</source>
-        <translation>直播</translation>
     </message>
 </context>
 <context>
@@ -428,215 +416,220 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="157" />
+        <location filename="../teach.py" line="158" />
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="159" />
+        <location filename="../teach.py" line="160" />
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="160" />
+        <location filename="../teach.py" line="161" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="161" />
+        <location filename="../teach.py" line="162" />
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="163" />
+        <location filename="../teach.py" line="164" />
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="171" />
+        <location filename="../teach.py" line="172" />
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="172" />
-        <location filename="../teach.py" line="350" />
+        <location filename="../teach.py" line="173" />
+        <location filename="../teach.py" line="351" />
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="178" />
-        <location filename="../teach.py" line="182" />
+        <location filename="../teach.py" line="179" />
+        <location filename="../teach.py" line="183" />
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="183" />
+        <location filename="../teach.py" line="184" />
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="185" />
+        <location filename="../teach.py" line="186" />
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="192" />
+        <location filename="../teach.py" line="193" />
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="193" />
+        <location filename="../teach.py" line="194" />
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="194" />
+        <location filename="../teach.py" line="195" />
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="198" />
+        <location filename="../teach.py" line="199" />
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="206" />
+        <location filename="../teach.py" line="207" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="211" />
+        <location filename="../teach.py" line="212" />
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="212" />
+        <location filename="../teach.py" line="213" />
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="213" />
+        <location filename="../teach.py" line="214" />
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="217" />
+        <location filename="../teach.py" line="218" />
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="221" />
+        <location filename="../teach.py" line="222" />
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="224" />
+        <location filename="../teach.py" line="225" />
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="293" />
-        <location filename="../teach.py" line="295" />
+        <location filename="../teach.py" line="294" />
+        <location filename="../teach.py" line="296" />
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="293" />
+        <location filename="../teach.py" line="294" />
         <source>Action name (e.g. "waving"):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="295" />
+        <location filename="../teach.py" line="296" />
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="320" />
+        <location filename="../teach.py" line="321" />
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="321" />
+        <location filename="../teach.py" line="322" />
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="333" />
+        <location filename="../teach.py" line="334" />
         <source>No camera found — add video files instead</source>
         <translation>未找到摄像头——请改为添加视频文件</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="334" />
+        <location filename="../teach.py" line="335" />
         <source>No camera found. Connect one, or add video files.</source>
         <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="351" />
+        <location filename="../teach.py" line="352" />
         <source>No camera found. Connect one, or add video files instead.</source>
         <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="381" />
+        <location filename="../teach.py" line="382" />
         <source>Get ready… %1</source>
         <translation>准备… %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="383" />
+        <location filename="../teach.py" line="384" />
         <source>● Recording — %1 s left</source>
         <translation>● 正在录制——剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="387" />
+        <location filename="../teach.py" line="388" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="408" />
+        <location filename="../teach.py" line="409" />
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="429" />
+        <location filename="../teach.py" line="419" />
+        <source>Starting (loading the training libraries)…</source>
+        <translation>正在启动（加载训练库）…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="432" />
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="432" />
+        <location filename="../teach.py" line="435" />
         <source>Give "%1" at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="438" />
+        <location filename="../teach.py" line="441" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="457" />
+        <location filename="../teach.py" line="461" />
         <source>Held-out accuracy: %1</source>
         <translation>留出集准确率：%1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="459" />
+        <location filename="../teach.py" line="463" />
         <source>Held-out accuracy: not measured (give every action 3 or more clips to hold one out).</source>
         <translation>留出集准确率：未测量（为每个动作提供 3 段或更多片段，才能留出一段用于测试）。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="461" />
+        <location filename="../teach.py" line="465" />
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="463" />
+        <location filename="../teach.py" line="467" />
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="465" />
+        <location filename="../teach.py" line="469" />
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="476" />
+        <location filename="../teach.py" line="480" />
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
@@ -665,6 +658,25 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../topk_panel.py" line="27" />
         <source>Top predictions</source>
         <translation>最可能的动作</translation>
+    </message>
+</context>
+<context>
+    <name>TransportBar</name>
+    <message>
+        <location filename="../transport.py" line="50" />
+        <source>Play / pause (Space)</source>
+        <translation>播放 / 暂停（空格键）</translation>
+    </message>
+    <message>
+        <location filename="../transport.py" line="51" />
+        <source>Drag to seek (←/→ jump 5 s)</source>
+        <translation>拖动以跳转（←/→ 跳转 5 秒）</translation>
+    </message>
+    <message>
+        <location filename="../transport.py" line="53" />
+        <location filename="../transport.py" line="71" />
+        <source>live</source>
+        <translation>直播</translation>
     </message>
 </context>
 <context>

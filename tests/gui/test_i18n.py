@@ -31,7 +31,7 @@ def test_language_menu_switches_the_running_window(qtbot, window, clips):
     window.open_source(str(clips["ucf"]))
     qtbot.waitUntil(lambda: window.prediction_count > 0, timeout=20000)
     try:
-        window.language_actions["zh_CN"].trigger()
+        window.menus.language_actions["zh_CN"].trigger()
         assert window.source_menu.title() == "视频源(&S)"
         assert window.controls.title() == "识别"
         assert window.status.latency.text().startswith("延迟")
@@ -40,6 +40,6 @@ def test_language_menu_switches_the_running_window(qtbot, window, clips):
         qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.UNCERTAIN, timeout=20000)
         assert window.video.overlay_text()[0] == "不确定"
     finally:
-        window.language_actions["en"].trigger()
+        window.menus.language_actions["en"].trigger()
     assert window.source_menu.title() == "&Source"
     assert window.video.overlay_text()[0] == "uncertain"

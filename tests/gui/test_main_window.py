@@ -94,7 +94,7 @@ def test_file_timeline_fills_and_click_seeks(qtbot, window, clips):
     qtbot.waitUntil(lambda: window.prediction_count > count and window.last_prediction.pts_s >= 6.8, timeout=WAIT)
 
     # Keyboard: Left jumps back 5 s.
-    window.act_back.trigger()
+    window.menus.back.trigger()
     qtbot.waitUntil(lambda: window.position_s < 5.0, timeout=WAIT)
 
 
@@ -143,7 +143,7 @@ def test_closing_stops_every_thread_within_a_second(qtbot, thread_snapshot, make
     window = make_window()
     _play(qtbot, window, clips["arm"], predictions=2)
     # While the file plays and is being analysed in the background.
-    assert window.analysis is not None and window.analysis.thread.is_alive() or window.analysis_result is not None
+    assert window.file_analysis.running or window.analysis_result is not None
     started = [t for t in threading.enumerate() if t not in thread_snapshot]
     assert len(started) >= 3  # control, capture, engine worker (and the analysis)
     t0 = time.monotonic()
@@ -244,8 +244,8 @@ def test_camera_lost_mid_stream_tells_the_user(qtbot, window, message_boxes):
     qtbot.waitUntil(lambda: bool(message_boxes.calls), timeout=WAIT)
     assert message_boxes.calls[-1][1] == "Camera lost"
     assert "Reconnect it" in message_boxes.calls[-1][2]
-    assert window.time_label.text() == "live"
-    assert not window.position.isEnabled()  # a live source cannot seek
+    assert window.transport.time_label.text() == "live"
+    assert not window.transport.position.isEnabled()  # a live source cannot seek
 
 
 def test_gui_thread_stays_responsive_while_engine_runs_flat_out(qtbot, window, clips):
@@ -336,7 +336,7 @@ def test_live_source_timeline_scrolls_and_ignores_clicks(qtbot, window, message_
     assert t1 - t0 == pytest.approx(tl.live_span_s)
     qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(tl.width() // 2, tl.height() // 2))
     assert message_boxes.calls == []  # a live source does not seek, and does not complain either
-    assert not window.play_button.isEnabled()
+    assert not window.transport.play_button.isEnabled()
 
 
 def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, clips):

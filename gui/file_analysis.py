@@ -1,0 +1,187 @@
+"""Whole-file analysis for the timeline: ``analyze_file`` in a child process.
+
+For a file, the live engine plays it at its own pace for the overlay while this fills the
+timeline for the whole file at once (faster than real time), at a lower priority so the
+video never stutters. A new file, new settings or closing cancels the running analysis.
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+
+
+class AnalysisJob(QObject):
+    """Runs ``analyze_file`` in a child process (``python -m gui.analysis_process``) to fill a
+    file's whole timeline; a thread of this process waits on the child's pipe and re-emits.
+
+    Signals: progress(done_s, total_s), done(AnalysisResult), failed(Exception); a cancelled
+    job emits nothing more.
+    """
+
+    progress = Signal(float, float)
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, path: Path, bundle, settings_kwargs: dict, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self._bundle_path = str(getattr(bundle, "root", bundle))
+        # One inference thread: the live engine and the GUI keep the other core.
+        self._settings_kwargs = {**settings_kwargs, "realtime": False, "threads": 1}
+        self.cancel_event = threading.Event()
+        self._proc: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="kinesight-gui-analysis", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    def cancel(self, timeout: float = 0.5) -> None:
+        """Stop the analysis (its child process is killed) and wait up to ``timeout`` s for its thread."""
+        self.cancel_event.set()
+        # A cancelled analysis is worth nothing: end the child now rather than when it notices
+        # (it may still be importing); its pipe closes and the reading thread ends with it.
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.kill()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _close_stdin(self) -> None:
+        with self._lock:
+            proc = self._proc
+            if proc is not None and proc.stdin is not None and not proc.stdin.closed:
+                try:
+                    proc.stdin.close()  # the child reads EOF and cancels
+                except OSError:
+                    pass
+
+    def _run(self) -> None:
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "gui.analysis_process"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            if not self.cancel_event.is_set():
+                self.failed.emit(exc)
+            return
+        with self._lock:
+            self._proc = proc
+            if self.cancel_event.is_set():  # cancelled while the child was being started
+                proc.kill()
+        try:
+            try:
+                pickle.dump((str(self.path), self._bundle_path, self._settings_kwargs), proc.stdin)
+                proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass
+            while True:
+                try:
+                    message = pickle.load(proc.stdout)  # blocks without holding the GIL
+                except (EOFError, OSError, pickle.UnpicklingError):
+                    if not self.cancel_event.is_set():
+                        code = proc.poll()
+                        self.failed.emit(RuntimeError(f"the analysis process ended unexpectedly (exit code {code})"))
+                    return
+                kind = message[0]
+                if self.cancel_event.is_set():
+                    return
+                if kind == "progress":
+                    self.progress.emit(message[1], message[2])
+                elif kind == "done":
+                    self.done.emit(message[1])
+                    return
+                elif kind == "error":
+                    self.failed.emit(message[1])
+                    return
+        finally:
+            self._close_stdin()
+            try:
+                proc.wait(0.3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(0.3)
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+class FileAnalysis(QObject):
+    """Runs at most one :class:`AnalysisJob` at a time and hands its curves to the GUI.
+
+    Signals (GUI thread): progress(fraction or None), curves(times_s (N,), probs (N, C)),
+    failed(Exception).
+    """
+
+    progress = Signal(object)
+    curves = Signal(object, object)
+    failed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.job: AnalysisJob | None = None
+        self.result = None
+        self._old: list[AnalysisJob] = []
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None and self.job.thread.is_alive()
+
+    def start(self, path: Path, bundle, settings_kwargs: dict) -> None:
+        """Cancel any running analysis and analyse ``path`` with ``bundle``."""
+        self.cancel()
+        job = AnalysisJob(Path(path), bundle, settings_kwargs, parent=self)
+        job.progress.connect(lambda done, total: self.progress.emit(done / total if total else None))
+        job.done.connect(self._done)
+        job.failed.connect(self._failed)
+        self.job = job
+        self.progress.emit(0.0)
+        job.start()
+
+    def cancel(self) -> None:
+        """Forget the current analysis (its thread stops at its next batch)."""
+        job, self.job = self.job, None
+        self.result = None
+        if job is not None:
+            job.cancel(timeout=0.0)
+            self._old.append(job)
+        self._old = [j for j in self._old if j.thread.is_alive()]
+
+    def shutdown(self, timeout: float) -> None:
+        """Cancel and wait up to ``timeout`` s for every analysis thread."""
+        import time
+
+        self.cancel()
+        deadline = time.monotonic() + timeout
+        for job in self._old:
+            job.cancel(timeout=max(0.0, deadline - time.monotonic()))
+
+    def threads(self) -> list[threading.Thread]:
+        return [j.thread for j in self._old + ([self.job] if self.job else [])]
+
+    def _done(self, result) -> None:
+        if self.sender() is not self.job:
+            return  # a cancelled job that finished anyway
+        self.result = result
+        preds = list(getattr(result, "predictions", []))
+        if preds:
+            self.curves.emit(np.array([p.pts_s for p in preds]), np.array([p.probs for p in preds]))
+        else:
+            self.progress.emit(None)
+
+    def _failed(self, exc) -> None:
+        if self.sender() is self.job:
+            self.progress.emit(None)
+            self.failed.emit(exc)
