@@ -142,6 +142,7 @@ def test_switching_bundles_keeps_playing(qtbot, window, clips, streaming_bundle,
 def test_closing_stops_every_thread_within_a_second(qtbot, thread_snapshot, make_window, clips):
     window = make_window()
     _play(qtbot, window, clips["arm"], predictions=2)
+    qtbot.waitUntil(lambda: bool(_child_processes()) or window.analysis_result is not None, timeout=WAIT)
     # While the file plays and is being analysed in the background.
     assert window.file_analysis.running or window.analysis_result is not None
     started = [t for t in threading.enumerate() if t not in thread_snapshot]
@@ -153,6 +154,24 @@ def test_closing_stops_every_thread_within_a_second(qtbot, thread_snapshot, make
     while time.monotonic() < deadline and any(t.is_alive() for t in started):
         time.sleep(0.02)
     assert [t.name for t in started if t.is_alive()] == []
+    assert _child_processes() == set()  # the analysis process is gone too
+
+
+def _child_processes() -> set[int]:
+    """Live child processes of this process (Linux /proc; empty elsewhere)."""
+    import os
+
+    kids: set[int] = set()
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    if not tasks.is_dir():
+        return kids
+    for task in tasks.iterdir():
+        try:
+            kids |= {int(p) for p in (task / "children").read_text().split()}
+        except OSError:
+            continue
+    return {k for k in kids if Path(f"/proc/{k}").exists() and "Z" not in
+            (Path(f"/proc/{k}/stat").read_text().split()[2] if Path(f"/proc/{k}/stat").exists() else "Z")}
 
 
 def test_settings_geometry_and_recent_files_persist(qtbot, qsettings, make_window, clips):
