@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA="${1:-/tmp/kinesight-synthetic-actions}"
 rm -rf "$DATA"
-python -m models.synthetic "$DATA" --actors 10 --clips-per-actor 2 --seconds 4 --seed 0
+python -m models.synthetic "$DATA" --actors 20 --clips-per-actor 1 --seconds 4 --seed 0
 kinesight train "$DATA" --out resources/bundles/default-actions \
-  --backbone efficientnet_lite0 --head gru --window 16 --sample-fps 8 \
+  --backbone efficientnet_lite0 --head transformer --window 16 --sample-fps 8 \
   --epochs 60 --patience 12 --seed 0 --variants 3 \
   --name default-actions \
   --description "Synthetic demo: recognises stick-figure motions (waving, arm_circles, jumping, walking_across, idle) rendered by models/synthetic.py; train your own bundle for real actions." \
