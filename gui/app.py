@@ -11,6 +11,7 @@ ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "kinesight.
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line of ``kinesight-gui``."""
     parser = argparse.ArgumentParser(prog="kinesight-gui", description="Kinesight: real-time action recognition.")
     parser.add_argument("--source", help="camera index, video file or stream URL to open at start")
     parser.add_argument("--bundle", help="model bundle folder or .zip (default: the last used, else the shipped one)")

@@ -137,14 +137,17 @@ class EngineBridge(QObject):
     # -- properties read on the GUI thread ---------------------------------------------
     @property
     def engine(self):
+        """The engine in use (None before the first bundle loaded)."""
         return self._engine
 
     @property
     def bundle(self):
+        """The loaded bundle the engine runs."""
         return self._bundle
 
     @property
     def bundle_path(self) -> Path | None:
+        """The path the running bundle was opened from (folder or .zip)."""
         return self._bundle_path
 
     @property
@@ -162,15 +165,19 @@ class EngineBridge(QObject):
         self._submit(lambda: self._do_open(Path(bundle_path), dict(settings_kwargs), spec))
 
     def pause(self) -> None:
+        """Pause the source (files stop; cameras keep being read)."""
         self._submit(lambda: self._engine and self._engine.pause())
 
     def resume(self) -> None:
+        """Resume after :meth:`pause`."""
         self._submit(lambda: self._engine and self._engine.resume())
 
     def seek(self, t_s: float) -> None:
+        """Jump to ``t_s`` seconds in the file that plays."""
         self._submit(lambda: self._engine and self._engine.seek(float(t_s)))
 
     def update_settings(self, **kwargs) -> None:
+        """Change engine settings (top_k, smoothing, threshold, window_length...) while running."""
         self._submit(lambda: self._engine and self._engine.update_settings(**kwargs))
 
     def stop(self) -> None:

@@ -135,6 +135,7 @@ class BundlePanel(QGroupBox):
         self.figures_button.setText(self.tr("Training figures (%1)…").replace("%1", str(len(self._figures))))
 
     def summary_text(self) -> str:
+        """The summary as shown (rich text)."""
         return self.summary.text()
 
     def _picked(self, index: int) -> None:

@@ -44,6 +44,7 @@ class RecognitionControls:
             settings.endGroup()
 
     def save(self, settings: QSettings) -> None:
+        """Write to QSettings (group ``recognition``)."""
         settings.beginGroup("recognition")
         for k, v in asdict(self).items():
             settings.setValue(k, v)
@@ -105,6 +106,7 @@ class ControlsPanel(QGroupBox):
             w.blockSignals(False)
 
     def values(self) -> RecognitionControls:
+        """The values on screen."""
         return RecognitionControls(
             window_length=self.window_length.value(),
             smoothing=round(self.smoothing.value(), 3),

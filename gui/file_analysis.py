@@ -42,10 +42,12 @@ class AnalysisJob(QObject):
         self._thread = threading.Thread(target=self._run, name="kinesight-gui-analysis", daemon=True)
 
     def start(self) -> None:
+        """Start the child process (returns at once)."""
         self._thread.start()
 
     @property
     def thread(self) -> threading.Thread:
+        """The thread that talks to the child process."""
         return self._thread
 
     def cancel(self, timeout: float = 0.5) -> None:
@@ -137,6 +139,7 @@ class FileAnalysis(QObject):
 
     @property
     def running(self) -> bool:
+        """True while an analysis is under way."""
         return self.job is not None and self.job.thread.is_alive()
 
     def start(self, path: Path, bundle, settings_kwargs: dict) -> None:
@@ -169,6 +172,7 @@ class FileAnalysis(QObject):
             job.cancel(timeout=max(0.0, deadline - time.monotonic()))
 
     def threads(self) -> list[threading.Thread]:
+        """Threads of running or cancelled-but-finishing analyses."""
         return [j.thread for j in self._old + ([self.job] if self.job else [])]
 
     def _done(self, result) -> None:

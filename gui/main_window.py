@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.errors_shown: list[tuple[str, str]] = []  # (title, message), newest last
         self.file_analysis = FileAnalysis(self)
         self.teach_dialog = None
+        self._failed = False  # the engine reported an error for what plays now
         self._closing = False
         self._extra_bundles = [Path(p) for p in self._settings_list("bundles/extra") if Path(p).exists()]
 
@@ -208,6 +209,7 @@ class MainWindow(QMainWindow):
             if Path(spec).is_file():
                 remember_recent(self.settings, spec)
         self.file_analysis.cancel()
+        self._failed = False
         self.current_spec = spec
         self.source_info = None
         self.source_finished = False
@@ -220,6 +222,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def open_file_dialog(self) -> None:
+        """Ask for a video file and play it."""
         start = str(Path(self._settings_list("recent/files")[0]).parent) if self._settings_list("recent/files") else ""
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Open Video"), start,
                                               self.tr("Videos (%1);;All files (*)").replace("%1", VIDEO_FILTER))
@@ -227,6 +230,7 @@ class MainWindow(QMainWindow):
             self.open_source(path)
 
     def open_url_dialog(self) -> None:
+        """Ask for a stream URL and play it."""
         url, ok = QInputDialog.getText(self, self.tr("Open URL"),
                                        self.tr("Stream URL (rtsp://, http://, …):"))
         if ok and url.strip():
@@ -294,6 +298,7 @@ class MainWindow(QMainWindow):
             self.bridge.seek(resume_at)
 
     def open_bundle_dialog(self) -> None:
+        """Ask for a bundle (.zip, or a folder's manifest.json) and switch to it."""
         dialog = QFileDialog(self, self.tr("Open Model Bundle (a folder or a .zip)"))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setNameFilter(self.tr("Model bundles (*.zip manifest.json)"))
@@ -313,6 +318,7 @@ class MainWindow(QMainWindow):
             self._refresh_bundle_list()
 
     def open_teach_dialog(self) -> None:
+        """Open the Teach New Actions dialog (the source stops: it may need the camera)."""
         from gui.teach import TeachDialog
 
         self.stop()  # the dialog may need the camera
@@ -363,11 +369,15 @@ class MainWindow(QMainWindow):
         self.show_error(error)
 
     def _on_engine_error(self, error: BaseException) -> None:
+        self._failed = True  # the end of the stream that follows is not a normal end
         live = self.source_info is not None and self.source_info.is_live
         self.show_error(error, live=live)
 
     def _on_finished(self) -> None:
         self.source_finished = True
+        if self._failed:
+            self._update_transport()
+            return
         self.status.showMessage(self.tr("End of %1. Press Space to play it again.").replace("%1", self._source_name()))
         self._update_transport()
 

@@ -85,6 +85,7 @@ class MainMenus(QObject):
         self.quit.setText(self.tr("&Quit"))
 
     def set_seekable(self, seekable: bool) -> None:
+        """Enable the seek actions only for sources that can seek."""
         for a in (self.back, self.forward, self.restart):
             a.setEnabled(seekable)
 

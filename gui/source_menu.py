@@ -108,6 +108,7 @@ class SourceMenu(QMenu):
         self._probe.start()
 
     def probe_thread(self) -> threading.Thread | None:
+        """The camera probe's thread, if one was started."""
         return self._probe
 
     def cameras(self) -> list | None:
@@ -137,6 +138,7 @@ class SourceMenu(QMenu):
 
     # -- recent files -------------------------------------------------------------------
     def refresh_recent(self) -> None:
+        """Rebuild the Recent Files submenu from the settings."""
         self.recent_menu.clear()
         files = load_recent(self._settings)
         if not files:

@@ -49,6 +49,7 @@ class RecordJob(threading.Thread):
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
+        """Stop recording; no clip is saved."""
         self._cancel.set()
 
     def run(self) -> None:
@@ -436,12 +437,14 @@ class TeachDialog(QDialog):
         return out
 
     def cancel_training(self) -> None:
+        """Ask the training to stop at its next check."""
         if self._trainer is not None:
             self._trainer.cancel_event.set()
             self.stage_label.setText(self.tr("Cancelling…"))
 
     @property
     def training(self) -> bool:
+        """True while a training run is under way."""
         return self._trainer is not None
 
     def _on_progress(self, stage: str, fraction: float) -> None:
@@ -495,6 +498,7 @@ class TeachDialog(QDialog):
 
     # -- shutdown ---------------------------------------------------------------------------
     def threads(self) -> list[threading.Thread]:
+        """Recorder, trainer and camera-probe threads (for shutdown checks)."""
         return [t for t in (self._recorder, self._trainer, self._probe) if t is not None]
 
     def shutdown(self, timeout: float = 0.5) -> None:

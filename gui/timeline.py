@@ -70,10 +70,12 @@ class TimelineWidget(QWidget):
 
     @property
     def is_file_mode(self) -> bool:
+        """True for a file (whole-file span, click to seek), False for a live source."""
         return self._duration_s is not None
 
     @property
     def duration_s(self) -> float | None:
+        """The file's duration (None for a live source)."""
         return self._duration_s
 
     def add_predictions(self, predictions: list[Prediction]) -> None:
@@ -102,6 +104,7 @@ class TimelineWidget(QWidget):
         self._throttle.request()
 
     def set_playhead(self, t_s: float | None) -> None:
+        """Move the playhead to ``t_s`` (None hides it)."""
         self._playhead_s = t_s
         self._throttle.request()
 
@@ -149,11 +152,13 @@ class TimelineWidget(QWidget):
         return QRectF(self._left_px(), 4, self.width() - self._left_px() - 6, self.height() - 22)
 
     def x_for_time(self, t_s: float) -> float:
+        """Widget x coordinate of time ``t_s``."""
         r = self._plot_rect()
         t0, t1 = self._time_range()
         return r.left() + (t_s - t0) / max(t1 - t0, 1e-9) * r.width()
 
     def time_for_x(self, x: float) -> float:
+        """Time at widget x coordinate ``x`` (clamped to the span)."""
         r = self._plot_rect()
         t0, t1 = self._time_range()
         frac = min(max((x - r.left()) / max(r.width(), 1.0), 0.0), 1.0)

@@ -54,6 +54,7 @@ class TransportBar(QWidget):
 
     @property
     def dragging(self) -> bool:
+        """True while the user drags the slider."""
         return self._dragging
 
     def show_source(self, *, has_source: bool, live: bool, duration_s: float | None) -> None:
@@ -80,6 +81,7 @@ class TransportBar(QWidget):
         self.time_label.setText(f"{format_time(position_s)} / {format_time(duration_s)}")
 
     def show_playing(self, playing: bool) -> None:
+        """Show the pause icon while playing, the play icon otherwise."""
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
 

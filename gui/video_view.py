@@ -79,6 +79,7 @@ class VideoView(QWidget):
 
     @property
     def has_frame(self) -> bool:
+        """True once a frame has been shown."""
         return self._image is not None or self._pending is not None
 
     def overlay_text(self) -> tuple[str, str]:
@@ -95,6 +96,7 @@ class VideoView(QWidget):
         return p.label, f"{p.confidence * 100:.0f}%"
 
     def overlay_state(self) -> PredictionState | None:
+        """The state of the prediction in the overlay (None: no prediction)."""
         return None if self._prediction is None else self._prediction.state
 
     # -- painting ----------------------------------------------------------------------
