@@ -69,7 +69,7 @@ class FrameSource(ABC):
 
     @abstractmethod
     def __iter__(self) -> Iterator[Frame]:
-        """Yield frames in presentation order (from the current seek position)."""
+        """Yield frames in presentation order: from the start, or from where ``seek`` asked."""
 
     def frames(self, want: FrameFilter | None = None) -> Iterator[Frame]:
         """Like iteration, but frames for which ``want(index, pts_s)`` is False may be skipped."""
@@ -193,6 +193,7 @@ class VideoFileSource(FrameSource):
         self._dts_first = "avi" in (self._container.format.name or "").split(",")
         self._reset_timestamps()
         self._seek_to: float | None = None
+        self._iterated = False
         self._lock = threading.Lock()
         self._closed = False
 
@@ -245,6 +246,9 @@ class VideoFileSource(FrameSource):
         skip_until: float | None = None
         self._reset_timestamps()
         pending = self._take_seek_s()
+        if pending is None and self._iterated and not self.is_live:
+            pending = 0.0  # a new pass starts at the beginning, like the other file-like sources
+        self._iterated = True
         if pending is not None:
             skip_until, index = self._do_seek(pending)
         decoder = self._container.decode(self._stream)

@@ -60,9 +60,11 @@ def test_seek_continues_at_the_requested_time(clips):
     with open_source(clips["arm"]) as src:
         src.seek(5.0)
         frames = list(src)
+        again = list(src)  # a new pass starts at the beginning
     assert frames[0].pts_s == pytest.approx(5.0, abs=1 / 28 + 1e-6)
     assert frames[0].index == round(frames[0].pts_s * 28)
     assert len(frames) == pytest.approx(140, abs=2)
+    assert len(again) == 280 and again[0].pts_s == 0.0 and again[0].index == 0
 
 
 def test_truncated_file_yields_decoded_frames_and_a_warning(clips, tmp_path):
