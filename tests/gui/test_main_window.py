@@ -380,3 +380,20 @@ def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, cli
 
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (900, 600)
+
+
+def test_a_fresh_install_runs_the_shipped_default_bundle(qtbot, qsettings, message_boxes):
+    from engine.bundle import default_bundle_path, list_shipped_bundles
+    from gui.main_window import MainWindow
+
+    window = MainWindow(qsettings)  # no bundle given, nothing in the settings yet
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.bridge.bundle is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: default_bundle_path().name in window.bundle_panel.summary_text(), timeout=WAIT)
+    assert window.bundle_path == default_bundle_path()
+    window.menus.model.aboutToShow.emit()  # the Model menu lists every shipped bundle
+    names = [a.text() for a in window.menus.model.actions()]
+    assert all(p.name in names for p in list_shipped_bundles())
+    assert message_boxes.calls == []
+    window.close()
