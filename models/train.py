@@ -23,6 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from engine.bundle import BACKBONE_FILE, InputSpec, WindowSpec, load_bundle, sha256_of
+from engine.errors import KinesightError
 from models.data import (
     Augment,
     Cancelled,
@@ -343,7 +344,16 @@ def train_from_folder(
     """Train on a video folder and write the bundle (with ``report/`` and ``checkpoint/``) to ``out``."""
     from models.export import export_bundle
 
+    from models.backbones import BACKBONES
+    from models.heads import HEAD_ARCHS
+
     cfg = cfg or TrainConfig()
+    if cfg.head not in HEAD_ARCHS:  # fail before minutes of feature extraction, not after
+        raise KinesightError(f"unknown head {cfg.head!r}; choose one of: {', '.join(HEAD_ARCHS)}")
+    if cfg.backbone not in BACKBONES:
+        raise KinesightError(f"unknown backbone {cfg.backbone!r}; choose one of: {', '.join(BACKBONES)}")
+    if cfg.window < 1 or cfg.sample_fps <= 0:
+        raise KinesightError("--window must be at least 1 and --sample-fps positive")
     out = Path(out).expanduser()
     cache_root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     t_start = time.perf_counter()

@@ -61,7 +61,13 @@ def test_torchvision_backbone_loads_weights_from_a_given_path(tmp_path):
     assert bb.input_spec.mean == (0.485, 0.456, 0.406)
 
 
-def test_resnet18_feature_interface_without_weights():
-    bb = build_backbone("resnet18", pretrained=False)
+@pytest.mark.parametrize(("name", "dim", "size"), [
+    ("mobilenet_v2", 1280, 224), ("inception_v3", 2048, 299),
+])
+def test_torchvision_backbones_share_the_feature_interface(name, dim, size):
+    bb = build_backbone(name, pretrained=False)  # random weights only because the test asks for them
+    assert bb.feature_dim == dim and bb.input_spec.size == (size, size)
     with torch.no_grad():
-        assert bb(torch.rand(2, 3, 160, 160)).shape == (2, 512)
+        x = torch.rand(1, 3, size, size)
+        assert bb(x).shape == (1, dim)
+        assert bb.classify(x).shape == (1, 1000)
