@@ -63,6 +63,7 @@ class MouthCropper:
         return cls(path)
 
     def reset(self) -> None:
+        """Forget the smoothed box (a new source or a seek)."""
         self._box = None
 
     def mouth_box(self, image: np.ndarray) -> tuple[int, int, int] | None:

@@ -191,14 +191,17 @@ class Recognizer:
     # -- configuration ----------------------------------------------------------------
     @property
     def sample_fps(self) -> float:
+        """Ticks per second of the model clock (from the bundle)."""
         return self.manifest.window.sample_fps
 
     @property
     def window_length(self) -> int:
+        """T: features per window (the bundle's, or the settings' override)."""
         return self.window.length
 
     @property
     def stride(self) -> int:
+        """A prediction every ``stride`` ticks."""
         return self.manifest.window.stride
 
     def _window_length(self, settings: EngineSettings) -> int:
@@ -473,24 +476,29 @@ class Engine:
     # -- properties ------------------------------------------------------------------
     @property
     def provider(self) -> ProviderReport:
+        """Which execution provider really runs the model, and why not CUDA."""
         return self._recognizer.provider
 
     @property
     def recognizer(self) -> Recognizer:
+        """The core the worker drives (read-only use from other threads)."""
         return self._recognizer
 
     @property
     def settings(self) -> EngineSettings:
+        """The settings in force, or about to be at the next tick."""
         with self._lock:
             return self._pending_settings or self._settings
 
     @property
     def source(self) -> FrameSource | None:
+        """The source of the current (or last) run."""
         run = self._run
         return run.source if run else None
 
     @property
     def stats(self) -> EngineStats:
+        """Counters of the current run (safe from any thread)."""
         run = self._run
         if run is None:
             return EngineStats()
@@ -540,6 +548,7 @@ class Engine:
             run.running.clear()
 
     def resume(self) -> None:
+        """Deliver frames again after :meth:`pause` (file pacing restarts from here)."""
         run = self._run
         if run:
             run.running.set()
@@ -823,6 +832,7 @@ class AnalysisResult:
         return path
 
     def to_dict(self) -> dict:
+        """The JSON-ready timeline (what :meth:`to_json` writes)."""
         return {
             "source": self.source,
             "bundle": self.bundle_name,

@@ -42,6 +42,7 @@ class PostProcessor:
         self.reset()
 
     def configure(self, smoothing: float, hold_s: float, threshold: float) -> None:
+        """Change the three knobs; the smoothed state is kept."""
         if not 0.0 <= smoothing < 1.0:
             raise ValueError("smoothing must be in [0, 1)")
         if hold_s < 0 or not 0.0 <= threshold <= 1.0:
@@ -49,6 +50,7 @@ class PostProcessor:
         self.smoothing, self.hold_s, self.threshold = float(smoothing), float(hold_s), float(threshold)
 
     def reset(self) -> None:
+        """Forget the average and the stable label (a new source or a seek)."""
         self._avg: np.ndarray | None = None
         self._stable: int | None = None
         self._candidate: int | None = None

@@ -36,6 +36,7 @@ class ModelClock:
         self.next_tick = max(0, math.ceil(start_s * self.sample_fps - TICK_TOLERANCE_S * self.sample_fps))
 
     def tick_time(self, tick: int) -> float:
+        """Model-clock time of ``tick`` in seconds."""
         return tick / self.sample_fps
 
     def ticks_for(self, pts_s: float) -> range:
@@ -73,6 +74,7 @@ class FeatureWindow:
 
     @property
     def full(self) -> bool:
+        """True once ``length`` features are in (the end of warm-up)."""
         return self._count >= self.length
 
     @property
@@ -81,10 +83,12 @@ class FeatureWindow:
         return self._count
 
     def clear(self) -> None:
+        """Forget every feature (after a seek or a new source)."""
         self._next = 0
         self._count = 0
 
     def append(self, feature: np.ndarray) -> None:
+        """Add the newest (D,) feature; the oldest falls out once the window is full."""
         self._buf[self._next] = feature
         self._buf[self._next + self.length] = feature
         self._next = (self._next + 1) % self.length
