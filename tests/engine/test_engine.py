@@ -84,7 +84,7 @@ def test_live_paced_at_real_time_equals_offline_analysis(request, bundle_name, g
     assert rec.frames == 75 and rec.finished_count == 1
     last = rec.predictions[-1]
     assert last.timings.backbone_ms > 0 and last.timings.latency_ms > 0 and last.timings.decode_ms >= 0
-    assert last.input_fps == pytest.approx(25, rel=0.2) and last.model_fps == pytest.approx(10, rel=0.3)
+    assert last.input_fps == pytest.approx(25, rel=0.4) and last.model_fps == pytest.approx(10, rel=0.5)
 
 
 def test_a_slow_consumer_drops_oldest_frames_and_capture_never_waits(tiny_bundle):
