@@ -23,26 +23,6 @@ from engine.frames import Frame
 from engine.prediction import Prediction
 
 
-def lower_thread_priority(niceness: int) -> bool:
-    """Make the calling thread (and the threads it creates later) yield the CPU to the GUI.
-
-    On Linux nice values are per thread and inherited by threads created afterwards, so the
-    engine's capture/worker threads and ONNX Runtime's thread pool started from a lowered
-    thread all run below the GUI thread: on a machine with two cores, painting keeps its turn.
-    Returns False where the platform does not support it (the app works the same, less smoothly).
-    """
-    import os
-
-    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
-        return False
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
-        return True
-    except OSError:
-        return False
-
-
 def fit_frame(frame: Frame, size: tuple[int, int]) -> Frame:
     """The frame scaled (aspect kept) to fit ``size`` = (width, height) device pixels."""
     import cv2
@@ -277,7 +257,8 @@ class EngineBridge(QObject):
             self._tasks.put(fn)
 
     def _control_loop(self) -> None:
-        lower_thread_priority(5)
+        # (Not run at a lower OS priority: these threads share the interpreter lock with the GUI
+        # thread, and a descheduled low-priority lock holder stalls the GUI longer; measured.)
         while True:
             fn = self._tasks.get()
             if fn is None:
