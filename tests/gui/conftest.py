@@ -6,8 +6,6 @@ import threading
 
 import pytest
 
-pytest.importorskip("pytestqt")
-
 
 @pytest.fixture
 def qsettings(tmp_path):

@@ -363,7 +363,9 @@ def test_live_source_timeline_scrolls_and_ignores_clicks(qtbot, window, message_
     assert not window.transport.play_button.isEnabled()
 
 
-def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, clips):
+@pytest.mark.parametrize("scale", ["1", "2"])
+def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, clips, scale):
+    # scale 2: a high-DPI screen (device pixel ratio 2); the grab has twice the pixels.
     import os
     import subprocess
     import sys
@@ -374,14 +376,14 @@ def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, cli
          "--source", str(clips["ucf"]), "--lang", "zh_CN", "--screenshot", str(shot), "--screenshot-delay", "0.5",
          "--size", "900x600"],
         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": scale},
     )
     assert res.returncode == 0, res.stdout + res.stderr
     assert "saved" in res.stdout and "ready" in res.stdout
     from PySide6.QtGui import QImage
 
     image = QImage(str(shot))
-    assert (image.width(), image.height()) == (900, 600)
+    assert (image.width(), image.height()) == (900 * int(scale), 600 * int(scale))
 
 
 def test_a_fresh_install_runs_the_shipped_default_bundle(qtbot, qsettings, message_boxes):
