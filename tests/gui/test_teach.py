@@ -39,6 +39,14 @@ def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(q
     assert window.bundle_path == Path(result.bundle_path)
     assert "Test accuracy" in window.bundle_panel.summary_text()
     assert not window.bundle_panel.figures_button.isHidden()  # loss curve and confusion matrix
+    from gui.bundle_panel import FiguresDialog, bundle_figures
+
+    figures = bundle_figures(result.bundle_path)
+    assert {"loss.png", "confusion.png"} <= {f.name for f in figures}
+    shown = FiguresDialog(figures, window)
+    pixmaps = [w.pixmap() for w in shown.findChildren(type(window.transport.time_label)) if not w.pixmap().isNull()]
+    assert len(pixmaps) == len(figures) and all(p.width() > 100 for p in pixmaps)
+    shown.close()
     assert message_boxes.calls == []
 
 
