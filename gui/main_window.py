@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.errors_shown: list[tuple[str, str]] = []  # (title, message), newest last
         self.file_analysis = FileAnalysis(self)
         self.teach_dialog = None
+        self.bundle_path: Path | None = None  # the bundle that runs (or is being loaded first)
         self._failed = False  # the engine reported an error for what plays now
         self._closing = False
         self._extra_bundles = [Path(p) for p in self._settings_list("bundles/extra") if Path(p).exists()]
@@ -70,7 +71,6 @@ class MainWindow(QMainWindow):
         self._panels_throttle = Throttle(66, self._refresh_panels, self)
         self._reanalyse_timer = QTimer(self, singleShot=True, interval=600)
         self._reanalyse_timer.timeout.connect(self._start_analysis)
-        self.bundle_path: Path | None = None
 
         chosen = bundle_path or self.settings.value("bundles/current") or None
         try:
@@ -360,6 +360,8 @@ class MainWindow(QMainWindow):
     def _on_open_failed(self, error: BaseException) -> None:
         if isinstance(error, BundleError):
             self._refresh_bundle_list()  # the picker goes back to the bundle that still runs
+            if self.bridge.bundle is None:
+                self._fall_back_to_default_bundle()
         else:
             self.current_spec = None
             self.source_info = None
@@ -367,6 +369,16 @@ class MainWindow(QMainWindow):
             self._update_transport()
             self._update_title()
         self.show_error(error)
+
+    def _fall_back_to_default_bundle(self) -> None:
+        # Nothing runs (the remembered bundle is gone or damaged): use the shipped one.
+        try:
+            default = default_bundle_path()
+        except BundleError:
+            return
+        if self.bundle_path is None or Path(self.bundle_path) != default:
+            self.bundle_path = default
+            self.bridge.open(default, self._engine_kwargs(), self.current_spec)
 
     def _on_engine_error(self, error: BaseException) -> None:
         self._failed = True  # the end of the stream that follows is not a normal end

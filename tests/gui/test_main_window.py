@@ -401,3 +401,20 @@ def test_a_fresh_install_runs_the_shipped_default_bundle(qtbot, qsettings, messa
     assert all(p.name in names for p in list_shipped_bundles())
     assert message_boxes.calls == []
     window.close()
+
+
+def test_a_damaged_remembered_bundle_falls_back_to_the_shipped_one(qtbot, qsettings, tmp_path, message_boxes):
+    from engine.bundle import default_bundle_path
+    from gui.main_window import MainWindow
+
+    broken = tmp_path / "was-fine-yesterday"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{}", encoding="utf-8")
+    qsettings.setValue("bundles/current", str(broken))
+    window = MainWindow(qsettings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.bridge.bundle is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.bundle_path == default_bundle_path(), timeout=WAIT)
+    assert [c[1] for c in message_boxes.calls] == ["Cannot load the model bundle"]
+    window.close()
