@@ -246,7 +246,9 @@ def fit_head(cfg: TrainConfig, train: WindowSet, val: WindowSet | None, num_clas
             monitored = vl
         else:
             monitored = history["train_loss"][-1]  # no validation videos: stop when training stalls
-        if monitored < best[0] - 1e-4:
+        # An improvement must be real (2 % of the loss, at least 1e-3): once the loss nears 0,
+        # creeping gains would otherwise keep training for every remaining epoch.
+        if best[1] is None or monitored < best[0] - max(1e-3, 0.02 * best[0]):
             best = (monitored, {k: v.detach().clone() for k, v in head.state_dict().items()}, epoch + 1)
             since_best = 0
         else:
