@@ -64,6 +64,7 @@ class VideoItem:
     group: str
 
     def rel(self, root: Path) -> str:
+        """The path relative to the dataset folder, with / (as in UCF101's split files)."""
         return self.path.relative_to(root).as_posix()
 
 
@@ -132,6 +133,7 @@ class Split:
     test: list[VideoItem]
 
     def describe(self, labels: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Videos per class in each part, for the report."""
         return {name: {lab: sum(1 for it in part if it.label == i) for i, lab in enumerate(labels)}
                 for name, part in (("train", self.train), ("val", self.val), ("test", self.test))}
 
@@ -292,6 +294,7 @@ class FeatureCache:
         self._sha: dict[tuple, str] = {}
 
     def key(self, extractor: FeatureExtractor, video: Path, sample_fps: float, aug: Augment) -> str:
+        """sha256 over backbone file, input spec, video content, sample_fps and augmentation."""
         desc = {
             "v": CACHE_VERSION, "backbone_sha256": extractor.file_sha, "input": asdict(extractor.spec),
             "video_sha256": _content_sha(video, self._sha), "sample_fps": float(sample_fps), "aug": aug.key(),
@@ -302,6 +305,7 @@ class FeatureCache:
         return self.folder / key[:2] / f"{key}.npy"
 
     def get(self, key: str) -> np.ndarray | None:
+        """The cached (N, D) features, or None (missing or damaged)."""
         p = self.path(key)
         if not p.is_file():
             return None
@@ -311,6 +315,7 @@ class FeatureCache:
             return None  # a damaged entry is recomputed
 
     def put(self, key: str, feats: np.ndarray) -> None:
+        """Store features atomically."""
         p = self.path(key)
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_suffix(f".tmp{threading.get_ident()}.npy")
@@ -319,6 +324,7 @@ class FeatureCache:
 
 
 def default_cache_dir() -> Path:
+    """Where features are cached unless told otherwise: ``~/.cache/kinesight/features``."""
     return Path.home() / ".cache" / "kinesight" / "features"
 
 

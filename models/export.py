@@ -254,6 +254,7 @@ def export_bundle(
 
 
 def with_labels(manifest: Manifest, labels: Sequence[str]) -> Manifest:
+    """A copy of ``manifest`` with other labels."""
     return replace(manifest, labels=tuple(labels))
 
 

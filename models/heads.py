@@ -54,6 +54,7 @@ class RecurrentHead(nn.Module):
 
     @property
     def can_stream(self) -> bool:
+        """Unidirectional heads can run one step at a time with explicit state."""
         return not self.bidirectional
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

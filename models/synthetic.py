@@ -47,6 +47,7 @@ class Actor:
 
 
 def make_actor(rng: np.random.Generator) -> Actor:
+    """A random look for one rendered person and their room."""
     def colour(lo: int, hi: int) -> tuple[int, int, int]:
         return tuple(int(v) for v in rng.integers(lo, hi, 3))  # type: ignore[return-value]
 
