@@ -53,10 +53,14 @@ def test_run_prints_live_predictions_and_writes_jsonl(tiny_bundle, clips, tmp_pa
                     "--no-realtime", "--device", "cpu")
     assert res.returncode == 0, res.stderr
     lines = [json.loads(x) for x in jsonl.read_text().splitlines()]
-    assert len(lines) == 66 and lines[0]["state"] == "warming_up" and lines[-1]["tick"] == 65
+    # Unpaced live input drops the oldest frames whenever the worker falls behind (a busy CI
+    # machine): every tick is then either predicted or accounted for by a counted drop.
+    ticks = [x["tick"] for x in lines]
+    assert ticks == sorted(set(ticks)) and lines[0]["state"] == "warming_up" and ticks[-1] == 65
+    assert len(lines) == 66 or lines[-1]["dropped_frames"] > 0
     assert {"pts_s", "top_k", "timings_ms", "input_fps", "model_fps", "dropped_frames"} <= set(lines[-1])
     printed = [ln for ln in res.stdout.splitlines() if ln.strip()]
-    assert len(printed) == 66 and "top:" in printed[-1]
+    assert len(printed) == len(lines) and "top:" in printed[-1]
 
 
 @pytest.mark.parametrize(
