@@ -145,7 +145,18 @@ class _RateMeter:
 # --------------------------------------------------------------------------- the core
 
 
-CUDA_BATCH = 16  # the one multi-frame batch shape used on CUDA (see Recognizer.features)
+def _run_fixed_batch(run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, size: int | None) -> np.ndarray:
+    """``run(x)``, but fed in chunks of exactly ``size`` rows (the last zero-padded) when size is set."""
+    n = len(x)
+    if size is None or n == size:
+        return run(x)
+    outs = []
+    for i in range(0, n, size):
+        chunk = x[i : i + size]
+        if len(chunk) < size:
+            chunk = np.concatenate([chunk, np.zeros((size - len(chunk), *x.shape[1:]), dtype=x.dtype)])
+        outs.append(run(chunk)[: min(size, n - i)])
+    return np.concatenate(outs)
 
 
 class Recognizer:
@@ -183,6 +194,7 @@ class Recognizer:
         # Work counters: frames through the backbone and head runs (benchmarks and tests read them).
         self.backbone_frames = 0
         self.head_runs = 0
+        self.cuda_batch = 1  # batch size of every ONNX run on CUDA (see _fixed_batch)
         self.reset()
 
     def _inspect_head(self) -> None:
@@ -268,18 +280,24 @@ class Recognizer:
     def features(self, batch: np.ndarray) -> np.ndarray:
         """Backbone: (N, 3, h, w) float32 -> (N, D) features."""
         n = len(batch)
-        if self.provider.provider == "CUDA" and 1 < n < CUDA_BATCH:
-            # cuDNN re-tunes its convolution algorithms for every new input shape (measured on an
-            # H100: 0.3-0.9 s per new batch size, against 0.17 ms/frame once tuned), so on CUDA
-            # every multi-frame batch is padded to one fixed size: two shapes in all (1 and 16).
-            pad = np.zeros((CUDA_BATCH - n, *batch.shape[1:]), dtype=batch.dtype)
-            batch = np.concatenate([batch, pad])
         try:
-            out = self._backbone.run(["features"], {"frames": batch})[0][:n]
-            self.backbone_frames += n
-            return out
+            out = _run_fixed_batch(
+                lambda x: self._backbone.run(["features"], {"frames": x})[0], batch, self._fixed_batch()
+            )
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
             raise InferenceError(f"the backbone failed on a batch of shape {batch.shape}: {exc}") from exc
+        self.backbone_frames += n
+        return out
+
+    def _fixed_batch(self) -> int | None:
+        """The one batch size every run uses on CUDA, None on CPU (any size is free there).
+
+        On CUDA a new input shape costs 0.3-0.9 s (cuDNN set-up and tuning; measured on an H100
+        against 0.18 ms/frame once set up) and ORT keeps only the last shape per node, so
+        alternating sizes pays it again and again. Live runs use 1; offline analysis sets
+        ``cuda_batch`` to its batch size.
+        """
+        return self.cuda_batch if self.provider.provider == "CUDA" else None
 
     def _head_logits(self, feature: np.ndarray) -> np.ndarray:
         """Streaming head: one step with the carried state; returns (C,) logits."""
@@ -351,9 +369,8 @@ class Recognizer:
         """(N, T, D) windows -> (N, C) logits; one run, or one per window for a batch-1 graph."""
         self.head_runs += 1
         try:
-            if self._head_static_batch == 1 and len(windows) > 1:
-                return np.concatenate([self._head.run(["logits"], {"features": w[None]})[0] for w in windows])
-            return self._head.run(["logits"], {"features": windows})[0]
+            fixed = 1 if self._head_static_batch == 1 else self._fixed_batch()
+            return _run_fixed_batch(lambda x: self._head.run(["logits"], {"features": x})[0], windows, fixed)
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
             raise InferenceError(f"the head failed on windows of shape {windows.shape}: {exc}") from exc
 
@@ -940,6 +957,7 @@ def analyze_file(
     predictions: list[Prediction] = []
     cancelled = False
     error: BaseException | None = None
+    live_cuda_batch, rec.cuda_batch = rec.cuda_batch, batch_size
     try:
         done = False
         while not done:
@@ -969,6 +987,7 @@ def analyze_file(
             if progress is not None and batch:
                 progress(batch[-1].frame.pts_s, total_s)
     finally:
+        rec.cuda_batch = live_cuda_batch
         stop.set()
         producer.join(5.0)
         if owned:
