@@ -184,6 +184,7 @@ def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int =
         rec.reset()
         sampled = [rec.sample(f) for f in decode_all(clip)]
         tensors[clip] = np.stack([rec.prepare(s).tensor for s in sampled if s is not None])
+    rec.cuda_batch = BATCH  # on CUDA the bound runs the same fixed batch shape as analyze_file
     rec.features(tensors[clips[0]][:BATCH])  # warm-up
     frames = sum(len(x) for x in tensors.values())
     bound_s, analyze_s, ratios = [], [], []
