@@ -215,6 +215,7 @@ def export_bundle(
     """
     out_dir = Path(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out_dir.parent if out_dir.parent.exists() else None))
+    tmp.chmod(0o755)  # mkdtemp makes it private (0700); a bundle is meant to be shared and shipped
     try:
         report: dict = {}
         if backbone_onnx is not None:
