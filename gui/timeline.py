@@ -122,8 +122,22 @@ class TimelineWidget(QWidget):
             return self._analysis_t, self._analysis_p
         if not self._live:
             return np.zeros(0), np.zeros((0, len(self._labels)))
-        t = np.fromiter((x[0] for x in self._live), dtype=np.float64, count=len(self._live))
-        p = np.array([x[1] for x in self._live], dtype=np.float64)
+        points = self._live
+        if self._duration_s is None:
+            # Live: only the visible span (and one span before it, which painting clips) is drawn;
+            # converting the whole history (up to 20000 points) cost ~12 ms per repaint.
+            t0, t1 = self._time_range()
+            since = t0 - (t1 - t0)
+            points = []
+            for x in reversed(self._live):
+                if x[0] < since:
+                    break
+                points.append(x)
+            points.reverse()
+            if not points:
+                return np.zeros(0), np.zeros((0, len(self._labels)))
+        t = np.fromiter((x[0] for x in points), dtype=np.float64, count=len(points))
+        p = np.array([x[1] for x in points], dtype=np.float64)
         if self._duration_s is not None:  # a file: playback may have been seeked, sort by time
             order = np.argsort(t, kind="stable")
             t, p = t[order], p[order]
