@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import math
 import queue
 import threading
 import time
@@ -376,7 +375,7 @@ class Recognizer:
 
     def _predict(self, tick: int, s: SampledFrame, logits: np.ndarray | None, backbone_ms: float,
                  head_ms: float) -> Prediction:
-        tick_time = tick / self.sample_fps
+        tick_time = self.clock.tick_time(tick)
         k = min(self.settings.top_k, len(self.labels))
         if logits is None:
             probs = np.zeros(len(self.labels))

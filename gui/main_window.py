@@ -337,7 +337,6 @@ class MainWindow(QMainWindow):
             self.topk.set_labels(ready.bundle.labels)
             self._refresh_bundle_list()
             self.status.show_provider(ready.provider)
-            self.status.provider.setToolTip(str(ready.provider))
         info = ready.source
         labels = ready.bundle.labels
         if info is None:
