@@ -177,10 +177,8 @@ class Recognizer:
             from engine.lips import MouthCropper
 
             self._cropper = MouthCropper.for_bundle(self.bundle)
-        self._backbone, self.provider = make_session(self.bundle.backbone_path, self.settings.device, self.settings.threads)
-        self._head, _ = make_session(self.bundle.head_path, self.settings.device, self.settings.threads)
+        self._open_sessions(self.settings)
         self.streaming = m.head.kind == "streaming"
-        self._inspect_head()
         self.clock = ModelClock(m.window.sample_fps)
         self.window = FeatureWindow(self._window_length(self.settings), m.feature_dim)
         self.clock.max_fill = self.window.length
@@ -195,6 +193,12 @@ class Recognizer:
         self.head_runs = 0
         self.cuda_batch = 1  # batch size of every ONNX run on CUDA (see _fixed_batch)
         self.reset()
+
+    def _open_sessions(self, settings: EngineSettings) -> None:
+        """(Re)build the backbone and head ONNX sessions for ``settings.device`` / ``threads``."""
+        self._backbone, self.provider = make_session(self.bundle.backbone_path, settings.device, settings.threads)
+        self._head, _ = make_session(self.bundle.head_path, settings.device, settings.threads)
+        self._inspect_head()
 
     def _inspect_head(self) -> None:
         head_input = {i.name: i.shape for i in self._head.get_inputs()}["features"]
@@ -236,9 +240,7 @@ class Recognizer:
         old = self.settings
         self.post.configure(settings.smoothing, settings.hold_s, settings.threshold)
         if settings.device != old.device or settings.threads != old.threads:
-            self._backbone, self.provider = make_session(self.bundle.backbone_path, settings.device, settings.threads)
-            self._head, _ = make_session(self.bundle.head_path, settings.device, settings.threads)
-            self._inspect_head()
+            self._open_sessions(settings)
         t = self._window_length(settings)
         if t != self.window.length:
             self.window = self.window.resized(t)
