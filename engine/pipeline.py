@@ -717,6 +717,10 @@ class Engine:
             run.error = exc if isinstance(exc, KinesightError) else _wrap(exc, "reading frames")
         finally:
             run.ring.close()
+            if run.owned and run.stop.is_set():
+                # stop() does not close a source under a read that outlived its timeout (not
+                # safe for FFmpeg or a camera); the read has returned now, so close it here.
+                run.source.close()
 
     def _worker_loop(self, run: _Run) -> None:
         """Engine worker: drain the ring, run the recognizer, call back."""

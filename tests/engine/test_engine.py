@@ -238,3 +238,35 @@ def test_seek_after_the_end_plays_again_from_there(tiny_bundle, clips):
     again = rec.predictions[n:]
     assert [p.tick for p in again] == list(range(90, 100)) and again[0].pts_s == pytest.approx(9.0, abs=0.04)
     assert rec.finished_count == 2 and rec.errors == []
+
+
+def test_an_owned_source_is_closed_when_a_slow_read_ends_after_stop(tiny_bundle, monkeypatch):
+    import engine.pipeline as pipeline
+
+    release = threading.Event()
+
+    class SlowSource(FakeSource):
+        closed_by: str | None = None
+
+        def frames(self, want=None):
+            yield from super().frames(want)
+            release.wait(5.0)  # a network read that outlives stop()'s timeout
+
+        def close(self) -> None:
+            if not self._closed:
+                SlowSource.closed_by = threading.current_thread().name
+            super().close()
+
+    src = SlowSource(fps=30, n=3, size=(160, 120))
+    monkeypatch.setattr(pipeline, "open_source", lambda spec: src)
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False))
+    engine.start("a spec the engine opens itself")
+    time.sleep(0.3)
+    engine.stop(timeout=0.1)
+    assert SlowSource.closed_by is None, "not closed under a read in progress"
+    release.set()
+    deadline = time.monotonic() + 5
+    while SlowSource.closed_by is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert SlowSource.closed_by == "kinesight-capture"
+    engine.close()
