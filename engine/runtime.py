@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from engine.errors import InferenceError
+from engine.sources import usable_cores
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +45,9 @@ class ProviderReport:
 
 
 def default_threads() -> int:
-    """Intra-op threads: the physical cores we can use, at most 4 (more only adds overhead
+    """Intra-op threads: the cores this process may use, at most 4 (more only adds overhead
     for the small per-frame batches of live inference)."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:
-        n = os.cpu_count() or 1
-    return max(1, min(4, n))
+    return max(1, min(4, usable_cores()))
 
 
 def available_providers() -> list[str]:
