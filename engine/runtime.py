@@ -7,6 +7,7 @@ provider is chosen by building the session and reading back ``session.get_provid
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -57,6 +58,7 @@ def available_providers() -> list[str]:
     return list(ort.get_available_providers())
 
 
+@functools.lru_cache(maxsize=None)
 def _cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -69,8 +71,10 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine() or "CPU"
 
 
+@functools.lru_cache(maxsize=None)
 def _gpu_name(device_id: int = 0) -> str:
-    # nvidia-smi may be absent; the name is cosmetic.
+    # nvidia-smi may be absent; the name is cosmetic. Cached: every CUDA session (two per
+    # Recognizer, again on each device change) would otherwise start nvidia-smi once more.
     try:
         import subprocess
 
@@ -191,10 +195,9 @@ def make_session(path: str | Path, device: Device = "auto", threads: int | None 
             else:
                 if sess.get_providers() and sess.get_providers()[0] == CUDA_EP:
                     return sess, ProviderReport("CUDA", _gpu_name(device_id), "")
-                reason = (
-                    "onnxruntime-gpu could not initialise CUDA and fell back to CPU"
-                    + (f" ({_native_cause(native_log.text)})" if _native_cause(native_log.text) else
-                       " (no usable GPU, or the CUDA/cuDNN libraries it needs are missing)")
+                cause = _native_cause(native_log.text)
+                reason = "onnxruntime-gpu could not initialise CUDA and fell back to CPU" + (
+                    f" ({cause})" if cause else " (no usable GPU, or the CUDA/cuDNN libraries it needs are missing)"
                 )
             with _cuda_lock:
                 _cuda_failure = reason
