@@ -461,7 +461,6 @@ def _update_manifest_training(bundle_root: Path, extra: dict[str, Any]) -> None:
 def _quantise_bundle_backbone(out: Path, split: Split, cfg: TrainConfig, spec: InputSpec, cache: FeatureCache,
                               stats: ExtractStats, float_report: dict, labels: Sequence[str], show_bar: bool) -> dict:
     """Swap the bundle's backbone for an int8 static-QDQ one and measure what that costs in accuracy."""
-    from engine.bundle import MANIFEST, parse_manifest, write_manifest
     from models.data import sample_frames
     from models.export import quantize_backbone
     from engine.preprocess import preprocess
@@ -482,10 +481,8 @@ def _quantise_bundle_backbone(out: Path, split: Split, cfg: TrainConfig, spec: I
         feats = extract_features(split.test, ex, cache, cfg.sample_fps, [Augment()], show_bar=show_bar, stats=stats)
         ws = build_windows(feats, split.test, cfg.window, cfg.eval_stride)
     q_path.replace(fp32)
-    m = parse_manifest(json.loads((out / MANIFEST).read_text(encoding="utf-8")))
-    from dataclasses import replace
-
-    write_manifest(out, replace(m, training={**m.training, "backbone_quantisation": "int8 static QDQ, per-channel"}))
+    # Rewriting the manifest also refreshes the swapped backbone's sha256.
+    _update_manifest_training(out, {"backbone_quantisation": "int8 static QDQ, per-channel"})
     if split.test:
         q = evaluate_windows(run_head_onnx(out, ws), ws, labels)
         result.update(float_accuracy=float_report.get("accuracy"), int8_accuracy=q["accuracy"],
