@@ -171,7 +171,7 @@ def backbone_onnx(cfg: TrainConfig, cache_dir: Path) -> tuple[Path, InputSpec, i
 
     bb = build_backbone(cfg.backbone, cfg.weights, cfg.size, download=cfg.download_weights)
     if cfg.weights:
-        wfile = Path(cfg.weights)
+        wfile = Path(cfg.weights).expanduser()  # as build_backbone reads it
     elif cfg.backbone == "efficientnet_lite0":
         wfile = efficientnet_lite0_weights_path()
     else:
