@@ -386,10 +386,8 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self) -> None:
         self.source_finished = True
-        if self._failed:
-            self._update_transport()
-            return
-        self.status.showMessage(self.tr("End of %1. Press Space to play it again.").replace("%1", self._source_name()))
+        if not self._failed:  # after an error, the error stays in the status bar
+            self.status.showMessage(self.tr("End of %1. Press Space to play it again.").replace("%1", self._source_name()))
         self._update_transport()
 
     def _on_frame(self) -> None:
