@@ -18,7 +18,7 @@ from gui.controls import ControlsPanel, RecognitionControls
 from gui.errors import describe_error
 from gui.file_analysis import FileAnalysis
 from gui.menus import MainMenus
-from gui.source_menu import VIDEO_FILTER, SourceMenu, remember_recent
+from gui.source_menu import VIDEO_FILTER, SourceMenu, load_recent, remember_recent
 from gui.status_bar import StatusPanel
 from gui.throttle import Throttle
 from gui.timeline import TimelineWidget
@@ -223,7 +223,8 @@ class MainWindow(QMainWindow):
 
     def open_file_dialog(self) -> None:
         """Ask for a video file and play it."""
-        start = str(Path(self._settings_list("recent/files")[0]).parent) if self._settings_list("recent/files") else ""
+        recent = load_recent(self.settings)
+        start = str(Path(recent[0]).parent) if recent else ""
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Open Video"), start,
                                               self.tr("Videos (%1);;All files (*)").replace("%1", VIDEO_FILTER))
         if path:
