@@ -330,16 +330,16 @@ class MainWindow(QMainWindow):
 
     # -- bridge signals ----------------------------------------------------------------
     def _on_engine_ready(self, ready: EngineReady) -> None:
-        if ready.bundle_changed or self.bundle_panel.summary_text() == "":
+        if ready.bundle_changed:
             self.bundle_path = self.bridge.bundle_path
             self.settings.setValue("bundles/current", str(self.bundle_path))
             self.bundle_panel.show_bundle(ready.bundle)
-            self.topk.set_rows(min(self.controls_values.top_k, len(ready.bundle.labels)))
             self.topk.set_labels(ready.bundle.labels)
             self._refresh_bundle_list()
             self.status.show_provider(ready.provider)
         info = ready.source
         labels = ready.bundle.labels
+        self.topk.set_rows(min(self.controls_values.top_k, len(labels)))
         if info is None:
             self.timeline.reset(labels, None)
             self.status.showMessage(self.tr("Model %1 loaded.").replace("%1", ready.bundle.manifest.name), 4000)
@@ -347,7 +347,6 @@ class MainWindow(QMainWindow):
         self.source_info = info
         self.source_finished = False
         self.timeline.reset(labels, info.duration_s)
-        self.topk.set_rows(min(self.controls_values.top_k, len(labels)))
         for w in info.warnings:
             self.status.showMessage(w, 8000)
         if not info.warnings:
