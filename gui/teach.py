@@ -511,6 +511,7 @@ class TeachDialog(QDialog):
         for t in self.threads():
             t.join(max(0.0, deadline - time.monotonic()))
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def done(self, result: int) -> None:
+        """Close button, Esc and the window's close box all end here: stop recording and training."""
         self.shutdown()
-        super().closeEvent(event)
+        super().done(result)

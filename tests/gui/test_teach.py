@@ -112,3 +112,22 @@ def test_recording_a_clip_counts_down_previews_and_adds_it(qtbot, window, tmp_pa
     src.close()
     assert 10 <= frames <= 30  # about one second at 20 fps, the countdown not included
     assert dialog.record_button.isEnabled()
+
+
+def test_escape_and_close_both_stop_recording_and_training(qtbot, qsettings, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from gui.teach import TeachDialog
+
+    stopped = []
+    monkeypatch.setattr(TeachDialog, "shutdown", lambda self, timeout=0.5: stopped.append(timeout))
+    dialog = TeachDialog(qsettings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # hides the dialog without a close event
+    assert not dialog.isVisible() and len(stopped) == 1
+    dialog.show()
+    dialog.buttons.rejected.emit()  # the Close button
+    assert not dialog.isVisible() and len(stopped) == 2
+    dialog._probe.join(5.0)
+
