@@ -323,6 +323,12 @@ class MainWindow(QMainWindow):
         from gui.teach import TeachDialog
 
         self.stop()  # the dialog may need the camera
+        if self.teach_dialog is not None and self.teach_dialog.isVisible():
+            # One dialog at a time: a second would compete for the camera, and the first one's
+            # threads would no longer be stopped when the window closes.
+            self.teach_dialog.raise_()
+            self.teach_dialog.activateWindow()
+            return
         dialog = TeachDialog(self.settings, parent=self)
         dialog.bundleSaved.connect(lambda p: self.add_bundle(Path(p)))
         self.teach_dialog = dialog

@@ -131,3 +131,9 @@ def test_escape_and_close_both_stop_recording_and_training(qtbot, qsettings, mon
     assert not dialog.isVisible() and len(stopped) == 2
     dialog._probe.join(5.0)
 
+
+def test_teach_again_while_the_dialog_is_open_raises_it(qtbot, window):
+    window.open_teach_dialog()
+    first = window.teach_dialog
+    window.open_teach_dialog()
+    assert window.teach_dialog is first and first.isVisible()
