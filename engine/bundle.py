@@ -19,6 +19,7 @@ ONNX input/output names (fixed, so the engine never guesses):
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import shutil
@@ -256,6 +257,9 @@ def _safe_extract(zip_path: Path) -> Path:
                     "refusing to extract it. Only use bundles from a source you trust."
                 )
         dest = Path(tempfile.mkdtemp(prefix="kinesight-bundle-"))
+        # Sessions re-read the ONNX files (on a device change), so the folder lives as long as
+        # the process; without this every .zip opened left its extracted copy in the temp dir.
+        atexit.register(shutil.rmtree, dest, ignore_errors=True)
         try:
             zf.extractall(dest)
         except Exception as exc:  # noqa: BLE001 - any extraction failure means a damaged zip
@@ -267,6 +271,7 @@ def _safe_extract(zip_path: Path) -> Path:
     subdirs = [p for p in dest.iterdir() if p.is_dir() and (p / MANIFEST).is_file()]
     if len(subdirs) == 1:
         return subdirs[0]
+    shutil.rmtree(dest, ignore_errors=True)
     raise BundleError(f"{zip_path} has no {MANIFEST} at its top level or in a single folder")
 
 

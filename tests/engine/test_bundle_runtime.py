@@ -72,6 +72,24 @@ def test_zip_bundle_loads_and_zip_slip_is_refused(tiny_bundle, tmp_path):
     assert not (tmp_path / "outside.txt").exists()
 
 
+def test_a_zip_bundle_extracted_copy_is_removed_at_exit(tiny_bundle, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.zip"
+    with zipfile.ZipFile(good, "w") as zf:
+        for f in tiny_bundle.iterdir():
+            zf.write(f, f.name)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    code = f"from engine.bundle import load_bundle; print(load_bundle({str(good)!r}).root)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "TMPDIR": str(temp)}, check=True)
+    assert out.stdout.strip().startswith(str(temp))
+    assert list(temp.iterdir()) == [], "the extracted bundle outlived the process"
+
+
 def test_cpu_session_reports_cpu(tiny_bundle):
     sess, report = make_session(tiny_bundle / "backbone.onnx", "cpu", threads=1)
     assert isinstance(report, ProviderReport)
