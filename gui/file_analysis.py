@@ -154,13 +154,19 @@ class FileAnalysis(QObject):
         job.start()
 
     def cancel(self) -> None:
-        """Forget the current analysis (its thread stops at its next batch)."""
+        """Forget the current analysis (its child process is killed; its thread ends soon after)."""
         job, self.job = self.job, None
         self.result = None
         if job is not None:
             job.cancel(timeout=0.0)
             self._old.append(job)
-        self._old = [j for j in self._old if j.thread.is_alive()]
+        alive = []
+        for j in self._old:
+            if j.thread.is_alive():
+                alive.append(j)
+            else:
+                j.deleteLater()  # a child of this object: it would otherwise live as long as the window
+        self._old = alive
 
     def shutdown(self, timeout: float) -> None:
         """Cancel and wait up to ``timeout`` s for every analysis thread."""
