@@ -102,13 +102,12 @@ def _onnx_export(module: nn.Module, args: tuple, path: Path, input_names, output
             raise ExportError(f"ONNX export of {type(module).__name__} failed: {exc}") from exc
 
 
-def _ort_run(path: Path, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+def _ort_session(path: Path):
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.log_severity_level = 3
-    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
 def _check_parity(name: str, torch_out: Sequence[torch.Tensor], ort_out: Sequence[np.ndarray], atol: float) -> float:
@@ -133,7 +132,7 @@ def export_backbone(backbone: nn.Module, path: Path, size: tuple[int, int], *, a
     x = torch.rand(3, 3, h, w)
     with torch.no_grad():
         ref = backbone.eval()(x)
-    return _check_parity("backbone", [ref], _ort_run(path, {"frames": x.numpy()}), atol)
+    return _check_parity("backbone", [ref], _ort_session(path).run(None, {"frames": x.numpy()}), atol)
 
 
 def export_head(
@@ -150,11 +149,12 @@ def export_head(
         x = torch.randn(3, length, feature_dim)
         with torch.no_grad():
             ref = [head(x)]
-        got = _ort_run(path, {"features": x.numpy()})
+        sess = _ort_session(path)
+        got = sess.run(None, {"features": x.numpy()})
         x2 = torch.randn(1, length + 3, feature_dim)  # another T must work too
         with torch.no_grad():
             ref2 = [head(x2)]
-        got2 = _ort_run(path, {"features": x2.numpy()})
+        got2 = sess.run(None, {"features": x2.numpy()})
         err = max(_check_parity("head", ref, got, atol), _check_parity("head (other T)", ref2, got2, atol))
         return states, err
 
@@ -178,10 +178,11 @@ def export_head(
     with torch.no_grad():
         ref = wrapper(x, *st)
     feeds = {"features": x.numpy(), **{f"{s.name}_in": t.numpy() for s, t in zip(states, st)}}
-    err = _check_parity("streaming head", ref, _ort_run(path, feeds), atol)
+    sess = _ort_session(path)  # one session for all the runs (a new one per step cost T+1 graph loads)
+    err = _check_parity("streaming head", ref, sess.run(None, feeds), atol)
     cur = [t.numpy() for t in st]
     for k in range(length):
-        out = _ort_run(path, {"features": x[:, k : k + 1].numpy(), **{f"{s.name}_in": c for s, c in zip(states, cur)}})
+        out = sess.run(None, {"features": x[:, k : k + 1].numpy(), **{f"{s.name}_in": c for s, c in zip(states, cur)}})
         cur = out[1:]
     err = max(err, _check_parity("streaming head (step by step)", [ref[0]], [out[0]], atol))
     return states, err
