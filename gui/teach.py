@@ -94,6 +94,8 @@ class RecordJob(threading.Thread):
         finally:
             if writer is not None:
                 writer.release()
+                if self._cancel.is_set():
+                    self.out.unlink(missing_ok=True)  # cancelled part-way: no clip is kept
             source.close()
         if not self._cancel.is_set():
             self._on_done(self.out)

@@ -137,3 +137,23 @@ def test_teach_again_while_the_dialog_is_open_raises_it(qtbot, window):
     first = window.teach_dialog
     window.open_teach_dialog()
     assert window.teach_dialog is first and first.isVisible()
+
+
+def test_a_cancelled_recording_leaves_no_clip_behind(tmp_path):
+    import threading
+
+    from engine.sources import FakeSource
+    from gui.teach import RecordJob
+
+    out = tmp_path / "clips" / "waving" / "clip.mp4"
+    recording = threading.Event()
+    results = []
+    job = RecordJob(FakeSource(fps=20, n=None, live=True), out, seconds=30.0, countdown_s=0.0,
+                    on_frame=lambda image, phase, remaining: recording.set(),
+                    on_done=results.append, on_failed=results.append)
+    job.start()
+    assert recording.wait(10.0)
+    job.cancel()
+    job.join(10.0)
+    assert not job.is_alive()
+    assert results == [] and not out.exists()
