@@ -10,7 +10,6 @@ import logging
 import shutil
 import tempfile
 import warnings
-from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -253,11 +252,6 @@ def export_bundle(
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("wrote bundle %s", out_dir)
     return out_dir
-
-
-def with_labels(manifest: Manifest, labels: Sequence[str]) -> Manifest:
-    """A copy of ``manifest`` with other labels."""
-    return replace(manifest, labels=tuple(labels))
 
 
 def quantize_backbone(fp32_path: str | Path, out_path: str | Path, calibration: np.ndarray) -> Path:
