@@ -78,7 +78,6 @@ def bench_bundle(explicit: str | None = None) -> tuple[Path, str]:
 
         mb = torchvision.models.mobilenet_v2(weights=None)
         backbone = nn.Sequential(mb.features, nn.AdaptiveAvgPool2d(1), nn.Flatten()).eval()
-        head = nn.Sequential()  # replaced below
 
         class MeanHead(nn.Module):
             def __init__(self) -> None:
