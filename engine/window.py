@@ -77,11 +77,6 @@ class FeatureWindow:
         """True once ``length`` features are in (the end of warm-up)."""
         return self._count >= self.length
 
-    @property
-    def seen(self) -> int:
-        """Features appended since the last reset."""
-        return self._count
-
     def clear(self) -> None:
         """Forget every feature (after a seek or a new source)."""
         self._next = 0
