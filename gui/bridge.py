@@ -69,7 +69,6 @@ class _Latest:
     frame_pending: bool = False
     predictions: list = field(default_factory=list)
     predictions_pending: bool = False
-    frames_in: int = 0
     frames_coalesced: int = 0
 
 
@@ -219,7 +218,6 @@ class EngineBridge(QObject):
             if self._latest.frame is not None:
                 self._latest.frames_coalesced += 1
             self._latest.frame = frame
-            self._latest.frames_in += 1
             emit = not self._latest.frame_pending
             self._latest.frame_pending = True
         if emit:
