@@ -75,9 +75,7 @@ class ControlsPanel(QGroupBox):
             form.addRow(label, w)
         self.retranslate()
         self.set_values(values)
-        for w in (self.window_length, self.top_k):
-            w.valueChanged.connect(self._emit)
-        for w in (self.smoothing, self.threshold):
+        for w in (self.window_length, self.smoothing, self.threshold, self.top_k):
             w.valueChanged.connect(self._emit)
 
     def retranslate(self) -> None:
