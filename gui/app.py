@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -84,13 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         _take_screenshot_when_ready(window, app, Path(args.screenshot), args.screenshot_delay)
     rc = app.exec()
     window.close()  # stops every worker thread (bounded); a no-op if the user already closed it
-    # Tear the Qt objects down in order while Python is still fully alive: leaving them to the
-    # interpreter's final garbage collection can crash inside the bindings.
-    import threading
-
     for t in threading.enumerate():
         if t is not threading.main_thread() and t.name.startswith("kinesight"):
             t.join(0.5)
+    # Tear the Qt objects down in order while Python is still fully alive: leaving them to the
+    # interpreter's final garbage collection can crash inside the bindings.
     window.deleteLater()
     app.processEvents()
     del window
