@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         self.source_finished = False
         self.paused = False
         self.last_prediction = None
+        self.position_s = 0.0  # until its first frame: the slider and ←/→ used the last source's position
         self.video.clear()
         self.topk.show_prediction(None)
         self.status.show_numbers(None)
