@@ -159,7 +159,21 @@ def bench_sliding_window(bundle: Path, device: str, threads: int | None, predict
         naive_head(feats)
         naive_pre.append(time.perf_counter() - t0)
     c, nr, npre = (statistics.median(x) * 1e3 for x in (cached, naive_raw, naive_pre))
-    return {"T": T, "cached_ms": c, "naive_ms": nr, "naive_pre_ms": npre, "ratio": nr / c, "ratio_pre": npre / c}
+    # The same cached window as offline analysis runs it: new frames reach the backbone in
+    # batches of BATCH (one prediction each), so the per-frame backbone cost is the naive path's
+    # own (it runs T frames as one batch); the live figure above also pays batch-1 inefficiency.
+    rec.reset()
+    stream = [s for s in (rec.sample(f) for f in frames) if s is not None]
+    rec.infer(stream[:BATCH])  # fills the window
+    batched, n_pred = [], 0
+    for i in range(BATCH, len(stream) - BATCH + 1, BATCH):
+        chunk = stream[i : i + BATCH]
+        t0 = time.perf_counter()
+        n_pred += len(rec.infer(chunk))  # preprocessing included, as in the naive path
+        batched.append((time.perf_counter() - t0) / len(chunk))
+    cb = statistics.median(batched) * 1e3
+    return {"T": T, "cached_ms": c, "naive_ms": nr, "naive_pre_ms": npre, "ratio": nr / c, "ratio_pre": npre / c,
+            "cached_batched_ms": cb, "ratio_batched": nr / cb}
 
 
 # --------------------------------------------------------------------------- (b)
@@ -274,6 +288,8 @@ def main(argv=None) -> int:
         print(f"(a) per prediction: cached window {r['cached_ms']:.2f} ms | naive recompute of T={r['T']} "
               f"{r['naive_ms']:.2f} ms -> ratio {r['ratio']:.1f}x (target >= {0.8 * r['T']:.1f}x); "
               f"naive with preprocessing cached {r['naive_pre_ms']:.2f} ms -> {r['ratio_pre']:.1f}x")
+        print(f"(a) offline (new frames batched by {BATCH}): cached window {r['cached_batched_ms']:.2f} ms per "
+              f"prediction vs naive {r['naive_ms']:.2f} ms -> ratio {r['ratio_batched']:.1f}x")
     if "b" in parts:
         r = bench_offline(bundle, args.device, args.threads)
         print(f"(b) offline: analyze_file {r['analyze_fps']:.1f} sampled frames/s vs backbone-only bound "
