@@ -441,6 +441,9 @@ class CapturedFrame:
     decode_ms: float
 
 
+HANDOVER_TIMEOUT_S = 2.0  # how long a new run waits for a busy old worker (see Engine._launch)
+
+
 class _Run:
     """The state of one started source: its threads, ring and control flags."""
 
@@ -556,6 +559,15 @@ class Engine:
         self._launch(src, owned)
 
     def _launch(self, src: FrameSource, owned: bool, *, seek_to: float | None = None, paused: bool = False) -> None:
+        prev = self._run
+        if prev is not None and prev.worker is not None and prev.worker is not threading.current_thread():
+            # A stop() that timed out can leave the old worker inside a model run (a slow CPU,
+            # or cuDNN tuning on a first CUDA batch). The Recognizer is not thread-safe: give
+            # that worker a moment to leave, else let the new run have a Recognizer of its own.
+            prev.worker.join(HANDOVER_TIMEOUT_S)
+            if prev.worker.is_alive():
+                log.warning("the previous engine worker is still busy; starting with a fresh recognizer")
+                self._recognizer = Recognizer(self.bundle, self._settings)
         with self._lock:
             self._apply_pending_settings()
             self._recognizer.reset(0.0)

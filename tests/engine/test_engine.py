@@ -270,3 +270,41 @@ def test_an_owned_source_is_closed_when_a_slow_read_ends_after_stop(tiny_bundle,
         time.sleep(0.02)
     assert SlowSource.closed_by == "kinesight-capture"
     engine.close()
+
+
+def test_restart_while_the_old_worker_is_stuck_in_a_model_run_never_shares_the_recognizer(tiny_bundle):
+    """stop() gives up after its timeout; the next start() must not drive the Recognizer that the
+    old worker is still inside (it is not thread-safe)."""
+    import engine.pipeline as pipeline
+
+    entered, gate = threading.Event(), threading.Event()
+    preds = []
+    eng = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False), on_prediction=preds.append)
+    stuck = eng.recognizer
+    real_infer = stuck.infer
+
+    def gated_infer(batch):
+        entered.set()
+        gate.wait(10)  # the worker is held inside a model run until the test lets it go
+        return real_infer(batch)
+
+    stuck.infer = gated_infer
+    try:
+        eng.start(FakeSource(fps=30, n=60))
+        assert entered.wait(5)
+        eng.stop(timeout=0.1)
+        old_worker = eng._run.worker
+        assert old_worker.is_alive()  # stop() gave up: the worker is still inside the model
+        pipeline.HANDOVER_TIMEOUT_S, saved = 0.2, pipeline.HANDOVER_TIMEOUT_S
+        try:
+            eng.start(FakeSource(fps=30, n=60))
+        finally:
+            pipeline.HANDOVER_TIMEOUT_S = saved
+        assert eng.recognizer is not stuck
+        assert eng.wait(10)
+        assert preds and all(p.tick >= 0 for p in preds)
+    finally:
+        gate.set()
+        eng.close(timeout=2)
+    old_worker.join(5)
+    assert not old_worker.is_alive()
