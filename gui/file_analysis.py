@@ -10,6 +10,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -71,12 +72,16 @@ class AnalysisJob(QObject):
                     pass
 
     def _run(self) -> None:
+        # The child's stderr goes to a file, not a pipe (an unread pipe could fill and block it);
+        # its last line explains a crash.
+        errlog = tempfile.TemporaryFile()
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "gui.analysis_process"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
             )
         except OSError as exc:
+            errlog.close()
             if not self.cancel_event.is_set():
                 self.failed.emit(exc)
             return
@@ -93,10 +98,15 @@ class AnalysisJob(QObject):
             while True:
                 try:
                     message = pickle.load(proc.stdout)  # blocks without holding the GIL
-                except (EOFError, OSError, pickle.UnpicklingError):
+                except Exception:  # noqa: BLE001 - EOF, a broken pipe or a damaged message: all end the job
                     if not self.cancel_event.is_set():
-                        code = proc.poll()
-                        self.failed.emit(RuntimeError(f"the analysis process ended unexpectedly (exit code {code})"))
+                        try:
+                            code = proc.wait(2.0)
+                        except subprocess.TimeoutExpired:
+                            code = None
+                        self.failed.emit(RuntimeError(
+                            f"the analysis process ended unexpectedly (exit code {code})" + _last_line(errlog)
+                        ))
                     return
                 kind = message[0]
                 if self.cancel_event.is_set():
@@ -118,6 +128,17 @@ class AnalysisJob(QObject):
                 proc.wait(0.3)
             if proc.stdout is not None:
                 proc.stdout.close()
+            errlog.close()
+
+
+def _last_line(errlog) -> str:
+    """': <the last non-empty line the child wrote to stderr>', or '' if it wrote none."""
+    try:
+        errlog.seek(0)
+        lines = [ln.strip() for ln in errlog.read()[-4096:].decode("utf-8", "replace").splitlines() if ln.strip()]
+    except (OSError, ValueError):
+        return ""
+    return f": {lines[-1]}" if lines else ""
 
 
 class FileAnalysis(QObject):

@@ -1,20 +1,25 @@
-"""Whole-file analysis jobs: cancelled ones do not pile up."""
+"""The whole-file analysis child process: a crash reaches the user with its reason."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import stat
+import sys
+
+from gui.file_analysis import AnalysisJob
 
 
-def test_cancelled_analysis_jobs_are_released(qtbot, tiny_bundle, clips):
-    from engine.bundle import load_bundle
-    from gui.file_analysis import AnalysisJob, FileAnalysis
-
-    analysis = FileAnalysis()
-    bundle = load_bundle(tiny_bundle)
-    for _ in range(3):
-        analysis.start(Path(clips["ucf"]), bundle, {})
-        analysis.cancel()
-    qtbot.waitUntil(lambda: not any(t.is_alive() for t in analysis.threads()), timeout=10000)
-    analysis.cancel()  # prunes the finished jobs
-    qtbot.waitUntil(lambda: not analysis.findChildren(AnalysisJob), timeout=5000)
-    analysis.shutdown(timeout=1.0)
+def test_a_crashed_analysis_process_reports_its_last_words(qtbot, tmp_path, monkeypatch, tiny_bundle, clips):
+    # A stand-in interpreter that dies the way a native crash does: a line on stderr, exit 139.
+    crash = tmp_path / "python"
+    crash.write_text("#!/bin/sh\necho 'Fatal Python error: Segmentation fault' >&2\nexit 139\n")
+    crash.chmod(crash.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(sys, "executable", str(crash))
+    job = AnalysisJob(clips["ucf"], tiny_bundle, {"device": "cpu"})
+    failures = []
+    job.failed.connect(failures.append)
+    job.start()
+    qtbot.waitUntil(lambda: bool(failures), timeout=10_000)
+    message = str(failures[0])
+    assert "exit code 139" in message and "Segmentation fault" in message
+    job.thread.join(2)
+    assert not job.thread.is_alive()
