@@ -100,11 +100,13 @@ def build_parser(models_cli=None) -> argparse.ArgumentParser:
     run.add_argument("--ring", type=int, default=8, dest="ring_capacity", help="frames buffered between capture and model (default: 8)")
     run.add_argument("--quiet", "-q", action="store_true", help="print only label changes")
 
-    an = sub.add_parser("analyze", aliases=["analyse"], help="analyse a video file offline and write its timeline")
-    an.add_argument("file", help="video file (mp4, avi, mkv, mov, mpg...) or image folder")
+    an = sub.add_parser("analyze", aliases=["analyse"], help="analyse video files offline and write their timelines")
+    an.add_argument("files", nargs="+", metavar="FILE",
+                    help="video file (mp4, avi, mkv, mov, mpg...), image folder, or a folder of videos")
     _add_engine_args(an)
     an.add_argument("--json", type=Path, dest="json_out", help="write the timeline (segments + predictions) as JSON")
     an.add_argument("--csv", type=Path, dest="csv_out", help="write one row per prediction as CSV")
+    an.add_argument("--out-dir", type=Path, help="for several files: write NAME.csv and NAME.json for each here")
     an.add_argument("--batch-size", type=int, default=16, help="frames per backbone batch (default: 16)")
     an.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -211,15 +213,65 @@ def cmd_run(args, out: TextIO) -> int:
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".avi", ".mkv", ".mov", ".mpg", ".mpeg", ".webm", ".wmv", ".flv", ".ts"}
+
+
+def _analysis_inputs(specs: list[str]) -> list[str]:
+    """Expand the FILE arguments: a folder holding videos stands for its videos (sorted); any
+    other folder is an image sequence, and everything else is passed on as it is."""
+    inputs: list[str] = []
+    for spec in specs:
+        path = Path(spec)
+        videos = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES) if path.is_dir() else []
+        inputs.extend(str(v) for v in videos) if videos else inputs.append(spec)
+    return inputs
+
+
 def cmd_analyze(args, out: TextIO) -> int:
-    """Offline analysis with a progress bar, a segment summary and optional JSON/CSV."""
+    """Offline analysis with a progress bar, a segment summary and optional JSON/CSV.
+
+    Several files (or a folder of videos) share one Recognizer; a file that fails is reported
+    and skipped, the others are still analysed and written, and the exit code says it failed.
+    """
     from engine.pipeline import Recognizer, analyze_file
 
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    inputs = _analysis_inputs(args.files)
+    several = len(inputs) > 1
+    if several and (args.json_out or args.csv_out):
+        raise UsageError("--json/--csv name one file; for several inputs use --out-dir DIR")
     settings = _settings(args)
     bundle = _bundle(args.bundle)
     recognizer = Recognizer(bundle, settings)
+    if args.out_dir:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+    failed: list[KinesightError] = []
+    for source in inputs:
+        try:
+            result = _analyze_one(source, recognizer, settings, args, analyze_file, out)
+        except KinesightError as exc:
+            if not several:
+                raise
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            failed.append(exc)
+            continue
+        json_out, csv_out = args.json_out, args.csv_out
+        if args.out_dir:
+            stem = Path(result.source).stem or "analysis"
+            json_out, csv_out = args.out_dir / f"{stem}.json", args.out_dir / f"{stem}.csv"
+        for path, write in ((json_out, result.to_json), (csv_out, result.to_csv)):
+            if path:
+                write(path)
+                print(f"wrote {path}", file=out)
+    if failed:
+        print(f"{PROG}: {len(failed)} of {len(inputs)} inputs failed (see above)", file=sys.stderr)
+        return _exit_code(failed[0])
+    return EXIT_OK
+
+
+def _analyze_one(source: str, recognizer, settings, args, analyze_file, out: TextIO):
+    """Analyse one input with a progress bar; print its summary and segments."""
     bar = None
     progress = None
     if not args.no_progress:
@@ -235,7 +287,7 @@ def cmd_analyze(args, out: TextIO) -> int:
             bar.n = min(done_s, bar.total)
             bar.refresh()
     try:
-        result = analyze_file(args.file, recognizer, settings, progress=progress, batch_size=args.batch_size)
+        result = analyze_file(source, recognizer, settings, progress=progress, batch_size=args.batch_size)
     finally:
         if bar is not None:
             bar.close()
@@ -246,13 +298,7 @@ def cmd_analyze(args, out: TextIO) -> int:
     for seg in result.segments():
         label = seg.label if seg.label is not None else "(uncertain / warming up)"
         print(f"  {seg.start_s:7.2f} - {seg.end_s:7.2f} s  {label}  ({seg.mean_confidence:.2f})", file=out)
-    if args.json_out:
-        result.to_json(args.json_out)
-        print(f"wrote {args.json_out}", file=out)
-    if args.csv_out:
-        result.to_csv(args.csv_out)
-        print(f"wrote {args.csv_out}", file=out)
-    return EXIT_OK
+    return result
 
 
 def cmd_info(args, out: TextIO) -> int:

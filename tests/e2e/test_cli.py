@@ -118,3 +118,23 @@ def _has_models_cli() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("models.cli") is not None
+
+
+def test_analyze_a_folder_of_videos_writes_each_timeline_and_reports_the_bad_one(tiny_bundle, clips, tmp_path):
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    for name in ("arm", "ucf"):
+        (folder / clips[name].name).symlink_to(clips[name])
+    (folder / "broken.mp4").write_text("not a video")
+    out_dir = tmp_path / "timelines"
+    res = kinesight("analyze", folder, "--bundle", tiny_bundle, "--out-dir", out_dir, "--device", "cpu")
+    assert res.returncode == 3 and "Traceback" not in res.stderr  # a source failed...
+    assert "cannot open broken.mp4 as video" in res.stderr and "1 of 3 inputs failed" in res.stderr
+    # ...and nothing else was lost: both real clips have their timeline
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "kinetics_arm_wrestling.csv", "kinetics_arm_wrestling.json",
+        "ucf101_apply_eye_makeup.csv", "ucf101_apply_eye_makeup.json",
+    ]
+    rows = list(csv.reader((out_dir / "ucf101_apply_eye_makeup.csv").open()))
+    assert len(rows) == 1 + 66  # 6.56 s on the tiny bundle's 10 fps clock, as `run` gives
+    assert "--out-dir" in _one_line_error(kinesight("analyze", folder, "--csv", tmp_path / "x.csv"))
