@@ -128,6 +128,19 @@ def _native_cause(log_text: str) -> str:
     return m.group(1) if m else ""
 
 
+NO_DRIVER = "no NVIDIA driver found (libcuda.so.1 is missing)"
+
+
+def _fallback_reason(cause: str) -> str:
+    """Why onnxruntime-gpu fell back to CPU, cause first: the status bar has room for a few words."""
+    if cause.startswith("libcuda.so"):
+        return NO_DRIVER
+    if cause.startswith("lib"):
+        lib = cause.split(":", 1)[0]
+        return f"CUDA library {lib} not found: install CUDA 13 and cuDNN 9 (or a CUDA build of PyTorch)"
+    return cause or "no usable GPU, or the CUDA/cuDNN libraries onnxruntime-gpu needs are missing"
+
+
 def _preload_cuda_libraries(ort) -> None:
     """Load CUDA/cuDNN from the nvidia-* pip packages (e.g. those a CUDA build of PyTorch
     installs) when they are present, so onnxruntime-gpu finds them without LD_LIBRARY_PATH.
@@ -195,10 +208,7 @@ def make_session(path: str | Path, device: Device = "auto", threads: int | None 
             else:
                 if sess.get_providers() and sess.get_providers()[0] == CUDA_EP:
                     return sess, ProviderReport("CUDA", _gpu_name(device_id), "")
-                cause = _native_cause(native_log.text)
-                reason = "onnxruntime-gpu could not initialise CUDA and fell back to CPU" + (
-                    f" ({cause})" if cause else " (no usable GPU, or the CUDA/cuDNN libraries it needs are missing)"
-                )
+                reason = _fallback_reason(_native_cause(native_log.text))
             with _cuda_lock:
                 _cuda_failure = reason
         if device == "cuda":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import shutil
 import zipfile
@@ -103,7 +104,11 @@ def test_auto_reports_the_provider_that_really_runs(tiny_bundle):
     assert report.provider == {"CUDAExecutionProvider": "CUDA", "CPUExecutionProvider": "CPU"}[really]
     if report.provider == "CPU" and "CUDAExecutionProvider" in available_providers():
         # onnxruntime-gpu without a working CUDA falls back silently: we must say why.
-        assert "fell back to CPU" in report.reason or "CUDA session failed" in report.reason
+        assert report.reason
+        try:
+            ctypes.CDLL("libcuda.so.1")
+        except OSError:  # no NVIDIA driver at all (CI, this machine): the user is told exactly that
+            assert report.reason == "no NVIDIA driver found (libcuda.so.1 is missing)"
     if report.provider == "CUDA":
         assert report.reason == ""
 
