@@ -223,7 +223,10 @@ def _analysis_inputs(specs: list[str]) -> list[str]:
     for spec in specs:
         path = Path(spec)
         videos = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES) if path.is_dir() else []
-        inputs.extend(str(v) for v in videos) if videos else inputs.append(spec)
+        if videos:
+            inputs.extend(str(v) for v in videos)
+        else:
+            inputs.append(spec)
     return inputs
 
 
@@ -233,7 +236,7 @@ def cmd_analyze(args, out: TextIO) -> int:
     Several files (or a folder of videos) share one Recognizer; a file that fails is reported
     and skipped, the others are still analysed and written, and the exit code says it failed.
     """
-    from engine.pipeline import Recognizer, analyze_file
+    from engine.pipeline import Recognizer
 
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
@@ -249,7 +252,7 @@ def cmd_analyze(args, out: TextIO) -> int:
     failed: list[KinesightError] = []
     for source in inputs:
         try:
-            result = _analyze_one(source, recognizer, settings, args, analyze_file, out)
+            result = _analyze_one(source, recognizer, settings, args, out)
         except KinesightError as exc:
             if not several:
                 raise
@@ -270,8 +273,10 @@ def cmd_analyze(args, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _analyze_one(source: str, recognizer, settings, args, analyze_file, out: TextIO):
+def _analyze_one(source: str, recognizer, settings, args, out: TextIO):
     """Analyse one input with a progress bar; print its summary and segments."""
+    from engine.pipeline import analyze_file
+
     bar = None
     progress = None
     if not args.no_progress:
