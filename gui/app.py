@@ -26,6 +26,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def none_refcount_loss(calls: int = 2000) -> int:
+    """How far ``sys.getrefcount(None)`` falls over ``calls`` Qt calls that return nothing.
+
+    0 on a sound binding. PySide6-Essentials 6.12.0 on Python 3.11 loses one reference per call
+    (see pyproject.toml), which kills the app after ~30 s of playback; on Python 3.12+ None is
+    immortal and this is always 0. Needs a QApplication.
+    """
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QLabel, QProgressBar
+
+    label, bar, image = QLabel(), QProgressBar(), QImage(8, 8, QImage.Format.Format_RGB32)
+    label.setText("")  # first calls may cache things; measure the steady state
+    before = sys.getrefcount(None)
+    for i in range(calls // 4):
+        label.setText("x")
+        bar.setValue(i % 100)
+        label.update()
+        painter = QPainter(image)
+        painter.end()
+    return before - sys.getrefcount(None)
+
+
+def qt_binding_problem() -> str | None:
+    """A message saying what to do when the installed Qt binding would crash the app, else None."""
+    lost = none_refcount_loss()
+    if lost < 1000:  # a sound binding loses 0; the broken one exactly one per call (2000)
+        return None
+    import PySide6
+
+    return (
+        f"The installed PySide6 {PySide6.__version__} on Python {sys.version.split()[0]} corrupts "
+        f"None's reference count ({lost} references lost in 2000 calls); Kinesight would crash after "
+        "about 30 s of playback. Install a sound version: pip install 'PySide6-Essentials>=6.8,<6.12'"
+    )
+
+
 def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout_s: float = 90.0) -> None:
     """Poll until predictions flowed for ``delay_s`` and the file timeline is filled, then grab."""
     from PySide6.QtCore import QTimer
@@ -66,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Kinesight")
     if ICON.is_file():
         app.setWindowIcon(QIcon(str(ICON)))
+    problem = qt_binding_problem()
+    if problem:
+        from PySide6.QtWidgets import QMessageBox
+
+        print(f"kinesight-gui: error: {problem}", file=sys.stderr)
+        QMessageBox.critical(None, "Kinesight", problem)
+        return 1
     settings = QSettings(args.settings, QSettings.Format.IniFormat) if args.settings else QSettings()
     if args.lang:
         settings.setValue("ui/language", args.lang)
