@@ -13,7 +13,6 @@ A file that breaks part-way yields the frames that decode and adds a line to ``w
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -29,8 +28,6 @@ import numpy as np
 
 from engine.errors import DecodeError, SourceError, SourceNotFound, SourceOpenError
 from engine.frames import Frame
-
-log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".mpg", ".mpeg", ".webm", ".m4v", ".wmv", ".flv", ".ts")
@@ -262,7 +259,10 @@ class VideoFileSource(FrameSource):
                     raise DecodeError(
                         f"could not decode any frame of {self.name}: {_av_reason(exc)}", frames_decoded=0
                     ) from exc
-                self._warn_stopped(last_pts, delivered, _av_reason(exc))
+                # Count every decoded frame, not only those ``want`` kept: the analysis header and
+                # this warning must give the same number.
+                self.frames_decoded = index
+                self._warn_stopped(last_pts, index, _av_reason(exc))
                 return
             pts = self._pts_s(frame, index)
             if self.is_live:
@@ -309,13 +309,10 @@ class VideoFileSource(FrameSource):
             self._warn_stopped(last_pts, frames_seen, f"the file ends early (its header promises {self.frame_count} frames)")
 
     def _warn_stopped(self, last_pts: float, frames: int, reason: str) -> None:
-        total = f" of {self.duration_s:.1f} s" if self.duration_s else ""
-        msg = (
-            f"{self.name}: decoding stopped at {max(last_pts, 0):.2f} s{total}: {reason}; "
-            f"{frames} frames decoded. The file is probably truncated or damaged."
-        )
+        msg = stopped_warning(self.name, last_pts, frames, self.duration_s, reason)
+        # Only collected, never logged: callers show ``warnings`` themselves (logging it too
+        # printed every warning twice in the CLI, once without its "kinesight: warning:" prefix).
         self.warnings.append(msg)
-        log.warning(msg)
 
     def close(self) -> None:
         if not self._closed:
@@ -324,6 +321,13 @@ class VideoFileSource(FrameSource):
                 self._container.close()
             except Exception:  # noqa: BLE001 - closing a broken container must not raise
                 pass
+
+
+def stopped_warning(name: str, last_pts: float, frames: int, duration_s: float | None, reason: str) -> str:
+    """The warning of a file that stopped decoding part-way (``frames``: every frame decoded)."""
+    total = f" of {duration_s:.1f} s" if duration_s else ""
+    return (f"{name}: decoding stopped at {max(last_pts, 0):.2f} s{total}: {reason}; "
+            f"{frames} frames decoded. The file is probably truncated or damaged.")
 
 
 def _av_reason(exc: BaseException) -> str:
@@ -350,8 +354,46 @@ def _linux_without_cameras() -> bool:
     return sys.platform.startswith("linux") and Path("/dev").is_dir() and not any(Path("/dev").glob("video*"))
 
 
+CAMERA_RETRIES = 10  # failed reads in a row (about 0.1 s) before a camera counts as lost
+
+
+class CameraReadFailures:
+    """How a camera's failed reads end; the one failure path of :class:`CameraSource`, shared
+    by :class:`FakeSource` (``fail_after``) so tests fail the way a real camera does.
+
+    A few failed reads in a row are retried (drivers hiccup); then the camera is lost and
+    :class:`DecodeError` is raised: a camera never "ends", so stopping is a failure the user
+    must hear about (the GUI shows its "Camera lost" dialog for a DecodeError from a live source).
+    """
+
+    def __init__(self, name: str, retries: int = CAMERA_RETRIES) -> None:
+        self.name = name
+        self.retries = retries
+        self._count = 0
+
+    def succeeded(self) -> None:
+        """A frame came: the run of failures is over."""
+        self._count = 0
+
+    def failed(self, frames_delivered: int) -> None:
+        """One more failed read: wait a little to retry, or raise once the camera is lost."""
+        self._count += 1
+        if self._count < self.retries:
+            time.sleep(0.01)
+            return
+        if frames_delivered == 0:
+            raise DecodeError(f"{self.name} opened but delivers no frames", frames_decoded=0)
+        raise DecodeError(
+            f"{self.name} stopped delivering frames after {frames_delivered} frames "
+            "(unplugged, or taken by another program)", frames_decoded=frames_delivered,
+        )
+
+
 class CameraSource(FrameSource):
-    """A webcam opened by index with OpenCV; pts_s is wall time since the first frame."""
+    """A webcam opened by index with OpenCV; pts_s is wall time since the first frame.
+
+    Losing the camera mid-stream raises :class:`DecodeError` (see :class:`CameraReadFailures`).
+    """
 
     is_live = True
 
@@ -383,20 +425,16 @@ class CameraSource(FrameSource):
         cv2 = _quiet_cv2()
         origin: float | None = None
         index = 0
-        failures = 0
+        failures = CameraReadFailures(self.name)
         while not self._closed:
             ok, bgr = self._cap.read()
             now = time.monotonic()
             if not ok or bgr is None:
-                failures += 1
-                if failures >= 10 or self._closed:
-                    if index == 0:
-                        raise DecodeError(f"{self.name} opened but delivers no frames", frames_decoded=0)
-                    self.warnings.append(f"{self.name} stopped delivering frames after {index} frames")
-                    return
-                time.sleep(0.01)
+                if self._closed:
+                    return  # closed under the read: a stop, not a lost camera
+                failures.failed(index)
                 continue
-            failures = 0
+            failures.succeeded()
             origin = now if origin is None else origin
             yield Frame(index=index, pts_s=now - origin, image=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
             index += 1
@@ -484,11 +522,18 @@ class FakeSource(FrameSource):
 
     ``live=True`` makes it behave like a camera: frames come at ``fps`` in real time and
     seeking is refused. Otherwise it is a file-like source of ``n`` frames (``n=None``: endless).
+    ``fail_after=N`` breaks it after N frames the way the real thing breaks: a live fake then
+    fails its reads and is lost through :class:`CameraReadFailures`, the code path of a real
+    unplugged :class:`CameraSource` (DecodeError); a file-like fake stops early with the
+    "decoding stopped" warning of a truncated file.
     """
 
     def __init__(self, fps: float = 30.0, n: int | None = 300, size: tuple[int, int] = (320, 240), *,
-                 live: bool = False, seed: int = 0) -> None:
+                 live: bool = False, seed: int = 0, fail_after: int | None = None) -> None:
         super().__init__()
+        if fail_after is not None and fail_after < 0:
+            raise ValueError("fail_after must be >= 0")
+        self.fail_after = fail_after
         self.fps = float(fps)
         self.frame_count = n
         self.duration_s = None if (live or n is None) else n / self.fps
@@ -524,7 +569,16 @@ class FakeSource(FrameSource):
     def frames(self, want: FrameFilter | None = None) -> Iterator[Frame]:
         i = self._take_seek(0)
         origin = time.monotonic()
+        failures = CameraReadFailures(f"camera {self.name}")
         while not self._closed and (self.frame_count is None or i < self.frame_count):
+            if self.fail_after is not None and i >= self.fail_after:
+                if self.is_live:
+                    while not self._closed:
+                        failures.failed(i)  # the reads a lost camera fails, then its DecodeError
+                    return
+                self.warnings.append(stopped_warning(self.name, max(i - 1, 0) / self.fps, i, self.duration_s,
+                                                     "simulated damage"))
+                return
             pts = i / self.fps
             if self.is_live:
                 delay = origin + pts - time.monotonic()

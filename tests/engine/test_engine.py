@@ -308,3 +308,14 @@ def test_restart_while_the_old_worker_is_stuck_in_a_model_run_never_shares_the_r
         eng.close(timeout=2)
     old_worker.join(5)
     assert not old_worker.is_alive()
+
+
+def test_a_camera_lost_mid_stream_reaches_on_error_as_decode_error(tiny_bundle):
+    rec = Recorder()
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu"), **rec.kwargs())
+    engine.start(FakeSource(fps=30, n=None, size=(64, 48), live=True, fail_after=12))
+    assert rec.finished.wait(5.0)
+    engine.close()
+    assert rec.frames == 12 and len(rec.errors) == 1
+    assert isinstance(rec.errors[0], DecodeError) and "stopped delivering frames after 12" in str(rec.errors[0])
+    assert rec.threads["error"] == {"kinesight-engine"}

@@ -15,6 +15,7 @@ from engine.errors import DecodeError, SourceError, SourceNotFound, SourceOpenEr
 from engine.sources import (
     CameraSource,
     FakeSource,
+    FrameSource,
     ImageFolderSource,
     VideoFileSource,
     list_cameras,
@@ -169,3 +170,41 @@ def test_fake_source_is_deterministic_and_seekable():
     live = FakeSource(fps=100, n=5, live=True)
     with pytest.raises(SourceError):
         live.seek(0.0)
+
+
+class _UnpluggedCapture:
+    """Stands in for cv2.VideoCapture (no webcam here): a few frames, then every read fails,
+    which is what OpenCV's read() does once a camera is unplugged."""
+
+    def __init__(self, frames: int) -> None:
+        self.left = frames
+
+    def read(self):
+        if self.left > 0:
+            self.left -= 1
+            return True, np.zeros((48, 64, 3), np.uint8)
+        return False, None
+
+    def release(self) -> None:
+        pass
+
+
+def test_a_lost_camera_raises_decode_error_and_the_fake_fails_the_same_way():
+    camera = object.__new__(CameraSource)  # the real class and read loop, without a device
+    FrameSource.__init__(camera)  # only the base attributes (warnings...)
+    camera.name, camera._cap, camera._closed = "camera 0", _UnpluggedCapture(5), False
+    with pytest.raises(DecodeError, match=r"camera 0 stopped delivering frames after 5 frames") as real:
+        list(camera)
+    fake = FakeSource(fps=100, n=None, size=(64, 48), live=True, fail_after=5)
+    got = []
+    with pytest.raises(DecodeError, match=r"stopped delivering frames after 5 frames") as faked:
+        for frame in fake:
+            got.append(frame.index)
+    assert got == [0, 1, 2, 3, 4]
+    assert type(faked.value) is type(real.value) and faked.value.frames_decoded == real.value.frames_decoded == 5
+
+
+def test_a_file_like_fake_with_fail_after_stops_like_a_truncated_file():
+    src = FakeSource(fps=10, n=50, size=(64, 48), fail_after=20)
+    assert len(list(src)) == 20
+    assert len(src.warnings) == 1 and "decoding stopped at 1.90 s" in src.warnings[0] and "20 frames" in src.warnings[0]
