@@ -37,8 +37,22 @@ class UsageError(Exception):
     """Bad command-line usage (exit code 2)."""
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default after its help, except where there is none to show
+    (None, or an off switch): those options say in their help what happens without them."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or isinstance(action.default, bool) or action.default == "":
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage problem as one line instead of usage + exit."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
         raise UsageError(f"{message} (see `{self.prog} --help`)")
@@ -75,18 +89,28 @@ def _version() -> str:
 
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--bundle", "-b", help="model bundle folder or .zip (default: the shipped default bundle)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the model runs (default: auto)")
-    p.add_argument("--threads", type=int, default=None, help="ONNX Runtime threads (default: usable cores, at most 4)")
-    p.add_argument("--top-k", type=int, default=3, help="labels per prediction (default: 3)")
-    p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight of past probabilities, 0..1 (default: 0.5)")
-    p.add_argument("--hold", type=float, default=0.4, dest="hold_s", help="seconds a new label must win before it shows (default: 0.4)")
-    p.add_argument("--threshold", type=float, default=0.4, help="below this confidence the state is 'uncertain' (default: 0.4)")
-    p.add_argument("--window", type=int, default=None, dest="window_length", help="override the window length T (window heads)")
+    # Defaults come from EngineSettings, the one source of truth the GUI and the engine share.
+    from engine.settings import DEVICES, default_of
+
+    p.add_argument("--bundle", "-b", help="model bundle folder or .zip (without it: the shipped default bundle)")
+    p.add_argument("--device", choices=DEVICES, default=default_of("device"), help="where the model runs")
+    p.add_argument("--threads", type=int, default=default_of("threads"),
+                   help="ONNX Runtime threads (without it: the usable cores, at most 4)")
+    p.add_argument("--top-k", type=int, default=default_of("top_k"), help="labels per prediction")
+    p.add_argument("--smoothing", type=float, default=default_of("smoothing"),
+                   help="EMA weight of past probabilities, 0..1")
+    p.add_argument("--hold", type=float, default=default_of("hold_s"), dest="hold_s",
+                   help="seconds a new label must win before it shows")
+    p.add_argument("--threshold", type=float, default=default_of("threshold"),
+                   help="below this confidence the state is 'uncertain'")
+    p.add_argument("--window", type=int, default=default_of("window_length"), dest="window_length",
+                   help="override the window length T (window heads; without it: the bundle's T)")
 
 
 def build_parser(models_cli=None) -> argparse.ArgumentParser:
     """The argument parser; ``models_cli`` (the imported models.cli) adds train/eval."""
+    from engine.settings import DEVICES, default_of
+
     parser = _Parser(prog=PROG, description="Kinesight: real-time video action recognition.")
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -97,7 +121,8 @@ def build_parser(models_cli=None) -> argparse.ArgumentParser:
     run.add_argument("--jsonl", type=Path, help="also write every prediction as one JSON line to this file")
     run.add_argument("--no-realtime", action="store_true", help="read files as fast as possible instead of at their own fps")
     run.add_argument("--seconds", type=float, default=None, help="stop after this many seconds of wall time")
-    run.add_argument("--ring", type=int, default=8, dest="ring_capacity", help="frames buffered between capture and model (default: 8)")
+    run.add_argument("--ring", type=int, default=default_of("ring_capacity"), dest="ring_capacity",
+                     help="frames buffered between capture and model")
     run.add_argument("--quiet", "-q", action="store_true", help="print only label changes")
 
     an = sub.add_parser("analyze", aliases=["analyse"], help="analyse video files offline and write their timelines")
@@ -107,13 +132,14 @@ def build_parser(models_cli=None) -> argparse.ArgumentParser:
     an.add_argument("--json", type=Path, dest="json_out", help="write the timeline (segments + predictions) as JSON")
     an.add_argument("--csv", type=Path, dest="csv_out", help="write one row per prediction as CSV")
     an.add_argument("--out-dir", type=Path, help="for several files: write NAME.csv and NAME.json for each here")
-    an.add_argument("--batch-size", type=int, default=16, help="frames per backbone batch (default: 16)")
-    an.add_argument("--no-progress", action="store_true", help="no progress bar")
+    an.add_argument("--batch-size", type=int, default=16, help="frames per backbone batch")
+    an.add_argument("--no-progress", action="store_true",
+                    help="no progress report (a bar on a terminal, a few plain lines otherwise)")
 
     info = sub.add_parser("info", help="version, ONNX Runtime providers, devices and the bundle's summary")
-    info.add_argument("--bundle", "-b", help="model bundle to describe (default: the shipped default bundle)")
-    info.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    info.add_argument("--cameras", type=int, default=4, help="probe camera indices 0..N-1 (default: 4; 0 skips)")
+    info.add_argument("--bundle", "-b", help="model bundle to describe (without it: the shipped default bundle)")
+    info.add_argument("--device", choices=DEVICES, default=default_of("device"), help="the device to try the bundle on")
+    info.add_argument("--cameras", type=int, default=4, help="probe camera indices 0..N-1 (0 skips)")
 
     for name, helptext in (("train", "train a model bundle (PyTorch)"), ("eval", "evaluate a model bundle on clips")):
         p = sub.add_parser(name, help=helptext, add_help=models_cli is not None)
@@ -132,13 +158,13 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 
 def _settings(args) -> "EngineSettings":  # noqa: F821 - imported lazily
-    from engine.pipeline import EngineSettings
+    from engine.settings import EngineSettings, default_of
 
     try:
         return EngineSettings(
             top_k=args.top_k, smoothing=args.smoothing, hold_s=args.hold_s, threshold=args.threshold,
             window_length=args.window_length, device=args.device, threads=args.threads,
-            ring_capacity=getattr(args, "ring_capacity", 8),
+            ring_capacity=getattr(args, "ring_capacity", default_of("ring_capacity")),
             realtime=not getattr(args, "no_realtime", False),
         ).validated()
     except EngineError as exc:
@@ -277,33 +303,67 @@ def _analyze_one(source: str, recognizer, settings, args, out: TextIO):
     """Analyse one input with a progress bar; print its summary and segments."""
     from engine.pipeline import analyze_file
 
-    bar = None
-    progress = None
-    if not args.no_progress:
-        from tqdm import tqdm
-
-        def progress(done_s: float, total_s: float) -> None:
-            nonlocal bar
-            if bar is None:  # created on the first progress, so an early error stays one line
-                bar = tqdm(total=total_s or 1.0, unit="s", file=sys.stderr, desc="analysing", leave=False,
-                           bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}]")
-            if total_s and bar.total != total_s:
-                bar.total = total_s
-            bar.n = min(done_s, bar.total)
-            bar.refresh()
+    reporter = None if args.no_progress else _ProgressReport(Path(source).name or str(source))
     try:
-        result = analyze_file(source, recognizer, settings, progress=progress, batch_size=args.batch_size)
+        result = analyze_file(source, recognizer, settings, progress=reporter, batch_size=args.batch_size)
     finally:
-        if bar is not None:
-            bar.close()
+        if reporter is not None:
+            reporter.close()
     for w in result.warnings:
         print(f"{PROG}: warning: {w}", file=sys.stderr)
     print(f"{result.source}: {result.duration_s:.2f} s, {result.frames} frames, {len(result.predictions)} predictions "
           f"in {result.wall_s:.2f} s ({result.speed:.1f}x real time) on {result.provider.provider}", file=out)
     for seg in result.segments():
-        label = seg.label if seg.label is not None else "(uncertain / warming up)"
-        print(f"  {seg.start_s:7.2f} - {seg.end_s:7.2f} s  {label}  ({seg.mean_confidence:.2f})", file=out)
+        # A warming-up stretch has no prediction yet, so no confidence to show.
+        conf = "" if seg.state.value == "warming_up" else f"  ({seg.mean_confidence:.2f})"
+        print(f"  {seg.start_s:7.2f} - {seg.end_s:7.2f} s  {seg.text}{conf}", file=out)
     return result
+
+
+class _ProgressReport:
+    """Analysis progress on stderr: a live bar on a terminal; otherwise (a log file, a pipe)
+    one plain line per quarter, since a bar's carriage-return redraws fill logs with junk."""
+
+    STEPS = (25, 50, 75, 100)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tty = sys.stderr.isatty()
+        self._bar = None
+        self._next = 0  # index into STEPS of the next plain line
+
+    def __call__(self, done_s: float, total_s: float) -> None:
+        if self.tty:
+            self._draw(done_s, total_s)
+            return
+        pct = 100.0 * done_s / total_s if total_s else 0.0
+        crossed = self._next
+        while crossed < len(self.STEPS) and pct >= self.STEPS[crossed] - 1e-9:
+            crossed += 1
+        if crossed > self._next:  # one line for the highest step reached, however many were passed
+            self._next = crossed
+            print(f"analysing {self.name}: {self.STEPS[crossed - 1]}% ({done_s:.1f} of {total_s:.1f} s)",
+                  file=sys.stderr, flush=True)
+
+    def _draw(self, done_s: float, total_s: float) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None:  # created on the first progress, so an early error stays one line
+            self._bar = tqdm(total=total_s or 1.0, unit="s", file=sys.stderr, desc="analysing", leave=False,
+                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}]")
+        if total_s and self._bar.total != total_s:
+            self._bar.total = total_s
+        self._bar.n = min(done_s, self._bar.total)
+        self._bar.refresh()
+
+    def close(self) -> None:
+        """Remove the bar (the plain lines stay)."""
+        if self._bar is not None:
+            self._bar.close()
+
+
+_PROVIDER_NAMES = {"TensorrtExecutionProvider": "TensorRT", "OpenVINOExecutionProvider": "OpenVINO",
+                   "DmlExecutionProvider": "DirectML", "CoreMLExecutionProvider": "CoreML"}
 
 
 def cmd_info(args, out: TextIO) -> int:
@@ -314,8 +374,7 @@ def cmd_info(args, out: TextIO) -> int:
 
     rt = runtime_summary()
     print(f"kinesight {_version()}  (Python {sys.version.split()[0]})", file=out)
-    print(f"onnxruntime {rt['onnxruntime']}: providers available: {', '.join(rt['providers_available'])}", file=out)
-    print(f"cpu: {rt['cpu']}, {rt['threads']} inference threads", file=out)
+    print(f"onnxruntime {rt['onnxruntime']}, cpu: {rt['cpu']}, {rt['threads']} inference threads", file=out)
     if args.cameras > 0:
         cams = list_cameras(args.cameras)
         print("cameras: " + (", ".join(f"{c.index}: {c.name}" for c in cams) if cams else "none found"), file=out)
@@ -330,6 +389,17 @@ def cmd_info(args, out: TextIO) -> int:
             print(f"bundle: none ({exc})", file=out)
             return EXIT_OK
     _, report = make_session(bundle.backbone_path, args.device)
+    # What can really run, tried on this bundle: onnxruntime-gpu lists CUDA (and TensorRT) even
+    # where no GPU or driver exists, so its provider list is not an answer.
+    _, auto = make_session(bundle.backbone_path, "auto") if args.device != "auto" else (None, report)
+    usable = ["CUDA", "CPU"] if auto.provider == "CUDA" else ["CPU"]
+    print(f"can run on: {', '.join(usable)}", file=out)
+    if auto.provider != "CUDA":
+        print(f"CUDA: not usable: {auto.reason}", file=out)
+    unused = [_PROVIDER_NAMES.get(p, p.removesuffix("ExecutionProvider")) for p in rt["providers_available"]
+              if p not in ("CUDAExecutionProvider", "CPUExecutionProvider")]
+    if unused:
+        print(f"not used by Kinesight: {', '.join(unused)} (listed by this onnxruntime build)", file=out)
     print(f"runs on: {report}", file=out)
     print(f"bundle: {bundle.root}", file=out)
     print(bundle.manifest.summary(), file=out)

@@ -38,6 +38,7 @@ from engine.postprocess import PostProcessor, softmax
 from engine.prediction import Prediction, PredictionState, StageTimings
 from engine.preprocess import preprocess
 from engine.runtime import ProviderReport, make_session
+from engine.settings import EngineSettings
 from engine.sources import FrameSource, VideoFileSource, open_source
 from engine.window import FeatureWindow, ModelClock
 
@@ -45,46 +46,6 @@ log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- settings, records
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """What a user can tune. ``smoothing`` is the EMA weight of the past (0 = none);
-    ``hold_s`` the hysteresis time; ``threshold`` the confidence under which the state is
-    "uncertain"; ``window_length`` overrides T for window heads; ``realtime`` paces file
-    sources at their own fps in the live engine (offline analysis ignores it);
-    ``ring_capacity`` applies from the next ``start``."""
-
-    top_k: int = 5
-    smoothing: float = 0.5
-    hold_s: float = 0.4
-    threshold: float = 0.4
-    window_length: int | None = None
-    device: str = "auto"
-    ring_capacity: int = 8
-    realtime: bool = True
-    threads: int | None = None  # ORT intra-op threads (None: the usable cores, at most 4)
-
-    def validated(self) -> "EngineSettings":
-        """Self, or an :class:`EngineError` naming the bad value."""
-        problems = []
-        if self.top_k < 1:
-            problems.append("top_k must be at least 1")
-        if not 0.0 <= self.smoothing < 1.0:
-            problems.append("smoothing must be in [0, 1)")
-        if self.hold_s < 0:
-            problems.append("hold_s must be >= 0")
-        if not 0.0 <= self.threshold <= 1.0:
-            problems.append("threshold must be in [0, 1]")
-        if self.window_length is not None and self.window_length < 1:
-            problems.append("window_length must be >= 1")
-        if self.device not in ("auto", "cpu", "cuda"):
-            problems.append("device must be auto, cpu or cuda")
-        if self.ring_capacity < 1:
-            problems.append("ring_capacity must be >= 1")
-        if problems:
-            raise EngineError("invalid engine settings: " + "; ".join(problems))
-        return self
 
 
 @dataclass(frozen=True)
@@ -818,12 +779,19 @@ def _wrap(exc: BaseException, doing: str) -> EngineError:
 
 @dataclass(frozen=True)
 class Segment:
-    """A stretch of time with one stable label (None: uncertain or warming up)."""
+    """A stretch of time with one state and one stable label (None unless the state is
+    confident); ``mean_confidence`` is 0 while warming up (there is no prediction yet)."""
 
     start_s: float
     end_s: float
     label: str | None
     mean_confidence: float
+    state: PredictionState = PredictionState.CONFIDENT
+
+    @property
+    def text(self) -> str:
+        """The label, or the state in brackets: "(warming up)", "(uncertain)"."""
+        return self.label if self.label is not None else f"({self.state.value.replace('_', ' ')})"
 
 
 @dataclass
@@ -848,20 +816,28 @@ class AnalysisResult:
         return self.duration_s / self.wall_s if self.wall_s > 0 else float("inf")
 
     def segments(self) -> list[Segment]:
-        """Consecutive predictions with the same stable label, merged."""
+        """Consecutive predictions with the same state and label, merged; on the model clock,
+        and never past the end of the file."""
         segs: list[Segment] = []
         period = 1.0 / self.sample_fps if self.sample_fps else 0.0
-        cur_label, start, confs, end = None, None, [], 0.0
+        end_of_file = self.duration_s if self.duration_s > 0 else float("inf")
+        key, start, confs, end = None, None, [], 0.0
+
+        def close(until: float) -> None:
+            label, state = key
+            mean = float(np.mean(confs)) if confs and state is not PredictionState.WARMING_UP else 0.0
+            segs.append(Segment(start, max(min(until, end_of_file), start), label, mean, state))
+
         for p in self.predictions:
-            t = p.tick * period if period else p.pts_s
-            if start is None or p.label != cur_label:
+            t = min(p.tick * period if period else p.pts_s, end_of_file)
+            if start is None or (p.label, p.state) != key:
                 if start is not None:
-                    segs.append(Segment(start, t, cur_label, float(np.mean(confs)) if confs else 0.0))
-                cur_label, start, confs = p.label, t, []
+                    close(t)
+                key, start, confs = (p.label, p.state), t, []
             confs.append(p.confidence)
             end = t + period
         if start is not None:
-            segs.append(Segment(start, max(end, start), cur_label, float(np.mean(confs)) if confs else 0.0))
+            close(end)
         return segs
 
     def to_csv(self, path: str | Path) -> Path:
@@ -890,7 +866,7 @@ class AnalysisResult:
             "cancelled": self.cancelled,
             "segments": [
                 {"start_s": round(s.start_s, 4), "end_s": round(s.end_s, 4), "label": s.label,
-                 "mean_confidence": round(s.mean_confidence, 4)}
+                 "state": s.state.value, "mean_confidence": round(s.mean_confidence, 4)}
                 for s in self.segments()
             ],
             "predictions": [{**p.to_dict(), "probs": [round(x, 5) for x in p.probs]} for p in self.predictions],
@@ -1015,13 +991,22 @@ def analyze_file(
     if progress is not None and not cancelled:
         progress(duration, total_s or duration)
     warnings = list(src.warnings)
+    window_s = rec.window_length / rec.sample_fps
+    if not cancelled and duration < window_s:
+        warnings.append(
+            f"{getattr(src, 'name', path)} is {duration:.2f} s long, shorter than the model's window "
+            f"(T={rec.window_length} features at {rec.sample_fps:g} fps = {window_s:.2f} s): "
+            "it can only warm up, never name an action; analyse a longer clip"
+        )
     if cancelled:
         warnings.append(f"analysis cancelled at {counters['last_pts']:.1f} s")
     return AnalysisResult(
         predictions=predictions,
         labels=rec.labels,
         duration_s=duration,
-        frames=max(counters["frames"], getattr(src, "frames_decoded", 0) or 0),
+        # Every decoded frame (the source's count of its full pass); the last sampled frame's
+        # index undercounts when the frames after it are not sampled.
+        frames=counters["frames"] if cancelled else (getattr(src, "frames_decoded", 0) or counters["frames"]),
         wall_s=time.perf_counter() - t_start,
         provider=rec.provider,
         warnings=warnings,

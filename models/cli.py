@@ -13,48 +13,63 @@ from pathlib import Path
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
-    """Arguments of ``kinesight train DATA_DIR --out BUNDLE``."""
+    """Arguments of ``kinesight train DATA_DIR --out BUNDLE`` (defaults from :class:`TrainConfig`)."""
+    from dataclasses import fields
+
+    from models.catalog import BACKBONES, HEAD_ARCHS
+    from models.train import TrainConfig  # torch-free at import: the help stays cheap
+
+    d = {f.name: f.default for f in fields(TrainConfig)}
     p.add_argument("data_dir", type=Path, metavar="DATA_DIR",
                    help="one sub-folder of videos per class (UCF101 layout; split files and <group>__name groups honoured)")
     p.add_argument("--out", "-o", type=Path, required=True, metavar="BUNDLE", help="bundle folder to write")
-    p.add_argument("--backbone", default="efficientnet_lite0",
-                   help="efficientnet_lite0 (default), mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large, resnet18, resnet50, inception_v3")
-    p.add_argument("--weights", default=None, metavar="PATH", help="backbone weights file (torchvision backbones)")
+    p.add_argument("--backbone", default=d["backbone"], metavar="NAME",
+                   help="frame encoder: " + ", ".join(BACKBONES))
+    p.add_argument("--weights", default=d["weights"], metavar="PATH",
+                   help="backbone weights file (torchvision backbones; without it: the torch hub cache)")
     p.add_argument("--download-weights", action="store_true", help="let torch hub download missing torchvision weights")
-    p.add_argument("--size", type=int, default=None, help="backbone input size (default: the backbone's own)")
-    p.add_argument("--head", default="gru",
-                   help="rnn, lstm, gru (default), birnn, bilstm, bigru, cnn_lstm, cnn_gru, tcn, transformer")
-    p.add_argument("--layers", type=int, default=1, help="stacked recurrent layers / TCN levels / transformer depth")
-    p.add_argument("--hidden", type=int, default=128, help="head width")
-    p.add_argument("--window", type=int, default=16, help="T: features per window")
-    p.add_argument("--sample-fps", type=float, default=8.0, help="the model clock: features per second")
-    p.add_argument("--epochs", type=int, default=60)
-    p.add_argument("--patience", type=int, default=12, help="early stopping: epochs without validation improvement")
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--variants", type=int, default=3, help="views per training clip: clean + augmented (flip, crop, brightness)")
+    p.add_argument("--size", type=int, default=d["size"], help="backbone input size (without it: the backbone's own)")
+    p.add_argument("--head", default=d["head"], metavar="NAME", help="temporal head: " + ", ".join(HEAD_ARCHS))
+    p.add_argument("--layers", type=int, default=d["num_layers"],
+                   help="stacked recurrent layers / TCN levels / transformer depth")
+    p.add_argument("--hidden", type=int, default=d["hidden"], help="head width")
+    p.add_argument("--window", type=int, default=d["window"], help="window length T: features per window")
+    p.add_argument("--sample-fps", type=float, default=d["sample_fps"], help="the model clock: features per second")
+    p.add_argument("--epochs", type=int, default=d["epochs"], help="most passes over the training windows")
+    p.add_argument("--patience", type=int, default=d["patience"],
+                   help="early stopping: epochs without validation improvement")
+    p.add_argument("--lr", type=float, default=d["lr"], help="AdamW learning rate")
+    p.add_argument("--batch-size", type=int, default=d["batch_size"], help="windows per training step")
+    p.add_argument("--seed", type=int, default=d["seed"], help="random seed (split, initialisation, augmentation)")
+    p.add_argument("--variants", type=int, default=d["variants"],
+                   help="views per training clip: clean + augmented (flip, crop, brightness)")
     p.add_argument("--no-flip", action="store_true", help="no horizontal flips (when left/right is part of a label)")
-    p.add_argument("--test-frac", type=float, default=0.25, help="share of groups held out for test (per class)")
-    p.add_argument("--val-frac", type=float, default=0.15, help="share of groups for validation / early stopping")
+    p.add_argument("--test-frac", type=float, default=d["test_frac"], help="share of groups held out for test (per class)")
+    p.add_argument("--val-frac", type=float, default=d["val_frac"], help="share of groups for validation / early stopping")
     p.add_argument("--streaming", action="store_true", help="export GRU/LSTM/RNN heads with explicit state")
     p.add_argument("--int8", action="store_true", help="ship an int8 (static QDQ) backbone; reports the accuracy change")
-    p.add_argument("--name", default="", help="bundle name (default: the folder name)")
-    p.add_argument("--description", default="")
-    p.add_argument("--cache", type=Path, default=None, help="feature cache folder (default ~/.cache/kinesight/features)")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch and ONNX Runtime (0 = all)")
+    p.add_argument("--name", default=d["name"], help="bundle name (empty: the output folder's name)")
+    p.add_argument("--description", default=d["description"], help="one line describing the bundle, shown in the app (without it: none)")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="feature cache folder (without it: ~/.cache/kinesight/features)")
+    p.add_argument("--threads", type=int, default=d["threads"], help="CPU threads for torch and ONNX Runtime (0 = all)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def add_eval_args(p: argparse.ArgumentParser) -> None:
     """Arguments of ``kinesight eval BUNDLE DATA_DIR``."""
-    p.add_argument("bundle", type=Path, metavar="BUNDLE")
-    p.add_argument("data_dir", type=Path, metavar="DATA_DIR")
+    p.add_argument("bundle", type=Path, metavar="BUNDLE", help="the bundle to evaluate (folder or .zip)")
+    p.add_argument("data_dir", type=Path, metavar="DATA_DIR", help="the video folder it was trained on (or another)")
     p.add_argument("--split", choices=("test", "all"), default="test",
-                   help="test: the held-out videos of the bundle's training run (default); all: every video")
-    p.add_argument("--cache", type=Path, default=None, help="feature cache folder")
+                   help="test: the held-out videos of the bundle's training run; all: every video")
+    p.add_argument("--cache", type=Path, default=None, help="feature cache folder (without it: ~/.cache/kinesight/features)")
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _show_bars(args: argparse.Namespace) -> bool:
+    # A bar redrawn with carriage returns fills a log file with partial lines: bars only on a terminal.
+    return not args.quiet and sys.stderr.isatty()
 
 
 def _print_figures(rep: dict, labels, out=None) -> None:
@@ -79,7 +94,7 @@ def run_train(args: argparse.Namespace) -> int:
         streaming=args.streaming, int8=args.int8, name=args.name, description=args.description, threads=args.threads,
     )
     # Typed errors (KinesightError) travel to engine.cli, which prints them and sets the exit code.
-    res = train_from_folder(args.data_dir, args.out, cfg, cache_dir=args.cache, show_bar=not args.quiet)
+    res = train_from_folder(args.data_dir, args.out, cfg, cache_dir=args.cache, show_bar=_show_bars(args))
     rep = res.report
     print(f"wrote bundle {res.bundle_path} ({rep['epochs_run']} epochs, best {rep['best_epoch']}; "
           f"head training {rep['timing_s']['fit_head']:.1f} s, total {rep['timing_s']['total']:.1f} s)")
@@ -99,7 +114,7 @@ def run_eval(args: argparse.Namespace) -> int:
     """Re-measure a bundle's test figures (or every video's) with its ONNX files."""
     from models.train import evaluate_bundle
 
-    rep = evaluate_bundle(args.bundle, args.data_dir, split=args.split, cache_dir=args.cache, show_bar=not args.quiet)
+    rep = evaluate_bundle(args.bundle, args.data_dir, split=args.split, cache_dir=args.cache, show_bar=_show_bars(args))
     from engine.bundle import load_bundle
 
     labels = load_bundle(args.bundle).labels

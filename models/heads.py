@@ -13,19 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.errors import KinesightError
+from models import catalog
 
-HEAD_ARCHS: dict[str, str] = {
-    "rnn": "simple RNN (tanh), last step; streams with state",
-    "lstm": "LSTM, last step; streams with state (h, c)",
-    "gru": "GRU, last step; streams with state (h)",
-    "birnn": "bidirectional simple RNN",
-    "bilstm": "bidirectional LSTM",
-    "bigru": "bidirectional GRU",
-    "cnn_lstm": "1D convolution over time, then LSTM",
-    "cnn_gru": "1D convolution over time, then GRU",
-    "tcn": "temporal convolutional network (dilated causal convolutions, residual)",
-    "transformer": "ViT-style transformer encoder (class token, learned positional embedding)",
-}
+HEAD_ARCHS = catalog.HEAD_ARCHS  # names and descriptions: models/catalog.py (torch-free, for CLI help)
 # Stacked variants: any recurrent arch with num_layers > 1 (e.g. build_head("lstm", ..., num_layers=2)).
 
 _RNN_TYPES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,11 +99,22 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
 
 
 def test_info_prints_versions_providers_and_the_bundle(tiny_bundle, capsys):
+    from engine.runtime import make_session
+
     assert main(["info", "--bundle", str(tiny_bundle), "--cameras", "1", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert "kinesight " in out and "onnxruntime " in out and "CPUExecutionProvider" in out
+    assert "kinesight " in out and "onnxruntime " in out
     assert "runs on: CPU" in out and "cameras: " in out
     assert "tiny-window 1.0 (action): 3 labels" in out and "window T=8 at 10 fps" in out
+    # What can really run, not what the onnxruntime build lists (it lists CUDA and TensorRT on a
+    # machine without a GPU).
+    assert "providers available" not in out
+    _, auto = make_session(Path(tiny_bundle) / "backbone.onnx", "auto")
+    if auto.provider == "CPU":
+        assert "can run on: CPU\n" in out and f"CUDA: not usable: {auto.reason}" in out
+        assert auto.reason
+    else:
+        assert "can run on: CUDA, CPU" in out
 
 
 def test_train_and_eval_come_from_models_cli(capsys):
@@ -138,3 +151,95 @@ def test_analyze_a_folder_of_videos_writes_each_timeline_and_reports_the_bad_one
     rows = list(csv.reader((out_dir / "ucf101_apply_eye_makeup.csv").open()))
     assert len(rows) == 1 + 66  # 6.56 s on the tiny bundle's 10 fps clock, as `run` gives
     assert "--out-dir" in _one_line_error(kinesight("analyze", folder, "--csv", tmp_path / "x.csv"))
+
+
+def _cut_clip(src: Path, dst: Path, seconds: float) -> Path:
+    """The first ``seconds`` of a real clip, re-encoded with PyAV (H.264 in mp4)."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        stream_in = inp.streams.video[0]
+        stream = out.add_stream("libx264", rate=round(float(stream_in.average_rate)))
+        stream.width, stream.height, stream.pix_fmt = stream_in.width, stream_in.height, "yuv420p"
+        for frame in inp.decode(stream_in):
+            if frame.time >= seconds - 1e-6:
+                break
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return dst
+
+
+def test_a_damaged_file_warns_once_with_the_frame_count_of_the_header(tiny_bundle, clips, tmp_path):
+    data = bytearray(clips["arm"].read_bytes())
+    n = len(data)
+    data[n // 3: 2 * n // 3] = bytes(2 * n // 3 - n // 3)  # garbage in the middle of the stream
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    res = kinesight("analyze", damaged, "--bundle", tiny_bundle, "--device", "cpu", "--no-progress")
+    assert res.returncode == 0, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("kinesight: warning: damaged.mp4: decoding stopped"), res.stderr
+    warned = int(re.search(r"; (\d+) frames decoded", lines[0]).group(1))
+    header = int(re.search(r"damaged.mp4: [\d.]+ s, (\d+) frames", res.stdout).group(1))
+    assert warned == header and 20 < header < 280
+
+
+def test_a_clip_shorter_than_the_window_says_so(tiny_bundle, clips, tmp_path):
+    short = _cut_clip(clips["pool"], tmp_path / "short.mp4", 0.1)
+    res = kinesight("analyze", short, "--bundle", tiny_bundle, "--device", "cpu", "--no-progress")
+    assert res.returncode == 0, res.stderr
+    assert "shorter than the model's window (T=8 features at 10 fps = 0.80 s)" in res.stderr
+    segments = [ln for ln in res.stdout.splitlines() if " - " in ln]
+    assert len(segments) == 1 and segments[0].rstrip().endswith("(warming up)")
+
+
+def test_segments_end_with_the_file_and_keep_warming_up_apart(tiny_bundle, clips):
+    res = kinesight("analyze", clips["ucf"], "--bundle", tiny_bundle, "--device", "cpu", "--no-progress")
+    assert res.returncode == 0, res.stderr
+    segments = [ln.split() for ln in res.stdout.splitlines() if " - " in ln]
+    # 6.56 s on a 10 fps clock: the last tick (6.5 s) must not stretch the timeline to 6.60 s.
+    assert segments[-1][2] == "6.56"
+    assert segments[0][3:] == ["s", "(warming", "up)"] and "uncertain" not in " ".join(segments[0])
+
+
+def test_progress_in_a_log_file_is_plain_lines(tiny_bundle, clips):
+    res = kinesight("analyze", clips["pool"], "--bundle", tiny_bundle, "--device", "cpu")
+    assert res.returncode == 0, res.stderr
+    assert "\r" not in res.stderr  # no bar redraws when stderr is not a terminal
+    progress = [ln for ln in res.stderr.splitlines() if ln.startswith("analysing")]
+    assert 1 <= len(progress) <= 4 and progress[-1].startswith("analysing kinetics_cleaning_pool.mp4: 100%")
+
+
+def test_engine_options_take_their_defaults_from_engine_settings():
+    from engine.cli import build_parser
+    from engine.settings import EngineSettings
+
+    d = EngineSettings()
+    for command in ("run", "analyze"):
+        extra = ["--source", "0"] if command == "run" else ["x.mp4"]
+        args = build_parser().parse_args([command, *extra])
+        assert (args.top_k, args.smoothing, args.hold_s, args.threshold, args.device) == (
+            d.top_k, d.smoothing, d.hold_s, d.threshold, d.device)
+
+
+def test_every_train_and_eval_option_has_help_and_shows_its_default():
+    import models.cli
+    from engine.cli import build_parser
+
+    parser = build_parser(models.cli)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for command in ("train", "eval"):
+        p = sub.choices[command]
+        text = p.format_help()
+        for action in p._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, f"{command} {action.dest} has no help"
+            shown = action.default not in (None, "") and not isinstance(action.default, bool)
+            if shown:
+                assert f"(default: {action.default})" in " ".join(text.split()), f"{command} {action.dest}"
+    help_text = " ".join(sub.choices["train"].format_help().split())
+    assert "--epochs EPOCHS most passes over the training windows (default: 60)" in help_text
+    assert "transformer (default: gru)" in help_text and "inception_v3 (default: efficientnet_lite0)" in help_text

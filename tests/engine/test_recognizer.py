@@ -133,3 +133,26 @@ def test_analyze_can_be_cancelled(tiny_bundle, clips):
                           cancel=cancel, batch_size=4)
     assert result.cancelled and 0 < len(result.predictions) < 100
     assert any("cancelled" in w for w in result.warnings)
+
+
+def _prediction(tick, state, label=None, confidence=0.0):
+    from engine.prediction import Prediction
+
+    return Prediction(pts_s=tick / 4, tick=tick, frame_index=tick, top_k=(), probs=(), label=label,
+                      confidence=confidence, state=state)
+
+
+def test_segments_keep_warming_up_and_uncertain_apart_and_end_with_the_file():
+    from engine.pipeline import AnalysisResult
+    from engine.runtime import ProviderReport
+
+    W, C, U = PredictionState.WARMING_UP, PredictionState.CONFIDENT, PredictionState.UNCERTAIN
+    preds = [_prediction(0, W), _prediction(1, W), _prediction(2, C, "a", 0.9), _prediction(3, C, "a", 0.7),
+             _prediction(4, U, None, 0.3), _prediction(5, C, "a", 0.8), _prediction(6, U, None, 0.2)]
+    result = AnalysisResult(preds, ("a", "b"), duration_s=1.6, frames=40, wall_s=1.0,
+                            provider=ProviderReport("CPU", "cpu"), sample_fps=4.0)
+    segs = [(s.start_s, s.end_s, s.text, round(s.mean_confidence, 2)) for s in result.segments()]
+    assert segs == [(0.0, 0.5, "(warming up)", 0.0), (0.5, 1.0, "a", 0.8), (1.0, 1.25, "(uncertain)", 0.3),
+                    (1.25, 1.5, "a", 0.8), (1.5, 1.6, "(uncertain)", 0.2)]  # the last tick ends with the file
+    assert [s["state"] for s in result.to_dict()["segments"]] == ["warming_up", "confident", "uncertain",
+                                                                    "confident", "uncertain"]
