@@ -17,12 +17,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="kinesight-gui", description="Kinesight: real-time action recognition.")
     parser.add_argument("--source", help="camera index, video file or stream URL to open at start")
     parser.add_argument("--bundle", help="model bundle folder or .zip (default: the last used, else the shipped one)")
-    parser.add_argument("--lang", choices=["system", "en", "zh_CN"], help="user interface language")
+    parser.add_argument("--lang", choices=["system", "en", "zh_CN"],
+                        help="user interface language for this run (the saved choice is kept)")
     parser.add_argument("--settings", help="use this .ini file instead of the user's settings (demos, tests)")
     parser.add_argument("--screenshot", metavar="PATH", help="wait for predictions, save a grab of the window, quit")
     parser.add_argument("--screenshot-delay", type=float, default=3.0, metavar="S",
                         help="seconds of predictions to wait for before the grab (default 3)")
-    parser.add_argument("--size", default="1400x860", help="window size for --screenshot, WxH")
+    parser.add_argument("--size", metavar="WxH",
+                        help="window size for this run (default with --screenshot: 1400x860; not saved)")
     return parser.parse_args(argv)
 
 
@@ -110,13 +112,16 @@ def main(argv: list[str] | None = None) -> int:
         QMessageBox.critical(None, "Kinesight", problem)
         return 1
     settings = QSettings(args.settings, QSettings.Format.IniFormat) if args.settings else QSettings()
-    if args.lang:
-        settings.setValue("ui/language", args.lang)
-    install_language(resolve_language(str(settings.value("ui/language", "system"))))
+    # Command-line options apply to this run only: --lang, --size/--screenshot and --bundle are
+    # never written to the settings (a screenshot run must not leave the next plain launch in
+    # Chinese at the screenshot's size). Choices made in the running app are saved as usual.
+    language = args.lang or str(settings.value("ui/language", "system"))
+    install_language(resolve_language(language))
+    size = args.size or ("1400x860" if args.screenshot else None)
 
-    window = MainWindow(settings, bundle_path=args.bundle)
-    if args.screenshot:
-        w, h = (int(x) for x in args.size.lower().split("x"))
+    window = MainWindow(settings, bundle_path=args.bundle, language=language, remember_geometry=size is None)
+    if size:
+        w, h = (int(x) for x in size.lower().split("x"))
         window.resize(w, h)
     window.show()
     # Everything built so far (modules, widgets, models) lives as long as the app: keep it out

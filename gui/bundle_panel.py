@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QComboBox, QDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
+from gui.engine_texts import bundle_text
+
 
 def bundle_figures(root: Path, limit: int = 8) -> list[Path]:
     """PNG figures a bundle carries (training curves, confusion matrix), nearest first."""
@@ -119,16 +121,16 @@ class BundlePanel(QGroupBox):
         m = bundle.manifest
         w = m.window
         parts = [
-            f"<b>{m.name}</b> {m.version} — {m.task}",
+            f"<b>{html.escape(m.name)}</b> {html.escape(str(m.version))} — {html.escape(bundle_text(m.task))}",
             self.tr("Labels (%1): %2").replace("%1", str(len(m.labels))).replace("%2", ", ".join(m.labels)),
             self.tr("Window: %1 features at %2 fps = %3 s").replace("%1", str(w.length))
             .replace("%2", f"{w.sample_fps:g}").replace("%3", f"{w.length / w.sample_fps:.2f}"),
             self.tr("Backbone: %1, head: %2 (%3)").replace("%1", m.backbone).replace("%2", m.head.arch or "?")
-            .replace("%3", m.head.kind),
+            .replace("%3", bundle_text(m.head.kind)),
         ]
         parts += training_lines(m.training)
         if m.description:
-            parts.append(f"<i>{html.escape(m.description)}</i>")
+            parts.append(f"<i>{html.escape(bundle_text(m.description))}</i>")
         self.summary.setText("<br>".join(parts))
         self._figures = bundle_figures(bundle.root)
         self.figures_button.setVisible(bool(self._figures))

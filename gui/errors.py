@@ -1,8 +1,16 @@
-"""Turning the engine's typed errors into what the user reads and what to do about it."""
+"""Turning the engine's typed errors into what the user reads and what to do about it.
+
+A dialog says, in the UI language, one sentence of what happened and one of what to do; the
+library's own message (English, technical) goes under "Show details". The error's type decides
+the wording, never its English text.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine.errors import (
     BundleError, DecodeError, EngineError, InferenceError, KinesightError, SourceError, SourceNotFound,
@@ -10,37 +18,90 @@ from engine.errors import (
 )
 
 
-def describe_error(error: BaseException, *, live: bool = False) -> tuple[str, str]:
-    """(title, message) for a dialog: what happened, the library's own detail, what to do."""
+@dataclass(frozen=True)
+class ErrorText:
+    """What an error dialog shows: a title, what happened, what to do, and the technical detail."""
+
+    title: str
+    what: str
+    todo: str
+    detail: str
+
+    @property
+    def message(self) -> str:
+        """The dialog's main text: what happened, then what to do."""
+        return f"{self.what}\n\n{self.todo}"
+
+    def __iter__(self):
+        """``title, message = describe_error(...)`` for callers that show a plain message box."""
+        return iter((self.title, self.message))
+
+
+
+def describe_error(error: BaseException, *, live: bool = False, source: str = "") -> ErrorText:
+    """The dialog text for ``error``; ``source`` names what was being opened (a file name,
+    "camera 0") and ``live`` says it was a camera or stream."""
     detail = str(error) or type(error).__name__
+    name = source or QCoreApplication.translate("errors", "the source")
     if isinstance(error, SourceNotFound):
+        if live:
+            what = QCoreApplication.translate("errors", "Kinesight cannot find %1: it does not exist or another program is using it.")
+            todo = QCoreApplication.translate("errors", "Connect the camera or close the program using it, then pick it from Source ▸ Camera.")
+        else:
+            what = QCoreApplication.translate("errors", "Kinesight cannot find %1.")
+            todo = QCoreApplication.translate("errors", "Check that the file is where you left it, or open another one.")
         title = QCoreApplication.translate("errors", "Source not found")
-        advice = QCoreApplication.translate("errors", "Check the path or pick another camera from Source ▸ Camera.")
     elif isinstance(error, DecodeError) and live:
         title = QCoreApplication.translate("errors", "Camera lost")
-        advice = QCoreApplication.translate("errors", "The camera stopped sending frames. Reconnect it, then pick it again from Source ▸ Camera.")
+        what = QCoreApplication.translate("errors", "%1 stopped sending frames.")
+        todo = QCoreApplication.translate("errors", "Reconnect it, then pick it again from Source ▸ Camera.")
     elif isinstance(error, DecodeError):
         title = QCoreApplication.translate("errors", "Video could not be decoded")
-        advice = QCoreApplication.translate("errors", "The file is damaged part-way. The frames before the damage were shown; try another file.")
+        what = QCoreApplication.translate("errors", "%1 is damaged part-way; the frames before the damage were shown.")
+        todo = QCoreApplication.translate("errors", "Play another copy of the file, or open another one.")
     elif isinstance(error, SourceOpenError):
         title = QCoreApplication.translate("errors", "Cannot open the video")
-        advice = QCoreApplication.translate("errors", "The file or stream is not a video Kinesight can read. Try another file, or convert it to MP4 (H.264).")
+        what = QCoreApplication.translate("errors", "Kinesight cannot read %1 as a video.")
+        todo = QCoreApplication.translate("errors", "Try another file, or convert this one to MP4 (H.264).")
     elif isinstance(error, SourceError):
         title = QCoreApplication.translate("errors", "Video source failed")
-        advice = QCoreApplication.translate("errors", "Open the source again, or choose another one from the Source menu.")
+        what = QCoreApplication.translate("errors", "%1 stopped working.")
+        todo = QCoreApplication.translate("errors", "Open it again, or choose another source from the Source menu.")
     elif isinstance(error, BundleError):
         title = QCoreApplication.translate("errors", "Cannot load the model bundle")
-        advice = QCoreApplication.translate("errors", "Pick another bundle from Model, or re-export / re-download this one.")
+        what = QCoreApplication.translate("errors", "The model bundle is missing, damaged or incomplete.")
+        todo = QCoreApplication.translate("errors", "Pick another bundle from the Model menu, or export or download this one again.")
     elif isinstance(error, InferenceError):
         title = QCoreApplication.translate("errors", "Inference failed")
-        advice = QCoreApplication.translate("errors", "The model could not run. Try another model bundle; if you use a GPU, update its driver.")
+        what = QCoreApplication.translate("errors", "The model could not run on this computer.")
+        todo = QCoreApplication.translate("errors", "Try another model bundle; if you use a GPU, update its driver.")
     elif isinstance(error, EngineError):
         title = QCoreApplication.translate("errors", "Engine failure")
-        advice = QCoreApplication.translate("errors", "Recognition stopped. Open the source again; if it keeps failing, restart Kinesight.")
+        what = QCoreApplication.translate("errors", "Recognition stopped because of an internal error.")
+        todo = QCoreApplication.translate("errors", "Open the source again; if it keeps failing, restart Kinesight.")
     elif isinstance(error, KinesightError):
         title = QCoreApplication.translate("errors", "Kinesight error")
-        advice = QCoreApplication.translate("errors", "Open the source again.")
+        what = QCoreApplication.translate("errors", "Recognition stopped.")
+        todo = QCoreApplication.translate("errors", "Open the source again.")
     else:
         title = QCoreApplication.translate("errors", "Unexpected error")
-        advice = QCoreApplication.translate("errors", "Recognition stopped; the app keeps running. Open the source again.")
-    return title, f"{detail}\n\n{advice}"
+        what = QCoreApplication.translate("errors", "Recognition stopped because of an unexpected error; the app keeps running.")
+        todo = QCoreApplication.translate("errors", "Open the source again.")
+    return ErrorText(title, what.replace("%1", name), todo, detail)
+
+
+def camera_lost(source: str, detail: str) -> ErrorText:
+    """The text for a live source that ended: a camera never ends on its own, so it was lost."""
+    title = QCoreApplication.translate("errors", "Camera lost")
+    what = QCoreApplication.translate("errors", "%1 stopped sending frames.").replace("%1", source)
+    todo = QCoreApplication.translate("errors", "Reconnect it, then pick it again from Source ▸ Camera.")
+    return ErrorText(title, what, todo, detail)
+
+
+def error_dialog(parent: QWidget, text: ErrorText) -> QMessageBox:
+    """A warning box: what happened (bold), what to do, and the technical detail folded away."""
+    box = QMessageBox(QMessageBox.Icon.Warning, text.title, text.what, QMessageBox.StandardButton.Ok, parent)
+    box.setInformativeText(text.todo)
+    if text.detail:
+        box.setDetailedText(text.detail)
+    return box

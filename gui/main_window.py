@@ -15,7 +15,8 @@ from engine.errors import BundleError
 from gui.bridge import EngineBridge, EngineReady
 from gui.bundle_panel import BundlePanel
 from gui.controls import ControlsPanel, RecognitionControls
-from gui.errors import describe_error
+from gui.engine_texts import warning_text
+from gui.errors import ErrorText, camera_lost, describe_error, error_dialog
 from gui.file_analysis import FileAnalysis
 from gui.menus import MainMenus
 from gui.source_menu import VIDEO_FILTER, SourceMenu, load_recent, remember_recent
@@ -37,9 +38,16 @@ class MainWindow(QMainWindow):
     languageChanged = Signal(str)
 
     def __init__(self, settings: QSettings | None = None, bundle_path: str | Path | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, language: str | None = None,
+                 remember_geometry: bool = True) -> None:
+        """``bundle_path`` and ``language`` given here (from the command line) apply to this run
+        and are not saved; ``remember_geometry=False`` keeps the window size out of the settings."""
         super().__init__(parent)
         self.settings = settings if settings is not None else QSettings()
+        self._language = language or str(self.settings.value("ui/language", "system"))
+        self._remember_geometry = remember_geometry
+        # A bundle named on the command line is not the user's choice for the next launch.
+        self._remember_bundle = bundle_path is None
         self.bridge = EngineBridge(parent=self)
         self.controls_values = RecognitionControls.load(self.settings)
         self.realtime = True  # pace files at their own fps (tests run flat out with False)
@@ -50,7 +58,9 @@ class MainWindow(QMainWindow):
         self.last_prediction = None
         self.prediction_count = 0
         self.position_s = 0.0
-        self.errors_shown: list[tuple[str, str]] = []  # (title, message), newest last
+        self.errors_shown: list[ErrorText] = []  # newest last
+        self.error_box = None  # the error dialog on screen (None: none shown yet)
+        self._last_warning = ""
         self.file_analysis = FileAnalysis(self)
         self.teach_dialog = None
         self.bundle_path: Path | None = None  # the bundle that runs (or is being loaded first)
@@ -61,6 +71,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_menus()
         self._connect()
+        self._update_transport()  # nothing plays yet: play and seek are disabled
         self.setAcceptDrops(True)
         self.setWindowTitle("Kinesight")
         geometry = self.settings.value("window/geometry")
@@ -132,7 +143,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         self.source_menu = SourceMenu(self.settings, self)
         self.menuBar().addMenu(self.source_menu)
-        self.menus = MainMenus(self, str(self.settings.value("ui/language", "system")),
+        self.menus = MainMenus(self, self._language,
                                lambda: (self._known_bundles(), self.bundle_path))
         self.source_menu.addAction(self.menus.quit)
         self.retranslate()
@@ -153,7 +164,7 @@ class MainWindow(QMainWindow):
         b.openFailed.connect(self._on_open_failed)
         b.engineError.connect(self._on_engine_error)
         b.finished.connect(self._on_finished)
-        b.warning.connect(lambda text: self.status.showMessage(text, 10000))
+        b.warning.connect(self._on_warning)
         b.busy.connect(lambda busy: self.status.showMessage(self.tr("Opening…")) if busy else None)
         self.video.fileDropped.connect(self.open_source)
         self.video.displaySizeChanged.connect(lambda w, h: setattr(self.bridge, "display_size", (w, h)))
@@ -166,7 +177,7 @@ class MainWindow(QMainWindow):
         self.file_analysis.progress.connect(self.timeline.set_analysis_progress)
         self.file_analysis.curves.connect(self.timeline.set_analysis)
         self.file_analysis.failed.connect(lambda exc: self.status.showMessage(
-            self.tr("Timeline analysis failed: %1").replace("%1", str(exc))))
+            self.tr("The timeline could not be filled for this file; playback goes on.")))
         self.source_menu.fileRequested.connect(self.open_file_dialog)
         self.source_menu.urlRequested.connect(self.open_url_dialog)
         self.source_menu.cameraRequested.connect(self.open_source)
@@ -219,6 +230,8 @@ class MainWindow(QMainWindow):
         self.video.clear()
         self.topk.show_prediction(None)
         self.status.show_numbers(None)
+        self._last_warning = ""
+        self.status.set_source_kind(self._source_kind(spec))
         self.bridge.open(self.bundle_path, self._engine_kwargs(), spec)
         self._update_title()
 
@@ -246,6 +259,7 @@ class MainWindow(QMainWindow):
         self.source_info = None
         self.video.clear()
         self.video.set_placeholder(self.tr("Stopped. Open a camera, a file or a URL to continue."))
+        self.timeline.show_no_source()
         self._update_transport()
         self._update_title()
 
@@ -293,6 +307,7 @@ class MainWindow(QMainWindow):
     def switch_bundle(self, path: Path) -> None:
         """Run another bundle; whatever plays keeps playing with it (no restart of the app)."""
         path = Path(path)
+        self._remember_bundle = True  # the user chose it in the app
         self.file_analysis.cancel()
         resume_at = self.position_s if self.source_info is not None and not self.source_info.is_live else 0.0
         self.bridge.open(path, self._engine_kwargs(), self.current_spec)
@@ -339,7 +354,8 @@ class MainWindow(QMainWindow):
     def _on_engine_ready(self, ready: EngineReady) -> None:
         if ready.bundle_changed:
             self.bundle_path = self.bridge.bundle_path
-            self.settings.setValue("bundles/current", str(self.bundle_path))
+            if self._remember_bundle:
+                self.settings.setValue("bundles/current", str(self.bundle_path))
             self.bundle_panel.show_bundle(ready.bundle)
             self.topk.set_labels(ready.bundle.labels)
             self._refresh_bundle_list()
@@ -348,14 +364,14 @@ class MainWindow(QMainWindow):
         labels = ready.bundle.labels
         self.topk.set_rows(min(self.controls_values.top_k, len(labels)))
         if info is None:
-            self.timeline.reset(labels, None)
+            self.timeline.show_no_source(labels)
             self.status.showMessage(self.tr("Model %1 loaded.").replace("%1", ready.bundle.manifest.name), 4000)
             return
         self.source_info = info
         self.source_finished = False
         self.timeline.reset(labels, info.duration_s)
         for w in info.warnings:
-            self.status.showMessage(w, 8000)
+            self.status.showMessage(warning_text(w), 8000)
         if not info.warnings:
             self.status.showMessage(self.tr("Playing %1").replace("%1", self._source_name()), 3000)
         self._update_transport()
@@ -364,6 +380,7 @@ class MainWindow(QMainWindow):
             self._start_analysis()
 
     def _on_open_failed(self, error: BaseException) -> None:
+        source, live = self._dialog_source_name(), self._spec_is_live(self.current_spec)
         if isinstance(error, BundleError):
             self._refresh_bundle_list()  # the picker goes back to the bundle that still runs
             if self.bridge.bundle is None:
@@ -372,9 +389,10 @@ class MainWindow(QMainWindow):
             self.current_spec = None
             self.source_info = None
             self.video.clear()
+            self.timeline.show_no_source()
             self._update_transport()
             self._update_title()
-        self.show_error(error)
+        self.show_error(error, live=live, source=source)
 
     def _fall_back_to_default_bundle(self) -> None:
         # Nothing runs (the remembered bundle is gone or damaged): use the shipped one.
@@ -389,10 +407,19 @@ class MainWindow(QMainWindow):
     def _on_engine_error(self, error: BaseException) -> None:
         self._failed = True  # the end of the stream that follows is not a normal end
         live = self.source_info is not None and self.source_info.is_live
-        self.show_error(error, live=live)
+        self.show_error(error, live=live, source=self._dialog_source_name())
+
+    def _on_warning(self, text: str) -> None:
+        self._last_warning = text
+        self.status.showMessage(warning_text(text), 10000)
 
     def _on_finished(self) -> None:
         self.source_finished = True
+        if self.source_info is not None and self.source_info.is_live and not self._failed:
+            # A camera never ends on its own: the real CameraSource ends its stream (with a
+            # warning) when the device stops delivering frames, e.g. when it is unplugged.
+            self._failed = True
+            self._present_error(camera_lost(self._dialog_source_name(), self._last_warning))
         if not self._failed:  # after an error, the error stays in the status bar
             self.status.showMessage(self.tr("End of %1. Press Space to play it again.").replace("%1", self._source_name()))
         self._update_transport()
@@ -448,13 +475,22 @@ class MainWindow(QMainWindow):
             self._reanalyse_timer.start()  # the whole-file curve follows the new settings
 
     # -- errors, language, misc ------------------------------------------------------------
-    def show_error(self, error: BaseException, *, live: bool = False) -> None:
+    def show_error(self, error: BaseException, *, live: bool = False, source: str = "") -> None:
         """Tell the user what went wrong and what to do; the app keeps running."""
-        title, message = describe_error(error, live=live)
-        self.errors_shown.append((title, message))
-        self.status.showMessage(f"{title}: {str(error).splitlines()[0] if str(error) else ''}")
-        if not self._closing:
-            QMessageBox.warning(self, title, message)
+        self._present_error(describe_error(error, live=live, source=source))
+
+    def _present_error(self, text: ErrorText) -> None:
+        self.errors_shown.append(text)
+        self.status.showMessage(text.what)
+        if self._closing:
+            return
+        # Window-modal but without a nested event loop (open(), not exec()): playback signals
+        # keep flowing, and a newer error replaces the dialog instead of stacking on it.
+        if self.error_box is not None:
+            self.error_box.close()
+            self.error_box.deleteLater()
+        self.error_box = error_dialog(self, text)
+        self.error_box.open()
 
     def set_language(self, choice: str) -> None:
         """Switch the UI language now ("system", "en" or "zh_CN") and remember it."""
@@ -468,6 +504,34 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, self.tr("About Kinesight"),
                           self.tr("Kinesight recognises actions in video in real time.\n"
                                   "Models run with ONNX Runtime; see the Model panel for the bundle in use."))
+
+    @staticmethod
+    def _spec_is_live(spec) -> bool:
+        if spec is None:
+            return False
+        if isinstance(spec, (str, int)):
+            return isinstance(spec, int) or spec.isdigit() or "://" in spec
+        return bool(getattr(spec, "is_live", False))
+
+    @staticmethod
+    def _source_kind(spec) -> str:
+        """"camera", "stream" or "video": what the status bar calls the source's fps."""
+        if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+            return "camera"
+        if isinstance(spec, str):
+            return "stream" if "://" in spec else "video"
+        return "camera" if getattr(spec, "is_live", False) else "video"
+
+    def _dialog_source_name(self) -> str:
+        """The source as a dialog names it: "Camera 0", or a file name in quotes."""
+        spec = self.current_spec
+        if spec is None:
+            return ""
+        if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+            return self.tr("Camera %1").replace("%1", str(spec))
+        if not isinstance(spec, str):
+            return self.tr("The camera") if getattr(spec, "is_live", False) else self.tr("The video")
+        return f"“{Path(spec).name if '://' not in spec else spec}”"
 
     def _source_name(self) -> str:
         spec = self.current_spec
@@ -489,6 +553,8 @@ class MainWindow(QMainWindow):
         self.transport.show_position(self.position_s, duration)
         self.transport.show_playing(self.current_spec is not None and not self.paused and not self.source_finished)
         self.menus.set_seekable(info is not None and not live and bool(duration))
+        # Space only does something for a file (pause, resume, play again).
+        self.menus.play.setEnabled(info is not None and not live)
 
     # -- drag and drop / close -----------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -501,7 +567,8 @@ class MainWindow(QMainWindow):
         """Save settings and stop every thread within a second."""
         started = time.monotonic()
         self._closing = True
-        self.settings.setValue("window/geometry", self.saveGeometry())
+        if self._remember_geometry:
+            self.settings.setValue("window/geometry", self.saveGeometry())
         self.controls_values.save(self.settings)
         self.settings.sync()
         if self.teach_dialog is not None:

@@ -48,6 +48,7 @@ class TimelineWidget(QWidget):
         self._analysis_p: np.ndarray | None = None
         self._analysis_progress: float | None = None
         self._playhead_s: float | None = None
+        self._has_source = False  # False: nothing plays, a placeholder instead of a time axis
         self._version = 0  # bumped whenever the curves change
         self._cache: QPixmap | None = None
         self._cache_key = None
@@ -59,6 +60,7 @@ class TimelineWidget(QWidget):
     def reset(self, labels: tuple[str, ...] | list[str], duration_s: float | None) -> None:
         """Start over for a new source: ``duration_s`` None means a live, scrolling source."""
         self._labels = tuple(labels)
+        self._has_source = True
         self._duration_s = duration_s if duration_s and duration_s > 0 else None
         self._live.clear()
         self._analysis_t = self._analysis_p = None
@@ -67,6 +69,20 @@ class TimelineWidget(QWidget):
         self._version += 1
         self.updateGeometry()
         self.update()
+
+    def show_no_source(self, labels: tuple[str, ...] | list[str] | None = None) -> None:
+        """Nothing plays: forget the curves and show a hint instead of an empty time axis."""
+        self.reset(self._labels if labels is None else labels, None)
+        self._has_source = False
+
+    @property
+    def has_source(self) -> bool:
+        """False while the placeholder is shown (no source open)."""
+        return self._has_source
+
+    def placeholder_text(self) -> str:
+        """The hint drawn while no source is open."""
+        return self.tr("Open a video or camera to see the probability of each action over time.")
 
     @property
     def is_file_mode(self) -> bool:
@@ -200,7 +216,7 @@ class TimelineWidget(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         # The curves are drawn into a cached pixmap; a repaint for the playhead only blits it.
         dpr = self.devicePixelRatioF()
-        key = (self._version, self.width(), self.height(), dpr, self._time_range(),
+        key = (self._version, self._has_source, self.width(), self.height(), dpr, self._time_range(),
                self.palette().color(QPalette.ColorRole.Base).rgba())
         if self._cache is None or self._cache_key != key:
             pixmap = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
@@ -216,11 +232,11 @@ class TimelineWidget(QWidget):
         r = self._plot_rect()
         t0, t1 = self._time_range()
         pal = self.palette()
-        if self._analysis_progress is not None and self._labels:
+        if self._analysis_progress is not None and self._labels and self._has_source:
             painter.setPen(pal.color(QPalette.ColorRole.Text))
             msg = self.tr("analysing file… %1%").replace("%1", f"{self._analysis_progress * 100:.0f}")
             painter.drawText(QRectF(r.left(), r.bottom() + 2, r.width(), 16), Qt.AlignmentFlag.AlignHCenter, msg)
-        if self._playhead_s is not None and t0 <= self._playhead_s <= t1 and self._labels:
+        if self._playhead_s is not None and t0 <= self._playhead_s <= t1 and self._labels and self._has_source:
             x = self.x_for_time(self._playhead_s)
             painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
             painter.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
@@ -234,9 +250,11 @@ class TimelineWidget(QWidget):
         grid.setAlpha(40)
         r = self._plot_rect()
         n = len(self._labels)
-        if n == 0 or r.width() < 10 or r.height() < 10:
+        if n == 0 or r.width() < 10 or r.height() < 10 or not self._has_source:
             painter.setPen(text_colour)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No model loaded"))
+            text = self.tr("No model loaded") if n == 0 else self.placeholder_text()
+            painter.drawText(QRectF(self.rect()).adjusted(12, 4, -12, -4),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
             return
         lane_h = r.height() / n
         t, p = self._series()

@@ -1,69 +1,70 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>BundlePanel</name>
     <message>
-        <location filename="../bundle_panel.py" line="25" />
+        <location filename="../bundle_panel.py" line="27"/>
         <source>Test accuracy</source>
         <translation>测试准确率</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="26" />
+        <location filename="../bundle_panel.py" line="28"/>
         <source>Macro F1</source>
         <translation>宏平均 F1</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="27" />
+        <location filename="../bundle_panel.py" line="29"/>
         <source>Clip accuracy</source>
         <translation>片段准确率</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="36" />
+        <location filename="../bundle_panel.py" line="38"/>
         <source>Held out for testing: %1 clips, %2 windows</source>
         <translation>留作测试：%1 个片段，%2 个窗口</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="93" />
+        <location filename="../bundle_panel.py" line="95"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="94" />
+        <location filename="../bundle_panel.py" line="96"/>
         <source>Bundles shipped with Kinesight and the ones you opened</source>
         <translation>Kinesight 自带的模型包以及你打开过的模型包</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="95" />
+        <location filename="../bundle_panel.py" line="97"/>
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="96" />
+        <location filename="../bundle_panel.py" line="98"/>
         <source>Open a model bundle folder or .zip</source>
         <translation>打开模型包文件夹或 .zip 文件</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="98" />
+        <location filename="../bundle_panel.py" line="100"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="123" />
+        <location filename="../bundle_panel.py" line="125"/>
         <source>Labels (%1): %2</source>
         <translation>标签（%1）：%2</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="124" />
+        <location filename="../bundle_panel.py" line="126"/>
         <source>Window: %1 features at %2 fps = %3 s</source>
         <translation>窗口：%1 个特征，%2 fps = %3 秒</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="126" />
+        <location filename="../bundle_panel.py" line="128"/>
         <source>Backbone: %1, head: %2 (%3)</source>
         <translation>骨干网络：%1，分类头：%2（%3）</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="135" />
+        <location filename="../bundle_panel.py" line="137"/>
         <source>Training figures (%1)…</source>
         <translation>训练图表（%1）…</translation>
     </message>
@@ -71,57 +72,57 @@
 <context>
     <name>ControlsPanel</name>
     <message>
-        <location filename="../controls.py" line="84" />
+        <location filename="../controls.py" line="83"/>
         <source>Recognition</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="85" />
+        <location filename="../controls.py" line="84"/>
         <source>model default</source>
         <translation>模型默认值</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="86" />
+        <location filename="../controls.py" line="85"/>
         <source> features</source>
         <translation> 个特征</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="87" />
-        <source>How many recent features the model looks at (0 = the model's own window).</source>
+        <location filename="../controls.py" line="86"/>
+        <source>How many recent features the model looks at (0 = the model&apos;s own window).</source>
         <translation>模型参考的最近特征数量（0 = 使用模型自身的窗口）。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="88" />
+        <location filename="../controls.py" line="87"/>
         <source>Higher values steady the label but react more slowly.</source>
         <translation>数值越高，标签越稳定，但反应越慢。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="89" />
-        <source>Below this probability the app says "uncertain".</source>
+        <location filename="../controls.py" line="88"/>
+        <source>Below this probability the app says &quot;uncertain&quot;.</source>
         <translation>概率低于此值时显示“不确定”。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="90" />
+        <location filename="../controls.py" line="89"/>
         <source>How many labels the panel lists.</source>
         <translation>面板中列出的标签数量。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="91" />
+        <location filename="../controls.py" line="90"/>
         <source>&amp;Window length</source>
         <translation>窗口长度(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="91" />
+        <location filename="../controls.py" line="90"/>
         <source>&amp;Smoothing</source>
         <translation>平滑(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="92" />
+        <location filename="../controls.py" line="91"/>
         <source>&amp;Threshold</source>
         <translation>阈值(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="92" />
+        <location filename="../controls.py" line="91"/>
         <source>Top-&amp;k</source>
         <translation>前 k 项(&amp;K)</translation>
     </message>
@@ -129,7 +130,7 @@
 <context>
     <name>FiguresDialog</name>
     <message>
-        <location filename="../bundle_panel.py" line="46" />
+        <location filename="../bundle_panel.py" line="48"/>
         <source>Training figures</source>
         <translation>训练图表</translation>
     </message>
@@ -137,77 +138,77 @@
 <context>
     <name>MainMenus</name>
     <message>
-        <location filename="../menus.py" line="69" />
+        <location filename="../menus.py" line="69"/>
         <source>&amp;Playback</source>
         <translation>播放(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="70" />
+        <location filename="../menus.py" line="70"/>
         <source>Play / &amp;Pause</source>
         <translation>播放 / 暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="71" />
+        <location filename="../menus.py" line="71"/>
         <source>Back 5 s</source>
         <translation>后退 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="72" />
+        <location filename="../menus.py" line="72"/>
         <source>Forward 5 s</source>
         <translation>前进 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="73" />
+        <location filename="../menus.py" line="73"/>
         <source>Back to the &amp;start</source>
         <translation>回到开头(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="74" />
+        <location filename="../menus.py" line="74"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="75" />
+        <location filename="../menus.py" line="75"/>
         <source>&amp;Open Bundle…</source>
         <translation>打开模型包(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="76" />
+        <location filename="../menus.py" line="76"/>
         <source>&amp;Teach New Actions…</source>
         <translation>教授新动作(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="77" />
+        <location filename="../menus.py" line="77"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="78" />
+        <location filename="../menus.py" line="78"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="79" />
+        <location filename="../menus.py" line="79"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="82" />
+        <location filename="../menus.py" line="82"/>
         <source>&amp;Full Screen</source>
         <translation>全屏(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="83" />
+        <location filename="../menus.py" line="83"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="84" />
+        <location filename="../menus.py" line="84"/>
         <source>&amp;About Kinesight</source>
         <translation>关于 Kinesight(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="85" />
+        <location filename="../menus.py" line="85"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -215,84 +216,99 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="156" />
+        <location filename="../main_window.py" line="168"/>
         <source>Opening…</source>
         <translation>正在打开…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="180"/>
+        <source>The timeline could not be filled for this file; playback goes on.</source>
+        <translation>无法为此文件生成时间线；播放继续进行。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="216"/>
         <source>No model bundle is loaded.</source>
         <translation>尚未加载模型包。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="224" />
+        <location filename="../main_window.py" line="242"/>
         <source>Open Video</source>
         <translation>打开视频</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="225" />
+        <location filename="../main_window.py" line="243"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230" />
+        <location filename="../main_window.py" line="249"/>
         <source>Open URL</source>
         <translation>打开网址</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231" />
+        <location filename="../main_window.py" line="250"/>
         <source>Stream URL (rtsp://, http://, …):</source>
         <translation>视频流网址（rtsp://、http://…）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242" />
+        <location filename="../main_window.py" line="261"/>
         <source>Stopped. Open a camera, a file or a URL to continue.</source>
         <translation>已停止。打开摄像头、文件或网址以继续。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="297" />
+        <location filename="../main_window.py" line="319"/>
         <source>Open Model Bundle (a folder or a .zip)</source>
         <translation>打开模型包（文件夹或 .zip）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="299" />
+        <location filename="../main_window.py" line="321"/>
         <source>Model bundles (*.zip manifest.json)</source>
         <translation>模型包 (*.zip manifest.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="339" />
+        <location filename="../main_window.py" line="368"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="348" />
+        <location filename="../main_window.py" line="376"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="371" />
+        <location filename="../main_window.py" line="424"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168" />
-        <source>Timeline analysis failed: %1</source>
-        <translation>时间轴分析失败：%1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="442" />
+        <location filename="../main_window.py" line="504"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="443" />
+        <location filename="../main_window.py" line="505"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
 模型由 ONNX Runtime 运行；当前使用的模型包见“模型”面板。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="451" />
+        <location filename="../main_window.py" line="531"/>
+        <source>Camera %1</source>
+        <translation>摄像头 %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="533"/>
+        <source>The camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="533"/>
+        <source>The video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="541"/>
         <source>camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
@@ -300,62 +316,62 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>SourceMenu</name>
     <message>
-        <location filename="../source_menu.py" line="90" />
+        <location filename="../source_menu.py" line="90"/>
         <source>&amp;Source</source>
         <translation>视频源(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="91" />
+        <location filename="../source_menu.py" line="91"/>
         <source>Open &amp;File…</source>
         <translation>打开文件(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="92" />
+        <location filename="../source_menu.py" line="92"/>
         <source>Open &amp;URL…</source>
         <translation>打开网址(&amp;U)…</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="93" />
+        <location filename="../source_menu.py" line="93"/>
         <source>&amp;Camera</source>
         <translation>摄像头(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="94" />
+        <location filename="../source_menu.py" line="94"/>
         <source>&amp;Recent Files</source>
         <translation>最近的文件(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="95" />
+        <location filename="../source_menu.py" line="95"/>
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="106" />
+        <location filename="../source_menu.py" line="106"/>
         <source>Looking for cameras…</source>
         <translation>正在查找摄像头…</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="126" />
+        <location filename="../source_menu.py" line="127"/>
         <source>Could not list cameras: %1</source>
         <translation>无法列出摄像头：%1</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="128" />
+        <location filename="../source_menu.py" line="129"/>
         <source>No camera found — connect one, then Refresh</source>
         <translation>未找到摄像头——请连接摄像头后点击“刷新”</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="131" />
+        <location filename="../source_menu.py" line="132"/>
         <source>Camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="135" />
+        <location filename="../source_menu.py" line="136"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="143" />
+        <location filename="../source_menu.py" line="145"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
@@ -363,52 +379,62 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>StatusPanel</name>
     <message>
-        <location filename="../status_bar.py" line="21" />
+        <location filename="../status_bar.py" line="40"/>
         <source>CUDA unavailable: %1</source>
         <translation>CUDA 不可用：%1</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="44" />
+        <location filename="../status_bar.py" line="142"/>
         <source>Frames per second arriving from the source</source>
         <translation>视频源每秒送达的帧数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="45" />
+        <location filename="../status_bar.py" line="143"/>
         <source>Predictions per second the model produces</source>
         <translation>模型每秒给出的预测数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="46" />
+        <location filename="../status_bar.py" line="144"/>
         <source>Capture of a frame to its prediction being ready</source>
         <translation>从采集一帧到其预测完成的时间</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="47" />
+        <location filename="../status_bar.py" line="145"/>
         <source>Frames skipped because inference fell behind (latest frame wins)</source>
         <translation>因推理跟不上而跳过的帧（始终使用最新帧）</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="57" />
+        <location filename="../status_bar.py" line="153"/>
         <source>Device: %1</source>
         <translation>设备：%1</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="71" />
+        <location filename="../status_bar.py" line="174"/>
         <source>Camera %1 fps</source>
         <translation>摄像头 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="72" />
+        <location filename="../status_bar.py" line="174"/>
+        <source>Stream %1 fps</source>
+        <translation>视频流 %1 fps</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="175"/>
+        <source>Video %1 fps</source>
+        <translation>视频 %1 fps</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="177"/>
         <source>Model %1 fps</source>
         <translation>模型 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="73" />
+        <location filename="../status_bar.py" line="178"/>
         <source>Latency %1 ms</source>
         <translation>延迟 %1 毫秒</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="74" />
+        <location filename="../status_bar.py" line="179"/>
         <source>Dropped %1</source>
         <translation>丢帧 %1</translation>
     </message>
@@ -416,220 +442,220 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="158" />
+        <location filename="../teach.py" line="161"/>
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="160" />
+        <location filename="../teach.py" line="163"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="161" />
+        <location filename="../teach.py" line="164"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="162" />
+        <location filename="../teach.py" line="165"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="164" />
+        <location filename="../teach.py" line="167"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="172" />
+        <location filename="../teach.py" line="175"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="173" />
-        <location filename="../teach.py" line="351" />
+        <location filename="../teach.py" line="176"/>
+        <location filename="../teach.py" line="354"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="179" />
-        <location filename="../teach.py" line="183" />
+        <location filename="../teach.py" line="182"/>
+        <location filename="../teach.py" line="186"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="184" />
+        <location filename="../teach.py" line="187"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="186" />
+        <location filename="../teach.py" line="189"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="193" />
+        <location filename="../teach.py" line="196"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="194" />
+        <location filename="../teach.py" line="197"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="195" />
+        <location filename="../teach.py" line="198"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="199" />
+        <location filename="../teach.py" line="202"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="207" />
+        <location filename="../teach.py" line="210"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="212" />
+        <location filename="../teach.py" line="215"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="213" />
+        <location filename="../teach.py" line="216"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="214" />
+        <location filename="../teach.py" line="217"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="218" />
+        <location filename="../teach.py" line="221"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="222" />
+        <location filename="../teach.py" line="225"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="225" />
+        <location filename="../teach.py" line="228"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="294" />
-        <location filename="../teach.py" line="296" />
+        <location filename="../teach.py" line="297"/>
+        <location filename="../teach.py" line="299"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="294" />
-        <source>Action name (e.g. "waving"):</source>
+        <location filename="../teach.py" line="297"/>
+        <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="296" />
+        <location filename="../teach.py" line="299"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="321" />
+        <location filename="../teach.py" line="324"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="322" />
+        <location filename="../teach.py" line="325"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="334" />
+        <location filename="../teach.py" line="337"/>
         <source>No camera found — add video files instead</source>
         <translation>未找到摄像头——请改为添加视频文件</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="335" />
+        <location filename="../teach.py" line="338"/>
         <source>No camera found. Connect one, or add video files.</source>
         <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="352" />
+        <location filename="../teach.py" line="355"/>
         <source>No camera found. Connect one, or add video files instead.</source>
         <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="382" />
+        <location filename="../teach.py" line="385"/>
         <source>Get ready… %1</source>
         <translation>准备… %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="384" />
+        <location filename="../teach.py" line="387"/>
         <source>● Recording — %1 s left</source>
         <translation>● 正在录制——剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="388" />
+        <location filename="../teach.py" line="391"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="409" />
+        <location filename="../teach.py" line="412"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="419" />
+        <location filename="../teach.py" line="422"/>
         <source>Starting (loading the training libraries)…</source>
         <translation>正在启动（加载训练库）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="432" />
+        <location filename="../teach.py" line="435"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="435" />
-        <source>Give "%1" at least two clips.</source>
+        <location filename="../teach.py" line="438"/>
+        <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="441" />
+        <location filename="../teach.py" line="445"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="461" />
+        <location filename="../teach.py" line="466"/>
         <source>Held-out accuracy: %1</source>
         <translation>留出集准确率：%1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="463" />
+        <location filename="../teach.py" line="468"/>
         <source>Held-out accuracy: not measured (give every action 3 or more clips to hold one out).</source>
         <translation>留出集准确率：未测量（为每个动作提供 3 段或更多片段，才能留出一段用于测试）。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="465" />
+        <location filename="../teach.py" line="470"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="467" />
+        <location filename="../teach.py" line="472"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="469" />
+        <location filename="../teach.py" line="474"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="480" />
+        <location filename="../teach.py" line="485"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
@@ -637,17 +663,22 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TimelineWidget</name>
     <message>
-        <location filename="../timeline.py" line="174" />
+        <location filename="../timeline.py" line="85"/>
+        <source>Open a video or camera to see the probability of each action over time.</source>
+        <translation>打开视频或摄像头后，这里会显示每个动作随时间变化的概率。</translation>
+    </message>
+    <message>
+        <location filename="../timeline.py" line="209"/>
         <source>Click to seek to %1 s</source>
         <translation>点击跳转到 %1 秒</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="202" />
+        <location filename="../timeline.py" line="237"/>
         <source>analysing file… %1%</source>
         <translation>正在分析文件… %1%</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="220" />
+        <location filename="../timeline.py" line="255"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
@@ -655,7 +686,7 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TopKPanel</name>
     <message>
-        <location filename="../topk_panel.py" line="27" />
+        <location filename="../topk_panel.py" line="27"/>
         <source>Top predictions</source>
         <translation>最可能的动作</translation>
     </message>
@@ -663,18 +694,18 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TransportBar</name>
     <message>
-        <location filename="../transport.py" line="50" />
+        <location filename="../transport.py" line="50"/>
         <source>Play / pause (Space)</source>
         <translation>播放 / 暂停（空格键）</translation>
     </message>
     <message>
-        <location filename="../transport.py" line="51" />
+        <location filename="../transport.py" line="51"/>
         <source>Drag to seek (←/→ jump 5 s)</source>
         <translation>拖动以跳转（←/→ 跳转 5 秒）</translation>
     </message>
     <message>
-        <location filename="../transport.py" line="53" />
-        <location filename="../transport.py" line="71" />
+        <location filename="../transport.py" line="53"/>
+        <location filename="../transport.py" line="72"/>
         <source>live</source>
         <translation>直播</translation>
     </message>
@@ -682,127 +713,262 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>VideoView</name>
     <message>
-        <location filename="../video_view.py" line="54" />
+        <location filename="../video_view.py" line="54"/>
         <source>Open a camera, a video file or a stream URL, or drop a file here.</source>
         <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="90" />
+        <location filename="../video_view.py" line="91"/>
         <source>warming up…</source>
         <translation>预热中…</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="93" />
+        <location filename="../video_view.py" line="94"/>
         <source>best guess: %1 %2%</source>
         <translation>最可能：%1 %2%</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="94" />
+        <location filename="../video_view.py" line="95"/>
         <source>uncertain</source>
         <translation>不确定</translation>
     </message>
 </context>
 <context>
+    <name>bundle</name>
+    <message>
+        <location filename="../engine_texts.py" line="56"/>
+        <source>Synthetic demo: recognises stick-figure motions (waving, arm_circles, jumping, walking_across, idle) rendered by models/synthetic.py; train your own bundle for real actions.</source>
+        <translation>合成演示模型：识别 models/synthetic.py 渲染的火柴人动作（waving、arm_circles、jumping、walking_across、idle）；要识别真实动作，请训练你自己的模型包。</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="57"/>
+        <source>action</source>
+        <translation>动作</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="58"/>
+        <source>lip</source>
+        <translation>唇读</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="59"/>
+        <source>window</source>
+        <translation>窗口式</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="60"/>
+        <source>streaming</source>
+        <translation>流式</translation>
+    </message>
+</context>
+<context>
+    <name>engine</name>
+    <message>
+        <location filename="../engine_texts.py" line="24"/>
+        <source>no NVIDIA driver found (libcuda.so.1 is missing)</source>
+        <translation>未找到 NVIDIA 驱动（缺少 libcuda.so.1）</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="27"/>
+        <source>CUDA library %1 not found: install CUDA 13 and cuDNN 9</source>
+        <translation>未找到 CUDA 库 %1：请安装 CUDA 13 和 cuDNN 9</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="29"/>
+        <source>this ONNX Runtime build has no CUDA support</source>
+        <translation>此 ONNX Runtime 版本不支持 CUDA</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="31"/>
+        <source>the GPU could not run the model</source>
+        <translation>GPU 无法运行该模型</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="33"/>
+        <source>the installed cuDNN version does not fit this ONNX Runtime</source>
+        <translation>已安装的 cuDNN 版本与此 ONNX Runtime 不匹配</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="35"/>
+        <source>no usable GPU, or the CUDA/cuDNN libraries are missing</source>
+        <translation>没有可用的 GPU，或缺少 CUDA/cuDNN 库</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="43"/>
+        <source>%1 stops at %2 s: the file is probably truncated or damaged.</source>
+        <translation>%1 在 %2 秒处中断：文件可能不完整或已损坏。</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="47"/>
+        <source>%1 stopped delivering frames.</source>
+        <translation>%1 已停止输出画面。</translation>
+    </message>
+</context>
+<context>
     <name>errors</name>
     <message>
-        <location filename="../errors.py" line="17" />
+        <location filename="../errors.py" line="49"/>
         <source>Source not found</source>
         <translation>找不到视频源</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="18" />
-        <source>Check the path or pick another camera from Source ▸ Camera.</source>
-        <translation>请检查路径，或在“视频源 ▸ 摄像头”中选择其他摄像头。</translation>
-    </message>
-    <message>
-        <location filename="../errors.py" line="20" />
+        <location filename="../errors.py" line="51"/>
+        <location filename="../errors.py" line="91"/>
         <source>Camera lost</source>
         <translation>摄像头已断开</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="21" />
-        <source>The camera stopped sending frames. Reconnect it, then pick it again from Source ▸ Camera.</source>
-        <translation>摄像头停止发送画面。请重新连接，然后在“视频源 ▸ 摄像头”中再次选择它。</translation>
-    </message>
-    <message>
-        <location filename="../errors.py" line="23" />
+        <location filename="../errors.py" line="55"/>
         <source>Video could not be decoded</source>
         <translation>视频无法解码</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="24" />
-        <source>The file is damaged part-way. The frames before the damage were shown; try another file.</source>
-        <translation>文件中途损坏。损坏之前的画面已显示；请尝试其他文件。</translation>
-    </message>
-    <message>
-        <location filename="../errors.py" line="26" />
+        <location filename="../errors.py" line="59"/>
         <source>Cannot open the video</source>
         <translation>无法打开视频</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="27" />
-        <source>The file or stream is not a video Kinesight can read. Try another file, or convert it to MP4 (H.264).</source>
-        <translation>该文件或视频流不是 Kinesight 能读取的视频。请尝试其他文件，或将其转换为 MP4（H.264）。</translation>
-    </message>
-    <message>
-        <location filename="../errors.py" line="29" />
+        <location filename="../errors.py" line="63"/>
         <source>Video source failed</source>
         <translation>视频源出错</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="30" />
-        <source>Open the source again, or choose another one from the Source menu.</source>
-        <translation>请重新打开视频源，或从“视频源”菜单中选择其他视频源。</translation>
-    </message>
-    <message>
-        <location filename="../errors.py" line="32" />
+        <location filename="../errors.py" line="67"/>
         <source>Cannot load the model bundle</source>
         <translation>无法加载模型包</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="33" />
-        <source>Pick another bundle from Model, or re-export / re-download this one.</source>
-        <translation>请从“模型”中选择其他模型包，或重新导出/重新下载此模型包。</translation>
-    </message>
-    <message>
-        <location filename="../errors.py" line="35" />
+        <location filename="../errors.py" line="71"/>
         <source>Inference failed</source>
         <translation>推理失败</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="36" />
-        <source>The model could not run. Try another model bundle; if you use a GPU, update its driver.</source>
-        <translation>模型无法运行。请尝试其他模型包；如果使用 GPU，请更新其驱动程序。</translation>
-    </message>
-    <message>
-        <location filename="../errors.py" line="38" />
+        <location filename="../errors.py" line="75"/>
         <source>Engine failure</source>
         <translation>引擎故障</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="39" />
-        <source>Recognition stopped. Open the source again; if it keeps failing, restart Kinesight.</source>
-        <translation>识别已停止。请重新打开视频源；如果仍然失败，请重启 Kinesight。</translation>
+        <location filename="../errors.py" line="41"/>
+        <source>the source</source>
+        <translation>视频源</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="41" />
+        <location filename="../errors.py" line="44"/>
+        <source>Kinesight cannot find %1: it does not exist or another program is using it.</source>
+        <translation>Kinesight 找不到%1：它不存在，或正被其他程序占用。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="45"/>
+        <source>Connect the camera or close the program using it, then pick it from Source ▸ Camera.</source>
+        <translation>请连接摄像头或关闭占用它的程序，然后在“视频源 ▸ 摄像头”中选择它。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="47"/>
+        <source>Kinesight cannot find %1.</source>
+        <translation>Kinesight 找不到%1。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="48"/>
+        <source>Check that the file is where you left it, or open another one.</source>
+        <translation>请确认文件仍在原来的位置，或打开其他文件。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="52"/>
+        <location filename="../errors.py" line="92"/>
+        <source>%1 stopped sending frames.</source>
+        <translation>%1已停止发送画面。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="53"/>
+        <location filename="../errors.py" line="93"/>
+        <source>Reconnect it, then pick it again from Source ▸ Camera.</source>
+        <translation>请重新连接，然后在“视频源 ▸ 摄像头”中再次选择它。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="56"/>
+        <source>%1 is damaged part-way; the frames before the damage were shown.</source>
+        <translation>%1中途损坏；损坏之前的画面已经显示。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="57"/>
+        <source>Play another copy of the file, or open another one.</source>
+        <translation>请播放该文件的其他副本，或打开其他文件。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="60"/>
+        <source>Kinesight cannot read %1 as a video.</source>
+        <translation>Kinesight 无法将%1作为视频读取。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="61"/>
+        <source>Try another file, or convert this one to MP4 (H.264).</source>
+        <translation>请换一个文件，或将此文件转换为 MP4（H.264）。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="64"/>
+        <source>%1 stopped working.</source>
+        <translation>%1已停止工作。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="65"/>
+        <source>Open it again, or choose another source from the Source menu.</source>
+        <translation>请重新打开，或在“视频源”菜单中选择其他视频源。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="68"/>
+        <source>The model bundle is missing, damaged or incomplete.</source>
+        <translation>模型包缺失、已损坏或不完整。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="69"/>
+        <source>Pick another bundle from the Model menu, or export or download this one again.</source>
+        <translation>请在“模型”菜单中选择其他模型包，或重新导出或下载此模型包。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="72"/>
+        <source>The model could not run on this computer.</source>
+        <translation>模型无法在这台电脑上运行。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="73"/>
+        <source>Try another model bundle; if you use a GPU, update its driver.</source>
+        <translation>请尝试其他模型包；如果使用 GPU，请更新其驱动。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="76"/>
+        <source>Recognition stopped because of an internal error.</source>
+        <translation>识别因内部错误而停止。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="77"/>
+        <source>Open the source again; if it keeps failing, restart Kinesight.</source>
+        <translation>请重新打开视频源；如果仍然失败，请重启 Kinesight。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="79"/>
         <source>Kinesight error</source>
         <translation>Kinesight 错误</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="42" />
+        <location filename="../errors.py" line="80"/>
+        <source>Recognition stopped.</source>
+        <translation>识别已停止。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="81"/>
+        <location filename="../errors.py" line="85"/>
         <source>Open the source again.</source>
         <translation>请重新打开视频源。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="44" />
+        <location filename="../errors.py" line="83"/>
         <source>Unexpected error</source>
         <translation>意外错误</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="45" />
-        <source>Recognition stopped; the app keeps running. Open the source again.</source>
-        <translation>识别已停止；应用仍在运行。请重新打开视频源。</translation>
+        <location filename="../errors.py" line="84"/>
+        <source>Recognition stopped because of an unexpected error; the app keeps running.</source>
+        <translation>识别因意外错误而停止；应用仍在运行。</translation>
     </message>
 </context>
 </TS>

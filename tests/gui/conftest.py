@@ -51,10 +51,12 @@ def make_window(qtbot, qsettings, tiny_bundle, message_boxes):
 
     made = []
 
-    def make(bundle=None, settings=None):
+    def make(bundle=None, settings=None, size=(1000, 700)):
+        # size None: the window sizes itself (from the saved geometry, else its default).
         w = MainWindow(settings or qsettings, bundle_path=bundle or tiny_bundle)
         qtbot.addWidget(w)
-        w.resize(1000, 700)
+        if size is not None:
+            w.resize(*size)
         w.show()
         made.append(w)
         # The model loads on the bridge's control thread; wait until it is in use.

@@ -98,24 +98,36 @@ def test_file_timeline_fills_and_click_seeks(qtbot, window, clips):
     qtbot.waitUntil(lambda: window.position_s < 5.0, timeout=WAIT)
 
 
-def test_bad_file_shows_error_and_app_stays_usable(qtbot, window, clips, tmp_path, message_boxes):
+def _sentences(text: str) -> int:
+    return len([s for s in text.replace("…", ".").split(". ") if s.strip()])
+
+
+def test_bad_file_shows_error_and_app_stays_usable(qtbot, window, clips, tmp_path):
     bad = tmp_path / "holiday.mp4"
     bad.write_bytes(b"this is not a video" * 100)
     window.open_source(str(bad))
-    qtbot.waitUntil(lambda: bool(message_boxes.calls), timeout=WAIT)
-    kind, title, text = message_boxes.calls[-1]
-    assert title == "Cannot open the video"
-    assert "holiday.mp4" in text and "Try another file" in text
+    qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
+    box = window.error_box  # the real dialog on screen
+    assert box.isVisible() and box.windowTitle() == "Cannot open the video"
+    # One sentence of what happened, one of what to do, each said once; the library's own
+    # (technical, lowercase) message only under "Show details".
+    what, todo, detail = box.text(), box.informativeText(), box.detailedText()
+    assert what == "Kinesight cannot read “holiday.mp4” as a video."
+    assert todo.startswith("Try another file") and _sentences(todo) == 1
+    assert "holiday.mp4" in detail and detail not in what + todo
+    assert not set(todo.lower().split()) >= set(what.lower().split())
     assert window.current_spec is None
+    assert window.status.currentMessage() == what
     # The app keeps working: the next file plays.
     _play(qtbot, window, clips["ucf"], predictions=3)
     missing = tmp_path / "nope.mp4"
     window.open_source(str(missing))
-    qtbot.waitUntil(lambda: len(message_boxes.calls) >= 2, timeout=WAIT)
-    assert message_boxes.calls[-1][1] == "Source not found"
+    qtbot.waitUntil(lambda: len(window.errors_shown) >= 2, timeout=WAIT)
+    assert window.error_box.windowTitle() == "Source not found"
+    assert window.error_box.text() == "Kinesight cannot find “nope.mp4”."
 
 
-def test_switching_bundles_keeps_playing(qtbot, window, clips, streaming_bundle, tmp_path, message_boxes):
+def test_switching_bundles_keeps_playing(qtbot, window, clips, streaming_bundle, tmp_path):
     _play(qtbot, window, clips["pool"], predictions=3)
     assert "tiny-window" in window.bundle_panel.summary_text()
     window.switch_bundle(streaming_bundle)
@@ -132,8 +144,8 @@ def test_switching_bundles_keeps_playing(qtbot, window, clips, streaming_bundle,
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json", encoding="utf-8")
     window.switch_bundle(broken)
-    qtbot.waitUntil(lambda: bool(message_boxes.calls), timeout=WAIT)
-    assert message_boxes.calls[-1][1] == "Cannot load the model bundle"
+    qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
+    assert window.errors_shown[-1].title == "Cannot load the model bundle"
     count = window.prediction_count
     qtbot.waitUntil(lambda: window.prediction_count >= count + 3, timeout=WAIT)
     assert window.bridge.bundle.manifest.name == "tiny-streaming"
@@ -179,13 +191,13 @@ def test_settings_geometry_and_recent_files_persist(qtbot, qsettings, make_windo
     first.controls.smoothing.setValue(0.8)
     first.controls.threshold.setValue(0.65)
     first.controls.top_k.setValue(2)
-    first.resize(900, 640)
+    first.resize(720, 560)  # within the offscreen screen (800x800): restoring clamps to the screen
     _play(qtbot, first, clips["ucf"])
     first.close()
-    second = make_window()
+    second = make_window(size=None)  # not resized by the test: the saved geometry decides
     v = second.controls.values()
     assert (v.smoothing, v.threshold, v.top_k) == (0.8, 0.65, 2)
-    assert (second.width(), second.height()) == (1000, 700) or second.settings.value("window/geometry") is not None
+    assert (second.width(), second.height()) == (720, 560)
     from gui.source_menu import load_recent
 
     assert load_recent(qsettings) == [str(clips["ucf"])]
@@ -207,14 +219,16 @@ def test_camera_menu_lists_cameras_or_says_there_are_none(qtbot, window):
         assert any("No camera found" in t for t in texts)
 
 
-def test_opening_a_missing_camera_says_what_to_do(qtbot, window, message_boxes):
+def test_opening_a_missing_camera_says_what_to_do(qtbot, window):
     from engine.sources import list_cameras
 
     missing = 5 if not list_cameras() else 99
     window.open_source(missing)
-    qtbot.waitUntil(lambda: bool(message_boxes.calls), timeout=WAIT)
-    kind, title, text = message_boxes.calls[-1]
-    assert "camera" in text.lower() and ("Camera" in text or "Source" in text)
+    qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
+    box = window.error_box
+    assert box.windowTitle() == "Source not found"
+    assert box.text().startswith(f"Kinesight cannot find Camera {missing}")
+    assert "Source ▸ Camera" in box.informativeText()
     assert window.current_spec is None
 
 
@@ -247,7 +261,7 @@ def test_dropping_a_file_plays_it(qtbot, window, clips):
     assert "kinetics_cleaning_pool.mp4" in window.windowTitle()
 
 
-def test_camera_lost_mid_stream_tells_the_user(qtbot, window, message_boxes):
+def test_camera_lost_mid_stream_tells_the_user(qtbot, window):
     # No webcam on CI: a live synthetic source that fails like an unplugged camera does.
     from engine.errors import DecodeError
     from engine.sources import FakeSource
@@ -260,9 +274,9 @@ def test_camera_lost_mid_stream_tells_the_user(qtbot, window, message_boxes):
                 yield frame
 
     window.open_source(UnpluggedCamera(fps=30, n=None, live=True))
-    qtbot.waitUntil(lambda: bool(message_boxes.calls), timeout=WAIT)
-    assert message_boxes.calls[-1][1] == "Camera lost"
-    assert "Reconnect it" in message_boxes.calls[-1][2]
+    qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
+    assert window.error_box.windowTitle() == "Camera lost"
+    assert "Reconnect it" in window.error_box.informativeText()
     assert window.transport.time_label.text() == "live"
     assert not window.transport.position.isEnabled()  # a live source cannot seek
 
@@ -347,7 +361,7 @@ def test_a_zipped_bundle_opens_and_runs(qtbot, window, clips, streaming_bundle, 
     assert window.bundle_panel.picker.currentText() == "shared-model.zip"
 
 
-def test_live_source_timeline_scrolls_and_ignores_clicks(qtbot, window, message_boxes):
+def test_live_source_timeline_scrolls_and_ignores_clicks(qtbot, window):
     from engine.sources import FakeSource
 
     window.open_source(FakeSource(fps=30, n=None, live=True))
@@ -359,7 +373,7 @@ def test_live_source_timeline_scrolls_and_ignores_clicks(qtbot, window, message_
     t0, t1 = tl._time_range()
     assert t1 - t0 == pytest.approx(tl.live_span_s)
     qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(tl.width() // 2, tl.height() // 2))
-    assert message_boxes.calls == []  # a live source does not seek, and does not complain either
+    assert window.errors_shown == []  # a live source does not seek, and does not complain either
     assert not window.transport.play_button.isEnabled()
 
 
@@ -370,9 +384,15 @@ def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, cli
     import subprocess
     import sys
 
+    from PySide6.QtCore import QSettings
+
     shot = tmp_path / "shot.png"
+    ini = tmp_path / "s.ini"
+    before = QSettings(str(ini), QSettings.Format.IniFormat)
+    before.setValue("ui/language", "en")  # the user's own choice
+    before.sync()
     res = subprocess.run(
-        [sys.executable, "-m", "gui.app", "--settings", str(tmp_path / "s.ini"), "--bundle", str(tiny_bundle),
+        [sys.executable, "-m", "gui.app", "--settings", str(ini), "--bundle", str(tiny_bundle),
          "--source", str(clips["ucf"]), "--lang", "zh_CN", "--screenshot", str(shot), "--screenshot-delay", "0.5",
          "--size", "900x600"],
         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
@@ -384,9 +404,14 @@ def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, cli
 
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (900 * int(scale), 600 * int(scale))
+    # --lang and --size applied to that run only: the next plain launch is in English at its own size.
+    after = QSettings(str(ini), QSettings.Format.IniFormat)
+    assert after.value("ui/language") == "en"
+    assert after.value("window/geometry") is None
+    assert after.value("bundles/current") is None  # --bundle too
 
 
-def test_a_fresh_install_runs_the_shipped_default_bundle(qtbot, qsettings, message_boxes):
+def test_a_fresh_install_runs_the_shipped_default_bundle(qtbot, qsettings):
     from engine.bundle import default_bundle_path, list_shipped_bundles
     from gui.main_window import MainWindow
 
@@ -399,11 +424,11 @@ def test_a_fresh_install_runs_the_shipped_default_bundle(qtbot, qsettings, messa
     window.menus.model.aboutToShow.emit()  # the Model menu lists every shipped bundle
     names = [a.text() for a in window.menus.model.actions()]
     assert all(p.name in names for p in list_shipped_bundles())
-    assert message_boxes.calls == []
+    assert window.errors_shown == []
     window.close()
 
 
-def test_a_damaged_remembered_bundle_falls_back_to_the_shipped_one(qtbot, qsettings, tmp_path, message_boxes):
+def test_a_damaged_remembered_bundle_falls_back_to_the_shipped_one(qtbot, qsettings, tmp_path):
     from engine.bundle import default_bundle_path
     from gui.main_window import MainWindow
 
@@ -416,5 +441,5 @@ def test_a_damaged_remembered_bundle_falls_back_to_the_shipped_one(qtbot, qsetti
     window.show()
     qtbot.waitUntil(lambda: window.bridge.bundle is not None, timeout=WAIT)
     qtbot.waitUntil(lambda: window.bundle_path == default_bundle_path(), timeout=WAIT)
-    assert [c[1] for c in message_boxes.calls] == ["Cannot load the model bundle"]
+    assert [e.title for e in window.errors_shown] == ["Cannot load the model bundle"]
     window.close()
