@@ -358,12 +358,14 @@ def extract_features(
     """
     import time
 
-    from tqdm import tqdm
-
     stats = stats if stats is not None else ExtractStats()
     t0 = time.perf_counter()
     out: list[list[np.ndarray]] = []
-    bar = tqdm(items, desc="features", unit="video", disable=not show_bar, leave=False)
+    bar: Iterable[VideoItem] = items
+    if show_bar:  # tqdm only for the command line: the app's teaching path needs nothing beyond numpy/ORT
+        from tqdm import tqdm
+
+        bar = tqdm(items, desc="features", unit="video", leave=False)
     for n, it in enumerate(bar):
         if cancel is not None and cancel.is_set():
             raise Cancelled("training cancelled during feature extraction")

@@ -1,8 +1,13 @@
 """Teach new actions from a few clips per label (the GUI's teach dialog calls this on a worker thread).
 
-The clips are linked into a temporary dataset folder (one sub-folder per label, each clip its
-own group) and trained like ``kinesight train``, with settings for tiny datasets: more augmented
-views per clip, a small head, and a held-out clip per label only when a label has enough clips.
+By default the few-shot recipe of :mod:`models.fewshot` runs: no torch, the shipped EfficientNet-Lite0
+backbone, pooled temporal statistics and a linear/prototype head chosen by leave-one-group-out
+cross-validation (group = the person when clip names start with ``<person>__``, else the clip),
+with an "unknown" (novelty) output calibrated on held-out groups. A label named "none of these"
+(or "background") teaches what to ignore: it is reported as unknown, never as an action.
+
+``head="gru"`` (or any other temporal head of :mod:`models.heads`) keeps the older torch recipe:
+the clips are linked into a temporary dataset folder and trained like ``kinesight train``.
 """
 
 from __future__ import annotations
@@ -11,13 +16,18 @@ import os
 import shutil
 import tempfile
 import threading
+from dataclasses import fields
 from pathlib import Path
 from typing import Callable
 
-from models.data import Cancelled, DatasetError
-from models.train import TrainConfig, TrainResult, train_from_folder
+from models.data import Cancelled, DatasetError, VideoItem
+from models.train import TrainConfig, TrainResult
 
-__all__ = ["Cancelled", "TrainResult", "train_bundle"]
+__all__ = ["Cancelled", "TrainResult", "train_bundle", "FEWSHOT", "BACKGROUND_LABEL"]
+
+FEWSHOT = "fewshot"
+BACKGROUND_LABEL = "none of these"  # the optional "ignore this" action offered by the teach dialog
+_BAD_CHARS = '/\\:*?"<>|'
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -27,12 +37,20 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+def clip_group(path: Path) -> str:
+    """The person a clip shows: ``<person>__name.mp4`` names one; otherwise the clip is its own group."""
+    path = Path(path)
+    if "__" in path.stem:
+        return path.stem.split("__", 1)[0]
+    return str(path.resolve())
+
+
 def train_bundle(
     clips: dict[str, list[Path]],
     out: Path,
     *,
     backbone: str = "efficientnet_lite0",
-    head: str = "gru",
+    head: str = FEWSHOT,
     progress: Callable[[str, float], None] | None = None,
     cancel: threading.Event | None = None,
     cache_dir: str | Path | None = None,
@@ -41,22 +59,93 @@ def train_bundle(
     """Train a bundle from ``{label: [clip paths]}`` and write it to ``out``.
 
     ``progress(stage, fraction)`` is called on this (the worker) thread; setting ``cancel``
-    stops the run at the next clip or epoch with :class:`Cancelled`. ``options`` override
-    :class:`TrainConfig` fields (window, sample_fps, epochs...). Works with 2+ clips per label
-    (with only 1, nothing is held out and the result has no test figures).
+    stops the run at the next clip or fold with :class:`Cancelled`. ``options`` override
+    :class:`models.fewshot.FewShotConfig` fields (window, sample_fps, views...) for the default
+    few-shot head, :class:`TrainConfig` fields for a torch head. Works with 1+ clips per label;
+    the result's test figures are cross-validated (None with a single clip per label).
     """
     labels = [lab for lab, paths in clips.items() if paths]
-    if len(labels) < 2:
+    actions = [lab for lab in labels if not _is_background(lab)]
+    if len(actions) < 2 and not (len(actions) == 1 and len(labels) == 2):
         raise DatasetError("teaching needs at least two labels with at least one clip each")
-    bad = [lab for lab in labels if not lab.strip() or any(c in lab for c in '/\\:*?"<>|') or lab.startswith(".")]
+    bad = [lab for lab in labels if not lab.strip() or any(c in lab for c in _BAD_CHARS) or lab.startswith(".")]
     if bad:
         raise DatasetError(f"label names {bad} cannot be folder names; use letters, digits, spaces, - and _")
+    for lab in labels:
+        for clip in clips[lab]:
+            if not Path(clip).is_file():
+                raise DatasetError(f"clip {clip} of '{lab}' does not exist (was it moved or deleted?)")
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("training cancelled before it started")
+    if head == FEWSHOT:
+        return _train_fewshot(clips, labels, Path(out), backbone=backbone, progress=progress, cancel=cancel,
+                              cache_dir=cache_dir, options=options)
+    return _train_torch(clips, labels, Path(out), backbone=backbone, head=head, progress=progress, cancel=cancel,
+                        cache_dir=cache_dir, options=options)
+
+
+def _is_background(label: str) -> bool:
+    from models.fewshot import is_background
+
+    return is_background(label)
+
+
+def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cache_dir, options) -> TrainResult:
+    from models.fewshot import FewShotConfig, shipped_backbone, teach_from_items
+
+    if backbone != "efficientnet_lite0":
+        raise DatasetError(f"teaching without torch uses the shipped efficientnet_lite0 backbone, not {backbone!r}; "
+                           "use `kinesight train --backbone ...` for other backbones")
+    cfg = FewShotConfig()
+    names = {f.name for f in fields(cfg)}
+    for key, value in options.items():
+        if key not in names:
+            raise TypeError(f"train_bundle() got an unknown option {key!r}")
+        setattr(cfg, key, value)
+    items, clip_names = [], []
+    for li, lab in enumerate(labels):
+        for clip in clips[lab]:
+            items.append(VideoItem(Path(clip), li, clip_group(Path(clip))))
+            clip_names.append(Path(clip).name)
+    res = teach_from_items(
+        items, labels, out, cfg=cfg, name=out.name, backbone=shipped_backbone(), cache_dir=cache_dir,
+        progress=progress, cancel=cancel, names=clip_names,
+        description="taught in the Kinesight app from " + ", ".join(f"{len(clips[lab])} {lab}" for lab in labels)
+        + " clips",
+    )
+    cv = res.cv
+    report = {
+        "labels": labels, "recipe": FEWSHOT, "cv": cv.to_json(), "open_set": res.open_set, "timing_s": res.seconds,
+        "warnings": res.warnings,
+    }
+    report_dir = out / "report"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    import json
+
+    (report_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    # Per-class recall of the held-out clips (rows of the confusion matrix).
+    recall = {}
+    for i, lab in enumerate(cv.labels):
+        row = cv.confusion[i]
+        recall[lab] = row[i] / sum(row) if sum(row) else 0.0
+    has_cv = cv.folds > 0
+    return TrainResult(
+        bundle_path=out, test_accuracy=cv.window_accuracy if has_cv else None, macro_f1=None, report_dir=report_dir,
+        clip_accuracy=cv.clip_accuracy if has_cv else None, per_class_recall=recall if has_cv else {},
+        train_seconds=res.seconds.get("fit", 0.0), epochs_run=0, report=report,
+    )
+
+
+def _train_torch(clips, labels, out: Path, *, backbone, head, progress, cancel, cache_dir, options) -> TrainResult:
+    """The older recipe: a temporary dataset folder trained like ``kinesight train`` (needs torch)."""
+    from models.train import train_from_folder
+
     fewest = min(len(clips[lab]) for lab in labels)
     cfg = TrainConfig(
         backbone=backbone, head=head, hidden=64, variants=6, epochs=40, patience=10,
         # Hold out one clip per label for test once there are 3+, and one for validation at 4+.
         test_frac=0.25 if fewest >= 3 else 0.0, val_frac=0.2 if fewest >= 4 else 0.0,
-        name=Path(out).name, description="taught in the Kinesight app from " + ", ".join(
+        name=out.name, description="taught in the Kinesight app from " + ", ".join(
             f"{len(clips[lab])} {lab}" for lab in labels) + " clips",
     )
     for key, value in options.items():
@@ -71,11 +160,7 @@ def train_bundle(
             (root / lab).mkdir()
             for n, clip in enumerate(clips[lab]):
                 clip = Path(clip)
-                if not clip.is_file():
-                    raise DatasetError(f"clip {clip} of '{lab}' does not exist (was it moved or deleted?)")
                 # "<group>__name": every clip is its own group, so a held-out clip is never trained on
                 _link(clip, root / lab / f"l{li}c{n:03d}__{clip.stem}{clip.suffix.lower()}")
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("training cancelled before it started")
-        return train_from_folder(root, Path(out), cfg, cache_dir=cache_dir, progress=progress, cancel=cancel,
+        return train_from_folder(root, out, cfg, cache_dir=cache_dir, progress=progress, cancel=cancel,
                                  show_bar=False)
