@@ -115,15 +115,17 @@ def decode_all(path: Path):
 
 def bench_sliding_window(bundle: Path, device: str, threads: int | None, predictions: int = 48) -> dict:
     """Per-prediction cost: cached features (1 backbone frame + head) vs naive (T frames + head)."""
-    from engine.pipeline import EngineSettings, Recognizer
+    from engine.pipeline import Recognizer
     from engine.preprocess import preprocess
+    from engine.runtime import make_session
+    from engine.settings import EngineSettings
 
     rec = Recognizer(bundle, EngineSettings(device=device, threads=threads))
     frames = decode_all(CLIPS / "kinetics_cleaning_pool.mp4")
-    sampled = [f for f in frames if rec.clock.ticks_for(f.pts_s)]
+    sampled = [f for f in frames if rec.sample(f) is not None]
     rec.reset()
     spec = rec.manifest.input
-    head = rec._head
+    head, _ = make_session(rec.bundle.head_path, device, threads)  # the naive path's own head session
     T = rec.window_length  # noqa: N806 - the paper's name for the window length
     # The naive way runs the head over the whole window; a streaming head starts from zero state.
     zero_state = {f"{st.name}_in": np.zeros((st.shape[0], 1, *st.shape[2:]), np.float32) for st in rec.manifest.head.state}
@@ -186,7 +188,9 @@ def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int =
     the median of the per-repeat ratios: paired measurements cancel most of the load that
     other processes put on a shared machine.
     """
-    from engine.pipeline import EngineSettings, Recognizer, analyze_file
+    from engine.offline import analyze_file
+    from engine.pipeline import Recognizer
+    from engine.settings import EngineSettings
 
     settings = EngineSettings(device=device, threads=threads, realtime=False)
     rec = Recognizer(bundle, settings)
@@ -197,8 +201,8 @@ def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int =
         rec.reset()
         sampled = [rec.sample(f) for f in decode_all(clip)]
         tensors[clip] = np.stack([rec.prepare(s).tensor for s in sampled if s is not None])
-    rec.cuda_batch = BATCH  # on CUDA the bound runs the same fixed batch shape as analyze_file
-    rec.features(tensors[clips[0]][:BATCH])  # warm-up
+    # On CUDA the bound runs the same fixed batch shape as analyze_file.
+    rec.features(tensors[clips[0]][:BATCH], cuda_batch=BATCH)  # warm-up
     frames = sum(len(x) for x in tensors.values())
     bound_s, analyze_s, ratios = [], [], []
     for _ in range(repeats):
@@ -207,7 +211,7 @@ def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int =
             x = tensors[clip]
             t0 = time.perf_counter()
             for i in range(0, len(x), BATCH):
-                rec.features(x[i : i + BATCH])
+                rec.features(x[i : i + BATCH], cuda_batch=BATCH)
             b += time.perf_counter() - t0
             t0 = time.perf_counter()
             result = analyze_file(clip, rec, settings, batch_size=BATCH)
@@ -235,7 +239,8 @@ def decode_duration(clip: Path) -> float:
 
 def bench_live(bundle: Path, device: str, threads: int | None) -> dict:
     """The live engine on a real 30 fps clip paced at real time: latency and drops."""
-    from engine.pipeline import Engine, EngineSettings
+    from engine.live import Engine
+    from engine.settings import EngineSettings
 
     latencies, stages = [], {"decode": [], "preprocess": [], "backbone": [], "head": []}
     done = threading.Event()

@@ -18,7 +18,9 @@ import time
 import numpy as np
 
 from engine.bundle import default_bundle_path, load_bundle
-from engine.pipeline import EngineSettings, Recognizer, analyze_file
+from engine.offline import analyze_file
+from engine.pipeline import Recognizer
+from engine.settings import EngineSettings
 from engine.runtime import make_session, runtime_summary
 
 

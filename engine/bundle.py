@@ -15,6 +15,11 @@ ONNX input/output names (fixed, so the engine never guesses):
     window head: input ``features`` (N, T, D) -> output ``logits`` (N, C)
     streaming head: inputs ``features`` (N, S, D) and ``<state>_in`` for each state entry
         -> outputs ``logits`` (N, C) (for the last step) and ``<state>_out``
+    sequence tasks (lip): ``logits`` may be per step, (N, T, V) over the token vocabulary
+    optional: output ``novelty`` (N,), larger = less like the training data (with the
+        manifest's ``open_set.threshold``, it makes the action decoder say "unknown")
+
+The manifest's ``task`` must be one of ``engine.tasks.TASKS``; anything else is refused.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import math
 import shutil
 import tempfile
 import zipfile
@@ -40,11 +46,23 @@ HEAD_FILE = "head.onnx"
 
 @dataclass(frozen=True)
 class WindowSpec:
-    """The model's own clock: T features sampled at ``sample_fps``; predict every ``stride``."""
+    """The model's own clock: windows of ``window_length`` (T) features sampled at
+    ``sample_fps``; a prediction every ``prediction_stride`` ticks. (The spacing of training
+    windows is a training setting, not part of the bundle.) In manifest.json: ``length``,
+    ``sample_fps``, ``stride``."""
 
-    length: int
+    window_length: int
     sample_fps: float
-    stride: int = 1
+    prediction_stride: int = 1
+
+    @property
+    def length(self) -> int:
+        """Deprecated alias of ``window_length`` (models/ and gui/ still read it)."""
+        return self.window_length
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest's ``window`` object."""
+        return {"length": self.window_length, "sample_fps": self.sample_fps, "stride": self.prediction_stride}
 
 
 @dataclass(frozen=True)
@@ -89,8 +107,8 @@ class Manifest:
 
     name: str
     version: str
-    task: Literal["action", "lip"]
-    labels: tuple[str, ...]
+    task: str  # a key of engine.tasks.TASKS: "action", "lip"
+    labels: tuple[str, ...]  # classes; for sequence tasks the token vocabulary, blank first
     window: WindowSpec
     input: InputSpec
     backbone: str  # backbone architecture name, e.g. "efficientnet_lite0"
@@ -101,11 +119,17 @@ class Manifest:
     attribution: str = ""
     training: dict[str, Any] = field(default_factory=dict)  # metrics, dataset, date...
     created_by: str = ""
+    # Optional: {"threshold": float, "method": str, ...calibration figures}; a window whose head
+    # ``novelty`` output is above the threshold is reported as "unknown".
+    open_set: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The manifest as JSON data (what :func:`write_manifest` writes)."""
         data = asdict(self)
-        data = {"format": FORMAT, "format_version": FORMAT_VERSION, **data}
-        return data
+        data["window"] = self.window.to_json()
+        if not self.open_set:
+            del data["open_set"]
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, **data}
 
     def summary(self) -> str:
         """A few human-readable lines (for ``kinesight info`` and the GUI)."""
@@ -115,8 +139,8 @@ class Manifest:
             f"{self.name} {self.version} ({self.task}): {len(self.labels)} labels",
             f"  labels: {', '.join(self.labels)}",
             f"  backbone: {self.backbone} {self.input.size[1]}x{self.input.size[0]} -> {self.feature_dim}-d",
-            f"  head: {self.head.arch} ({self.head.kind}), window T={w.length} at {w.sample_fps:g} fps"
-            f" = {w.length / w.sample_fps:.2f} s, stride {w.stride}",
+            f"  head: {self.head.arch} ({self.head.kind}), window T={w.window_length} at {w.sample_fps:g} fps"
+            f" = {w.window_length / w.sample_fps:.2f} s, a prediction every {w.prediction_stride} tick(s)",
         ]
         if acc is not None:
             lines.append(f"  test accuracy: {acc:.3f}")
@@ -213,18 +237,28 @@ def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manife
             attribution=str(data.get("attribution", "")),
             training=dict(data.get("training", {})),
             created_by=str(data.get("created_by", "")),
+            open_set=dict(data.get("open_set") or {}),
         )
     except BundleError:
         raise
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise BundleError(f"{where} is malformed ({type(exc).__name__}: {exc}); re-export the bundle.") from exc
 
+    from engine.tasks import TASKS, unknown_task_message
+
+    if manifest.task not in TASKS:
+        raise BundleError(f"{where}: {unknown_task_message(manifest.task)}")
     problems = []
-    if manifest.task not in ("action", "lip"):
-        problems.append(f"task must be 'action' or 'lip', not {manifest.task!r}")
+    if manifest.input.roi != TASKS[manifest.task].roi:
+        problems.append(f"input.roi must be {TASKS[manifest.task].roi!r} for task {manifest.task!r}")
+    threshold = manifest.open_set.get("threshold") if manifest.open_set else None
+    if manifest.open_set and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+                              or not math.isfinite(threshold)):
+        problems.append(f"open_set.threshold must be a finite number, not {threshold!r}")
     if len(manifest.labels) < 2 or len(set(manifest.labels)) != len(manifest.labels):
         problems.append("labels must list at least two distinct names")
-    if manifest.window.length < 1 or manifest.window.sample_fps <= 0 or manifest.window.stride < 1:
+    w = manifest.window
+    if w.window_length < 1 or w.sample_fps <= 0 or w.prediction_stride < 1:
         problems.append("window needs length >= 1, sample_fps > 0 and stride >= 1")
     if manifest.head.kind not in ("window", "streaming"):
         problems.append(f"head.kind must be 'window' or 'streaming', not {manifest.head.kind!r}")
@@ -232,8 +266,6 @@ def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manife
         problems.append("a streaming head must declare its state tensors")
     if manifest.input.crop not in ("center", "squash") or manifest.input.colour not in ("RGB", "BGR"):
         problems.append("input.crop must be center|squash and input.colour RGB|BGR")
-    if manifest.input.roi not in ("full", "mouth"):
-        problems.append("input.roi must be full|mouth")
     if len(manifest.input.mean) != 3 or len(manifest.input.std) != 3 or min(manifest.input.std) <= 0:
         problems.append("input.mean and input.std need three values, std > 0")
     if problems:
@@ -329,11 +361,18 @@ def check_graphs(bundle: Bundle) -> None:
         else:
             _check_dim(h_in["features"][2], m.feature_dim, "head feature size", problems)
             if m.head.kind == "window":
-                _check_dim(h_in["features"][1], m.window.length, "head window length", problems)
-        if len(h_out["logits"]) == 2:
-            _check_dim(h_out["logits"][1], len(m.labels), "head output classes", problems)
+                _check_dim(h_in["features"][1], m.window.window_length, "head window length", problems)
+        from engine.tasks import TASKS
+
+        ranks = TASKS[m.task].logits_ranks
+        logits = h_out["logits"]
+        if len(logits) in ranks:
+            _check_dim(logits[-1], len(m.labels), "head output classes", problems)
         else:
-            problems.append(f"head output 'logits' must be 2-D (N,C), not {h_out['logits']}")
+            shapes = " or ".join({2: "(N,C)", 3: "(N,S,V) per step"}[r] for r in ranks)
+            problems.append(f"head output 'logits' must be {shapes} for task {m.task!r}, not {logits}")
+        if "novelty" in h_out and len(h_out["novelty"]) != 1:
+            problems.append(f"head output 'novelty' must be 1-D (N,), not {h_out['novelty']}")
     for s in m.head.state:
         if f"{s.name}_in" not in h_in or f"{s.name}_out" not in h_out:
             problems.append(f"streaming state '{s.name}' needs graph input '{s.name}_in' and output '{s.name}_out'")

@@ -1,16 +1,17 @@
-"""The ``kinesight`` command line: run (live), analyze (offline), info, train, eval.
+"""The engine's commands of ``kinesight``: run (live), analyze (offline), info; the parser,
+the exit codes and the one-line errors of every command.
 
 Bad input ends with one line ``kinesight: error: ...`` on stderr and a non-zero exit code,
 never a traceback:
     2 usage   3 source   4 bundle   5 inference   6 engine   1 anything else   130 Ctrl-C
-``run``, ``analyze`` and ``info`` never import torch; ``train`` and ``eval`` come from
-``models.cli`` (the PyTorch side), imported only when one of them is asked for.
+``train`` and ``eval`` belong to the training side: the full command (``kinesight/cli.py``)
+imports ``models.cli`` for them and hands it to :func:`main` as ``training``; this module
+never imports ``models`` (or torch), so the layer rules hold with every edge visible.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import signal
 import sys
@@ -30,7 +31,7 @@ from engine.errors import (
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SOURCE, EXIT_BUNDLE, EXIT_INFERENCE, EXIT_ENGINE = 0, 1, 2, 3, 4, 5, 6
 EXIT_INTERRUPTED = 130
 PROG = "kinesight"
-MODELS_COMMANDS = ("train", "eval")
+TRAINING_COMMANDS = ("train", "eval")
 
 
 class UsageError(Exception):
@@ -58,7 +59,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _exit_code(exc: BaseException) -> int:
+def exit_code(exc: BaseException) -> int:
+    """The exit code for a (typed) error."""
     if isinstance(exc, SourceError):
         return EXIT_SOURCE
     if isinstance(exc, BundleError):
@@ -107,8 +109,8 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="override the window length T (window heads; without it: the bundle's T)")
 
 
-def build_parser(models_cli=None) -> argparse.ArgumentParser:
-    """The argument parser; ``models_cli`` (the imported models.cli) adds train/eval."""
+def build_parser(training=None) -> argparse.ArgumentParser:
+    """The argument parser; ``training`` (the module models.cli) adds the train/eval arguments."""
     from engine.settings import DEVICES, default_of
 
     parser = _Parser(prog=PROG, description="Kinesight: real-time video action recognition.")
@@ -142,15 +144,16 @@ def build_parser(models_cli=None) -> argparse.ArgumentParser:
     info.add_argument("--cameras", type=int, default=4, help="probe camera indices 0..N-1 (0 skips)")
 
     for name, helptext in (("train", "train a model bundle (PyTorch)"), ("eval", "evaluate a model bundle on clips")):
-        p = sub.add_parser(name, help=helptext, add_help=models_cli is not None)
-        if models_cli is not None:
-            getattr(models_cli, f"add_{name}_args")(p)
+        p = sub.add_parser(name, help=helptext, add_help=training is not None)
+        if training is not None:
+            getattr(training, f"add_{name}_args")(p)
         else:
             p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
-def _command_of(argv: Sequence[str]) -> str | None:
+def command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv`` (its first non-option word), or None."""
     for a in argv:
         if not a.startswith("-"):
             return a
@@ -181,18 +184,25 @@ def _bundle(spec: str | None):
 
 
 def _format_prediction(p, labels_width: int = 18) -> str:
+    """One line per action prediction."""
     if p.state.value == "warming_up":
         return f"{p.pts_s:8.2f}s  {'(warming up)':<{labels_width}}"
-    label = p.label if p.label is not None else "(uncertain)"
+    label = p.label if p.label is not None else f"({p.state.value})"
     top = ", ".join(f"{name} {prob:.2f}" for name, prob in p.top_k)
     t = p.timings
     return (f"{p.pts_s:8.2f}s  {label:<{labels_width}} {p.confidence:5.2f}   top: {top}   "
             f"[{t.latency_ms:5.1f} ms, {p.model_fps:4.1f} model fps, {p.dropped_frames} dropped]")
 
 
+def _format_transcript(u, labels_width: int = 18) -> str:
+    """One line per transcript update (sequence tasks): the word being read, then the transcript."""
+    now = u.current or ("(warming up)" if u.state.value == "warming_up" else "-")
+    return f"{u.pts_s:8.2f}s  {now:<{labels_width}} | {u.transcript}"
+
+
 def cmd_run(args, out: TextIO) -> int:
     """Live recognition: one printed line per prediction, optionally JSONL."""
-    from engine.pipeline import Engine
+    from engine.live import Engine
     from engine.sources import open_source
 
     settings = _settings(args)
@@ -203,13 +213,16 @@ def cmd_run(args, out: TextIO) -> int:
     errors: list[BaseException] = []
     last_label: list = [object()]
     width = max(len(x) for x in bundle.labels) + 2
+    actions = bundle.manifest.task == "action"
+    fmt = _format_prediction if actions else _format_transcript
 
     def on_prediction(p) -> None:
         if jsonl is not None:
             jsonl.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-        if not args.quiet or p.label != last_label[0]:
-            print(_format_prediction(p, width), file=out, flush=True)
-        last_label[0] = p.label
+        shown = p.label if actions else p.transcript
+        if not args.quiet or shown != last_label[0]:
+            print(fmt(p, width), file=out, flush=True)
+        last_label[0] = shown
 
     engine = Engine(bundle, settings, on_prediction=on_prediction, on_error=errors.append,
                     on_finished=done.set, on_warning=lambda w: print(f"{PROG}: warning: {w}", file=sys.stderr))
@@ -239,16 +252,15 @@ def cmd_run(args, out: TextIO) -> int:
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
-VIDEO_SUFFIXES = {".mp4", ".m4v", ".avi", ".mkv", ".mov", ".mpg", ".mpeg", ".webm", ".wmv", ".flv", ".ts"}
-
-
 def _analysis_inputs(specs: list[str]) -> list[str]:
     """Expand the FILE arguments: a folder holding videos stands for its videos (sorted); any
     other folder is an image sequence, and everything else is passed on as it is."""
+    from engine.sources import is_video_file
+
     inputs: list[str] = []
     for spec in specs:
         path = Path(spec)
-        videos = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES) if path.is_dir() else []
+        videos = sorted(p for p in path.iterdir() if is_video_file(p)) if path.is_dir() else []
         if videos:
             inputs.extend(str(v) for v in videos)
         else:
@@ -295,13 +307,13 @@ def cmd_analyze(args, out: TextIO) -> int:
                 print(f"wrote {path}", file=out)
     if failed:
         print(f"{PROG}: {len(failed)} of {len(inputs)} inputs failed (see above)", file=sys.stderr)
-        return _exit_code(failed[0])
+        return exit_code(failed[0])
     return EXIT_OK
 
 
 def _analyze_one(source: str, recognizer, settings, args, out: TextIO):
     """Analyse one input with a progress bar; print its summary and segments."""
-    from engine.pipeline import analyze_file
+    from engine.offline import analyze_file
 
     reporter = None if args.no_progress else _ProgressReport(Path(source).name or str(source))
     try:
@@ -317,6 +329,10 @@ def _analyze_one(source: str, recognizer, settings, args, out: TextIO):
         # A warming-up stretch has no prediction yet, so no confidence to show.
         conf = "" if seg.state.value == "warming_up" else f"  ({seg.mean_confidence:.2f})"
         print(f"  {seg.start_s:7.2f} - {seg.end_s:7.2f} s  {seg.text}{conf}", file=out)
+    for tok in result.tokens:  # sequence tasks
+        print(f"  {tok.start_s:7.2f} - {tok.end_s:7.2f} s  {tok.text}  ({tok.confidence:.2f})", file=out)
+    if result.task != "action":
+        print(f"transcript: {result.transcript}", file=out)
     return result
 
 
@@ -406,27 +422,27 @@ def cmd_info(args, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _run_models_command(command: str, argv: Sequence[str]) -> int:
-    try:
-        models_cli = importlib.import_module("models.cli")
-    except ImportError as exc:
+def _run_training_command(command: str, argv: Sequence[str], training) -> int:
+    if training is None:
         return _fail(
-            f"`{command}` needs the training side (models.cli), which is not available here ({exc}); "
-            "install Kinesight with its training dependencies (torch, torchvision)", EXIT_FAIL,
+            f"`{command}` needs the training side of Kinesight (models/, PyTorch), which this command "
+            "does not include; install it with pip install 'kinesight[train]' and run `kinesight " + command + "`",
+            EXIT_FAIL,
         )
-    parser = build_parser(models_cli)
-    args = parser.parse_args(list(argv))
-    return int(getattr(models_cli, f"run_{command}")(args) or 0)
+    args = build_parser(training).parse_args(list(argv))
+    return int(getattr(training, f"run_{command}")(args) or 0)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``kinesight``; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, training=None) -> int:
+    """Run one ``kinesight`` command; returns the exit code. ``training`` is the module that
+    provides train/eval (``models.cli``), passed in by ``kinesight/cli.py``; without it those
+    two commands say how to get them."""
     argv = list(sys.argv[1:] if argv is None else argv)
     out = sys.stdout
     try:
-        command = _command_of(argv)
-        if command in MODELS_COMMANDS:
-            return _run_models_command(command, argv)
+        command = command_of(argv)
+        if command in TRAINING_COMMANDS:
+            return _run_training_command(command, argv, training)
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
@@ -444,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help / --version, or a subcommand that exits by itself
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else _fail(str(exc.code), EXIT_FAIL))
     except KinesightError as exc:
-        return _fail(str(exc), _exit_code(exc))
+        return _fail(str(exc), exit_code(exc))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

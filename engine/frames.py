@@ -1,13 +1,17 @@
-"""Frames and the bounded ring that carries them from capture to inference."""
+"""Frames: the Frame record, the FrameSource interface every source implements, and the
+bounded FrameRing that carries frames from capture to inference."""
 
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Callable, Generic, Iterator, TypeVar
 
 import numpy as np
+
+from engine.errors import SourceError
 
 T = TypeVar("T")
 
@@ -24,6 +28,67 @@ class Frame:
     index: int
     pts_s: float
     image: np.ndarray
+
+
+# Decides, from (index, pts_s), whether a frame's pixels are needed; the others are decoded
+# (codecs need them) but never converted to RGB, which is most of a decoder's cost.
+FrameFilter = Callable[[int, float], bool]
+
+
+class FrameSource(ABC):
+    """Anything that yields frames: iterate it for :class:`Frame` records, then ``close()``.
+
+    fps is nominal (0 if unknown), duration_s/frame_count are None when unknown or live.
+    ``warnings`` collects problems that did not stop the source (e.g. a file that ended early).
+    """
+
+    fps: float = 0.0
+    duration_s: float | None = None
+    frame_count: int | None = None
+    is_live: bool = False
+    size: tuple[int, int] = (0, 0)  # (width, height)
+    name: str = ""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.frames_decoded = 0  # frames read by the last full pass (files)
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Frame]:
+        """Yield frames in presentation order: from the start, or from where ``seek`` asked."""
+
+    def frames(self, want: FrameFilter | None = None) -> Iterator[Frame]:
+        """Like iteration, but frames for which ``want(index, pts_s)`` is False may be skipped."""
+        for frame in self:
+            if want is None or want(frame.index, frame.pts_s):
+                yield frame
+
+    def seek(self, t_s: float) -> None:
+        """Continue from the first frame at or after ``t_s`` seconds (files and folders only).
+
+        Safe to call from another thread while iterating: the jump happens at the next frame.
+        """
+        raise SourceError(f"{self.name or type(self).__name__} is live and cannot seek")
+
+    _pending_seek: int | None = None
+
+    def _take_seek(self, next_index: int) -> int:
+        # For index-addressed sources: the next index to read, honouring a pending seek.
+        pending, self._pending_seek = self._pending_seek, None
+        return next_index if pending is None else pending
+
+    def close(self) -> None:
+        """Release the file / device. Safe to call twice."""
+
+    def __enter__(self) -> "FrameSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        w, h = self.size
+        return f"<{type(self).__name__} {self.name!r} {w}x{h} @ {self.fps:g} fps>"
 
 
 class FrameRing(Generic[T]):

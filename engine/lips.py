@@ -1,4 +1,4 @@
-"""Lip mode: find the mouth with YuNet (``cv2.FaceDetectorYN``) and crop a stabilised box.
+"""Lip mode's face geometry: find the mouth with YuNet (``cv2.FaceDetectorYN``), crop a stabilised box.
 
 The YuNet model is not shipped (its licence forbids committing it here); the user points to it
 with ``KINESIGHT_YUNET=/path/yunet.onnx`` or puts it at ``~/.cache/kinesight/yunet.onnx``.
@@ -86,6 +86,10 @@ class MouthCropper:
 
     def crop(self, image: np.ndarray) -> np.ndarray:
         """The stabilised square mouth crop of an RGB image (RGB, uint8)."""
+        return self.crop_with_box(image)[0]
+
+    def crop_with_box(self, image: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+        """The stabilised mouth crop and its box (x0, y0, x1, y1) in the image's pixels."""
         found = self.mouth_box(image)
         h, w = image.shape[:2]
         if found is not None:
@@ -97,5 +101,5 @@ class MouthCropper:
         x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
         x1, y1 = int(min(w, cx + half)), int(min(h, cy + half))
         if x1 - x0 < 2 or y1 - y0 < 2:
-            return image
-        return np.ascontiguousarray(image[y0:y1, x0:x1])
+            return image, (0, 0, w, h)
+        return np.ascontiguousarray(image[y0:y1, x0:x1]), (x0, y0, x1, y1)

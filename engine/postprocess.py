@@ -1,4 +1,4 @@
-"""From head logits to a label people can read: smoothing, hysteresis, "uncertain".
+"""Smoothing, hysteresis and "uncertain": the label logic of the action decoder, and softmax.
 
 Time here is model-clock time (tick / sample_fps), never wall time, so a file gives the same
 labels whether it is watched live or analysed offline.
@@ -56,13 +56,24 @@ class PostProcessor:
         self._candidate: int | None = None
         self._candidate_since = 0.0
 
-    def update(self, probs: np.ndarray, t_s: float) -> Decision:
-        """Fold in the head's probabilities at model time ``t_s``."""
+    def smooth(self, probs: np.ndarray) -> np.ndarray:
+        """Fold ``probs`` into the moving average only (no label decision); returns the average."""
         probs = np.asarray(probs, dtype=np.float64)
         if self._avg is None or self._avg.shape != probs.shape:
             self._avg = probs.copy()
         else:
             self._avg = self.smoothing * self._avg + (1.0 - self.smoothing) * probs
+        return self._avg
+
+    def forget_label(self) -> None:
+        """Drop the stable label and any candidate (the average stays): the next decision takes
+        its top label at once, as after a reset (used after an "unknown" stretch)."""
+        self._stable = None
+        self._candidate = None
+
+    def update(self, probs: np.ndarray, t_s: float) -> Decision:
+        """Fold in the head's probabilities at model time ``t_s``."""
+        self.smooth(probs)
         top = int(np.argmax(self._avg))
         if self._stable is None:
             self._stable = top

@@ -1,4 +1,9 @@
-"""What the engine tells its callers: one Prediction per model-clock step."""
+"""What the engine tells its callers: one record per model-clock step, typed per task.
+
+Action bundles give a :class:`Prediction` (label, confidence, top-k); sequence bundles (lip
+reading) give a :class:`TranscriptUpdate` (timed tokens and a running transcript). Both carry
+the same clock, frame, timing and rate fields, and the regions their frame stages found.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ class PredictionState(str, Enum):
     WARMING_UP = "warming_up"  # fewer than T features seen so far
     CONFIDENT = "confident"  # the stable label's smoothed probability is above the threshold
     UNCERTAIN = "uncertain"  # nothing is above the threshold
+    UNKNOWN = "unknown"  # the input is unlike the training data (the head's novelty is above the bundle's threshold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,22 +25,48 @@ class StageTimings:
     """Milliseconds spent per stage for the prediction's newest frame."""
 
     decode_ms: float = 0.0
-    preprocess_ms: float = 0.0
+    preprocess_ms: float = 0.0  # frame stages (e.g. the mouth crop) and preprocessing
     backbone_ms: float = 0.0
     head_ms: float = 0.0
     latency_ms: float = 0.0  # capture (or decode) of the newest frame -> prediction ready
 
+    def to_dict(self) -> dict:
+        """Rounded milliseconds by stage (for JSON exports)."""
+        return {"decode": round(self.decode_ms, 3), "preprocess": round(self.preprocess_ms, 3),
+                "backbone": round(self.backbone_ms, 3), "head": round(self.head_ms, 3),
+                "latency": round(self.latency_ms, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStats:
+    """Rates of the stream a record came from (the live engine measures them; offline: zeros)."""
+
+    input_fps: float = 0.0
+    model_fps: float = 0.0
+    dropped_frames: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Something a frame stage found in the frame, for the GUI to draw: ``name`` (e.g.
+    "mouth") and its box (x0, y0, x1, y1) in the source frame's pixels."""
+
+    name: str
+    box: tuple[int, int, int, int]
+
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """The engine's answer at one model-clock tick.
+    """An action bundle's answer at one model-clock tick.
 
     pts_s: source timestamp of the newest frame in the window (seconds).
     tick: index of that frame on the model clock (k means k / sample_fps seconds).
     top_k: (label, smoothed probability) pairs, most likely first.
     probs: smoothed probabilities of every label, in the bundle's label order.
     label/confidence: the stable (hysteresis-filtered) label and its smoothed probability;
-      label is None while warming up or uncertain.
+      label is None while warming up, uncertain or unknown.
+    novelty: the head's novelty score for this window (larger = less like the training data),
+      None when the head has no ``novelty`` output.
     """
 
     pts_s: float
@@ -49,6 +81,8 @@ class Prediction:
     input_fps: float = 0.0
     model_fps: float = 0.0
     dropped_frames: int = 0
+    regions: tuple[Region, ...] = ()
+    novelty: float | None = None
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (for JSONL/CSV exports)."""
@@ -60,13 +94,59 @@ class Prediction:
             "confidence": round(self.confidence, 4),
             "state": self.state.value,
             "top_k": [[name, round(p, 4)] for name, p in self.top_k],
-            "timings_ms": {
-                "decode": round(self.timings.decode_ms, 3),
-                "preprocess": round(self.timings.preprocess_ms, 3),
-                "backbone": round(self.timings.backbone_ms, 3),
-                "head": round(self.timings.head_ms, 3),
-                "latency": round(self.timings.latency_ms, 3),
-            },
+            "novelty": None if self.novelty is None else round(self.novelty, 4),
+            "timings_ms": self.timings.to_dict(),
+            "input_fps": round(self.input_fps, 2),
+            "model_fps": round(self.model_fps, 2),
+            "dropped_frames": self.dropped_frames,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TimedToken:
+    """One decoded token (a word, for lip reading) and the model-clock time it spans."""
+
+    text: str
+    start_s: float
+    end_s: float
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptUpdate:
+    """A sequence bundle's answer at one model-clock tick.
+
+    token: the token completed at this tick (None if none was); current: the token being
+    read now (provisional, None during silence); transcript: every completed token so far,
+    joined by spaces. The other fields mean what they mean in :class:`Prediction`.
+    """
+
+    pts_s: float
+    tick: int
+    frame_index: int
+    state: PredictionState
+    token: TimedToken | None = None
+    current: str | None = None
+    transcript: str = ""
+    timings: StageTimings = field(default_factory=StageTimings)
+    input_fps: float = 0.0
+    model_fps: float = 0.0
+    dropped_frames: int = 0
+    regions: tuple[Region, ...] = ()
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (for JSONL exports)."""
+        tok = self.token
+        return {
+            "pts_s": round(self.pts_s, 4),
+            "tick": self.tick,
+            "frame_index": self.frame_index,
+            "state": self.state.value,
+            "token": None if tok is None else {"text": tok.text, "start_s": round(tok.start_s, 4),
+                                               "end_s": round(tok.end_s, 4), "confidence": round(tok.confidence, 4)},
+            "current": self.current,
+            "transcript": self.transcript,
+            "timings_ms": self.timings.to_dict(),
             "input_fps": round(self.input_fps, 2),
             "model_fps": round(self.model_fps, 2),
             "dropped_frames": self.dropped_frames,

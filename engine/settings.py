@@ -5,6 +5,7 @@ The CLI's option defaults, the GUI's and the engine's all come from :class:`Engi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 from engine.errors import EngineError
@@ -18,7 +19,8 @@ class EngineSettings:
     ``hold_s`` the hysteresis time; ``threshold`` the confidence under which the state is
     "uncertain"; ``window_length`` overrides T for window heads; ``realtime`` paces file
     sources at their own fps in the live engine (offline analysis ignores it);
-    ``ring_capacity`` applies from the next ``start``."""
+    ``ring_capacity`` applies from the next ``start``; ``unknown_threshold`` overrides the
+    bundle's novelty threshold (bundles whose head has a ``novelty`` output)."""
 
     top_k: int = 5
     smoothing: float = 0.5
@@ -29,6 +31,7 @@ class EngineSettings:
     ring_capacity: int = 8
     realtime: bool = True
     threads: int | None = None  # ORT intra-op threads (None: the usable cores, at most 4)
+    unknown_threshold: float | None = None  # novelty above it is "unknown" (None: the bundle's open_set threshold)
 
     def validated(self) -> "EngineSettings":
         """Self, or an :class:`EngineError` naming the bad value."""
@@ -45,6 +48,8 @@ class EngineSettings:
             problems.append("window_length must be >= 1")
         if self.device not in DEVICES:
             problems.append("device must be auto, cpu or cuda")
+        if self.unknown_threshold is not None and not math.isfinite(self.unknown_threshold):
+            problems.append("unknown_threshold must be a finite number")
         if self.ring_capacity < 1:
             problems.append("ring_capacity must be >= 1")
         if problems:

@@ -1,4 +1,4 @@
-"""The model's own clock and the window of cached per-frame features.
+"""The model's own clock (ModelClock) and the window of cached per-frame features (FeatureWindow).
 
 The model was trained on frames sampled at ``sample_fps``. Tick k of the model clock is at
 k / sample_fps seconds; it takes the first frame whose timestamp is at or after that time. So
@@ -54,28 +54,28 @@ class ModelClock:
 
 
 class FeatureWindow:
-    """The last ``length`` features, kept once and reused by every window that contains them.
+    """The last ``window_length`` (T) features, kept once and reused by every window that contains them.
 
     Stored twice in a buffer of 2 x length so the window is always one contiguous slice:
     appending and reading are O(1) (no copy of the window per prediction).
     """
 
-    def __init__(self, length: int, dim: int) -> None:
-        if length < 1 or dim < 1:
-            raise ValueError("FeatureWindow needs length >= 1 and dim >= 1")
-        self.length = length
+    def __init__(self, window_length: int, dim: int) -> None:
+        if window_length < 1 or dim < 1:
+            raise ValueError("FeatureWindow needs window_length >= 1 and dim >= 1")
+        self.window_length = window_length
         self.dim = dim
-        self._buf = np.zeros((2 * length, dim), dtype=np.float32)
+        self._buf = np.zeros((2 * window_length, dim), dtype=np.float32)
         self._next = 0  # slot the next feature goes to
         self._count = 0
 
     def __len__(self) -> int:
-        return min(self._count, self.length)
+        return min(self._count, self.window_length)
 
     @property
     def full(self) -> bool:
-        """True once ``length`` features are in (the end of warm-up)."""
-        return self._count >= self.length
+        """True once ``window_length`` features are in (the end of warm-up)."""
+        return self._count >= self.window_length
 
     def clear(self) -> None:
         """Forget every feature (after a seek or a new source)."""
@@ -85,21 +85,21 @@ class FeatureWindow:
     def append(self, feature: np.ndarray) -> None:
         """Add the newest (D,) feature; the oldest falls out once the window is full."""
         self._buf[self._next] = feature
-        self._buf[self._next + self.length] = feature
-        self._next = (self._next + 1) % self.length
+        self._buf[self._next + self.window_length] = feature
+        self._next = (self._next + 1) % self.window_length
         self._count += 1
 
     def window(self) -> np.ndarray:
         """(T, D) features, oldest first (a view: copy it if you keep it)."""
         n = len(self)
-        if n < self.length:
+        if n < self.window_length:
             return self._buf[:n]
-        return self._buf[self._next : self._next + self.length]
+        return self._buf[self._next : self._next + self.window_length]
 
-    def resized(self, length: int) -> "FeatureWindow":
-        """A new window of ``length`` holding as many of the newest features as fit."""
-        new = FeatureWindow(length, self.dim)
-        kept = self.window()[-length:]
+    def resized(self, window_length: int) -> "FeatureWindow":
+        """A new window of ``window_length`` holding as many of the newest features as fit."""
+        new = FeatureWindow(window_length, self.dim)
+        kept = self.window()[-window_length:]
         for f in kept:
             new.append(f)
         return new

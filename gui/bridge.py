@@ -276,7 +276,8 @@ class EngineBridge(QObject):
         self.take_predictions()
 
     def _make_engine(self, bundle, settings_kwargs: dict):
-        from engine.pipeline import Engine, EngineSettings
+        from engine.live import Engine
+        from engine.settings import EngineSettings
 
         return Engine(
             bundle, EngineSettings(**settings_kwargs),

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 
 class AnalysisJob(QObject):
-    """Runs ``analyze_file`` in a child process (``python -m gui.analysis_process``) to fill a
+    """Runs ``analyze_file`` in a child process (``python -m engine.analysis_process``) to fill a
     file's whole timeline; a thread of this process waits on the child's pipe and re-emits.
 
     Signals: progress(done_s, total_s), done(AnalysisResult), failed(Exception); a cancelled
@@ -77,7 +77,7 @@ class AnalysisJob(QObject):
         errlog = tempfile.TemporaryFile()
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "gui.analysis_process"],
+                [sys.executable, "-m", "engine.analysis_process"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
             )
         except OSError as exc:

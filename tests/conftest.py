@@ -96,7 +96,7 @@ def export_tiny_bundle(out: Path, head: str = "window", *, length: int = 8, samp
         head=head_module,
         name=f"tiny-{head}",
         labels=["alpha", "beta", "gamma"],
-        window=WindowSpec(length=length, sample_fps=sample_fps, stride=1),
+        window=WindowSpec(window_length=length, sample_fps=sample_fps, prediction_stride=1),
         input_spec=InputSpec(size=(64, 64), resize=72),
         backbone_name="tiny_cnn",
         feature_dim=32,

@@ -9,7 +9,9 @@ import time
 import pytest
 
 from engine.errors import DecodeError, EngineError, SourceError, SourceNotFound
-from engine.pipeline import Engine, EngineSettings, analyze_file
+from engine.live import Engine
+from engine.offline import analyze_file
+from engine.settings import EngineSettings
 from engine.prediction import PredictionState
 from engine.sources import FakeSource, open_source
 
@@ -241,7 +243,7 @@ def test_seek_after_the_end_plays_again_from_there(tiny_bundle, clips):
 
 
 def test_an_owned_source_is_closed_when_a_slow_read_ends_after_stop(tiny_bundle, monkeypatch):
-    import engine.pipeline as pipeline
+    import engine.live as live
 
     release = threading.Event()
 
@@ -258,7 +260,7 @@ def test_an_owned_source_is_closed_when_a_slow_read_ends_after_stop(tiny_bundle,
             super().close()
 
     src = SlowSource(fps=30, n=3, size=(160, 120))
-    monkeypatch.setattr(pipeline, "open_source", lambda spec: src)
+    monkeypatch.setattr(live, "open_source", lambda spec: src)
     engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False))
     engine.start("a spec the engine opens itself")
     time.sleep(0.3)
@@ -275,7 +277,7 @@ def test_an_owned_source_is_closed_when_a_slow_read_ends_after_stop(tiny_bundle,
 def test_restart_while_the_old_worker_is_stuck_in_a_model_run_never_shares_the_recognizer(tiny_bundle):
     """stop() gives up after its timeout; the next start() must not drive the Recognizer that the
     old worker is still inside (it is not thread-safe)."""
-    import engine.pipeline as pipeline
+    import engine.live as live
 
     entered, gate = threading.Event(), threading.Event()
     preds = []
@@ -283,10 +285,10 @@ def test_restart_while_the_old_worker_is_stuck_in_a_model_run_never_shares_the_r
     stuck = eng.recognizer
     real_infer = stuck.infer
 
-    def gated_infer(batch):
+    def gated_infer(batch, **kwargs):
         entered.set()
         gate.wait(10)  # the worker is held inside a model run until the test lets it go
-        return real_infer(batch)
+        return real_infer(batch, **kwargs)
 
     stuck.infer = gated_infer
     try:
@@ -295,14 +297,17 @@ def test_restart_while_the_old_worker_is_stuck_in_a_model_run_never_shares_the_r
         eng.stop(timeout=0.1)
         old_worker = eng._run.worker
         assert old_worker.is_alive()  # stop() gave up: the worker is still inside the model
-        pipeline.HANDOVER_TIMEOUT_S, saved = 0.2, pipeline.HANDOVER_TIMEOUT_S
+        live.HANDOVER_TIMEOUT_S, saved = 0.2, live.HANDOVER_TIMEOUT_S
         try:
             eng.start(FakeSource(fps=30, n=60))
         finally:
-            pipeline.HANDOVER_TIMEOUT_S = saved
+            live.HANDOVER_TIMEOUT_S = saved
         assert eng.recognizer is not stuck
         assert eng.wait(10)
-        assert preds and all(p.tick >= 0 for p in preds)
+        # The new run played the whole 2 s clip on its own recognizer: ticks in order up to the
+        # last one (a shared, gated recognizer would have blocked it and failed wait() above).
+        ticks = [p.tick for p in preds]
+        assert ticks == sorted(set(ticks)) and ticks[-1] == 19
     finally:
         gate.set()
         eng.close(timeout=2)

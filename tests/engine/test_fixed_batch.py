@@ -6,26 +6,29 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.pipeline import EngineSettings, Recognizer, _run_fixed_batch
 from engine.preprocess import preprocess
+from engine.runtime import make_session, run_fixed_batch
 
 
 @pytest.mark.parametrize("n, size", [(7, 4), (3, 16), (16, 16), (1, 1), (5, 1)])
 def test_fixed_batch_runs_give_the_same_features(tiny_bundle, clips, n, size):
     from engine.sources import open_source
 
-    rec = Recognizer(tiny_bundle, EngineSettings(device="cpu"))
+    from engine.bundle import load_bundle
+
+    bundle = load_bundle(tiny_bundle)
+    backbone, _ = make_session(bundle.backbone_path, "cpu")
     with open_source(clips["arm"]) as src:
         images = [f.image for _, f in zip(range(n), src)]
-    x = preprocess(images, rec.manifest.input)
+    x = preprocess(images, bundle.manifest.input)
     shapes = []
 
     def run(chunk):
         shapes.append(len(chunk))
-        return rec._backbone.run(["features"], {"frames": chunk})[0]
+        return backbone.run(["features"], {"frames": chunk})[0]
 
-    once = rec._backbone.run(["features"], {"frames": x})[0]
-    fixed = _run_fixed_batch(run, x, size)
+    once = backbone.run(["features"], {"frames": x})[0]
+    fixed = run_fixed_batch(run, x, size)
     assert fixed.shape == once.shape
     np.testing.assert_allclose(fixed, once, rtol=1e-5, atol=1e-5)
     assert set(shapes) == {size}  # one shape only, however many frames come

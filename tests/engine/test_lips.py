@@ -9,7 +9,8 @@ import pytest
 
 from engine.errors import EngineError
 from engine.lips import YUNET_ENV, MouthCropper
-from engine.pipeline import EngineSettings, Recognizer
+from engine.pipeline import Recognizer
+from engine.settings import EngineSettings
 from engine.sources import open_source
 
 
@@ -40,7 +41,7 @@ def test_lip_bundle_needs_the_face_model(tiny_bundle, tmp_path, yunet, grid_fram
     lip = tmp_path / "lip"
     shutil.copytree(tiny_bundle, lip)
     manifest = json.loads((lip / "manifest.json").read_text())
-    manifest["input"]["roi"] = "mouth"
+    manifest["task"], manifest["input"]["roi"] = "lip", "mouth"  # the lip task's stage: the mouth crop
     (lip / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.delenv(YUNET_ENV, raising=False)
     monkeypatch.setattr("engine.lips.YUNET_DEFAULT", tmp_path / "absent.onnx")
@@ -48,5 +49,11 @@ def test_lip_bundle_needs_the_face_model(tiny_bundle, tmp_path, yunet, grid_fram
         Recognizer(lip, EngineSettings(device="cpu"))
     monkeypatch.setenv(YUNET_ENV, str(yunet))
     rec = Recognizer(lip, EngineSettings(device="cpu"))
-    preds = rec.run(grid_frames)
-    assert len(preds) == 10 and rec.backbone_frames == 10
+    updates = rec.run(grid_frames)
+    assert len(updates) == 10 and rec.backbone_frames == 10
+    # The crop stage publishes its box on every record, on the lower half of the face.
+    h, w = grid_frames[0].image.shape[:2]
+    for u in updates:
+        (region,) = u.regions
+        x0, y0, x1, y1 = region.box
+        assert region.name == "mouth" and 0 <= x0 < x1 <= w and h * 0.4 < (y0 + y1) / 2 < h

@@ -11,8 +11,11 @@ import pytest
 
 from engine.errors import EngineError, SourceNotFound
 from engine.frames import Frame
-from engine.pipeline import EngineSettings, Recognizer, analyze_file
+from engine.offline import analyze_file
+from engine.pipeline import Recognizer
 from engine.prediction import PredictionState
+from engine.runtime import make_session
+from engine.settings import EngineSettings
 from engine.sources import open_source
 
 
@@ -50,7 +53,8 @@ def test_streaming_head_steps_once_per_tick_with_carried_state(streaming_bundle,
     ref = Recognizer(streaming_bundle, EngineSettings(device="cpu"))
     seq = np.stack([ref.features(ref.prepare(s).tensor[None])[0] for s in _sampled_all(ref, pool_frames[:90])])
     h0 = np.zeros((1, 1, 24), np.float32)
-    logits = ref._head.run(["logits"], {"features": seq[None], "h_in": h0})[0][0]
+    head, _ = make_session(ref.bundle.head_path, "cpu")
+    logits = head.run(["logits"], {"features": seq[None], "h_in": h0})[0][0]
     e = np.exp(logits - logits.max())
     assert np.allclose(preds[-1].probs, e / e.sum(), atol=1e-4)
 
@@ -143,7 +147,7 @@ def _prediction(tick, state, label=None, confidence=0.0):
 
 
 def test_segments_keep_warming_up_and_uncertain_apart_and_end_with_the_file():
-    from engine.pipeline import AnalysisResult
+    from engine.results import AnalysisResult
     from engine.runtime import ProviderReport
 
     W, C, U = PredictionState.WARMING_UP, PredictionState.CONFIDENT, PredictionState.UNCERTAIN

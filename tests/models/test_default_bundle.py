@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from engine.bundle import default_bundle_path, load_bundle
-from engine.pipeline import analyze_file
+from engine.offline import analyze_file
 from models.synthetic import LABELS, generate
 
 

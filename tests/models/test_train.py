@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine.bundle import load_bundle
-from engine.cli import main as kinesight
+from kinesight.cli import main as kinesight
 from models.data import Cancelled, scan_video_folder
 from models.synthetic import generate
 

@@ -1,4 +1,4 @@
-"""The whole-file analysis, run as a child process: ``python -m gui.analysis_process``.
+"""The whole-file analysis as a child process of the GUI: ``python -m engine.analysis_process``.
 
 A process, not a thread: ``analyze_file`` decodes and preprocesses in Python at full speed,
 and inside the GUI's process that work competes with the GUI thread for the interpreter lock
@@ -59,7 +59,8 @@ def main() -> int:
             send(("progress", float(done_s), float(total_s or 0.0)))
 
     try:
-        from engine.pipeline import EngineSettings, analyze_file
+        from engine.offline import analyze_file
+        from engine.settings import EngineSettings
 
         result = analyze_file(path, bundle_path, EngineSettings(**settings_kwargs), progress=progress, cancel=cancel)
     except Exception as exc:  # noqa: BLE001 - handed to the GUI, which tells the user

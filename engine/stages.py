@@ -1,0 +1,67 @@
+"""Frame stages: per-frame work a task needs before preprocessing and the backbone.
+
+A stage takes an RGB frame and returns the image the next stage (finally the backbone's
+preprocessing) sees, plus the :class:`~engine.prediction.Region` records it found, which travel
+on the task's output record so a GUI can draw them. Which stages run is the task's choice
+(``engine/tasks.py``): none for actions; the mouth crop for lip reading.
+
+Stages keep state across frames (e.g. a smoothed box): ``reset()`` forgets it on a new source
+or a seek. They run on the thread that prepares frames (see :class:`~engine.pipeline.Recognizer`).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from engine.prediction import Region
+
+
+class FrameStage(Protocol):
+    """One step of a task's frame chain."""
+
+    name: str
+
+    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, tuple[Region, ...]]:
+        """(H, W, 3) uint8 RGB -> (the image for the next stage, what was found)."""
+        ...
+
+    def reset(self) -> None:
+        """Forget what was carried over from earlier frames."""
+        ...
+
+
+class MouthCropStage:
+    """Lip reading: face -> mouth corners -> a stabilised square crop around the mouth.
+
+    Publishes the crop box as ``Region("mouth", box)`` in the source frame's pixels.
+    """
+
+    name = "mouth_crop"
+
+    def __init__(self, cropper) -> None:
+        self._cropper = cropper
+
+    @classmethod
+    def for_bundle(cls, bundle) -> "MouthCropStage":
+        """The stage for a lip bundle; raises EngineError saying how to provide the face model."""
+        from engine.lips import MouthCropper
+
+        return cls(MouthCropper.for_bundle(bundle))
+
+    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, tuple[Region, ...]]:
+        crop, box = self._cropper.crop_with_box(image)
+        return crop, (Region("mouth", box),)
+
+    def reset(self) -> None:
+        self._cropper.reset()
+
+
+def run_stages(stages: list[FrameStage], image: np.ndarray) -> tuple[np.ndarray, tuple[Region, ...]]:
+    """Run ``image`` through ``stages`` in order; returns the last image and every region found."""
+    regions: tuple[Region, ...] = ()
+    for stage in stages:
+        image, found = stage(image)
+        regions += found
+    return image, regions

@@ -1,0 +1,88 @@
+"""The task registry: the one place that maps a bundle's ``task`` to what runs and what shows.
+
+A task names (a) the frame stages that run before preprocessing and the backbone, (b) the
+output decoder that turns head outputs into the records the task reports, (c) the head
+outputs its decoder reads, and (d) the GUI panels and export sinks that show its records
+(by name: the engine knows no Qt; ``gui/`` maps the names to widgets).
+
+    action  no frame stages; ActionDecoder -> Prediction (label, top-k, "unknown")
+    lip     MouthCropStage; TranscriptDecoder -> TranscriptUpdate (timed words, transcript)
+
+Adding a task means one entry here, its stage/decoder module on the engine side and its
+panel on the GUI side, each with its tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from engine.decoders import ActionDecoder, OutputDecoder, TranscriptDecoder
+from engine.errors import BundleError
+from engine.settings import EngineSettings
+from engine.stages import FrameStage, MouthCropStage
+
+if TYPE_CHECKING:
+    from engine.bundle import Bundle
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What a task runs and shows. ``logits_ranks``: ranks the head's ``logits`` may have
+    ((N, C) = 2, per-step (N, S, V) = 3); ``roi``: the ``input.roi`` its stages produce."""
+
+    name: str
+    description: str
+    roi: str
+    logits_ranks: tuple[int, ...]
+    frame_stages: Callable[["Bundle"], list[FrameStage]]
+    decoder: Callable[["Bundle", EngineSettings], OutputDecoder]
+    gui_panels: tuple[str, ...]
+    sinks: tuple[str, ...]
+
+
+def _action_decoder(bundle: "Bundle", settings: EngineSettings) -> ActionDecoder:
+    open_set = bundle.manifest.open_set
+    return ActionDecoder(bundle.labels, settings, open_set.get("threshold") if open_set else None)
+
+
+def _transcript_decoder(bundle: "Bundle", settings: EngineSettings) -> TranscriptDecoder:
+    return TranscriptDecoder(bundle.labels, settings, bundle.manifest.window.sample_fps)
+
+
+TASKS: dict[str, TaskSpec] = {
+    "action": TaskSpec(
+        name="action",
+        description="what the person does: one label per window, with top-k and confidence",
+        roi="full",
+        logits_ranks=(2,),
+        frame_stages=lambda bundle: [],
+        decoder=_action_decoder,
+        gui_panels=("label_overlay", "topk_panel", "probability_timeline"),
+        sinks=("csv", "json", "jsonl"),
+    ),
+    "lip": TaskSpec(
+        name="lip",
+        description="what is said: words read from the mouth, with their times",
+        roi="mouth",
+        logits_ranks=(2, 3),
+        frame_stages=lambda bundle: [MouthCropStage.for_bundle(bundle)],
+        decoder=_transcript_decoder,
+        gui_panels=("region_overlay", "transcript_panel"),
+        sinks=("json", "jsonl"),
+    ),
+}
+
+
+def task_spec(name: str) -> TaskSpec:
+    """The registered task ``name``; a BundleError naming the known tasks otherwise."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise BundleError(unknown_task_message(name)) from None
+
+
+def unknown_task_message(name: object) -> str:
+    """Why a bundle with task ``name`` cannot run here, and what to do."""
+    return (f"task {name!r} is not one this Kinesight can run (it knows: {', '.join(TASKS)}); "
+            "use a bundle made for one of those, or a newer Kinesight")
