@@ -59,6 +59,10 @@ class VideoView(QWidget):
         self._placeholder = text
         self.update()
 
+    def placeholder_text(self) -> str:
+        """The text shown while there is no video."""
+        return self._placeholder
+
     def set_frame(self, image: np.ndarray) -> None:
         """Show a new RGB frame (GUI thread); frames faster than MAX_PAINT_FPS replace each other."""
         self._pending = image
