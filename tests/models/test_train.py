@@ -98,12 +98,12 @@ def test_the_trained_bundle_runs_in_kinesight_analyze(trained, dataset, tmp_path
     assert "predictions" in capsys.readouterr().out
 
 
-def test_teach_trains_from_a_few_clips_and_reports_progress(dataset, cache, tmp_path):
+def test_teach_with_a_torch_head_trains_from_a_few_clips_and_reports_progress(dataset, cache, tmp_path):
     from models.teach import train_bundle
 
     clips = {lab: sorted((dataset / lab).glob("*.mp4"))[:3] for lab in ("waving", "idle")}
     seen: list[tuple[str, float]] = []
-    res = train_bundle(clips, tmp_path / "taught", progress=lambda s, f: seen.append((s, f)),
+    res = train_bundle(clips, tmp_path / "taught", head="gru", progress=lambda s, f: seen.append((s, f)),
                        cache_dir=cache, size=int(SIZE), epochs=15, variants=2)
     assert set(load_bundle(res.bundle_path).labels) == {"waving", "idle"}
     assert res.test_accuracy is not None and 0.0 <= res.test_accuracy <= 1.0
@@ -123,7 +123,7 @@ def test_teach_cancel_stops_with_a_typed_error(dataset, cache, tmp_path):
             cancel.set()  # the user presses Cancel once training has started
 
     with pytest.raises(Cancelled):
-        train_bundle(clips, tmp_path / "never", progress=progress, cancel=cancel, cache_dir=cache,
+        train_bundle(clips, tmp_path / "never", head="gru", progress=progress, cancel=cancel, cache_dir=cache,
                      size=int(SIZE), epochs=50)
     assert not (tmp_path / "never").exists()
 
