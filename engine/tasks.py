@@ -46,8 +46,28 @@ def _action_decoder(bundle: "Bundle", settings: EngineSettings) -> ActionDecoder
     return ActionDecoder(bundle.labels, settings, open_set.get("threshold") if open_set else None)
 
 
-def _transcript_decoder(bundle: "Bundle", settings: EngineSettings) -> TranscriptDecoder:
+def _transcript_decoder(bundle: "Bundle", settings: EngineSettings) -> OutputDecoder:
+    # A lip reader made by models/lipread.py (it ships its grammar) answers for every step of
+    # a window: engine/lipreading.py reads each frame with look-ahead and decodes utterances.
+    from engine.lipgrammar import GRAMMAR_FILE
+
+    if (bundle.root / GRAMMAR_FILE).is_file():
+        from engine.lipreading import LipTranscriptDecoder
+
+        return LipTranscriptDecoder.for_bundle(bundle, settings)
     return TranscriptDecoder(bundle.labels, settings, bundle.manifest.window.sample_fps)
+
+
+def _lip_stages(bundle: "Bundle") -> list[FrameStage]:
+    # A bundle that ships the MTCNN face locator gets the causal stabilised crop of
+    # engine/mouth.py; one without it keeps the YuNet cropper of engine/lips.py.
+    from engine.face import FACE_FILES
+
+    if all((bundle.root / f).is_file() for f in FACE_FILES):
+        from engine.mouth import MouthStage
+
+        return [MouthStage.for_bundle(bundle)]
+    return [MouthCropStage.for_bundle(bundle)]
 
 
 TASKS: dict[str, TaskSpec] = {
@@ -66,7 +86,7 @@ TASKS: dict[str, TaskSpec] = {
         description="what is said: words read from the mouth, with their times",
         roi="mouth",
         logits_ranks=(2, 3),
-        frame_stages=lambda bundle: [MouthCropStage.for_bundle(bundle)],
+        frame_stages=_lip_stages,
         decoder=_transcript_decoder,
         gui_panels=("region_overlay", "transcript_panel"),
         sinks=("json", "jsonl"),
