@@ -1,7 +1,8 @@
 """``kinesight train`` and ``kinesight eval``: the PyTorch side of the command line.
 
-``engine.cli`` imports this module only when one of these commands is asked for; torch itself
-is imported only inside ``run_*``, so adding the arguments stays cheap.
+The ``kinesight`` dispatcher (``kinesight/cli.py``) imports this module only when one of these
+commands is asked for and hands it to ``engine.cli``; torch itself is imported only inside
+``run_*``, so adding the arguments stays cheap.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def run_train(args: argparse.Namespace) -> int:
         variants=args.variants, flip=not args.no_flip, test_frac=args.test_frac, val_frac=args.val_frac,
         streaming=args.streaming, int8=args.int8, name=args.name, description=args.description, threads=args.threads,
     )
-    # Typed errors (KinesightError) travel to engine.cli, which prints them and sets the exit code.
+    # Typed errors (KinesightError) travel to engine.cli.main, which prints them and sets the exit code.
     res = train_from_folder(args.data_dir, args.out, cfg, cache_dir=args.cache, show_bar=_show_bars(args))
     rep = res.report
     print(f"wrote bundle {res.bundle_path} ({rep['epochs_run']} epochs, best {rep['best_epoch']}; "

@@ -116,3 +116,89 @@ def tiny_bundle(tmp_path_factory) -> Path:
 def streaming_bundle(tmp_path_factory) -> Path:
     """A streaming GRU bundle with explicit state: T=8 at 10 fps."""
     return export_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny-streaming", "streaming")
+
+
+def _write_head_bundle(out: Path, base: Path, head_graph, **manifest_changes) -> Path:
+    """A bundle beside ``base``: its backbone, a head built with onnx.helper, a changed manifest."""
+    import dataclasses
+    import shutil
+
+    import onnx
+
+    from engine.bundle import BACKBONE_FILE, HEAD_FILE, load_bundle, write_manifest
+
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(base / BACKBONE_FILE, out / BACKBONE_FILE)
+    onnx.save(head_graph, str(out / HEAD_FILE))
+    manifest = dataclasses.replace(load_bundle(base).manifest, **manifest_changes)
+    write_manifest(out, manifest)
+    return out
+
+
+def _graph(nodes, inits, outputs, name: str):
+    from onnx import TensorProto, helper
+
+    features = helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", "T", 32])
+    graph = helper.make_graph(nodes, name, [features], outputs, inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+# GRID-like word vocabulary of the toy sequence task; the first token is the blank.
+TOY_VOCAB = ("<blank>", "bin", "blue", "at", "f", "two", "now")
+
+
+@pytest.fixture(scope="session")
+def toy_sequence_bundle(tiny_bundle, tmp_path_factory) -> Path:
+    """A lip-task bundle whose head emits per-step token logits (N, T, V): a fixed random linear
+    map of how each step's feature differs from the window's mean, so the mouth's motion changes
+    the token and stillness reads as blank (no training: it exercises the seam, not lip reading)."""
+    import dataclasses
+
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    from engine.bundle import HeadSpec, load_bundle
+
+    rng = np.random.default_rng(7)
+    w = (rng.standard_normal((32, len(TOY_VOCAB))) * 400.0).astype(np.float32)
+    w[:, 0] = 0.0  # the blank: a constant logit, beaten only by a clear change
+    b = np.zeros(len(TOY_VOCAB), np.float32)
+    b[0] = 1.5
+    nodes = [
+        helper.make_node("ReduceMean", ["features"], ["mean"], axes=[1], keepdims=1),
+        helper.make_node("Sub", ["features", "mean"], ["change"]),
+        helper.make_node("MatMul", ["change", "W"], ["z"]),
+        helper.make_node("Add", ["z", "B"], ["logits"]),
+    ]
+    logits = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", "T", len(TOY_VOCAB)])
+    head = _graph(nodes, [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")], [logits], "toy_words")
+    base = load_bundle(tiny_bundle).manifest
+    return _write_head_bundle(
+        tmp_path_factory.mktemp("bundles") / "toy-words", tiny_bundle, head, name="toy-words", task="lip",
+        labels=TOY_VOCAB, input=dataclasses.replace(base.input, roi="mouth"),
+        head=HeadSpec("window", "linear-per-step"), description="test fixture: per-step token logits",
+    )
+
+
+@pytest.fixture(scope="session")
+def novelty_bundle(tiny_bundle, tmp_path_factory) -> Path:
+    """An action bundle whose head has a ``novelty`` output: logits from the mean feature, and
+    novelty = the mean of every feature value in the window; open_set threshold -1 (everything
+    is unknown unless the settings raise it)."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(3)
+    w = (rng.standard_normal((32, 3)) * 20.0).astype(np.float32)
+    nodes = [
+        helper.make_node("ReduceMean", ["features"], ["pooled"], axes=[1], keepdims=0),
+        helper.make_node("MatMul", ["pooled", "W"], ["logits"]),
+        helper.make_node("ReduceMean", ["pooled"], ["novelty"], axes=[1], keepdims=0),
+    ]
+    outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 3]),
+               helper.make_tensor_value_info("novelty", TensorProto.FLOAT, ["N"])]
+    head = _graph(nodes, [numpy_helper.from_array(w, "W")], outputs, "novelty_head")
+    return _write_head_bundle(
+        tmp_path_factory.mktemp("bundles") / "tiny-novelty", tiny_bundle, head, name="tiny-novelty",
+        open_set={"threshold": -1.0, "method": "mean feature (test fixture)"},
+    )
