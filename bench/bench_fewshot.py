@@ -20,8 +20,9 @@ D. the shipped demo bundle on real video (the 3 action clips + GRID sentences): 
 E. teach time: 3 actions x 6 clips with a cold feature cache, torch not imported.
 
 "live" figures replay the engine's decision chain on the clip's features: every tick once the
-window is full, softmax -> PostProcessor (EngineSettings defaults: smoothing 0.5, hold 0.4 s,
-threshold 0.4) -> novelty > threshold -> unknown (the rule the engine's decoder applies).
+window is full, novelty > open_set.threshold -> unknown, else softmax -> PostProcessor
+(EngineSettings defaults: smoothing 0.5, hold 0.4 s, threshold 0.4), as engine.decoders.ActionDecoder
+does; tests/models/test_fewshot.py checks a taught bundle through the engine's analyze_file itself.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.bundle import default_bundle_path, load_bundle  # noqa: E402
-from engine.pipeline import EngineSettings  # noqa: E402
+from engine.settings import EngineSettings  # noqa: E402
 from engine.postprocess import PostProcessor, softmax  # noqa: E402
 from engine.sources import open_source  # noqa: E402
 from models.data import Augment, FeatureCache, FeatureExtractor, VideoItem, extract_features  # noqa: E402
@@ -178,10 +179,13 @@ class Player:
         post = PostProcessor(s.smoothing, s.hold_s, s.threshold)
         res = []
         for k, lg in enumerate(outs["logits"]):
-            d = post.update(softmax(lg), (k + self.T - 1) / self.fps)
             if self.use_novelty and float(outs["novelty"][k]) > self.threshold:
+                post.smooth(softmax(lg))  # as engine.decoders.ActionDecoder: unknown, label forgotten
+                post.forget_label()
                 res.append(("unknown", None))
-            elif d.label_index is None:
+                continue
+            d = post.update(softmax(lg), (k + self.T - 1) / self.fps)
+            if d.label_index is None:
                 res.append(("uncertain", None))
             else:
                 res.append(("confident", self.labels[d.label_index]))

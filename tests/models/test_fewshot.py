@@ -1,0 +1,173 @@
+"""Few-shot teaching (models.fewshot via models.teach.train_bundle): taught from real clips with
+torch unimportable, the bundle runs through the engine, held-out clips are recognised, untaught
+material is "unknown", and the head.onnx built from numpy computes what the numpy model does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from engine.bundle import load_bundle
+from engine.offline import analyze_file
+from engine.prediction import PredictionState
+from models.data import DatasetError
+from models.fewshot import ClipFeatures, FewShotConfig, fit_fewshot, teaching_warnings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BLOCK_TORCH = r"""
+import importlib.abc, json, sys, time
+class BlockTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split('.')[0] in ('torch', 'torchvision'):
+            raise ImportError(f'{name} is blocked: teaching must not need torch')
+sys.meta_path.insert(0, BlockTorch())
+"""
+
+TEACH = BLOCK_TORCH + r"""
+from pathlib import Path
+from models.teach import train_bundle
+clips, out, cache = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+t = time.perf_counter()
+res = train_bundle({k: [Path(p) for p in v] for k, v in clips.items()}, out, cache_dir=cache)
+print(json.dumps({"seconds": time.perf_counter() - t, "torch": 'torch' in sys.modules,
+                  "clip_accuracy": res.clip_accuracy, "warnings": res.report["warnings"]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def taught(real_actions, feature_cache, tmp_path_factory):
+    """A bundle taught from 3 real actions x 3 clips in a subprocess where torch cannot be imported."""
+    out = tmp_path_factory.mktemp("taught") / "real-actions"
+    clips = {k: [str(p) for p in v["teach"]] for k, v in real_actions.items()}
+    r = subprocess.run([sys.executable, "-c", TEACH, json.dumps(clips), str(out), str(feature_cache)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out, json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_teaching_needs_no_torch_and_writes_a_bundle_with_unknown(taught):
+    out, info = taught
+    assert info["torch"] is False
+    bundle = load_bundle(out)  # checksums and graph shapes, as the app loads it
+    m = bundle.manifest
+    assert set(m.labels) == {"arm", "pool", "talking"}
+    assert m.head.arch == "fewshot" and m.training["recipe"] == "fewshot"
+    assert m.open_set["threshold"] > 0 and m.open_set["output"] == "novelty"
+    sess = ort.InferenceSession(str(bundle.head_path), providers=["CPUExecutionProvider"])
+    assert [o.name for o in sess.get_outputs()] == ["logits", "novelty"]
+    cv = m.training["cv"]
+    assert cv["method"] == "person-out" and np.asarray(cv["confusion"]).shape == (3, 3)
+    assert np.asarray(cv["confusion"]).sum() == 9  # every clip held out once
+    assert info["clip_accuracy"] == cv["clip_accuracy"]
+
+
+def test_the_engine_recognises_held_out_real_clips(taught, real_actions):
+    """Mirrored segments from the part of each clip never taught: the engine names the action."""
+    out, _ = taught
+    bundle = load_bundle(out)
+    for label, parts in real_actions.items():
+        result = analyze_file(parts["test"][0], bundle)
+        said = Counter(p.label for p in result.predictions if p.state == PredictionState.CONFIDENT)
+        assert said and said.most_common(1)[0][0] == label, (label, said)
+        warm = [p for p in result.predictions if p.state != PredictionState.WARMING_UP]
+        assert sum(p.label == label for p in warm) >= 0.8 * len(warm), (label, Counter(p.state for p in warm))
+        assert all(p.novelty is not None for p in warm)
+
+
+def test_untaught_real_video_is_unknown_not_a_taught_label(taught, shared_data):
+    out, _ = taught
+    result = analyze_file(shared_data / "clips" / "ucf101_apply_eye_makeup.avi", load_bundle(out))
+    warm = [p for p in result.predictions if p.state != PredictionState.WARMING_UP]
+    states = Counter(p.state for p in warm)
+    assert states[PredictionState.CONFIDENT] <= 0.05 * len(warm), states
+    assert states[PredictionState.UNKNOWN] >= 0.9 * len(warm), states
+
+
+def test_models_package_imports_no_torch():
+    code = BLOCK_TORCH + "import models, models.fewshot, models.teach, models.train, models.data\nprint('ok')"
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+def _clusters(n_per: int, labels: int, *, seed: int = 0, dim: int = 24, groups: int = 3):
+    """Feature sequences of ``labels`` well-separated patterns (rising/falling per class) with noise."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 1, (labels, dim)).astype(np.float32)
+    clips = []
+    for c in range(labels):
+        for k in range(n_per):
+            t = np.linspace(0, 1, 24, dtype=np.float32)[:, None]
+            seq = np.abs(centres[c] + 0.6 * np.sin(6 * t + c) + rng.normal(0, 0.15, (24, dim))).astype(np.float32)
+            clips.append(ClipFeatures([seq, seq[:, ::-1].copy()], c, f"g{k % groups}", f"c{c}k{k}"))
+    return clips, centres
+
+
+def test_onnx_head_computes_what_the_numpy_model_does_at_any_window_length(tmp_path):
+    clips, _ = _clusters(4, 3)
+    model, cv, _ = fit_fewshot(clips, ["a", "b", "none of these"], FewShotConfig(window=8))
+    assert model.labels == ["a", "b"]  # the background action is not exported as a label
+    path = model.to_onnx(tmp_path / "head.onnx")
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(1)
+    for t in (8, 5, 1):
+        x = np.abs(rng.normal(0, 1, (4, t, 24))).astype(np.float32)
+        logits, novelty = sess.run(None, {"features": x})
+        want_l, want_n = model.predict(x)
+        assert logits.shape == (4, 2) and novelty.shape == (4,)
+        np.testing.assert_allclose(logits, want_l, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(novelty, want_n, rtol=1e-4, atol=1e-4)
+
+
+def test_background_action_is_reported_as_unknown_and_taught_ones_are_not():
+    clips, centres = _clusters(4, 3, seed=2)
+    model, cv, calib = fit_fewshot(clips, ["a", "b", "none of these"], FewShotConfig(window=8))
+    assert cv.clip_accuracy == 1.0 and cv.folds == 3
+    assert calib["held_out_accepted"] >= 0.95
+    fresh, _ = _clusters(2, 3, seed=2)  # same patterns, new noise
+    for clip in fresh:
+        w = clip.views[0][None, :8]
+        logits, novelty = model.predict(w)
+        if clip.label == 2:
+            assert novelty[0] > model.threshold  # background -> unknown
+        else:
+            assert novelty[0] <= model.threshold and logits[0].argmax() == clip.label
+    far = np.full((1, 8, 24), 25.0, np.float32)  # nothing like the training data
+    assert model.predict(far)[1][0] > model.threshold
+
+
+def test_warnings_name_too_few_clips_and_confusable_actions():
+    clips, _ = _clusters(3, 2, seed=4)
+    for c in clips:  # two identical actions: the CV cannot tell them apart
+        c.views = [v if c.label == 0 else v for v in c.views]
+    twin = [ClipFeatures([v.copy() for v in c.views], 1, c.group, c.name + "-twin") for c in clips if c.label == 0]
+    data = [c for c in clips if c.label == 0] + twin
+    _, cv, _ = fit_fewshot(data, ["wave", "wave again"], FewShotConfig(window=8))
+    text = " ".join(teaching_warnings({"wave": 3, "wave again": 2}, cv))
+    assert "'wave again' has only 2 clip(s)" in text
+    assert "look alike" in text
+
+
+def test_kinesight_train_uses_the_fewshot_recipe_for_small_data(real_actions, feature_cache, tmp_path):
+    from models.train import TrainConfig, evaluate_bundle, train_from_folder
+
+    data = tmp_path / "data"
+    for label, parts in real_actions.items():
+        (data / label).mkdir(parents=True)
+        for p in parts["teach"]:
+            (data / label / p.name).symlink_to(p)
+    res = train_from_folder(data, tmp_path / "bundle", TrainConfig(), cache_dir=feature_cache, show_bar=False)
+    m = load_bundle(res.bundle_path).manifest
+    assert m.head.arch == "fewshot" and m.open_set["threshold"] > 0
+    assert res.report["test"]["clips"] == 9 and 0.0 <= res.clip_accuracy <= 1.0
+    with pytest.raises(DatasetError, match="cross-validated"):
+        evaluate_bundle(res.bundle_path, data, split="test", cache_dir=feature_cache, show_bar=False)
+    rep = evaluate_bundle(res.bundle_path, data, split="all", cache_dir=feature_cache, show_bar=False)
+    assert rep["clip_accuracy"] == 1.0  # the clips it was taught on
