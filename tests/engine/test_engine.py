@@ -113,20 +113,23 @@ def test_a_slow_consumer_drops_oldest_frames_and_capture_never_waits(tiny_bundle
 
 def test_stop_and_close_are_bounded_and_the_engine_restarts(tiny_bundle):
     rec = Recorder()
-    engine = Engine(tiny_bundle, EngineSettings(device="cpu"), **rec.kwargs())
+    three = threading.Event()
+
+    def on_prediction(p):
+        rec.on_prediction(p)
+        if len(rec.predictions) >= 3:
+            three.set()
+
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu"), **{**rec.kwargs(), "on_prediction": on_prediction})
     engine.start(FakeSource(fps=30, n=None, size=(160, 120), live=True))
-    deadline = time.monotonic() + 5
-    while len(rec.predictions) < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert engine.stats.running and len(rec.predictions) >= 3
+    assert three.wait(5) and engine.stats.running
     t0 = time.monotonic()
     engine.stop()
     assert time.monotonic() - t0 < 1.0
     assert rec.finished.is_set() and not engine.stats.running
+    # Both threads are gone, so nothing can arrive after stop(): no waiting needed to know it.
     assert not any(t.is_alive() for t in engine.threads())
     n = len(rec.predictions)
-    time.sleep(0.2)
-    assert len(rec.predictions) == n, "nothing arrives after stop()"
     rec.finished.clear()
     engine.start(FakeSource(fps=30, n=30, size=(160, 120)))
     assert rec.finished.wait(5.0) and rec.predictions[n].tick == 0
@@ -140,35 +143,51 @@ def test_stop_and_close_are_bounded_and_the_engine_restarts(tiny_bundle):
 
 def test_pause_resume_and_seek(tiny_bundle):
     rec = Recorder()
-    engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=True), **rec.kwargs())
+    paused_at_12, late_frame = threading.Event(), threading.Event()
+    engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False, ring_capacity=64), **rec.kwargs())
+
+    def on_frame(frame):
+        rec.on_frame(frame)
+        if paused_at_12.is_set():
+            late_frame.set()
+        elif frame.index == 11:
+            engine.pause()  # on the capture thread, before it reads on: the pause is exact
+            paused_at_12.set()
+
+    engine.on_frame = on_frame
     engine.start(FakeSource(fps=30, n=300, size=(160, 120)))
-    time.sleep(0.4)
-    engine.pause()
-    time.sleep(0.1)
-    seen = engine.stats.frames_seen
-    time.sleep(0.3)
-    assert engine.stats.paused and engine.stats.frames_seen == seen, "paused sources deliver nothing"
-    n = len(rec.predictions)
+    assert paused_at_12.wait(5)
+    assert not late_frame.wait(0.3), "a paused source delivers nothing"
+    assert engine.stats.paused and engine.stats.frames_seen == 12
     engine.seek(8.0)
     engine.resume()
     assert rec.finished.wait(5.0)
     engine.close()
-    after = rec.predictions[n:]
-    # The recognizer restarted at the seek position: warming up again from tick 80.
-    assert after[0].tick == 80 and after[0].state is PredictionState.WARMING_UP
-    assert after[-1].tick == 99 and rec.errors == []
+    ticks = [p.tick for p in rec.predictions]
+    # Frames 0-11 fill ticks 0-3 (those still queued at the seek are dropped with the ring);
+    # then the recognizer restarts at the seek position, warming up again from tick 80.
+    cut = ticks.index(80)
+    assert ticks[:cut] == list(range(cut)) and cut <= 4 and ticks[cut:] == list(range(80, 100))
+    assert rec.predictions[cut].state is PredictionState.WARMING_UP and rec.errors == []
 
 
 def test_settings_change_on_the_next_tick(tiny_bundle):
     rec = Recorder()
     engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=True, threshold=0.0), **rec.kwargs())
+
+    def on_prediction(p):
+        rec.on_prediction(p)
+        if p.tick == 15:  # from the worker thread, mid-stream
+            engine.update_settings(threshold=1.0, top_k=1)
+
+    engine.on_prediction = on_prediction
     engine.start(FakeSource(fps=30, n=90, size=(160, 120)))
-    time.sleep(1.5)
-    engine.update_settings(threshold=1.0, top_k=1)
     assert rec.finished.wait(5.0)
     engine.close()
-    tail = rec.predictions[-5:]
-    assert all(p.state is PredictionState.UNCERTAIN and p.label is None and len(p.top_k) == 1 for p in tail)
+    before = [p for p in rec.predictions if 8 <= p.tick <= 15]
+    after = [p for p in rec.predictions if p.tick >= 17]
+    assert before and all(p.state is PredictionState.CONFIDENT and len(p.top_k) == 3 for p in before)
+    assert after and all(p.state is PredictionState.UNCERTAIN and p.label is None and len(p.top_k) == 1 for p in after)
     with pytest.raises(EngineError, match="unknown engine settings"):
         engine.update_settings(colour="red")
 
@@ -245,32 +264,31 @@ def test_seek_after_the_end_plays_again_from_there(tiny_bundle, clips):
 def test_an_owned_source_is_closed_when_a_slow_read_ends_after_stop(tiny_bundle, monkeypatch):
     import engine.live as live
 
-    release = threading.Event()
+    release, reading, closed = threading.Event(), threading.Event(), threading.Event()
 
     class SlowSource(FakeSource):
         closed_by: str | None = None
 
         def frames(self, want=None):
             yield from super().frames(want)
+            reading.set()
             release.wait(5.0)  # a network read that outlives stop()'s timeout
 
         def close(self) -> None:
             if not self._closed:
                 SlowSource.closed_by = threading.current_thread().name
+                closed.set()
             super().close()
 
     src = SlowSource(fps=30, n=3, size=(160, 120))
     monkeypatch.setattr(live, "open_source", lambda spec: src)
     engine = Engine(tiny_bundle, EngineSettings(device="cpu", realtime=False))
     engine.start("a spec the engine opens itself")
-    time.sleep(0.3)
+    assert reading.wait(5)  # the capture thread is inside the slow read
     engine.stop(timeout=0.1)
     assert SlowSource.closed_by is None, "not closed under a read in progress"
     release.set()
-    deadline = time.monotonic() + 5
-    while SlowSource.closed_by is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert SlowSource.closed_by == "kinesight-capture"
+    assert closed.wait(5) and SlowSource.closed_by == "kinesight-capture"
     engine.close()
 
 
