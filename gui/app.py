@@ -21,6 +21,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="user interface language for this run (the saved choice is kept)")
     parser.add_argument("--settings", help="use this .ini file instead of the user's settings (demos, tests)")
     parser.add_argument("--screenshot", metavar="PATH", help="wait for predictions, save a grab of the window, quit")
+    parser.add_argument("--screenshot-of", choices=["window", "error"], default="window",
+                        help="what --screenshot grabs: the main window once predictions flow (default), or the "
+                             "error dialog the source opens (README pictures of the dialogs)")
+    parser.add_argument("--screenshot-at", type=float, metavar="S",
+                        help="for a file: once ready, seek to S seconds and grab after the model has warmed up "
+                             "there (the same picture whatever the machine's speed)")
     parser.add_argument("--screenshot-delay", type=float, default=3.0, metavar="S",
                         help="seconds of predictions to wait for before the grab (default 3)")
     parser.add_argument("--size", metavar="WxH",
@@ -64,20 +70,49 @@ def qt_binding_problem() -> str | None:
     )
 
 
-def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout_s: float = 90.0) -> None:
-    """Poll until predictions flowed for ``delay_s`` and the file timeline is filled, then grab."""
+def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout_s: float = 90.0,
+                                of: str = "window", at_s: float | None = None) -> None:
+    """Poll until predictions flowed for ``delay_s`` and the file timeline is filled, then grab
+    the window; with ``at_s``, first seek there and wait for a prediction past it that is no
+    longer warming up. With ``of="error"``, grab the error dialog as soon as one is shown."""
+    from engine.prediction import PredictionState
     from PySide6.QtCore import QTimer
 
     started = time.monotonic()
-    state = {"first": None}
+    state = {"first": None, "seeked": False}
 
     def poll() -> None:
         now = time.monotonic()
+        box = window.error_box
+        if box is not None and box.isVisible():
+            if of == "error":
+                app.processEvents()  # let the dialog finish laying itself out
+                box.grab().save(str(path))
+                print(f"saved {path} (error dialog: {box.windowTitle()})")
+                app.exit(0)
+                return
+            window.grab().save(str(path))
+            print(f"saved {path} (an error came instead of predictions: {box.windowTitle()})")
+            app.exit(1)
+            return
+        if of == "error" and now - started > timeout_s:
+            print(f"no error dialog within {timeout_s:.0f} s; nothing saved")
+            app.exit(1)
+            return
         if window.prediction_count and state["first"] is None:
             state["first"] = now
         timeline_ready = window.source_info is None or window.source_info.is_live or window.analysis_result is not None
         ready = state["first"] is not None and now - state["first"] >= delay_s and timeline_ready
-        if ready or now - started > timeout_s:
+        if ready and at_s is not None and window.source_info is not None and not window.source_info.is_live:
+            if not state["seeked"]:
+                window.seek(at_s)
+                state["seeked"], state["count"] = True, window.prediction_count
+            last = window.last_prediction
+            # The window restarts after a seek: wait for a prediction made after it, past the
+            # seek point, with the window full again.
+            ready = (window.prediction_count > state["count"] and last is not None
+                     and at_s <= last.pts_s < at_s + 5.0 and last.state != PredictionState.WARMING_UP)
+        if of == "window" and (ready or now - started > timeout_s):
             window.grab().save(str(path))
             print(f"saved {path} ({'ready' if ready else 'timed out'}; {window.prediction_count} predictions)")
             app.exit(0 if ready else 1)
@@ -130,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.source:
         QTimer.singleShot(0, lambda: window.open_source(args.source))
     if args.screenshot:
-        _take_screenshot_when_ready(window, app, Path(args.screenshot), args.screenshot_delay)
+        _take_screenshot_when_ready(window, app, Path(args.screenshot), args.screenshot_delay, of=args.screenshot_of,
+                                   at_s=args.screenshot_at)
     rc = app.exec()
     window.close()  # stops every worker thread (bounded); a no-op if the user already closed it
     for t in threading.enumerate():

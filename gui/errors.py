@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
 from engine.errors import (
     BundleError, DecodeError, EngineError, InferenceError, KinesightError, SourceError, SourceNotFound,
@@ -104,4 +104,10 @@ def error_dialog(parent: QWidget, text: ErrorText) -> QMessageBox:
     box.setInformativeText(text.todo)
     if text.detail:
         box.setDetailedText(text.detail)
+    # QMessageBox sizes itself to its shortest line and wraps the advice early ("MP4 / (H.264)");
+    # a spacer across its grid gives the two sentences room.
+    grid = box.layout()
+    if isinstance(grid, QGridLayout):
+        grid.addItem(QSpacerItem(460, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding),
+                     grid.rowCount(), 0, 1, grid.columnCount())
     return box

@@ -125,7 +125,12 @@ class AnalysisJob(QObject):
                 proc.wait(0.3)
             except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.wait(0.3)
+                try:
+                    # SIGKILL cannot be ignored, but a loaded machine may take a while to reap
+                    # the child; this is a daemon thread, so waiting here holds nobody up.
+                    proc.wait(10.0)
+                except subprocess.TimeoutExpired:
+                    pass
             if proc.stdout is not None:
                 proc.stdout.close()
             errlog.close()
@@ -156,6 +161,7 @@ class FileAnalysis(QObject):
         super().__init__(parent)
         self.job: AnalysisJob | None = None
         self.result = None
+        self._key = None  # (path, bundle, settings) of the running job or of ``result``
         self._old: list[AnalysisJob] = []
 
     @property
@@ -164,8 +170,18 @@ class FileAnalysis(QObject):
         return self.job is not None and self.job.thread.is_alive()
 
     def start(self, path: Path, bundle, settings_kwargs: dict) -> None:
-        """Cancel any running analysis and analyse ``path`` with ``bundle``."""
+        """Analyse ``path`` with ``bundle`` (a running analysis of something else is cancelled).
+
+        The same file, bundle and settings again (a finished file played once more) keep the
+        analysis under way, or hand its finished curves over again, instead of starting over.
+        """
+        key = (str(Path(path)), str(getattr(bundle, "root", bundle)), repr(sorted(settings_kwargs.items())))
+        if key == self._key and (self.result is not None or self.running):
+            if self.result is not None:
+                self._emit_curves(self.result)
+            return
         self.cancel()
+        self._key = key
         job = AnalysisJob(Path(path), bundle, settings_kwargs, parent=self)
         job.progress.connect(lambda done, total: self.progress.emit(done / total if total else None))
         job.done.connect(self._done)
@@ -178,6 +194,7 @@ class FileAnalysis(QObject):
         """Forget the current analysis (its child process is killed; its thread ends soon after)."""
         job, self.job = self.job, None
         self.result = None
+        self._key = None
         if job is not None:
             job.cancel(timeout=0.0)
             self._old.append(job)
@@ -206,6 +223,9 @@ class FileAnalysis(QObject):
         if self.sender() is not self.job:
             return  # a cancelled job that finished anyway
         self.result = result
+        self._emit_curves(result)
+
+    def _emit_curves(self, result) -> None:
         preds = list(getattr(result, "predictions", []))
         if preds:
             self.curves.emit(np.array([p.pts_s for p in preds]), np.array([p.probs for p in preds]))

@@ -415,9 +415,9 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self) -> None:
         self.source_finished = True
-        if self.source_info is not None and self.source_info.is_live and not self._failed:
-            # A camera never ends on its own: the real CameraSource ends its stream (with a
-            # warning) when the device stops delivering frames, e.g. when it is unplugged.
+        if self._source_kind(self.current_spec) == "camera" and not self._failed:
+            # A camera never ends on its own (a lost one normally reports an error first, which
+            # sets _failed): an end without an error is a lost camera too.
             self._failed = True
             self._present_error(camera_lost(self._dialog_source_name(), self._last_warning))
         if not self._failed:  # after an error, the error stays in the status bar

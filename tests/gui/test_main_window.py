@@ -262,23 +262,20 @@ def test_dropping_a_file_plays_it(qtbot, window, clips):
 
 
 def test_camera_lost_mid_stream_tells_the_user(qtbot, window):
-    # No webcam on CI: a live synthetic source that fails like an unplugged camera does.
-    from engine.errors import DecodeError
+    # No webcam on CI: a live fake that breaks after 20 frames the way a real camera does
+    # (its reads fail, and it goes through CameraSource's own failure path).
     from engine.sources import FakeSource
 
-    class UnpluggedCamera(FakeSource):
-        def frames(self, want=None):
-            for frame in super().frames(want):
-                if frame.index >= 20:
-                    raise DecodeError("camera 0 stopped delivering frames", frames_decoded=20)
-                yield frame
-
-    window.open_source(UnpluggedCamera(fps=30, n=None, live=True))
+    window.open_source(FakeSource(fps=30, n=None, live=True, fail_after=20))
     qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
-    assert window.error_box.windowTitle() == "Camera lost"
-    assert "Reconnect it" in window.error_box.informativeText()
+    box = window.error_box
+    assert box.windowTitle() == "Camera lost"
+    assert box.text() == "The camera stopped sending frames."
+    assert "Reconnect it" in box.informativeText()
+    assert "stopped delivering frames" in box.detailedText()  # the engine's own words, folded away
     assert window.transport.time_label.text() == "live"
     assert not window.transport.position.isEnabled()  # a live source cannot seek
+    assert len(window.errors_shown) == 1  # one dialog, not one for the error and one for the end
 
 
 def _event_loop_gaps(qtbot, until, timeout_ms: int) -> np.ndarray:
@@ -523,3 +520,16 @@ def test_without_a_source_nothing_pretends_to_play(qtbot, window, clips, tmp_pat
     assert not window.transport.play_button.isEnabled() and not tl.has_source
     window.stop()
     assert not tl.has_source
+
+
+def test_playing_a_finished_file_again_keeps_its_timeline(qtbot, window, clips):
+    window.realtime = False  # reach the end quickly
+    _play(qtbot, window, clips["pool"])
+    qtbot.waitUntil(lambda: window.source_finished and window.analysis_result is not None, timeout=60000)
+    result, job = window.analysis_result, window.file_analysis.job
+    count = window.prediction_count
+    window.toggle_play()  # Space at the end plays the file again
+    qtbot.waitUntil(lambda: window.prediction_count > count + 3, timeout=WAIT)
+    # The same file with the same model and settings: no second whole-file analysis.
+    assert window.file_analysis.job is job and window.analysis_result is result
+    assert window.timeline.covered_span_s() > 0.85 * window.source_info.duration_s
