@@ -14,6 +14,7 @@ import argparse
 import importlib.util
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +75,10 @@ def export_mtcnn(out_dir: str | Path) -> list[Path]:
         path = out_dir / fname
         # The legacy exporter: these are plain conv/PReLU/linear graphs, and it writes one
         # self-contained file (the dynamo exporter may split weights into external data).
-        torch.onnx.export(net, (example,), str(path), input_names=["image"], output_names=outputs,
-                          dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the legacy exporter's deprecation notice
+            torch.onnx.export(net, (example,), str(path), input_names=["image"], output_names=outputs,
+                              dynamic_axes=axes, opset_version=OPSET, dynamo=False)
         sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         probe = example if fname != PNET_FILE else torch.rand(1, 3, 120, 97) * 2 - 1
         with torch.no_grad():
