@@ -58,7 +58,7 @@ def cmd_analyze_seq(args: argparse.Namespace, out: TextIO) -> int:
     t0 = time.perf_counter()
     results = runner.run(ss.x, ss.names)
     wall = time.perf_counter() - t0
-    print(f"{args.file.name}: {len(results)} sequences ({ss.dim} channel{"s" if ss.dim != 1 else ""}) in {wall:.2f} s on {runner.provider.provider} "
+    print(f"{args.file.name}: {len(results)} sequences ({ss.dim} channel{'s' if ss.dim != 1 else ''}) in {wall:.2f} s on {runner.provider.provider} "
           f"with {bundle.manifest.name} ({spec.mode}, head {bundle.manifest.arch})", file=out)
     width = max([len(r.name) for r in results] + [8]) + 2
     if not args.quiet:
