@@ -16,6 +16,8 @@ identical. Per frame:
 4. Hold: when the face is not found, the last box is kept for ``hold_frames`` ("held"), then
    the state becomes "no_face" and the crop is flat grey (so a model sees nothing to read).
 5. Crop: one affine warp (rotation + scale) to ``out_size`` (H, W), RGB or grayscale.
+6. Speech activity: how much the mouth band of the crop changes over the last 0.4 s
+   (:class:`SpeechActivity`), for a "speaking / not speaking" signal that works for any face.
 
 What was found is published as :attr:`MouthTracker.last` (a :class:`MouthObservation`) for the
 GUI to draw: the state, the rotated box and its corners in image pixels, the face and its
@@ -24,6 +26,7 @@ landmarks.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -102,13 +105,16 @@ class MouthObservation:
     state: "face" (located this frame), "held" (not found, last box kept for a short dropout),
     "no_face" (gone longer than the hold time: no box, grey crop).
     box: the smoothed crop box, None in "no_face". face: the located face this frame (None when
-    held or absent). frame: index of the frame since the last reset.
+    held or absent). frame: index of the frame since the last reset. activity/speaking: the
+    visual speech-activity signal (see :class:`SpeechActivity`) after this frame's crop.
     """
 
     frame: int
     state: FaceState
     box: MouthBox | None
     face: Face | None
+    activity: float = 0.0
+    speaking: bool = False
 
     @property
     def has_face(self) -> bool:
@@ -140,6 +146,49 @@ def warp_crop(image: np.ndarray, box: MouthBox, out_size: tuple[int, int], gray:
                           borderMode=cv2.BORDER_REPLICATE)
 
 
+class SpeechActivity:
+    """Is the mouth moving as in speech? A causal signal from the stabilised crops.
+
+    activity = mean absolute frame-to-frame change of the crop's mouth band, relative to the
+    band's contrast, averaged over the last ``window`` frames (0.4 s at 25 fps). Speech keeps
+    lips and jaw moving; a still or merely breathing face does not. ``speaking`` switches on
+    above ``on`` and off below ``off`` (hysteresis). Calibrated on GRID s1 crops against the
+X
+    """
+
+    def __init__(self, window: int = 10, on: float = 0.105, off: float = 0.085) -> None:
+        self.window, self.on, self.off = window, on, off
+        self.reset()
+
+    def reset(self) -> None:
+        self._prev: np.ndarray | None = None
+        self._contrast: float | None = None
+        self._recent: list[float] = []
+        self.speaking = False
+        self.activity = 0.0
+
+    def update(self, crop: np.ndarray | None) -> tuple[float, bool]:
+        """Feed this frame's crop (None when there is no face); returns (activity, speaking)."""
+        if crop is None:
+            self.reset()
+            return 0.0, False
+        gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
+        h, w = gray.shape
+        band = gray[int(h * 0.2) : int(h * 0.9), int(w * 0.2) : int(w * 0.8)].astype(np.float32)
+        std = float(band.std())
+        self._contrast = std if self._contrast is None else 0.95 * self._contrast + 0.05 * std
+        if self._prev is not None:
+            self._recent.append(float(np.abs(band - self._prev).mean()) / (self._contrast + 5.0))
+            del self._recent[: -self.window]
+        self._prev = band
+        self.activity = float(np.mean(self._recent)) if self._recent else 0.0
+        if self.speaking and self.activity < self.off:
+            self.speaking = False
+        elif not self.speaking and self.activity > self.on:
+            self.speaking = True
+        return self.activity, self.speaking
+
+
 class MouthTracker:
     """Causal stabilised mouth crops from a face locator (see the module docstring).
 
@@ -162,6 +211,7 @@ class MouthTracker:
         self.fps = float(fps)
         self.smooth = smooth
         self.idle_every = max(1, int(idle_every))
+        self.speech = SpeechActivity()
         # Position follows speed strongly (beta): a moving head is followed within a frame or
         # two; size and angle change slowly on a real face, so they are smoothed harder.
         self._filters = {"cx": OneEuro(1.0, 0.05), "cy": OneEuro(1.0, 0.05),
@@ -178,6 +228,7 @@ class MouthTracker:
         self._t: float | None = None
         for f in self._filters.values():
             f.reset()
+        self.speech.reset()
         self.last = MouthObservation(-1, "no_face", None, None)
 
     def _choose(self, faces: list[Face]) -> Face | None:
@@ -237,16 +288,21 @@ class MouthTracker:
         """Observe one RGB frame and return its mouth crop at ``out_size`` (grey when no face)."""
         obs = self.observe(image, t)
         if obs.box is None:
+            self.speech.update(None)
             shape = self.out_size if self.gray else (*self.out_size, 3)
             return np.full(shape, GREY, dtype=np.uint8)
-        return warp_crop(image, obs.box, self.out_size, self.gray)
+        crop = warp_crop(image, obs.box, self.out_size, self.gray)
+        activity, speaking = self.speech.update(crop)
+        self.last = dataclasses.replace(obs, activity=activity, speaking=speaking)
+        return crop
 
 
 class MouthStage:
     """Lip mode's frame stage (``engine.stages.FrameStage``): RGB frame -> mouth crop at the
     bundle's input size, publishing ``Region("mouth", (x0, y0, x1, y1))`` (the integer bounds of
     the rotated crop box, in the frame's pixels) while a face is seen or held, and no region in
-    the "no face" state. :attr:`observation` has the full :class:`MouthObservation` (rotated
+    the "no face" state; ``Region("speaking", same box)`` is added while the mouth moves as in
+    speech. :attr:`observation` has the full :class:`MouthObservation` (rotated
     box corners, landmarks, state) and :attr:`last_crop` the crop, for a GUI that draws them.
     """
 
@@ -294,7 +350,11 @@ class MouthStage:
         c = box.corners()
         x0, y0 = int(max(0, np.floor(c[:, 0].min()))), int(max(0, np.floor(c[:, 1].min())))
         x1, y1 = int(min(w, np.ceil(c[:, 0].max()))), int(min(h, np.ceil(c[:, 1].max())))
-        return crop, (Region("mouth", (x0, y0, max(x1, x0 + 1), max(y1, y0 + 1))),)
+        region = (x0, y0, max(x1, x0 + 1), max(y1, y0 + 1))
+        # "speaking" (same box) while the speech-activity signal is on, so a GUI can show it
+        # and a timeline can collect it into segments.
+        extra = (Region("speaking", region),) if self.tracker.last.speaking else ()
+        return crop, (Region("mouth", region), *extra)
 
     def reset(self) -> None:
         self.tracker.reset()
