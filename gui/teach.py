@@ -1,8 +1,12 @@
 """Teach new actions: name a few actions, give each some clips, train a head, use the bundle.
 
 Clips come from video files or are recorded from the webcam (countdown, live preview).
-Training runs ``models.teach.train_bundle`` on a background thread (imported lazily there, so
-the app never loads torch at start-up), with a progress bar and a cancel button.
+Training runs ``models.teach.train_bundle`` on a background thread (imported lazily there), with
+a progress bar and a cancel button. Its default few-shot recipe needs no torch. The result shows
+what decides whether to trust the model: leave-one-clip-out (or person-out, when clip names start
+with ``<person>__``) accuracy, the confusion matrix of the held-out clips, and warnings when an
+action has too few clips or two actions were confused. An optional "none of these" action
+teaches what to ignore: the model then says "unknown" for it.
 """
 
 from __future__ import annotations
@@ -15,12 +19,19 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
-    QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from gui.errors import describe_error
 from gui.source_menu import VIDEO_FILTER, CameraProbe
 from gui.video_view import VideoView
+
+
+# The label models.fewshot treats as "ignore this" (models.teach.BACKGROUND_LABEL; kept in English
+# in the bundle whatever the UI language, shown translated).
+BACKGROUND_LABEL = "none of these"
+MIN_CLIPS = 3  # fewer and the held-out figures (and the model) are shaky: warn
 
 
 def data_dir() -> Path:
@@ -112,7 +123,7 @@ class TrainJob(threading.Thread):
 
     def run(self) -> None:
         try:
-            from models.teach import train_bundle  # torch loads here, on this thread, only when teaching
+            from models.teach import train_bundle  # imported on this thread, only when teaching (no torch)
 
             result = train_bundle(self.clips, self.out, progress=self._on_progress, cancel=self.cancel_event,
                                   **self.options)
@@ -161,6 +172,10 @@ class TeachDialog(QDialog):
         self.setWindowTitle(self.tr("Teach New Actions"))
         self.actions_list = QListWidget()
         self.add_action_button = QPushButton(self.tr("Add action…"))
+        self.add_background_button = QPushButton(self.tr("Add \"none of these\""))
+        self.add_background_button.setToolTip(self.tr(
+            "Optional: clips of what should NOT count as any action (standing still, other movements, "
+            "an empty room). The model then says \"unknown\" for them instead of naming an action."))
         self.remove_action_button = QPushButton(self.tr("Remove"))
         actions_box = QGroupBox(self.tr("1. Actions"))
         a_lay = QVBoxLayout(actions_box)
@@ -170,6 +185,7 @@ class TeachDialog(QDialog):
         row.addWidget(self.add_action_button)
         row.addWidget(self.remove_action_button)
         a_lay.addLayout(row)
+        a_lay.addWidget(self.add_background_button)
 
         self.clips_list = QListWidget()
         self.add_files_button = QPushButton(self.tr("Add video files…"))
@@ -222,6 +238,14 @@ class TeachDialog(QDialog):
         self.stage_label.setWordWrap(True)
         self.result_label = QLabel("")
         self.result_label.setWordWrap(True)
+        self.warnings_label = QLabel("")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setStyleSheet("color: #b35c00;")
+        self.confusion_table = QTableWidget(0, 0)
+        self.confusion_table.setToolTip(self.tr(
+            "Held-out clips: rows are the true action, columns what the model said."))
+        self.confusion_table.setMaximumHeight(160)
+        self.confusion_table.hide()
         train_box = QGroupBox(self.tr("3. Train"))
         t_lay = QVBoxLayout(train_box)
         form = QFormLayout()
@@ -234,6 +258,8 @@ class TeachDialog(QDialog):
         t_lay.addWidget(self.progress)
         t_lay.addWidget(self.stage_label)
         t_lay.addWidget(self.result_label)
+        t_lay.addWidget(self.confusion_table)
+        t_lay.addWidget(self.warnings_label)
 
         top = QHBoxLayout()
         top.addWidget(actions_box, 1)
@@ -248,6 +274,7 @@ class TeachDialog(QDialog):
 
     def _connect(self) -> None:
         self.add_action_button.clicked.connect(self._ask_action)
+        self.add_background_button.clicked.connect(self.add_background_action)
         self.remove_action_button.clicked.connect(self._remove_action)
         self.actions_list.currentItemChanged.connect(lambda *_: self._show_clips())
         self.add_files_button.clicked.connect(self._pick_files)
@@ -270,12 +297,20 @@ class TeachDialog(QDialog):
         if not name or name in self.clips:
             return False
         self.clips[name] = []
-        item = QListWidgetItem(name)
+        item = QListWidgetItem(self.display_name(name))
         item.setData(Qt.ItemDataRole.UserRole, name)
         self.actions_list.addItem(item)
         self.actions_list.setCurrentItem(item)
         self._update_enabled()
         return True
+
+    def add_background_action(self) -> bool:
+        """Add the optional "none of these" action (what to ignore); False when it is there already."""
+        return self.add_action(BACKGROUND_LABEL)
+
+    def display_name(self, action: str) -> str:
+        """An action's name as shown: "none of these" in the UI language."""
+        return self.tr("none of these") if action == BACKGROUND_LABEL else action
 
     def add_clips(self, action: str, paths: list[str | Path]) -> None:
         """Add video files as examples of ``action``."""
@@ -315,13 +350,13 @@ class TeachDialog(QDialog):
         for k in range(self.actions_list.count()):
             item = self.actions_list.item(k)
             name = item.data(Qt.ItemDataRole.UserRole)
-            item.setText(f"{name}  ({len(self.clips.get(name, []))})")
+            item.setText(f"{self.display_name(name)}  ({len(self.clips.get(name, []))})")
 
     def _pick_files(self) -> None:
         action = self.current_action()
         if action is None:
             return
-        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Clips of %1").replace("%1", action), "",
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Clips of %1").replace("%1", self.display_name(action)), "",
                                                 self.tr("Videos (%1);;All files (*)").replace("%1", VIDEO_FILTER))
         if paths:
             self.add_clips(action, paths)
@@ -417,9 +452,11 @@ class TeachDialog(QDialog):
         self.result = None
         self.error = None
         self.result_label.setText("")
+        self.warnings_label.setText("")
+        self.confusion_table.hide()
         self.progress.setValue(0)
         self.progress_reports = 0
-        self.stage_label.setText(self.tr("Starting (loading the training libraries)…"))
+        self.stage_label.setText(self.tr("Starting…"))
         self._trainer = TrainJob(
             {k: list(v) for k, v in self.clips.items()}, out, self.train_options,
             on_progress=lambda stage, frac: self._progress.emit(str(stage), float(frac)),
@@ -431,11 +468,26 @@ class TeachDialog(QDialog):
     def problems(self) -> list[str]:
         """What still stops training (empty when ready)."""
         out = []
-        if len(self.clips) < 2:
+        if len([a for a in self.clips if a != BACKGROUND_LABEL]) < 2:
             out.append(self.tr("Add at least two actions."))
         for name, clips in self.clips.items():
             if len(clips) < 2:
-                out.append(self.tr("Give \"%1\" at least two clips.").replace("%1", name))
+                out.append(self.tr("Give \"%1\" at least two clips.").replace("%1", self.display_name(name)))
+        return out
+
+    def warnings(self, cv: dict | None = None) -> list[str]:
+        """What makes the taught model less trustworthy: too few clips, actions the CV confused."""
+        out = []
+        for name, clips in self.clips.items():
+            if len(clips) < MIN_CLIPS:
+                out.append(self.tr("\"%1\" has only %2 clips: give it %3 or more (5 is better), ideally by more "
+                                   "than one person.").replace("%1", self.display_name(name))
+                           .replace("%2", str(len(clips))).replace("%3", str(MIN_CLIPS)))
+        for a, b, share in (cv or {}).get("confusable", []):
+            out.append(self.tr("\"%1\" and \"%2\" look alike: %3 of the held-out \"%1\" clips were taken for "
+                               "\"%2\". Make the two more different, or add clips.")
+                       .replace("%1", self.display_name(a)).replace("%2", self.display_name(b))
+                       .replace("%3", f"{share * 100:.0f}%"))
         return out
 
     def cancel_training(self) -> None:
@@ -454,7 +506,11 @@ class TeachDialog(QDialog):
             return
         self.progress_reports += 1
         self.progress.setValue(int(round(max(0.0, min(1.0, fraction)) * 1000)))
-        self.stage_label.setText(stage)
+        names = {"features": self.tr("Reading the clips (features)…"),
+                 "cross-validation": self.tr("Checking on held-out clips…"),
+                 "training": self.tr("Training…"), "backbone": self.tr("Preparing the backbone…"),
+                 "export": self.tr("Saving the model…"), "done": self.tr("Done.")}
+        self.stage_label.setText(names.get(stage, stage))
 
     def _on_trained(self, result) -> None:
         self._trainer = None
@@ -462,18 +518,48 @@ class TeachDialog(QDialog):
         self.progress.setValue(1000)
         acc = getattr(result, "test_accuracy", None)
         f1 = getattr(result, "macro_f1", None)
-        if acc is not None:
+        report = getattr(result, "report", None) or {}
+        cv = report.get("cv")
+        if cv and cv.get("folds"):
+            how = (self.tr("leave-one-person-out") if cv.get("method") == "person-out"
+                   else self.tr("leave-one-clip-out"))
+            text = (self.tr("Held-out accuracy (%1): %2 of clips, %3 of moments")
+                    .replace("%1", how).replace("%2", f"{cv['clip_accuracy'] * 100:.0f}%")
+                    .replace("%3", f"{cv['window_accuracy'] * 100:.0f}%"))
+        elif acc is not None:
             text = self.tr("Held-out accuracy: %1").replace("%1", f"{acc * 100:.1f}%")
         else:
-            text = self.tr("Held-out accuracy: not measured (give every action 3 or more clips to hold one out).")
+            text = self.tr("Held-out accuracy: not measured (give every action 2 or more clips).")
         if f1 is not None:
             text += "  " + self.tr("(macro F1 %1)").replace("%1", f"{f1:.2f}")
+        self._show_confusion(cv)
+        warnings = self.warnings(cv)
+        self.warnings_label.setText("\n".join("⚠ " + w for w in warnings))
         path = Path(result.bundle_path)
         text += "\n" + self.tr("Saved to %1 — now in use.").replace("%1", str(path))
         self.result_label.setText(text)
         self.stage_label.setText(self.tr("Done."))
         self._update_enabled()
         self.bundleSaved.emit(str(path))
+
+    def _show_confusion(self, cv: dict | None) -> None:
+        """The held-out clips' confusion matrix (rows: true action, columns: what the model said)."""
+        if not cv or not cv.get("folds"):
+            self.confusion_table.hide()
+            return
+        names = [self.display_name(lab) for lab in cv["labels"]]
+        cm = cv["confusion"]
+        self.confusion_table.setRowCount(len(names))
+        self.confusion_table.setColumnCount(len(names))
+        self.confusion_table.setVerticalHeaderLabels(names)
+        self.confusion_table.setHorizontalHeaderLabels(names)
+        for i, row in enumerate(cm):
+            for j, n in enumerate(row):
+                cell = QTableWidgetItem(str(n))
+                cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.confusion_table.setItem(i, j, cell)
+        self.confusion_table.show()
 
     def _on_train_failed(self, error) -> None:
         cancelled = self._trainer is not None and self._trainer.cancel_event.is_set()
@@ -496,6 +582,7 @@ class TeachDialog(QDialog):
         self.add_files_button.setEnabled(has_action and not busy)
         self.record_button.setEnabled(has_action and not busy and self._recorder is None)
         self.add_action_button.setEnabled(not busy)
+        self.add_background_button.setEnabled(not busy and BACKGROUND_LABEL not in self.clips)
         self.remove_action_button.setEnabled(has_action and not busy)
 
     # -- shutdown ---------------------------------------------------------------------------

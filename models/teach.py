@@ -66,8 +66,8 @@ def train_bundle(
     """
     labels = [lab for lab, paths in clips.items() if paths]
     actions = [lab for lab in labels if not _is_background(lab)]
-    if len(actions) < 2 and not (len(actions) == 1 and len(labels) == 2):
-        raise DatasetError("teaching needs at least two labels with at least one clip each")
+    if len(actions) < 2:
+        raise DatasetError('teaching needs at least two actions (besides "none of these") with at least one clip each')
     bad = [lab for lab in labels if not lab.strip() or any(c in lab for c in _BAD_CHARS) or lab.startswith(".")]
     if bad:
         raise DatasetError(f"label names {bad} cannot be folder names; use letters, digits, spaces, - and _")

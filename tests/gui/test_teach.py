@@ -9,9 +9,9 @@ from pathlib import Path
 from engine.bundle import load_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
-# A small, quick training run (the models engineer's train_bundle options): 112 px inputs,
-# a short window and few epochs keep the test well under a minute on 2 cores.
-QUICK = {"size": 112, "window": 6, "sample_fps": 5.0, "epochs": 8, "patience": 4, "variants": 2}
+# A small, quick few-shot run (train_bundle's FewShotConfig options): a short window at 5 fps and
+# one view per clip keep the test well under a minute on 2 cores.
+QUICK = {"window": 6, "sample_fps": 5.0, "views": 1}
 
 
 def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(qtbot, window, clip_segments,
@@ -32,22 +32,53 @@ def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(q
     result = dialog.result
     bundle = load_bundle(result.bundle_path)
     assert bundle.labels == ("makeup", "wrestling")
-    assert "Held-out accuracy" in dialog.result_label.text()
+    text = dialog.result_label.text()
+    assert "Held-out accuracy (leave-one-clip-out)" in text and "of clips" in text
     assert result.test_accuracy is not None and 0.0 <= result.test_accuracy <= 1.0
+    # the confusion matrix of the held-out clips: rows true, columns predicted, every clip once
+    table = dialog.confusion_table
+    assert not table.isHidden() and table.rowCount() == table.columnCount() == 2
+    assert sum(int(table.item(i, j).text()) for i in range(2) for j in range(2)) == 6
+    assert table.verticalHeaderItem(0).text() == "makeup"
+    assert dialog.warnings_label.text() == ""  # 3 clips each, nothing confused
     # The main window switched to the new bundle, without a restart.
     qtbot.waitUntil(lambda: "makeup, wrestling" in window.bundle_panel.summary_text(), timeout=20000)
     assert window.bundle_path == Path(result.bundle_path)
     assert "Test accuracy" in window.bundle_panel.summary_text()
-    assert not window.bundle_panel.figures_button.isHidden()  # loss curve and confusion matrix
+    assert load_bundle(result.bundle_path).manifest.open_set["threshold"] > 0  # it can say "unknown"
+    assert message_boxes.calls == []
+
+
+def test_bundle_figures_show_in_the_figures_dialog(qtbot, window):
+    from engine.bundle import default_bundle_path
     from gui.bundle_panel import FiguresDialog, bundle_figures
 
-    figures = bundle_figures(result.bundle_path)
+    figures = bundle_figures(default_bundle_path())  # loss curve and confusion matrix of a torch run
     assert {"loss.png", "confusion.png"} <= {f.name for f in figures}
     shown = FiguresDialog(figures, window)
     pixmaps = [w.pixmap() for w in shown.findChildren(type(window.transport.time_label)) if not w.pixmap().isNull()]
     assert len(pixmaps) == len(figures) and all(p.width() > 100 for p in pixmaps)
     shown.close()
-    assert message_boxes.calls == []
+
+
+def test_teach_dialog_offers_none_of_these_and_warns(qtbot, window, clips):
+    window.open_teach_dialog()
+    dialog = window.teach_dialog
+    dialog.add_clips("waving", [clips["ucf"], clips["arm"]])
+    assert dialog.add_background_button.isEnabled()
+    dialog.add_background_button.click()
+    assert "none of these" in dialog.clips and not dialog.add_background_button.isEnabled()
+    assert dialog.actions_list.currentItem().text().startswith("none of these")
+    dialog.add_clips("none of these", [clips["pool"], clips["ucf"]])
+    # "none of these" does not count as one of the two actions to tell apart
+    assert dialog.problems() == ["Add at least two actions."]
+    dialog.add_clips("clapping", [clips["pool"], clips["arm"], clips["ucf"]])
+    assert dialog.problems() == []
+    cv = {"confusable": [["clapping", "waving", 0.67]]}
+    text = "\n".join(dialog.warnings(cv))
+    assert '"waving" has only 2 clips' in text and '"none of these" has only 2 clips' in text
+    assert '"clapping" and "waving" look alike: 67% of the held-out "clapping" clips' in text
+    assert "clapping\" has only" not in text
 
 
 def test_teach_dialog_cancel_stops_training(qtbot, window, clip_segments, tmp_path):
