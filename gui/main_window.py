@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
             self.bundle_path = Path(chosen) if chosen and Path(chosen).exists() else default_bundle_path()
         except BundleError as exc:
             self.bundle_path = None
-            self.status.showMessage(str(exc))
+            self.status.showMessage(describe_error(exc).what)
         self._refresh_bundle_list()
         if self.bundle_path is not None:
             self.bridge.open(self.bundle_path, self._engine_kwargs(), None)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QWidget
 
 
@@ -83,7 +84,25 @@ class TransportBar(QWidget):
     def show_playing(self, playing: bool) -> None:
         """Show the pause icon while playing, the play icon otherwise."""
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setIcon(self._with_faded_disabled(self.style().standardIcon(icon)))
+
+    def _with_faded_disabled(self, icon: QIcon) -> QIcon:
+        # The style's media icons looked the same enabled and disabled (Fusion under X11): with
+        # nothing open the Play button looked usable. Draw the disabled state faded ourselves.
+        size = self.play_button.iconSize() if self.play_button.iconSize().isValid() else QSize(16, 16)
+        dpr = self.devicePixelRatioF()
+        normal = icon.pixmap(size, dpr)
+        faded = QPixmap(normal.size())
+        faded.setDevicePixelRatio(normal.devicePixelRatio())
+        faded.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(faded)
+        painter.setOpacity(0.3)
+        painter.drawPixmap(0, 0, normal)
+        painter.end()
+        out = QIcon()
+        out.addPixmap(normal, QIcon.Mode.Normal)
+        out.addPixmap(faded, QIcon.Mode.Disabled)
+        return out
 
     def _pressed(self) -> None:
         self._dragging = True

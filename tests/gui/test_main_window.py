@@ -496,18 +496,29 @@ def test_a_long_status_message_shortens_at_a_word_and_never_hides_behind_the_fie
     assert status.message.shown_text() == "Playing a.mp4"
 
 
+def _dark_pixels(widget) -> int:
+    """Pixels of ``widget`` as painted that are dark (an icon's strokes on a light button)."""
+    image = widget.grab().toImage()
+    return sum(image.pixelColor(x, y).lightness() < 110 for x in range(image.width()) for y in range(image.height()))
+
+
 def test_without_a_source_nothing_pretends_to_play(qtbot, window, clips, tmp_path):
     from engine.sources import FakeSource
 
     # Nothing open: play and seek are disabled, Space does nothing, the timeline asks for a source.
     assert not window.transport.play_button.isEnabled() and not window.menus.play.isEnabled()
     assert not window.transport.position.isEnabled()
+    disabled_play = _dark_pixels(window.transport.play_button)
     tl = window.timeline
     assert not tl.has_source and "Open a video or camera" in tl.placeholder_text()
     _play(qtbot, window, clips["arm"])
     assert window.transport.play_button.isEnabled() and window.menus.play.isEnabled()
     assert tl.has_source and tl.is_file_mode
     assert window.status.camera_fps.text().startswith("Video ")  # a file's fps, not a camera's
+    window.toggle_play()  # paused: the same play icon, now enabled
+    assert window.paused and window.transport.play_button.isEnabled()
+    # Disabled looks disabled: the icon is much fainter than the enabled one.
+    assert disabled_play < 0.5 * _dark_pixels(window.transport.play_button)
     window.open_source(FakeSource(fps=30, n=None, live=True))
     qtbot.waitUntil(lambda: window.source_info is not None and window.source_info.is_live, timeout=WAIT)
     assert window.status.camera_fps.text().startswith("Camera ")
