@@ -50,7 +50,6 @@ from engine.bundle import (
 )
 from engine.errors import KinesightError
 from models.data import (
-    Augment,
     Cancelled,
     DatasetError,
     ExtractStats,
@@ -73,6 +72,10 @@ EPS = 1e-6
 BACKGROUND_LABELS = ("none of these", "background")
 DEFAULT_BACKGROUND_LABEL = "none of these"
 MAX_NOVELTY_PROTOTYPES = 768  # stored training windows for the novelty distance (1280-d: ~4 MB)
+
+
+NOVELTY_METHOD = ("cosine distance of the window's mean feature to the nearest training window, in units of the "
+                  "median held-out-group distance; larger = less like the training data")
 
 
 class FewShotError(KinesightError):
@@ -676,19 +679,18 @@ def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path
     try:
         shutil.copyfile(backbone, tmp / BACKBONE_FILE)
         model.to_onnx(tmp / HEAD_FILE)
+        open_set = {"threshold": round(model.threshold, 4), "method": NOVELTY_METHOD, "output": "novelty",
+                    **({"background_labels": [lab for lab in model.train_labels if is_background(lab)]}
+                       if model.background_index is not None else {}),
+                    **(open_set or {})}
         manifest = Manifest(
             name=name, version="1.0", task="action", labels=tuple(model.labels),
             window=WindowSpec(cfg.window, cfg.sample_fps, 1), input=spec, backbone=backbone_name,
             feature_dim=feature_dim, head=HeadSpec(kind="window", arch=HEAD_ARCH), files={},
             description=description, training=dict(training or {}), created_by="kinesight models.fewshot",
+            open_set=open_set,
         )
         write_manifest(tmp, manifest)
-        set_open_set(tmp, {"threshold": round(model.threshold, 4), "method": "cosine distance of the window's "
-                           "mean feature to the nearest training window, in units of the median held-out-group "
-                           "distance; larger = less like the training data", "output": "novelty",
-                           **({"background_labels": [lab for lab in model.train_labels if is_background(lab)]}
-                              if model.background_index is not None else {}),
-                           **(open_set or {})})
         load_bundle(tmp)  # the checks a user's load makes
         if out.exists():
             shutil.rmtree(out)
@@ -696,24 +698,6 @@ def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
-
-
-def set_open_set(bundle_dir: str | Path, open_set: dict[str, Any]) -> None:
-    """Store ``open_set`` (threshold, method, calibration) in a bundle's manifest.json.
-
-    Written into the JSON directly: the file checksums do not cover the manifest, and older
-    engines ignore keys they do not know.
-    """
-    path = Path(bundle_dir) / MANIFEST
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["open_set"] = open_set
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def read_open_set(bundle_dir: str | Path) -> dict[str, Any]:
-    """The manifest's ``open_set`` section ({} when the bundle has none)."""
-    data = json.loads((Path(bundle_dir) / MANIFEST).read_text(encoding="utf-8"))
-    return dict(data.get("open_set") or {})
 
 
 @dataclass
@@ -782,7 +766,7 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     t3 = time.perf_counter()
     if progress:
         progress("done", 1.0)
-    return FewShotResult(out, cv, read_open_set(out), {"features": round(t1 - t0, 2), "fit": round(t2 - t1, 2),
+    return FewShotResult(out, cv, load_bundle(out).manifest.open_set, {"features": round(t1 - t0, 2), "fit": round(t2 - t1, 2),
                                                        "export": round(t3 - t2, 2), "total": round(t3 - t0, 2)},
                          len(items), warnings)
 
@@ -881,7 +865,6 @@ def add_novelty_to_bundle(bundle_dir: str | Path, data_dir: str | Path, *, cache
     """
     from dataclasses import replace
 
-    from engine.bundle import parse_manifest
     from models.data import scan_video_folder
 
     bundle = load_bundle(bundle_dir)
@@ -891,27 +874,11 @@ def add_novelty_to_bundle(bundle_dir: str | Path, data_dir: str | Path, *, cache
     clips = extract_clip_features(ds.items, bundle.backbone_path, m.input, cfg, cache_dir=cache_dir)
     bank, scale, threshold, calib = calibrate_novelty(clips, m.window.length, max_bank=max_bank)
     attach_novelty(bundle.head_path, bank, scale)
-    data = json.loads((bundle.root / MANIFEST).read_text(encoding="utf-8"))
-    extra = {k: v for k, v in data.items() if k not in Manifest.__dataclass_fields__ and k not in ("format", "format_version")}
-    write_manifest(bundle.root, replace(parse_manifest(data), files={}))  # fresh sha256 of the new head.onnx
-    open_set = {"threshold": round(threshold, 4),
-                "method": "cosine distance of the window's mean feature to the nearest training window, in units "
-                          "of the median held-out-group distance; larger = less like the training data",
-                "output": "novelty", "calibration": {**calib, "dataset": Path(data_dir).name, "videos": len(ds.items)}}
-    for k, v in extra.items():
-        if k != "open_set":
-            set_extra(bundle.root, k, v)
-    set_open_set(bundle.root, open_set)
+    open_set = {"threshold": round(threshold, 4), "method": NOVELTY_METHOD, "output": "novelty",
+                "calibration": {**calib, "dataset": Path(data_dir).name, "videos": len(ds.items)}}
+    write_manifest(bundle.root, replace(m, open_set=open_set))  # with a fresh sha256 of the new head.onnx
     load_bundle(bundle.root)
     return open_set
-
-
-def set_extra(bundle_dir: str | Path, key: str, value: Any) -> None:
-    """Put a top-level key the engine's Manifest does not model back into manifest.json."""
-    path = Path(bundle_dir) / MANIFEST
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data[key] = value
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

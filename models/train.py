@@ -24,6 +24,7 @@ import numpy as np
 
 from engine.bundle import BACKBONE_FILE, InputSpec, WindowSpec, load_bundle, sha256_of
 from engine.errors import KinesightError
+from engine.postprocess import softmax
 from models.data import (
     Augment,
     Cancelled,
@@ -125,15 +126,10 @@ def classification_report(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequen
     }
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def evaluate_windows(logits: np.ndarray, ws: WindowSet, labels: Sequence[str]) -> dict[str, Any]:
     """Window-level report plus clip-level accuracy (mean probability over a clip's windows)."""
     rep = classification_report(ws.labels, logits.argmax(1), labels)
-    probs = _softmax(logits)
+    probs = softmax(logits)
     vids = np.unique(ws.videos)
     clip_true = np.array([ws.labels[ws.videos == v][0] for v in vids])
     clip_pred = np.array([probs[ws.videos == v].mean(0).argmax() for v in vids])
@@ -146,12 +142,10 @@ def evaluate_windows(logits: np.ndarray, ws: WindowSet, labels: Sequence[str]) -
 
 def run_head_onnx(bundle_root: Path, ws: WindowSet, batch: int = 256) -> np.ndarray:
     """Logits (K, C) of the bundle's head.onnx over every window (streaming heads from zero state)."""
-    import onnxruntime as ort
+    from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
 
     bundle = load_bundle(bundle_root)
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    sess = ort.InferenceSession(str(bundle.head_path), so, providers=["CPUExecutionProvider"])
+    sess = make_session(bundle.head_path, "cpu")[0]
     out = []
     for i in range(0, len(ws), batch):
         x = ws.batch(np.arange(i, min(len(ws), i + batch)))
@@ -528,14 +522,8 @@ def _update_manifest_training(bundle_root: Path, extra: dict[str, Any]) -> None:
     from engine.bundle import MANIFEST, parse_manifest, write_manifest
     from dataclasses import replace
 
-    data = json.loads((bundle_root / MANIFEST).read_text(encoding="utf-8"))
-    m = parse_manifest(data)
+    m = parse_manifest(json.loads((bundle_root / MANIFEST).read_text(encoding="utf-8")))
     write_manifest(bundle_root, replace(m, training={**m.training, **extra}))
-    kept = {k: v for k, v in data.items() if k == "open_set"}  # not (yet) a Manifest field: carry it over
-    if kept:
-        fresh = json.loads((bundle_root / MANIFEST).read_text(encoding="utf-8"))
-        fresh.update({k: v for k, v in kept.items() if k not in fresh})
-        (bundle_root / MANIFEST).write_text(json.dumps(fresh, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _quantise_bundle_backbone(out: Path, split: Split, cfg: TrainConfig, spec: InputSpec, cache: FeatureCache,
