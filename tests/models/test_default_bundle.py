@@ -32,3 +32,17 @@ def test_default_bundle_recognises_freshly_rendered_actors(tmp_path):
         said = Counter(p.label for p in result.predictions if p.label is not None)
         right += bool(said) and said.most_common(1)[0][0] == clip.parent.name
     assert right >= 8, f"{right} of {len(clips)} clips recognised"
+
+
+def test_default_bundle_says_unknown_on_real_video(clips, shared_data):
+    """It has only seen stick figures: on real people it must not name a stick-figure motion."""
+    from engine.prediction import PredictionState
+
+    bundle = load_bundle(default_bundle_path())
+    assert bundle.manifest.open_set["threshold"] > 0
+    states: Counter = Counter()
+    for video in (clips["arm"], clips["ucf"], sorted((shared_data / "grid" / "s1" / "raw").glob("*.mpg"))[0]):
+        result = analyze_file(video, bundle)
+        states.update(p.state for p in result.predictions if p.state != PredictionState.WARMING_UP)
+    rejected = states[PredictionState.UNKNOWN] + states[PredictionState.UNCERTAIN]
+    assert rejected >= 0.95 * sum(states.values()), states
