@@ -56,6 +56,7 @@ class RateMeter:
         self._lock = threading.Lock()  # written by one thread, read by others (stats)
 
     def add(self, n: int = 1, now: float | None = None) -> None:
+        """Count ``n`` events at ``now`` (default: this moment)."""
         now = time.perf_counter() if now is None else now
         with self._lock:
             for _ in range(n):
@@ -65,15 +66,12 @@ class RateMeter:
 
     @property
     def rate(self) -> float:
+        """Events per second over the span (0 until two events are in)."""
         with self._lock:
             if len(self._times) < 2:
                 return 0.0
             dt = self._times[-1] - self._times[0]
             return (len(self._times) - 1) / dt if dt > 0 else 0.0
-
-    def reset(self) -> None:
-        with self._lock:
-            self._times.clear()
 
 
 @dataclass(slots=True)
@@ -147,7 +145,6 @@ class Engine:
         self._pending_settings: EngineSettings | None = None
         self._run: _Run | None = None
         self._closed = False
-        self.last_error: BaseException | None = None
         self.warnings: list[str] = []
 
     # -- properties ------------------------------------------------------------------
@@ -441,7 +438,6 @@ class Engine:
                 if self.on_warning is not None:
                     self._safe_call(self.on_warning, w)
         if run.error is not None:
-            self.last_error = run.error
             if self.on_error is not None:
                 self._safe_call(self.on_error, run.error)
             else:

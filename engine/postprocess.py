@@ -12,11 +12,11 @@ import numpy as np
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """(C,) logits -> (C,) probabilities, numerically stable."""
+    """(..., C) logits -> probabilities over the last axis (float64), numerically stable; the
+    one softmax of the engine and the trainer."""
     z = np.asarray(logits, dtype=np.float64)
-    z = z - z.max()
-    e = np.exp(z)
-    return e / e.sum()
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 @dataclass

@@ -257,16 +257,12 @@ class FeatureExtractor:
     """Runs a bundle's backbone.onnx in ONNX Runtime on preprocessed frames: images -> (N, D)."""
 
     def __init__(self, backbone_onnx: Path, spec: InputSpec, *, batch: int = 16, threads: int = 0) -> None:
-        import onnxruntime as ort
+        from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
 
         self.path = Path(backbone_onnx)
         self.spec = spec
         self.batch = batch
-        so = ort.SessionOptions()
-        so.log_severity_level = 3
-        if threads:
-            so.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(self.path), so, providers=["CPUExecutionProvider"])
+        self.session = make_session(self.path, "cpu", threads or None)[0]
         self.file_sha = sha256_of(self.path)
 
     def __call__(self, images: Sequence[np.ndarray]) -> np.ndarray:

@@ -102,11 +102,9 @@ def _onnx_export(module: nn.Module, args: tuple, path: Path, input_names, output
 
 
 def _ort_session(path: Path):
-    import onnxruntime as ort
+    from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
 
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    return make_session(path, "cpu")[0]
 
 
 def _check_parity(name: str, torch_out: Sequence[torch.Tensor], ort_out: Sequence[np.ndarray], atol: float) -> float:
