@@ -442,220 +442,291 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="161"/>
+        <location filename="../teach.py" line="172"/>
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="163"/>
+        <location filename="../teach.py" line="174"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="164"/>
+        <location filename="../teach.py" line="175"/>
+        <source>Add &quot;none of these&quot;</source>
+        <translation>添加“以上都不是”</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="177"/>
+        <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
+        <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="179"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="165"/>
+        <location filename="../teach.py" line="180"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="167"/>
+        <location filename="../teach.py" line="182"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="175"/>
+        <location filename="../teach.py" line="191"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="176"/>
-        <location filename="../teach.py" line="354"/>
+        <location filename="../teach.py" line="192"/>
+        <location filename="../teach.py" line="389"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="182"/>
-        <location filename="../teach.py" line="186"/>
+        <location filename="../teach.py" line="198"/>
+        <location filename="../teach.py" line="202"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="187"/>
+        <location filename="../teach.py" line="203"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="189"/>
+        <location filename="../teach.py" line="205"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="196"/>
+        <location filename="../teach.py" line="212"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="197"/>
+        <location filename="../teach.py" line="213"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="198"/>
+        <location filename="../teach.py" line="214"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="202"/>
+        <location filename="../teach.py" line="218"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="210"/>
+        <location filename="../teach.py" line="226"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="215"/>
+        <location filename="../teach.py" line="231"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="216"/>
+        <location filename="../teach.py" line="232"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="217"/>
+        <location filename="../teach.py" line="233"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="221"/>
+        <location filename="../teach.py" line="237"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="225"/>
+        <location filename="../teach.py" line="246"/>
+        <source>Held-out clips: rows are the true action, columns what the model said.</source>
+        <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="249"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="228"/>
+        <location filename="../teach.py" line="252"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="297"/>
-        <location filename="../teach.py" line="299"/>
+        <location filename="../teach.py" line="313"/>
+        <source>none of these</source>
+        <translation>以上都不是</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="332"/>
+        <location filename="../teach.py" line="334"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="297"/>
+        <location filename="../teach.py" line="332"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="299"/>
+        <location filename="../teach.py" line="334"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="324"/>
+        <location filename="../teach.py" line="359"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="325"/>
+        <location filename="../teach.py" line="360"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="337"/>
+        <location filename="../teach.py" line="372"/>
         <source>No camera found — add video files instead</source>
         <translation>未找到摄像头——请改为添加视频文件</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="338"/>
+        <location filename="../teach.py" line="373"/>
         <source>No camera found. Connect one, or add video files.</source>
         <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="355"/>
+        <location filename="../teach.py" line="390"/>
         <source>No camera found. Connect one, or add video files instead.</source>
         <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="385"/>
+        <location filename="../teach.py" line="420"/>
         <source>Get ready… %1</source>
         <translation>准备… %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="387"/>
+        <location filename="../teach.py" line="422"/>
         <source>● Recording — %1 s left</source>
         <translation>● 正在录制——剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="391"/>
+        <location filename="../teach.py" line="426"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="412"/>
+        <location filename="../teach.py" line="447"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="422"/>
-        <source>Starting (loading the training libraries)…</source>
-        <translation>正在启动（加载训练库）…</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="435"/>
+        <location filename="../teach.py" line="472"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="438"/>
+        <location filename="../teach.py" line="475"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="445"/>
+        <location filename="../teach.py" line="483"/>
+        <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
+        <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="487"/>
+        <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
+        <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="497"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="466"/>
+        <location filename="../teach.py" line="509"/>
+        <source>Reading the clips (features)…</source>
+        <translation>正在读取片段（提取特征）…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="510"/>
+        <source>Checking on held-out clips…</source>
+        <translation>正在用留出片段检验…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="511"/>
+        <source>Training…</source>
+        <translation>正在训练…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="511"/>
+        <source>Preparing the backbone…</source>
+        <translation>正在准备骨干网络…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="512"/>
+        <source>Saving the model…</source>
+        <translation>正在保存模型…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="524"/>
+        <source>leave-one-person-out</source>
+        <translation>留一人法</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="525"/>
+        <source>leave-one-clip-out</source>
+        <translation>留一片段法</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="526"/>
+        <source>Held-out accuracy (%1): %2 of clips, %3 of moments</source>
+        <translation>留出集准确率（%1）：片段 %2，时刻 %3</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="530"/>
         <source>Held-out accuracy: %1</source>
         <translation>留出集准确率：%1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="468"/>
-        <source>Held-out accuracy: not measured (give every action 3 or more clips to hold one out).</source>
-        <translation>留出集准确率：未测量（为每个动作提供 3 段或更多片段，才能留出一段用于测试）。</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="470"/>
+        <location filename="../teach.py" line="534"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="472"/>
+        <location filename="../teach.py" line="539"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="474"/>
+        <location filename="../teach.py" line="512"/>
+        <location filename="../teach.py" line="541"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="485"/>
+        <location filename="../teach.py" line="459"/>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="532"/>
+        <source>Held-out accuracy: not measured (give every action 2 or more clips).</source>
+        <translation>留出集准确率：未测量（请为每个动作提供至少 2 个片段）。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="571"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
@@ -694,18 +765,18 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TransportBar</name>
     <message>
-        <location filename="../transport.py" line="50"/>
+        <location filename="../transport.py" line="51"/>
         <source>Play / pause (Space)</source>
         <translation>播放 / 暂停（空格键）</translation>
     </message>
     <message>
-        <location filename="../transport.py" line="51"/>
+        <location filename="../transport.py" line="52"/>
         <source>Drag to seek (←/→ jump 5 s)</source>
         <translation>拖动以跳转（←/→ 跳转 5 秒）</translation>
     </message>
     <message>
-        <location filename="../transport.py" line="53"/>
-        <location filename="../transport.py" line="72"/>
+        <location filename="../transport.py" line="54"/>
+        <location filename="../transport.py" line="73"/>
         <source>live</source>
         <translation>直播</translation>
     </message>
@@ -718,17 +789,17 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="91"/>
+        <location filename="../video_view.py" line="95"/>
         <source>warming up…</source>
         <translation>预热中…</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="94"/>
+        <location filename="../video_view.py" line="98"/>
         <source>best guess: %1 %2%</source>
         <translation>最可能：%1 %2%</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="95"/>
+        <location filename="../video_view.py" line="99"/>
         <source>uncertain</source>
         <translation>不确定</translation>
     </message>
@@ -807,166 +878,166 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>errors</name>
     <message>
-        <location filename="../errors.py" line="49"/>
+        <location filename="../errors.py" line="53"/>
         <source>Source not found</source>
         <translation>找不到视频源</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="51"/>
-        <location filename="../errors.py" line="91"/>
+        <location filename="../errors.py" line="55"/>
+        <location filename="../errors.py" line="95"/>
         <source>Camera lost</source>
         <translation>摄像头已断开</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="55"/>
+        <location filename="../errors.py" line="59"/>
         <source>Video could not be decoded</source>
         <translation>视频无法解码</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="59"/>
+        <location filename="../errors.py" line="63"/>
         <source>Cannot open the video</source>
         <translation>无法打开视频</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="63"/>
+        <location filename="../errors.py" line="67"/>
         <source>Video source failed</source>
         <translation>视频源出错</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="67"/>
+        <location filename="../errors.py" line="71"/>
         <source>Cannot load the model bundle</source>
         <translation>无法加载模型包</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="71"/>
+        <location filename="../errors.py" line="75"/>
         <source>Inference failed</source>
         <translation>推理失败</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="75"/>
+        <location filename="../errors.py" line="79"/>
         <source>Engine failure</source>
         <translation>引擎故障</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="41"/>
+        <location filename="../errors.py" line="45"/>
         <source>the source</source>
         <translation>视频源</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="44"/>
+        <location filename="../errors.py" line="48"/>
         <source>Kinesight cannot find %1: it does not exist or another program is using it.</source>
         <translation>Kinesight 找不到%1：它不存在，或正被其他程序占用。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="45"/>
+        <location filename="../errors.py" line="49"/>
         <source>Connect the camera or close the program using it, then pick it from Source ▸ Camera.</source>
         <translation>请连接摄像头或关闭占用它的程序，然后在“视频源 ▸ 摄像头”中选择它。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="47"/>
+        <location filename="../errors.py" line="51"/>
         <source>Kinesight cannot find %1.</source>
         <translation>Kinesight 找不到%1。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="48"/>
+        <location filename="../errors.py" line="52"/>
         <source>Check that the file is where you left it, or open another one.</source>
         <translation>请确认文件仍在原来的位置，或打开其他文件。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="52"/>
-        <location filename="../errors.py" line="92"/>
+        <location filename="../errors.py" line="56"/>
+        <location filename="../errors.py" line="96"/>
         <source>%1 stopped sending frames.</source>
         <translation>%1已停止发送画面。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="53"/>
-        <location filename="../errors.py" line="93"/>
+        <location filename="../errors.py" line="57"/>
+        <location filename="../errors.py" line="97"/>
         <source>Reconnect it, then pick it again from Source ▸ Camera.</source>
         <translation>请重新连接，然后在“视频源 ▸ 摄像头”中再次选择它。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="56"/>
+        <location filename="../errors.py" line="60"/>
         <source>%1 is damaged part-way; the frames before the damage were shown.</source>
         <translation>%1中途损坏；损坏之前的画面已经显示。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="57"/>
+        <location filename="../errors.py" line="61"/>
         <source>Play another copy of the file, or open another one.</source>
         <translation>请播放该文件的其他副本，或打开其他文件。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="60"/>
+        <location filename="../errors.py" line="64"/>
         <source>Kinesight cannot read %1 as a video.</source>
         <translation>Kinesight 无法将%1作为视频读取。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="61"/>
+        <location filename="../errors.py" line="65"/>
         <source>Try another file, or convert this one to MP4 (H.264).</source>
         <translation>请换一个文件，或将此文件转换为 MP4（H.264）。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="64"/>
+        <location filename="../errors.py" line="68"/>
         <source>%1 stopped working.</source>
         <translation>%1已停止工作。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="65"/>
+        <location filename="../errors.py" line="69"/>
         <source>Open it again, or choose another source from the Source menu.</source>
         <translation>请重新打开，或在“视频源”菜单中选择其他视频源。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="68"/>
+        <location filename="../errors.py" line="72"/>
         <source>The model bundle is missing, damaged or incomplete.</source>
         <translation>模型包缺失、已损坏或不完整。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="69"/>
+        <location filename="../errors.py" line="73"/>
         <source>Pick another bundle from the Model menu, or export or download this one again.</source>
         <translation>请在“模型”菜单中选择其他模型包，或重新导出或下载此模型包。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="72"/>
+        <location filename="../errors.py" line="76"/>
         <source>The model could not run on this computer.</source>
         <translation>模型无法在这台电脑上运行。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="73"/>
+        <location filename="../errors.py" line="77"/>
         <source>Try another model bundle; if you use a GPU, update its driver.</source>
         <translation>请尝试其他模型包；如果使用 GPU，请更新其驱动。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="76"/>
+        <location filename="../errors.py" line="80"/>
         <source>Recognition stopped because of an internal error.</source>
         <translation>识别因内部错误而停止。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="77"/>
+        <location filename="../errors.py" line="81"/>
         <source>Open the source again; if it keeps failing, restart Kinesight.</source>
         <translation>请重新打开视频源；如果仍然失败，请重启 Kinesight。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="79"/>
+        <location filename="../errors.py" line="83"/>
         <source>Kinesight error</source>
         <translation>Kinesight 错误</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="80"/>
+        <location filename="../errors.py" line="84"/>
         <source>Recognition stopped.</source>
         <translation>识别已停止。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="81"/>
         <location filename="../errors.py" line="85"/>
+        <location filename="../errors.py" line="89"/>
         <source>Open the source again.</source>
         <translation>请重新打开视频源。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="83"/>
+        <location filename="../errors.py" line="87"/>
         <source>Unexpected error</source>
         <translation>意外错误</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="84"/>
+        <location filename="../errors.py" line="88"/>
         <source>Recognition stopped because of an unexpected error; the app keeps running.</source>
         <translation>识别因意外错误而停止；应用仍在运行。</translation>
     </message>

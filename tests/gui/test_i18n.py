@@ -182,3 +182,19 @@ def test_every_cuda_fallback_reason_the_engine_gives_reads_in_chinese(qtbot, rea
     finally:
         install_language("en")
     assert english_words(text, {"Xeon"}) == [], text
+
+
+def test_a_truncated_file_warning_reads_in_chinese(qtbot):
+    # The engine's warning for a file that stops early, as the status bar shows it.
+    from engine.video_file import stopped_warning
+    from gui.engine_texts import warning_text
+    from gui.translations import install_language
+
+    warning = stopped_warning("holiday.mp4", 3.2, 80, 10.0, "the file ends early (its header promises 280 frames)")
+    install_language("zh_CN")
+    try:
+        text = warning_text(warning)
+    finally:
+        install_language("en")
+    assert "holiday.mp4" in text and "3.20" in text
+    assert english_words(text, set()) == [], text
