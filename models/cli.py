@@ -18,7 +18,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     from dataclasses import fields
 
     from models.catalog import BACKBONES, HEAD_ARCHS
-    from models.train import TrainConfig  # torch-free at import: the help stays cheap
+    from models.train import FEWSHOT, LARGE_DATA_HEAD, TrainConfig  # torch-free at import: the help stays cheap
 
     d = {f.name: f.default for f in fields(TrainConfig)}
     p.add_argument("data_dir", type=Path, metavar="DATA_DIR",
@@ -30,7 +30,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    help="backbone weights file (torchvision backbones; without it: the torch hub cache)")
     p.add_argument("--download-weights", action="store_true", help="let torch hub download missing torchvision weights")
     p.add_argument("--size", type=int, default=d["size"], help="backbone input size (without it: the backbone's own)")
-    p.add_argument("--head", default=d["head"], metavar="NAME", help="temporal head: " + ", ".join(HEAD_ARCHS))
+    p.add_argument("--head", default=d["head"], metavar="NAME",
+                   help=f"temporal head: auto ({FEWSHOT} for small data, else {LARGE_DATA_HEAD}), "
+                        f"{FEWSHOT} (torch-free), " + ", ".join(HEAD_ARCHS))
     p.add_argument("--layers", type=int, default=d["num_layers"],
                    help="stacked recurrent layers / TCN levels / transformer depth")
     p.add_argument("--hidden", type=int, default=d["hidden"], help="head width")
