@@ -7,15 +7,17 @@ from dataclasses import asdict, dataclass
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QSpinBox, QWidget
 
+from engine.settings import default_of  # the one set of defaults, shared with the CLI and the engine
+
 
 @dataclass
 class RecognitionControls:
     """The user's recognition settings; ``window_length`` 0 means the model's own T."""
 
     window_length: int = 0
-    smoothing: float = 0.5
-    threshold: float = 0.4
-    top_k: int = 5
+    smoothing: float = default_of("smoothing")
+    threshold: float = default_of("threshold")
+    top_k: int = default_of("top_k")
 
     def engine_kwargs(self) -> dict:
         """Keyword arguments for ``EngineSettings`` / ``Engine.update_settings``."""

@@ -9,7 +9,9 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-VIDEO_FILTER = "*.mp4 *.avi *.mkv *.mov *.webm *.mpg *.mpeg *.m4v *.wmv *.flv *.ts"
+from engine.sources import VIDEO_SUFFIXES  # the one list of video suffixes
+
+VIDEO_FILTER = " ".join(f"*{suffix}" for suffix in VIDEO_SUFFIXES)
 MAX_RECENT = 8
 
 
