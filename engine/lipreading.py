@@ -68,6 +68,7 @@ class LipTranscriptDecoder:
         self._faces: dict[int, bool] = {}  # tick -> face seen (ticks not yet answered)
         self._last: tuple[int, np.ndarray] | None = None  # newest window: (its last tick, log-probs)
         self._silent = 0  # trailing frames of the open utterance that are silence
+        self._pending: list[TimedToken] = []  # completed words not yet reported as ``token``
 
     @property
     def transcript(self) -> str:
@@ -138,9 +139,12 @@ class LipTranscriptDecoder:
             current = None if best == BLANK or not self._faces.get(ctx.tick, True) else self.labels[best]
             conf = float(np.exp(newest[best]))
             state = PredictionState.CONFIDENT if conf >= self.threshold else PredictionState.UNCERTAIN
+        # An utterance completes several words at once; each update reports one of them, so a
+        # consumer that collects ``token`` sees every word (a few ticks later at most).
+        self._pending.extend(done)
         return TranscriptUpdate(
             pts_s=ctx.pts_s, tick=ctx.tick, frame_index=ctx.frame_index, state=state,
-            token=done[-1] if done else None, current=current, transcript=self.transcript,
+            token=self._pending.pop(0) if self._pending else None, current=current, transcript=self.transcript,
             timings=ctx.timings, input_fps=ctx.stats.input_fps, model_fps=ctx.stats.model_fps,
             dropped_frames=ctx.stats.dropped_frames, regions=ctx.regions,
         )
