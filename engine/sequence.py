@@ -404,10 +404,20 @@ def classification_figures(y_true: np.ndarray, y_pred: np.ndarray, labels: Seque
     }
 
 
-def regression_figures(pred: Sequence[np.ndarray], true: Sequence[np.ndarray], targets: Sequence[str]) -> dict[str, Any]:
-    """MAE, RMSE and R² over every value (every step for per-step targets), overall and per target."""
-    p = np.concatenate([np.asarray(a, np.float64).reshape(-1, len(targets)) for a in pred])
-    t = np.concatenate([np.asarray(a, np.float64).reshape(-1, len(targets)) for a in true])
+def regression_figures(pred: Sequence[np.ndarray], true: Sequence[np.ndarray], targets: Sequence[str],
+                       warmup_steps: int = 0) -> dict[str, Any]:
+    """MAE, RMSE and R² over every value (every step for per-step targets), overall and per target.
+
+    ``warmup_steps``: per-step targets only, the first steps of each sequence are left out (a
+    head cannot know yet what they need: one value of sin fits two cosines); ``rmse_all_steps``
+    still counts them.
+    """
+    def rows(arrays, skip: int) -> np.ndarray:
+        return np.concatenate([np.asarray(a, np.float64).reshape(-1, len(targets))[skip:] for a in arrays])
+
+    per_step = np.asarray(true[0]).ndim == 2 if len(true) else False
+    skip = warmup_steps if per_step else 0
+    p, t = rows(pred, skip), rows(true, skip)
     ok = np.isfinite(t).all(axis=1)
     p, t = p[ok], t[ok]
 
@@ -419,4 +429,9 @@ def regression_figures(pred: Sequence[np.ndarray], true: Sequence[np.ndarray], t
 
     rep: dict[str, Any] = {"n_sequences": len(pred), "n_values": int(t.size), **figures(p, t)}
     rep["per_target"] = {name: figures(p[:, k], t[:, k]) for k, name in enumerate(targets)}
+    if skip:
+        pa, ta = rows(pred, 0), rows(true, 0)
+        ok_all = np.isfinite(ta).all(axis=1)
+        rep["warmup_steps"] = skip
+        rep["rmse_all_steps"] = figures(pa[ok_all], ta[ok_all])["rmse"]
     return rep

@@ -30,6 +30,9 @@ def add_analyze_seq_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", type=Path, dest="json_out", help="write every result (and the figures) as JSON")
     p.add_argument("--csv", type=Path, dest="csv_out",
                    help="write one row per sequence (classes, last-step targets) or per step (per-step targets)")
+    p.add_argument("--warmup-steps", type=int, default=None,
+                   help="per-step targets: first steps of each sequence left out of the figures (without it: "
+                        "what the bundle was scored with)")
     p.add_argument("--quiet", "-q", action="store_true", help="print the summary and figures, not every sequence")
 
 
@@ -85,9 +88,13 @@ def cmd_analyze_seq(args: argparse.Namespace, out: TextIO) -> int:
     elif spec.mode == "regress" and ss.task == "regress" and ss.targets and len(ss.targets) == len(spec.targets):
         true = ss.y_steps if spec.output == "per_step" else list(ss.y)
         if true is not None:
-            figures = regression_figures([r.values for r in results], true, spec.targets)
+            warmup = args.warmup_steps if args.warmup_steps is not None else \
+                int(bundle.manifest.training.get("warmup_steps") or 0)
+            figures = regression_figures([r.values for r in results], true, spec.targets, warmup)
             print(f"  MAE {figures['mae']:.4g}   RMSE {figures['rmse']:.4g}   R² {figures['r2']:.4f}   "
-                  f"({figures['n_values']} values)", file=out)
+                  f"({figures['n_values']} values"
+                  + (f" after {warmup} warm-up steps; RMSE over all steps {figures['rmse_all_steps']:.4g})"
+                     if figures.get("warmup_steps") else ")"), file=out)
 
     if args.json_out:
         data = {"bundle": str(args.bundle), "file": str(args.file), "mode": spec.mode, "output": spec.output,

@@ -52,6 +52,7 @@ class SeqConfig:
     head: str = "cnn_lstm"
     output: str = "last"  # regression: last (one value per sequence) or per_step (sequence to sequence)
     loss: str = "mse"  # regression: mse | huber
+    warmup_steps: int = 0  # per-step regression: first steps of each test sequence left out of the figures
     hidden: int = 64
     num_layers: int = 1
     dropout: float = 0.1
@@ -315,7 +316,7 @@ def _update_training(out: Path, extra: dict[str, Any]) -> None:
     write_sequence_manifest(out, replace(m, training={**m.training, **extra}))
 
 
-def evaluate_sequences(bundle_path: Path, ss: SeriesSet) -> dict[str, Any]:
+def evaluate_sequences(bundle_path: Path, ss: SeriesSet, warmup_steps: int = 0) -> dict[str, Any]:
     """Run the bundle's head.onnx (as analyze-seq does) over ``ss`` and measure it against its labels/targets."""
     bundle = load_sequence_bundle(bundle_path)
     runner = SequenceRunner(bundle, "cpu")
@@ -326,7 +327,7 @@ def evaluate_sequences(bundle_path: Path, ss: SeriesSet) -> dict[str, Any]:
         return classification_figures(ss.y, pred, bundle.manifest.labels)
     pred = [r.values for r in results]
     true = ss.y_steps if spec.output == "per_step" else list(ss.y)
-    rep = regression_figures(pred, true, spec.targets)
+    rep = regression_figures(pred, true, spec.targets, warmup_steps)
     rep["_pred"], rep["_true"] = pred, true  # for the plot; dropped before report.json
     return rep
 
@@ -462,13 +463,13 @@ def train_sequences(ss: SeriesSet, out: str | Path, cfg: SeqConfig | None = None
     t3 = time.perf_counter()
     test: dict[str, Any] = {}
     if len(split.test):
-        test = evaluate_sequences(out, ss.subset(split.test))
+        test = evaluate_sequences(out, ss.subset(split.test), cfg.warmup_steps)
     t4 = time.perf_counter()
     if cfg.task == "classify":
         figures = {"test_accuracy": test.get("accuracy"), "macro_f1": test.get("macro_f1"), "test_sequences": test.get("n", 0)}
     else:
         figures = {"test_rmse": test.get("rmse"), "test_mae": test.get("mae"), "test_r2": test.get("r2"),
-                   "test_sequences": test.get("n_sequences", 0)}
+                   "test_sequences": test.get("n_sequences", 0), "warmup_steps": cfg.warmup_steps}
     _update_training(out, {**figures, "train_seconds": round(t2 - t1, 2)})
 
     report_dir = out / REPORT_DIR

@@ -8,6 +8,7 @@ feed the head identically.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -119,3 +120,25 @@ def save_npz(ss: SeriesSet, path) -> None:
     elif ss.y is not None:
         data["y"], data["targets"] = ss.y, np.array(ss.targets)
     np.savez_compressed(path, **data)
+
+
+# --- benchmark problems shipped inside registry packages ----------------------------------------
+
+# aeon ships a few UEA/UCR problems with their official splits as .ts files in its wheel
+# (aeon 1.6.0: BasicMotions, JapaneseVowels, ...). The files are read with our own reader; aeon
+# itself is never imported (it would pull numba, pandas and scikit-learn).
+PACKAGED_DATA = (("aeon", "aeon/datasets/data"), ("sktime", "sktime/datasets/data"))
+
+
+def packaged_uea_problem(name: str) -> Path | None:
+    """``<name>_TRAIN.ts`` of a UEA/UCR problem shipped inside an installed aeon or sktime, or None."""
+    from importlib import metadata
+
+    for dist, folder in PACKAGED_DATA:
+        try:
+            path = Path(str(metadata.distribution(dist).locate_file(f"{folder}/{name}/{name}_TRAIN.ts")))
+        except metadata.PackageNotFoundError:
+            continue
+        if path.is_file() and path.with_name(f"{name}_TEST.ts").is_file():
+            return path
+    return None
