@@ -93,6 +93,10 @@ class VideoView(QWidget):
             return "", ""
         if p.state == PredictionState.WARMING_UP:
             return self.tr("warming up…"), ""
+        if p.state == PredictionState.UNKNOWN:
+            # The model's novelty output says the input is unlike its training data: no label,
+            # and no "best guess" percentage that would read as confidence.
+            return self.tr("unknown"), self.tr("not one of the actions this model knows")
         if p.state == PredictionState.UNCERTAIN or p.label is None:
             best = p.top_k[0] if p.top_k else None
             detail = self.tr("best guess: %1 %2%").replace("%1", best[0]).replace("%2", f"{best[1] * 100:.0f}") if best else ""

@@ -72,57 +72,57 @@
 <context>
     <name>ControlsPanel</name>
     <message>
-        <location filename="../controls.py" line="83"/>
+        <location filename="../controls.py" line="85"/>
         <source>Recognition</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="84"/>
+        <location filename="../controls.py" line="86"/>
         <source>model default</source>
         <translation>模型默认值</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="85"/>
+        <location filename="../controls.py" line="87"/>
         <source> features</source>
         <translation> 个特征</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="86"/>
+        <location filename="../controls.py" line="88"/>
         <source>How many recent features the model looks at (0 = the model&apos;s own window).</source>
         <translation>模型参考的最近特征数量（0 = 使用模型自身的窗口）。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="87"/>
+        <location filename="../controls.py" line="89"/>
         <source>Higher values steady the label but react more slowly.</source>
         <translation>数值越高，标签越稳定，但反应越慢。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="88"/>
+        <location filename="../controls.py" line="90"/>
         <source>Below this probability the app says &quot;uncertain&quot;.</source>
         <translation>概率低于此值时显示“不确定”。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="89"/>
+        <location filename="../controls.py" line="91"/>
         <source>How many labels the panel lists.</source>
         <translation>面板中列出的标签数量。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="90"/>
+        <location filename="../controls.py" line="92"/>
         <source>&amp;Window length</source>
         <translation>窗口长度(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="90"/>
+        <location filename="../controls.py" line="92"/>
         <source>&amp;Smoothing</source>
         <translation>平滑(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="91"/>
+        <location filename="../controls.py" line="93"/>
         <source>&amp;Threshold</source>
         <translation>阈值(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="91"/>
+        <location filename="../controls.py" line="93"/>
         <source>Top-&amp;k</source>
         <translation>前 k 项(&amp;K)</translation>
     </message>
@@ -316,62 +316,62 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>SourceMenu</name>
     <message>
-        <location filename="../source_menu.py" line="90"/>
+        <location filename="../source_menu.py" line="92"/>
         <source>&amp;Source</source>
         <translation>视频源(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="91"/>
+        <location filename="../source_menu.py" line="93"/>
         <source>Open &amp;File…</source>
         <translation>打开文件(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="92"/>
+        <location filename="../source_menu.py" line="94"/>
         <source>Open &amp;URL…</source>
         <translation>打开网址(&amp;U)…</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="93"/>
+        <location filename="../source_menu.py" line="95"/>
         <source>&amp;Camera</source>
         <translation>摄像头(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="94"/>
+        <location filename="../source_menu.py" line="96"/>
         <source>&amp;Recent Files</source>
         <translation>最近的文件(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="95"/>
+        <location filename="../source_menu.py" line="97"/>
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="106"/>
+        <location filename="../source_menu.py" line="108"/>
         <source>Looking for cameras…</source>
         <translation>正在查找摄像头…</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="127"/>
+        <location filename="../source_menu.py" line="129"/>
         <source>Could not list cameras: %1</source>
         <translation>无法列出摄像头：%1</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="129"/>
+        <location filename="../source_menu.py" line="131"/>
         <source>No camera found — connect one, then Refresh</source>
         <translation>未找到摄像头——请连接摄像头后点击“刷新”</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="132"/>
+        <location filename="../source_menu.py" line="134"/>
         <source>Camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="136"/>
+        <location filename="../source_menu.py" line="138"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../source_menu.py" line="145"/>
+        <location filename="../source_menu.py" line="147"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
@@ -794,12 +794,22 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>预热中…</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="98"/>
+        <location filename="../video_view.py" line="99"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../video_view.py" line="99"/>
+        <source>not one of the actions this model knows</source>
+        <translation>不是此模型认识的任何动作</translation>
+    </message>
+    <message>
+        <location filename="../video_view.py" line="102"/>
         <source>best guess: %1 %2%</source>
         <translation>最可能：%1 %2%</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="99"/>
+        <location filename="../video_view.py" line="103"/>
         <source>uncertain</source>
         <translation>不确定</translation>
     </message>

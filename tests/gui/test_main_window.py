@@ -544,3 +544,16 @@ def test_playing_a_finished_file_again_keeps_its_timeline(qtbot, window, clips):
     # The same file with the same model and settings: no second whole-file analysis.
     assert window.file_analysis.job is job and window.analysis_result is result
     assert window.timeline.covered_span_s() > 0.85 * window.source_info.duration_s
+
+
+def test_real_footage_the_shipped_demo_never_saw_reads_unknown(qtbot, make_window, clips):
+    # The shipped bundle knows rendered stick figures only; its novelty output flags real video.
+    from engine.bundle import default_bundle_path
+
+    window = make_window(bundle=default_bundle_path())
+    _play(qtbot, window, clips["arm"])
+    qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.UNKNOWN, timeout=60000)
+    headline, detail = window.video.overlay_text()
+    assert headline == "unknown" and "%" not in detail  # no percentage that reads as confidence
+    window._refresh_panels()
+    assert not window.topk._rows[0][1].isEnabled()  # the bars are greyed, as for "uncertain"
