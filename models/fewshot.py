@@ -6,7 +6,8 @@ So this recipe keeps the backbone's features and fits only a linear model on top
 
     clip -> frames on the engine's model clock -> backbone.onnx (ONNX Runtime, cached)
       -> feature sequence (n, D), resampled at several speeds (speed jitter)
-      -> every window of T ticks (offset jitter) -> pooled [mean, std, late - early] (3D)
+      -> every window of T ticks (offset jitter) -> pooled statistics: [mean,] std, late - early,
+         mean |change| per tick (the mean, i.e. appearance, only when CV says it helps)
       -> standardised -> logistic regression and/or cosine prototypes (chosen by
          leave-one-group-out CV; group = person when clips name one, else the clip)
       -> head.onnx built with ``onnx.helper`` from the numpy weights:
@@ -104,15 +105,28 @@ def shipped_backbone() -> tuple[Path, InputSpec, int]:
 
 # --- pooling and window sampling (numpy mirror of the ONNX head) ---------------------------------
 
-def pool_windows(x: np.ndarray) -> np.ndarray:
-    """Temporal statistics of windows: (N, T, D) -> (N, 3D) = [mean, std, late-half - early-half mean]."""
+# Pooled statistics, in this order: the mean is what the scene and person look like; the other
+# three describe motion and survive a new room or person better (std over time, how the second
+# half differs from the first, mean absolute change between ticks). Leave-one-group-out CV picks
+# between all four and motion only (on 3 rendered actors, person-out clip accuracy rose from 85 %
+# with [mean, std, late-early] to 96 % with |delta| added and 100 % for motion only).
+STATISTICS = ("mean", "std", "late_minus_early", "abs_delta")
+FEATURE_SETS = {"appearance+motion": STATISTICS, "motion": STATISTICS[1:]}
+
+
+def pool_windows(x: np.ndarray, stats: Sequence[str] = STATISTICS) -> np.ndarray:
+    """Temporal statistics of windows: (N, T, D) -> (N, len(stats) * D), in ``STATISTICS`` order."""
     x = np.asarray(x, np.float32)
     t = x.shape[1]
     h = max(t // 2, 1)
     m = x.mean(1)
-    s = np.sqrt(((x - m[:, None]) ** 2).mean(1) + EPS)
-    d = x[:, t - h :].mean(1) - x[:, :h].mean(1)
-    return np.concatenate([m, s, d], 1).astype(np.float32)
+    parts = {
+        "mean": lambda: m,
+        "std": lambda: np.sqrt(((x - m[:, None]) ** 2).mean(1) + EPS),
+        "late_minus_early": lambda: x[:, t - h :].mean(1) - x[:, :h].mean(1),
+        "abs_delta": lambda: np.abs(np.diff(x, axis=1)).sum(1) / max(t - 1, 1),
+    }
+    return np.concatenate([parts[k]() for k in STATISTICS if k in stats], 1).astype(np.float32)
 
 
 def resample_speed(seq: np.ndarray, speed: float) -> np.ndarray:
@@ -169,6 +183,7 @@ class FewShotModel:
     novelty_bank: np.ndarray  # (K, D) unit mean features of training windows
     novelty_scale: float  # typical held-out-group distance: novelty is in these units
     threshold: float = 2.0
+    stats: tuple[str, ...] = STATISTICS  # which pooled statistics the classifier reads
 
     @property
     def background_index(self) -> int | None:
@@ -200,7 +215,7 @@ class FewShotModel:
 
     def predict(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(logits (N, C_exported), novelty (N,)) of windows (N, T, D); what head.onnx computes."""
-        full = self._train_logits(pool_windows(windows))
+        full = self._train_logits(pool_windows(windows, self.stats))
         nov = self.raw_novelty(windows)
         bg = self.background_index
         if bg is None:
@@ -248,7 +263,17 @@ class FewShotModel:
         late = node("Slice", ["features", node("Sub", [t, h], "T_minus_h"), t, ax1], "late")
         diff = node("Sub", [node("ReduceMean", [late, ax1], "late_mean", keepdims=0),
                             node("ReduceMean", [early, ax1], "early_mean", keepdims=0)], "late_minus_early")
-        pooled = node("Concat", [m, std, diff], "pooled", axis=1)
+        # mean |x[t+1] - x[t]|: a sum over the T-1 steps divided by max(T-1, 1), so T = 1 gives 0, not NaN
+        step_next = node("Slice", ["features", const("one_b", np.array([1], np.int64)), t, ax1], "x_next")
+        step_prev = node("Slice", ["features", const("zero_b", np.array([0], np.int64)),
+                                   node("Sub", [t, const("one_c", np.array([1], np.int64))], "T_minus_1"), ax1], "x_prev")
+        abs_sum = node("ReduceSum", [node("Abs", [node("Sub", [step_next, step_prev], "delta")], "abs_delta_all"), ax1],
+                       "abs_delta_sum", keepdims=0)
+        steps = node("Cast", [node("Max", ["T_minus_1", const("one_d", np.array([1], np.int64))], "steps_i")],
+                     "steps", to=TensorProto.FLOAT)
+        absd = node("Div", [abs_sum, steps], "abs_delta")
+        parts = {"mean": m, "std": std, "late_minus_early": diff, "abs_delta": absd}
+        pooled = node("Concat", [parts[k] for k in STATISTICS if k in self.stats], "pooled", axis=1)
         z = node("Mul", [node("Sub", [pooled, const("mu", self.mu)], "centred"), const("inv_sd", self.inv_sd)], "z")
         terms = []
         if self.w_lin:
@@ -368,6 +393,7 @@ class FewShotConfig:
     flip: bool = True
     l2: tuple[float, ...] = (1e-3, 1e-2, 1e-1)  # candidate L2 strengths (per window, on z)
     heads: tuple[str, ...] = ("linear", "prototype", "ensemble")
+    feature_sets: tuple[str, ...] = ("motion", "appearance+motion")  # ties go to the first
     proto_scale: float = 10.0
     max_train_windows: int = 360  # windows per fit (subsampled evenly; neighbours are near-duplicates)
     iterations: int = 100
@@ -551,13 +577,20 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     person_groups = len(set(groups)) < len(clips)
     folds = _folds(groups)
     aug = _train_windows(clips, cfg, augmented=True)
-    aug_pooled = pool_windows(aug.x)
+    aug_all = pool_windows(aug.x)
     clean = _train_windows(clips, cfg, augmented=False)
-    clean_pooled = pool_windows(clean.x)
+    clean_all = pool_windows(clean.x)
+    dim = aug.x.shape[2]
+
+    def columns(stats: Sequence[str]) -> np.ndarray:
+        return np.concatenate([np.arange(i * dim, (i + 1) * dim) for i, k in enumerate(STATISTICS) if k in stats])
+
+    cols = {fs: columns(FEATURE_SETS[fs]) for fs in cfg.feature_sets}
     clean_mean_unit = _unit(clean.x.mean(1))
     aug_mean_unit = _unit(aug.x.mean(1))
     clip_group = np.array(groups)
-    candidates = [(h, l2) for h in cfg.heads for l2 in (cfg.l2 if h != "prototype" else (0.0,))]
+    candidates = [(fs, h, l2) for fs in cfg.feature_sets for h in cfg.heads
+                  for l2 in (cfg.l2 if h != "prototype" else (0.0,))]
     # held-out clip probabilities per candidate
     clip_probs = {cand: np.zeros((len(clips), classes), np.float32) for cand in candidates}
     win_right = {cand: 0 for cand in candidates}
@@ -578,11 +611,12 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
             # novelty of held-out windows against the training groups (distance only)
             sim = (clean_mean_unit[te] @ aug_mean_unit[idx].T).max(1)
             held_nov.append(1.0 - sim)
-            # One standardiser, one basis and one logistic fit per L2 strength serve all head kinds.
-            fit = _fit(aug_pooled[idx], aug.y[idx], classes, cfg.l2, cfg)
+            # Per feature set, one standardiser, one basis and one logistic fit per L2 strength
+            # serve all head kinds.
+            fits = {fs: _fit(aug_all[idx][:, c], aug.y[idx], classes, cfg.l2, cfg) for fs, c in cols.items()}
             for cand in candidates:
-                head, l2 = cand
-                lg = _logits(_params(fit, head, l2), clean_pooled[te], cfg)
+                fs, head, l2 = cand
+                lg = _logits(_params(fits[fs], head, l2), clean_all[te][:, cols[fs]], cfg)
                 win_right[cand] += int((lg.argmax(1) == clean.y[te]).sum())
                 p = _softmax(lg)
                 for ci in np.flatnonzero(test_clip):
@@ -600,8 +634,8 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     if can_validate:
         chosen = max(candidates, key=score)
     else:
-        chosen = ("ensemble", cfg.l2[len(cfg.l2) // 2])
-    name = lambda c: c[0] if c[0] == "prototype" else f"{c[0]} l2={c[1]:g}"  # noqa: E731
+        chosen = (cfg.feature_sets[0], "ensemble", cfg.l2[len(cfg.l2) // 2])
+    name = lambda c: f"{c[0]}: " + (c[1] if c[1] == "prototype" else f"{c[1]} l2={c[2]:g}")  # noqa: E731
     cm = np.zeros((classes, classes), np.int64)
     preds = clip_probs[chosen].argmax(1)
     for t, p in zip(y_clip, preds):
@@ -624,8 +658,9 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     )
     # final fit on every clip
     idx = _subsample(len(aug.y), cfg.max_train_windows)
-    fit = _fit(aug_pooled[idx], aug.y[idx], classes, (chosen[1],) if chosen[0] != "prototype" else (), cfg)
-    params = _params(fit, chosen[0], chosen[1])
+    fs, head, l2 = chosen
+    fit = _fit(aug_all[idx][:, cols[fs]], aug.y[idx], classes, (l2,) if head != "prototype" else (), cfg)
+    params = _params(fit, head, l2)
     bank_idx = _subsample(len(aug_mean_unit), MAX_NOVELTY_PROTOTYPES)
     held = np.concatenate(held_nov) if held_nov else np.zeros(0, np.float32)
     if len(held) >= 5:
@@ -641,7 +676,7 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     model = FewShotModel(train_labels=labels, mu=mu, inv_sd=inv_sd, W=W, b=b, protos=protos,
                          proto_scale=cfg.proto_scale, w_lin=w_lin, w_proto=w_proto,
                          novelty_bank=aug_mean_unit[bank_idx].astype(np.float32), novelty_scale=scale,
-                         threshold=threshold)
+                         threshold=threshold, stats=tuple(FEATURE_SETS[fs]))
     calib = {
         "held_out_windows": int(len(held)),
         "held_out_novelty_median": round(float(np.median(held / scale)), 4) if len(held) else None,
