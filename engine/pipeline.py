@@ -110,7 +110,7 @@ class Recognizer:
         self._head, _ = make_session(self.bundle.head_path, settings.device, settings.threads)
         head_input = {i.name: i.shape for i in self._head.get_inputs()}["features"]
         self._head_static_batch = head_input[0] if isinstance(head_input[0], int) else None
-        self._head_static_t = head_input[1] if isinstance(head_input[1], int) else None
+        self._head_static_window_length = head_input[1] if isinstance(head_input[1], int) else None
         self._head_output_names = [o.name for o in self._head.get_outputs()]
         self.has_novelty = "novelty" in self._head_output_names
 
@@ -143,15 +143,15 @@ class Recognizer:
         return settings
 
     def _checked_window_length(self, settings: EngineSettings) -> int:
-        t = settings.window_length or self.manifest.window.window_length
+        window_length = settings.window_length or self.manifest.window.window_length
         if self.streaming:
-            return t  # streaming heads only use T to decide when warm-up ends
-        if self._head_static_t is not None and t != self._head_static_t:
+            return window_length  # streaming heads only use T to decide when warm-up ends
+        if self._head_static_window_length is not None and window_length != self._head_static_window_length:
             raise EngineError(
-                f"this bundle's head only takes windows of T={self._head_static_t}; "
-                f"window_length={t} is not possible (leave it unset)"
+                f"this bundle's head only takes windows of T={self._head_static_window_length}; "
+                f"window_length={window_length} is not possible (leave it unset)"
             )
-        return t
+        return window_length
 
     def configure(self, settings: EngineSettings) -> None:
         """Apply new settings: decoding at once, a new window length keeps the newest
@@ -161,10 +161,10 @@ class Recognizer:
         self.decoder.configure(settings)
         if settings.device != old.device or settings.threads != old.threads:
             self._open_sessions(settings)
-        t = self._checked_window_length(settings)
-        if t != self._window.window_length:
-            self._window = self._window.resized(t)
-            self._clock.max_fill = t
+        window_length = self._checked_window_length(settings)
+        if window_length != self._window.window_length:
+            self._window = self._window.resized(window_length)
+            self._clock.max_fill = window_length
         self.settings = settings
 
     def reset(self, start_s: float = 0.0) -> None:

@@ -236,7 +236,7 @@ def test_every_train_and_eval_option_has_help_and_shows_its_default():
                 assert f"(default: {action.default})" in " ".join(text.split()), f"{command} {action.dest}"
     help_text = " ".join(sub.choices["train"].format_help().split())
     assert "--epochs EPOCHS most passes over the training windows (default: 60)" in help_text
-    assert "transformer (default: gru)" in help_text and "inception_v3 (default: efficientnet_lite0)" in help_text
+    assert "transformer (default: auto)" in help_text and "inception_v3 (default: efficientnet_lite0)" in help_text
 
 
 @pytest.mark.parametrize("command", ["run", "info"])
