@@ -42,9 +42,45 @@ def _analysis_child_main():
     raise ModuleNotFoundError(f"none of {ANALYSIS_CHILD_MODULES} is in this build")
 
 
-def _called_as_gui(argv0: str) -> bool:
-    """True when started as ``kinesight-gui`` (link, copy or .exe of that name)."""
-    return "gui" in os.path.basename(argv0).lower()
+def _seconds_since_exec() -> float | None:
+    """Seconds since this process was started (exec), from /proc: includes the bootloader and
+    the unpacking of the Python runtime, which a timer inside Python would miss."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _trace_first_frame() -> None:
+    """KINESIGHT_STARTUP_TRACE=1: print to stderr when the first video frame reaches the video
+    widget, counted from exec (packaging/measure.py measures cold start with it)."""
+    from gui.video_view import VideoView
+
+    original = VideoView.set_frame
+    done = []
+
+    def set_frame(self, image):
+        original(self, image)
+        if not done:
+            done.append(True)
+            elapsed = _seconds_since_exec()
+            print(f"kinesight-gui: first frame {elapsed:.3f} s after start" if elapsed is not None
+                  else "kinesight-gui: first frame (start time unknown)", file=sys.stderr, flush=True)
+
+    VideoView.set_frame = set_frame
+
+
+def _called_as_gui(argv0: str, args: list[str]) -> bool:
+    """True when started as ``kinesight-gui`` (link, copy or .exe of that name), or as a macOS
+    .app from Finder (no arguments, or only the old ``-psn_`` process serial number)."""
+    if "gui" in os.path.basename(argv0).lower():
+        return True
+    in_app_bundle = sys.platform == "darwin" and ".app/Contents/MacOS/" in sys.executable
+    return in_app_bundle and all(a.startswith("-psn_") for a in args)
 
 
 def main() -> int:
@@ -54,10 +90,13 @@ def main() -> int:
         # The child reads its instructions from stdin; argv must look like a plain start.
         sys.argv = [sys.argv[0], *args[1:]]
         return int(_analysis_child_main()() or 0)
-    if _called_as_gui(sys.argv[0]):
+    if _called_as_gui(sys.argv[0], args):
         from gui.app import main as gui_main
 
-        return int(gui_main(args) or 0)
+        if os.environ.get("KINESIGHT_STARTUP_TRACE") == "1":
+            _trace_first_frame()
+
+        return int(gui_main([a for a in args if not a.startswith("-psn_")]) or 0)
     from engine.cli import main as cli_main
 
     # As `python -m engine.cli` does: Ctrl-C raises KeyboardInterrupt, which the CLI reports.
