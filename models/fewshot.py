@@ -542,6 +542,7 @@ class CVReport:
     folds: int
     clip_accuracy: float
     window_accuracy: float
+    windows: int  # held-out windows the window accuracy is over
     confusion: list[list[int]]  # clips, rows = truth, columns = predicted (train labels)
     labels: list[str]
     candidates: dict[str, float] = field(default_factory=dict)  # candidate -> clip accuracy
@@ -650,6 +651,7 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
         method="person-out" if person_groups else "clip-out", folds=len(folds) if can_validate else 0,
         clip_accuracy=float((preds == y_clip).mean()) if can_validate else float("nan"),
         window_accuracy=float(win_right[chosen] / max(1, len(clean.y))) if can_validate else float("nan"),
+        windows=int(len(clean.y)) if can_validate else 0,
         confusion=cm.tolist(), labels=labels,
         candidates={name(c): round(score(c)[0], 4) for c in candidates} if can_validate else {},
         chosen=name(chosen),
