@@ -313,7 +313,7 @@ def test_restart_while_the_old_worker_is_stuck_in_a_model_run_never_shares_the_r
         eng.start(FakeSource(fps=30, n=60))
         assert entered.wait(5)
         eng.stop(timeout=0.1)
-        old_worker = eng._run.worker
+        (old_worker,) = [t for t in eng.threads() if t.name == "kinesight-engine"]
         assert old_worker.is_alive()  # stop() gave up: the worker is still inside the model
         live.HANDOVER_TIMEOUT_S, saved = 0.2, live.HANDOVER_TIMEOUT_S
         try:
