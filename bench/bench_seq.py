@@ -34,7 +34,7 @@ PUBLISHED = {  # arXiv:1811.00075, 1-NN baselines on the official split
 }
 # The settings the tests in tests/models/test_seq_uea.py use, and the full ones.
 SETTINGS = {
-    "BasicMotions": {"quick": dict(epochs=25, batch_size=8), "full": dict(epochs=80, batch_size=16)},
+    "BasicMotions": {"quick": dict(epochs=30, batch_size=8), "full": dict(epochs=80, batch_size=16)},
     "JapaneseVowels": {"quick": dict(epochs=20, batch_size=32), "full": dict(epochs=60, batch_size=32)},
 }
 HEADS = ("cnn_lstm", "cnn_gru")

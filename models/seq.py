@@ -206,6 +206,9 @@ def _fit(cfg: SeqConfig, train: _Arrays, val: _Arrays | None, width: int):
     rng = np.random.default_rng(cfg.seed)
     model = build_sequence_head(cfg, train.x.shape[2], width)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    # Cosine decay over the epoch budget: with a constant rate the last epochs kept jumping
+    # between good and worse weights (sin -> cos test RMSE 0.073 after 30 epochs, 0.109 after 60).
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.epochs))
     cw = None
     if cfg.task == "classify":
         counts = np.bincount(train.y, minlength=width).astype(np.float64)
@@ -229,6 +232,7 @@ def _fit(cfg: SeqConfig, train: _Arrays, val: _Arrays | None, width: int):
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
             opt.step()
             total += float(loss.detach()) * len(idx)
+        sched.step()
         history["train_loss"].append(total / max(1, len(tx)))
         epochs_run = epoch + 1
         if val is not None and len(val.x):
