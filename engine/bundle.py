@@ -96,6 +96,8 @@ class StateSpec:
 
 @dataclass(frozen=True)
 class HeadSpec:
+    """The head: "window" (runs over T features) or "streaming" (one step, state in and out)."""
+
     kind: Literal["window", "streaming"]
     arch: str  # gru, lstm, rnn, tcn, transformer, ...
     state: tuple[StateSpec, ...] = ()
@@ -158,18 +160,22 @@ class Bundle:
 
     @property
     def backbone_path(self) -> Path:
+        """The backbone graph (frames -> features)."""
         return self.root / BACKBONE_FILE
 
     @property
     def head_path(self) -> Path:
+        """The head graph (features -> logits [, novelty] [, state])."""
         return self.root / HEAD_FILE
 
     @property
     def labels(self) -> tuple[str, ...]:
+        """The manifest's labels (classes, or a sequence task's tokens)."""
         return self.manifest.labels
 
 
 def sha256_of(path: Path) -> str:
+    """The sha256 hex digest of a file (read in 1 MiB chunks)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -429,6 +435,7 @@ def shipped_bundles_dir() -> Path:
 
 
 def list_shipped_bundles() -> list[Path]:
+    """The bundle folders shipped with the app, by name."""
     d = shipped_bundles_dir()
     return sorted(p for p in d.iterdir() if (p / MANIFEST).is_file()) if d.is_dir() else []
 

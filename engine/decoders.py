@@ -93,18 +93,22 @@ class ActionDecoder:
         self.configure(settings)
 
     def configure(self, settings: EngineSettings) -> None:
+        """Smoothing, hold, threshold, top-k and the unknown threshold from ``settings``."""
         self.post.configure(settings.smoothing, settings.hold_s, settings.threshold)
         self.top_k = min(settings.top_k, len(self.labels))
         ut = settings.unknown_threshold
         self.unknown_threshold = ut if ut is not None else self._bundle_threshold
 
     def reset(self) -> None:
+        """Forget the smoothed probabilities and the stable label."""
         self.post.reset()
 
     def finish(self, end_s: float) -> list:
+        """Actions keep nothing for the end of a stream."""
         return []
 
     def decode(self, ctx: TickContext, head: HeadOutput | None) -> Prediction:
+        """The Prediction for this tick (warming up while ``head`` is None)."""
         novelty = None if head is None else head.novelty
         if head is None:
             probs = np.zeros(len(self.labels))
@@ -153,9 +157,11 @@ class TranscriptDecoder:
         self.reset()
 
     def configure(self, settings: EngineSettings) -> None:
+        """The confidence under which a step is "uncertain"."""
         self.threshold = settings.threshold
 
     def reset(self) -> None:
+        """Forget every token and the one being read."""
         self.tokens: list[TimedToken] = []
         self._current: int | None = None
         self._start_s = 0.0
@@ -174,6 +180,7 @@ class TranscriptDecoder:
         return token
 
     def decode(self, ctx: TickContext, head: HeadOutput | None) -> TranscriptUpdate:
+        """The TranscriptUpdate for this tick; completes the previous token when the best changes."""
         token = None
         if head is None:
             state, current = PredictionState.WARMING_UP, None

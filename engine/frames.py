@@ -112,6 +112,7 @@ class FrameRing(Generic[T]):
 
     @property
     def capacity(self) -> int:
+        """Most items held before the oldest is dropped."""
         return self._capacity
 
     @property
@@ -122,6 +123,7 @@ class FrameRing(Generic[T]):
 
     @property
     def closed(self) -> bool:
+        """True once :meth:`close` was called."""
         with self._cond:
             return self._closed
 

@@ -22,7 +22,7 @@ from typing import Iterator
 
 import numpy as np
 
-from engine.errors import DecodeError, SourceError, SourceNotFound, SourceOpenError
+from engine.errors import DecodeError, SourceNotFound, SourceOpenError
 from engine.frames import Frame, FrameFilter, FrameSource
 from engine.video_file import URL_PATTERN, VideoFileSource, stopped_warning
 

@@ -55,6 +55,7 @@ class MouthCropStage:
         return crop, (Region("mouth", box),)
 
     def reset(self) -> None:
+        """Forget the smoothed mouth box."""
         self._cropper.reset()
 
 
