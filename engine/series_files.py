@@ -400,10 +400,17 @@ def _parse_ts(path: Path, labels: tuple[str, ...] = ()) -> SeriesSet:
 # --- helpers ------------------------------------------------------------------------------------
 
 def _concat_official(train: SeriesSet, test: SeriesSet, source: str) -> SeriesSet:
-    if train.channels != test.channels and len(train.channels) != len(test.channels):
-        raise SeriesFileError(f"{source}: train and test have different channels ({train.dim} vs {test.dim})")
-    if train.labels != test.labels or train.targets != test.targets:
-        raise SeriesFileError(f"{source}: train and test have different classes or targets")
+    if train.channels != test.channels:
+        raise SeriesFileError(f"{source}: train and test have different channels "
+                              f"({', '.join(train.channels)} vs {', '.join(test.channels)})")
+    if train.targets != test.targets or bool(train.labels) != bool(test.labels):
+        raise SeriesFileError(f"{source}: train and test have different targets, or only one of them has classes")
+    if train.labels != test.labels:
+        # a class may be missing from one part (CSV folders): both index one sorted union of names
+        labels = tuple(sorted(set(train.labels) | set(test.labels), key=_natural_key))
+        for part in (train, test):
+            part.y = np.array([labels.index(part.labels[k]) for k in part.y], dtype=np.int64)
+            part.labels = labels
     both = SeriesSet(
         x=train.x + test.x, channels=train.channels, source=source, names=train.names + test.names,
         groups=np.concatenate([np.char.add("train:", train.groups.astype(str)), np.char.add("test:", test.groups.astype(str))]),

@@ -113,6 +113,14 @@ def test_csv_folder_classes_groups_and_official_split(tmp_path):
     assert {g.split(":", 1)[1] for g in ss.groups[ss.split == "train"]} == {"ann", "bob"}
 
 
+def test_csv_official_split_keeps_a_class_that_only_training_has(tmp_path):
+    _csv(tmp_path / "train" / "jump" / "a.csv", ["ax"], [[1], [2]])
+    _csv(tmp_path / "train" / "sit" / "b.csv", ["ax"], [[0], [0]])
+    _csv(tmp_path / "test" / "sit" / "c.csv", ["ax"], [[0], [1]])
+    ss = read_series(tmp_path, task="classify")
+    assert ss.labels == ("jump", "sit") and ss.y.tolist() == [0, 1, 1] and ss.split.tolist() == ["train", "train", "test"]
+
+
 def test_csv_targets_are_named_columns_and_missing_ones_are_reported(tmp_path):
     _csv(tmp_path / "a.csv", ["sin", "cos"], [[0, 1], [1, 0]])
     _csv(tmp_path / "b.csv", ["sin", "cos"], [[1, 0], [0, -1]])
