@@ -84,17 +84,18 @@ def bundle_versions() -> list[tuple[str, str]]:
     return out
 
 
-def version_report(qt: str | None = None) -> str:
-    """Several lines: Kinesight, ONNX Runtime, Qt and the shipped bundles, each with its version.
+def version_report(name: str = "Kinesight", qt: str | None = None) -> str:
+    """Several lines: ``name`` and Kinesight's version first, then ONNX Runtime, Qt, Python and
+    the shipped bundles, each with its version.
 
     ``qt`` replaces the metadata-based Qt line (the GUI passes the running Qt's own version).
     """
-    frozen = " (packaged)" if _frozen_dir() is not None else ""
+    packaged = ", packaged app" if _frozen_dir() is not None else ""
     bundles = ", ".join(f"{n} {v}" for n, v in bundle_versions()) or "none"
     return "\n".join([
-        f"Kinesight {app_version()}{frozen}",
+        f"{name} {app_version()}",
         f"ONNX Runtime {onnxruntime_version()}",
         f"Qt: {qt or qt_version()}",
-        f"Python {sys.version.split()[0]}",
+        f"Python {sys.version.split()[0]}{packaged}",
         f"shipped bundles: {bundles}",
     ])

@@ -8,7 +8,9 @@ The packaged folder holds a single executable, ``kinesight``, and a symbolic lin
 - ``kinesight --kinesight-analysis-child``: the whole-file analysis child process that the app
   starts for the timeline. A frozen app has no ``python -m``, so the module that spawns the child
   re-invokes ``sys.executable`` with this hidden first argument when ``sys.frozen`` is set;
-- anything else: the ``kinesight`` command line, ``engine.cli.main``.
+- anything else: the ``kinesight`` command line, ``kinesight.cli.main`` (run/analyze/info from
+  the engine; train/eval from ``models.cli``: the torch-free few-shot head works here, the full
+  heads say that they need PyTorch, i.e. the developer install).
 
 One executable instead of two keeps one copy of the Python archive in the folder (a second
 PyInstaller executable would carry its own). Nothing here imports torch; the build excludes it.
@@ -25,7 +27,8 @@ import sys
 # uses the same string; it is an argument no user types (it starts with two dashes and names
 # the project) and is never shown in --help.
 ANALYSIS_CHILD_ARG = "--kinesight-analysis-child"
-# Where the child's ``main()`` lives: the engine colleague is moving it from gui/ to engine/.
+# Where the child's ``main()`` lives (it moved from gui/ to engine/; the old place is kept as a
+# fallback so that a build of an older checkout still works).
 ANALYSIS_CHILD_MODULES = ("engine.analysis_process", "gui.analysis_process")
 
 
@@ -97,9 +100,9 @@ def main() -> int:
             _trace_first_frame()
 
         return int(gui_main([a for a in args if not a.startswith("-psn_")]) or 0)
-    from engine.cli import main as cli_main
+    from kinesight.cli import main as cli_main
 
-    # As `python -m engine.cli` does: Ctrl-C raises KeyboardInterrupt, which the CLI reports.
+    # As `python -m kinesight` does: Ctrl-C raises KeyboardInterrupt, which the CLI reports.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     return int(cli_main(args) or 0)
 

@@ -1,0 +1,245 @@
+"""The packaged app, as a user gets it: build the .deb, install it, use it, remove it.
+
+``packaging/build-deb.sh`` builds ``dist/kinesight_<version>_amd64.deb`` (PyInstaller one-folder,
+no PyTorch, CPU ONNX Runtime); the package is installed as root with ``apt-get install ./...deb``;
+the installed ``kinesight`` and ``kinesight-gui`` then run from outside the checkout with no
+virtual environment on PATH (``env -i PATH=/usr/bin:/bin``) on real clips from ``../shared/data``;
+finally the package is purged and nothing of it may remain under /usr or /opt.
+
+Installing system packages needs root and dpkg: elsewhere the module is skipped and says why.
+CI runs as root; the whole module takes about 3-4 minutes on 2 cores (most of it the build).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "data"
+CLIP = DATA / "clips" / "kinetics_arm_wrestling.mp4"
+PACKAGE = "kinesight"
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+DEB = ROOT / "dist" / f"{PACKAGE}_{VERSION}_amd64.deb"
+# Caches that dpkg triggers of other packages regenerate when any package adds an icon or a
+# desktop entry; they belong to those packages, not to Kinesight.
+TRIGGER_CACHES = {"/usr/share/icons/hicolor/icon-theme.cache", "/usr/share/applications/mimeinfo.cache"}
+
+
+def _why_not() -> str | None:
+    if not sys.platform.startswith("linux") or platform.machine() != "x86_64":
+        return "the .deb is built for Linux x86-64 only"
+    if os.geteuid() != 0:
+        return "installing a .deb needs root (CI runs as root; run `sudo pytest tests/packaging` here)"
+    for tool in ("dpkg", "dpkg-deb", "apt-get"):
+        if shutil.which(tool) is None:
+            return f"{tool} is missing: not a Debian-based system"
+    if not CLIP.is_file():
+        return f"the real clips are missing ({CLIP})"
+    return None
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.skipif(_why_not() is not None, reason=_why_not() or ""),
+]
+
+
+def _run(cmd, *, timeout: float = 600, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{cmd} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def _apt_install(*args: str) -> None:
+    """apt-get install, refreshing the package lists first if they are empty or stale."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *args]
+    if _run(cmd, check=False, env=env, cwd=ROOT).returncode != 0:
+        _run(["apt-get", "update", "-q"], env=env)
+        _run(cmd, env=env, cwd=ROOT)
+
+
+def _snapshot() -> set[str]:
+    """Every path under /usr and /opt (what a removal must give back)."""
+    out = _run(["find", "/usr", "/opt", "-xdev"], check=False).stdout
+    return set(out.splitlines())
+
+
+def _installed(name: str) -> bool:
+    proc = _run(["dpkg-query", "-W", "-f=${Status}", name], check=False)
+    return proc.returncode == 0 and "install ok installed" in proc.stdout
+
+
+class Installed:
+    """What the fixture learnt while building and installing."""
+
+    def __init__(self, home: Path, work: Path) -> None:
+        self.home, self.work = home, work
+        self.before: set[str] = set()
+        self.build_s = 0.0
+        self.build_log = ""
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """A user's environment without the checkout's venv: system PATH only."""
+        return {"PATH": "/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
+                "QT_QPA_PLATFORM": "offscreen", **extra}
+
+    def run(self, *cmd: str, timeout: float = 300, check: bool = True, **extra: str) -> subprocess.CompletedProcess:
+        """Run an installed command from a folder outside the checkout."""
+        return _run(list(cmd), timeout=timeout, check=check, env=self.env(**extra), cwd=self.work)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Installed:
+    """Build the .deb, install its dependencies, snapshot /usr + /opt, install the .deb."""
+    inst = Installed(tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("work"))
+    if _installed(PACKAGE):  # a leftover of an interrupted run would hide what this one installs
+        _run(["dpkg", "--purge", PACKAGE])
+    t0 = time.monotonic()
+    # No tar.gz here (it is the same folder, and compressing it twice doubles the packing time).
+    build = _run(["bash", "packaging/build-deb.sh"], cwd=ROOT, timeout=840,
+                 env={**os.environ, "KINESIGHT_NO_TARBALL": "1"})
+    inst.build_s = time.monotonic() - t0
+    inst.build_log = build.stdout
+    assert DEB.is_file(), build.stdout
+    # The system libraries first, so that the snapshot holds them and the removal check sees
+    # only what the package itself brings and takes away.
+    depends = _run(["dpkg-deb", "-f", str(DEB), "Depends"]).stdout
+    _apt_install(*(d.split("(")[0].strip() for d in depends.split(",")))
+    inst.before = _snapshot()
+    _apt_install(f"./{DEB.relative_to(ROOT)}")
+    assert _installed(PACKAGE)
+    yield inst
+    if _installed(PACKAGE):  # a failed test before the removal test: leave the system clean
+        _run(["dpkg", "--purge", PACKAGE], check=False)
+
+
+def test_installs_the_app_and_its_launchers(installed):
+    print(installed.build_log)
+    assert Path("/opt/kinesight/kinesight").is_file()
+    for name in ("kinesight", "kinesight-gui"):
+        assert shutil.which(name, path="/usr/bin") == f"/usr/bin/{name}"
+    desktop = Path("/usr/share/applications/kinesight.desktop").read_text(encoding="utf-8")
+    assert "Exec=kinesight-gui" in desktop and "Icon=kinesight" in desktop
+    assert Path("/usr/share/icons/hicolor/scalable/apps/kinesight.svg").is_file()
+    if shutil.which("desktop-file-validate"):
+        _run(["desktop-file-validate", "/usr/share/applications/kinesight.desktop"])
+    installed_kb = int(_run(["dpkg-query", "-W", "-f=${Installed-Size}", PACKAGE]).stdout)
+    print(f"build {installed.build_s:.0f} s; installed {installed_kb / 1024:.0f} MB; "
+          f".deb {DEB.stat().st_size / 2**20:.0f} MB")
+
+
+def test_carries_no_pytorch(installed):
+    found = [p for p in Path("/opt/kinesight").rglob("*") if "torch" in p.name.lower()]
+    assert not found, f"PyTorch files in the package: {found[:5]}"
+    # The full heads need the developer install: one line that says so, no traceback.
+    for label, clip in (("a", CLIP), ("b", DATA / "clips" / "kinetics_cleaning_pool.mp4")):
+        (installed.work / "full" / label).mkdir(parents=True, exist_ok=True)
+        (installed.work / "full" / label / clip.name).symlink_to(clip)
+    proc = installed.run("kinesight", "train", "full", "--head", "gru", "--out", "b", check=False)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "[train]" in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+
+
+def test_version_names_the_runtime_and_bundles(installed):
+    out = installed.run("kinesight", "--version").stdout
+    assert out.splitlines()[0] == f"kinesight {VERSION}", out
+    assert "ONNX Runtime" in out and "CPU build" in out, out
+    assert "PySide6 6." in out, out
+    assert "default-actions" in out, out
+
+
+def test_analyze_a_real_clip(installed):
+    out_json = installed.work / "timeline.json"
+    proc = installed.run("kinesight", "analyze", str(CLIP), "--json", str(out_json), "--no-progress")
+    assert "on CPU" in proc.stdout, proc.stdout
+    result = json.loads(out_json.read_text(encoding="utf-8"))
+    assert result["bundle"] == "default-actions"
+    assert result["duration_s"] == pytest.approx(10.0, abs=0.2) and result["frames"] == 280
+    labels = set(result["labels"])
+    confident = [p for p in result["predictions"] if p["state"] == "confident"]
+    assert len(result["predictions"]) >= 70 and confident, "no confident prediction in 10 s of video"
+    assert all(p["label"] in labels for p in confident)
+    assert all(abs(sum(p["probs"]) - 1.0) < 1e-3 for p in result["predictions"] if p["probs"])
+    assert result["segments"] and result["segments"][-1]["end_s"] == pytest.approx(10.0, abs=0.2)
+
+
+def test_gui_shows_predictions_offscreen(installed):
+    """The screenshot mode waits for live predictions and the file's timeline, which the
+    analysis child process fills: the frozen executable re-invoked, as there is no python -m."""
+    png = installed.work / "shot.png"
+    proc = installed.run("kinesight-gui", "--source", str(CLIP), "--screenshot", str(png),
+                         "--settings", str(installed.work / "gui.ini"), timeout=180)
+    assert "(ready;" in proc.stdout, proc.stdout + proc.stderr
+    count = int(proc.stdout.split("(ready;")[1].split()[0])
+    assert count > 0
+    from PySide6.QtGui import QImage  # the test environment's Qt, only to read the PNG
+
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1400, 860)
+    # A real frame under the overlay: many colours, not a blank or single-colour window.
+    step = 7
+    colours = {image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)}
+    assert len(colours) > 2000, f"only {len(colours)} colours: the window shows no video"
+
+
+def test_system_libraries_are_declared(installed):
+    """Depends: covers every library the folder links against: ldd (with the folder's own
+    library folders on the path, as the bootloader sets them) finds all, and Qt's xcb plugin
+    loads (it then fails only for want of a display)."""
+    libdirs = sorted({str(p.parent) for p in Path("/opt/kinesight").rglob("*.so*")})
+    missing = set()
+    for lib in Path("/opt/kinesight").rglob("*.so*"):
+        if lib.is_symlink() or not lib.is_file():
+            continue
+        out = _run(["ldd", str(lib)], check=False, env={"LD_LIBRARY_PATH": ":".join(libdirs)}).stdout
+        missing.update(f"{line.split()[0]} (for {lib.name})" for line in out.splitlines() if "not found" in line)
+    assert not missing, f"libraries no Depends: entry provides: {sorted(missing)}"
+    proc = installed.run("kinesight-gui", "--settings", str(installed.work / "xcb.ini"), check=False, timeout=60,
+                         QT_QPA_PLATFORM="xcb", DISPLAY=":97", QT_DEBUG_PLUGINS="1")
+    assert "libqxcb.so\" loaded library" in proc.stderr, proc.stderr[-2000:]
+    assert "cannot open shared object file" not in proc.stderr, proc.stderr[-2000:]
+    assert "could not connect to display" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_teach_a_two_action_bundle(installed):
+    """Teaching runs in the packaged app without PyTorch: ``kinesight train --head fewshot``
+    (the few-shot recipe the app's Teach dialog uses) on real clips of two actions."""
+    grid = sorted((DATA / "grid" / "s1" / "video").glob("*.mp4"))[:4]
+    clips = installed.work / "teach"
+    for label, sources in (("talking", grid), ("action", sorted((DATA / "clips").glob("*")))):
+        (clips / label).mkdir(parents=True, exist_ok=True)
+        for src in sources:
+            (clips / label / src.name).symlink_to(src)
+    out = installed.work / "taught"
+    proc = installed.run("kinesight", "train", str(clips), "--head", "fewshot", "--out", str(out), timeout=600)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["labels"]) == ["action", "talking"], proc.stdout
+    # The taught bundle works in the same installed app: an unseen GRID sentence is "talking".
+    unseen = sorted((DATA / "grid" / "s1" / "video").glob("*.mp4"))[-1]
+    res = installed.work / "unseen.json"
+    installed.run("kinesight", "analyze", str(unseen), "--bundle", str(out), "--json", str(res), "--no-progress")
+    labels = [p["label"] for p in json.loads(res.read_text(encoding="utf-8"))["predictions"] if p["label"]]
+    assert labels and max(set(labels), key=labels.count) == "talking", labels
+
+
+def test_removal_leaves_nothing(installed):
+    """Runs last (pytest keeps file order): purge, then /usr and /opt are as before."""
+    _run(["dpkg", "--purge", PACKAGE])
+    assert not _installed(PACKAGE)
+    left = sorted(_snapshot() - installed.before - TRIGGER_CACHES)
+    assert not left, f"left behind after removal: {left[:20]}"
+    assert not Path("/opt/kinesight").exists() and not Path("/usr/bin/kinesight").exists()
