@@ -291,14 +291,15 @@ def train(out: Path, minutes: float, batch: int = 16, lr: float = 2e-3, threads:
     print(f"train {len(ids['train'])} clips, {sum(p.numel() for p in params) / 1e6:.2f} M parameters", flush=True)
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-2)
     start_epoch, best = 0, math.inf
+    history: list[dict] = []
     if resume is not None and resume.exists():
         ck = torch.load(resume, weights_only=False)
         backbone.load_state_dict(ck["backbone"]); head.load_state_dict(ck["head"]); opt.load_state_dict(ck["opt"])
         start_epoch, best = ck["epoch"] + 1, ck.get("best", math.inf)
+        history = list(ck.get("history", []))
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     t0 = time.time()
     budget = minutes * 60
-    history = []
     epoch = start_epoch
     while True:
         refresh()
@@ -320,7 +321,9 @@ def train(out: Path, minutes: float, batch: int = 16, lr: float = 2e-3, threads:
                 speech = np.nonzero(fr)[0]
                 s0, s1 = (int(speech[0]), int(speech[-1]) + 1) if len(speech) else (0, len(fr))
                 spans.append((int(rng.integers(0, max(1, s0 - 3))), int(rng.integers(min(len(fr), s1 + 4), len(fr) + 1))))
-            tlen = max(b - a for a, b in spans)  # one length per batch; every span still fits whole
+            # One length per batch: the longest span, but no longer than the shortest clip (a few
+            # clips decode to 74 frames).
+            tlen = min(max(b - a for a, b in spans), min(len(train_y[i][1]) for i in idx))
             spans = [(min(a, len(train_y[i][1]) - tlen), min(a, len(train_y[i][1]) - tlen) + tlen) for i, (a, _) in zip(idx, spans)]
             clips = np.stack([augment_clip(train_x[i][a:b], rng) for i, (a, b) in zip(idx, spans)])
             feats = backbone(to_input(clips)).reshape(len(idx), tlen, -1)
