@@ -478,6 +478,8 @@ def test_a_long_status_message_shortens_at_a_word_and_never_hides_behind_the_fie
 
     window = make_window(size=None)  # the default window width, as a first launch has it
     status = window.status
+    # The model's "loaded" note comes once the window is up; ours must not be replaced by it.
+    qtbot.waitUntil(lambda: "loaded" in status.currentMessage(), timeout=WAIT)
     long = ("Kinesight cannot read “a holiday video with a rather long descriptive file name.mp4” as a "
             "video because the container is damaged beyond repair and nothing can be decoded from it")
     status.showMessage(long)
