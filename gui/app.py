@@ -16,7 +16,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line of ``kinesight-gui``."""
     parser = argparse.ArgumentParser(prog="kinesight-gui", description="Kinesight: real-time action recognition.")
     parser.add_argument("--source", help="camera index, video file or stream URL to open at start")
-    parser.add_argument("--bundle", help="model bundle folder or .zip (default: the last used, else the shipped one)")
+    parser.add_argument("--bundle", help="model bundle folder or .zip for this run (default: the last one picked in the app, "
+                             "else the shipped one)")
     parser.add_argument("--lang", choices=["system", "en", "zh_CN"],
                         help="user interface language for this run (the saved choice is kept)")
     parser.add_argument("--settings", help="use this .ini file instead of the user's settings (demos, tests)")
