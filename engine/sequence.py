@@ -122,14 +122,15 @@ class SequenceManifest:
         what = (f"{len(self.labels)} classes: {', '.join(self.labels)}" if s.mode == "classify"
                 else f"targets {', '.join(s.targets)} ({'per step' if s.output == 'per_step' else 'last step'})")
         lines = [f"{self.name} {self.version} (sequence, {s.mode}): {what}",
-                 f"  input: {len(s.channels)} channels ({', '.join(s.channels[:8])}{', ...' if len(s.channels) > 8 else ''}), "
+                 f"  input: {len(s.channels)} channel{'s' if len(s.channels) != 1 else ''} ({', '.join(s.channels[:8])}{', ...' if len(s.channels) > 8 else ''}), "
                  f"trained on {s.length} steps; head {self.arch}"]
         acc = self.training.get("test_accuracy")
         rmse = self.training.get("test_rmse")
         if acc is not None:
             lines.append(f"  test accuracy: {acc:.3f}")
         if rmse is not None:
-            lines.append(f"  test RMSE: {rmse:.4g}")
+            warmup = self.training.get("warmup_steps")
+            lines.append(f"  test RMSE: {rmse:.4g}" + (f" (after {warmup} warm-up steps)" if warmup else ""))
         if self.description:
             lines.append(f"  {self.description}")
         return "\n".join(lines)

@@ -65,6 +65,7 @@ def cmd_analyze_seq(args: argparse.Namespace, out: TextIO) -> int:
           f"with {bundle.manifest.name} ({spec.mode}, head {bundle.manifest.arch})", file=out)
     width = max([len(r.name) for r in results] + [8]) + 2
     if not args.quiet:
+        print(bundle.manifest.summary(), file=out)
         for r in results:
             if r.label is not None:
                 print(f"  {r.name:<{width}} {r.label}  ({r.confidence:.2f})", file=out)
