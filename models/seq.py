@@ -379,21 +379,26 @@ def _plots(report_dir: Path, history: dict, test: dict, cfg: SeqConfig, labels: 
     pred, true = test["_pred"], test["_true"]
     per_step = cfg.output == "per_step"
     fig, axes = plt.subplots(1, 2 if per_step else 1, figsize=(11 if per_step else 5.5, 4.5), squeeze=False)
-    p = np.concatenate([np.asarray(a).reshape(-1) for a in pred])
-    t = np.concatenate([np.asarray(a).reshape(-1) for a in true])
+    skip = int(test.get("warmup_steps", 0))  # the scatter shows the values the figures count
+    p = np.concatenate([np.asarray(a)[skip:].reshape(-1) if per_step else np.asarray(a).reshape(-1) for a in pred])
+    t = np.concatenate([np.asarray(a)[skip:].reshape(-1) if per_step else np.asarray(a).reshape(-1) for a in true])
     ax = axes[0, 0]
     ax.scatter(t, p, s=4, alpha=0.4)
     lo, hi = float(np.nanmin(t)), float(np.nanmax(t))
     ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="prediction = target")
     ax.set_xlabel("target")
     ax.set_ylabel("prediction")
-    ax.set_title(f"Test: RMSE {test['rmse']:.4g}, MAE {test['mae']:.4g}, R² {test['r2']:.3f}")
+    ax.set_title(f"Test: RMSE {test['rmse']:.4g}, MAE {test['mae']:.4g}, R² {test['r2']:.3f}"
+                 + (f"\n(after {skip} warm-up steps)" if skip else ""))
     ax.legend()
     if per_step:
         ax = axes[0, 1]
         for k in range(min(3, len(pred))):
             line, = ax.plot(np.asarray(true[k])[:, 0], lw=2, alpha=0.5)
             ax.plot(np.asarray(pred[k])[:, 0], "--", color=line.get_color())
+        if skip:
+            ax.axvspan(-0.5, skip - 0.5, color="grey", alpha=0.15, label="warm-up (not scored)")
+            ax.legend(loc="lower left")
         ax.set_xlabel("time step")
         ax.set_title("Three test sequences: target (solid) vs prediction (dashed)")
     fig.tight_layout()
