@@ -217,3 +217,25 @@ def test_sin_to_cos_regresses_held_out_phase_offsets(tmp_path):
     one = SequenceRunner(bundle).run([ss.x[0], ss.x[1][:20]])
     assert one[0].values.shape == (48, 1) and one[1].values.shape == (20, 1)  # a shorter sequence works too
     assert (tmp_path / "sincos" / "report" / "prediction_vs_target.png").stat().st_size > 10_000
+
+
+# Recurrent heads only: the torch.export path (tcn, transformer) costs ~30 s per export here.
+@pytest.mark.parametrize(("arch", "output"), [("cnn_gru", "per_step"), ("gru", "last")])
+def test_regression_bundles_export_reload_and_give_values_in_the_data_units(arch, output, tmp_path):
+    from engine.sequence import SequenceRunner, load_sequence_bundle
+    from models.seq import SeqConfig, train_sequences
+
+    ss = sin_cos_example(offsets=4, per_offset=3, length=16)
+    for s in ss.y_steps:
+        s *= 100.0  # targets in other units than the inputs: the runtime must undo their normalisation
+    ss.y = np.stack([s[-1] for s in ss.y_steps])
+    cfg = SeqConfig(task="regress", head=arch, output=output, hidden=8, epochs=2, val_frac=0.0, loss="huber")
+    res = train_sequences(ss, tmp_path / "b", cfg)
+    bundle = load_sequence_bundle(tmp_path / "b")
+    assert bundle.spec.target_normalisation.std[0] > 10  # fitted on the targets, stored in the manifest
+    longer = np.concatenate([ss.x[0], ss.x[0]])  # the graph takes any length, not only the exported one
+    out = SequenceRunner(bundle).run([ss.x[0], longer])
+    assert out[0].values.shape == ((16, 1) if output == "per_step" else (1,))
+    assert out[1].values.shape == ((32, 1) if output == "per_step" else (1,))
+    assert np.abs(out[0].values).max() > 5  # in the targets' units (about +-100), not normalised
+    assert res.test["n_sequences"] > 0 and np.isfinite(res.test["rmse"])
