@@ -46,7 +46,6 @@ class EngineStats:
     paused: bool = False
 
 
-
 class RateMeter:
     """Events per second over the last ``span`` seconds of wall time."""
 
