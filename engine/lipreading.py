@@ -5,7 +5,8 @@ step of it (``(S, V)``: blank/silence first, then words). A bidirectional head i
 a frame when it has seen some frames after it, so each frame's answer is taken from the first
 window in which at least ``lookahead`` later frames follow it (about one second; at the end of a
 stream, from the last window). Those per-frame answers accumulate into an utterance; an
-utterance ends at a silence (``gap`` frames of confident blank) or where the face was lost,
+utterance ends at a silence (``gap`` frames of confident blank while the mouth is still) or
+where the face was lost,
 and is then decoded as a whole:
 
 - with the bundle's grammar (``grammar.json``, e.g. GRID's command colour preposition letter
@@ -15,7 +16,8 @@ and is then decoded as a whole:
 
 While an utterance is open, ``current`` on each update is the word the newest answered frame
 shows (provisional). Frames without a face (the mouth stage published no "mouth" region)
-count as silence, so a video without a face yields no words.
+count as silence, so a video without a face yields no words; a frame where the mouth stage
+reports "speaking" never counts as silence.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class LipTranscriptDecoder:
         self._start = 0  # tick of self._rows[0]
         self._next = 0  # first tick without an answer yet
         self._faces: dict[int, bool] = {}  # tick -> face seen (ticks not yet answered)
+        self._speaking: dict[int, bool] = {}  # tick -> the mouth moved as in speech
         self._last: tuple[int, np.ndarray] | None = None  # newest window: (its last tick, log-probs)
         self._silent = 0  # trailing frames of the open utterance that are silence
         self._pending: list[TimedToken] = []  # completed words not yet reported as ``token``
@@ -85,6 +88,7 @@ class LipTranscriptDecoder:
         first = last_tick - len(lp) + 1
         for t in range(self._next, upto + 1):
             face = self._faces.pop(t, True)
+            speaking = self._speaking.pop(t, False)
             if t < first:  # older than the window (e.g. a skipped span): nothing to read there
                 row = np.full(lp.shape[1], -30.0)
                 row[BLANK] = 0.0
@@ -97,7 +101,9 @@ class LipTranscriptDecoder:
                 self._start = t
             self._rows.append(row)
             self._row_faces.append(face)
-            silent = (not face) or np.exp(row[BLANK]) > 0.9
+            # Silence needs both the model (blank) and the mouth (not moving as in speech), so a
+            # hesitant model does not cut a sentence into pieces while the lips still move.
+            silent = (not face) or (np.exp(row[BLANK]) > 0.9 and not speaking)
             self._silent = self._silent + 1 if silent else 0
             if self._silent >= self.gap or not face:
                 done += self._close()
@@ -111,11 +117,15 @@ class LipTranscriptDecoder:
         if not rows:
             return []
         lp = np.stack(rows)
-        if np.all(np.argmax(lp, axis=1) == BLANK):
-            return []
         words = greedy_words(lp, self.labels)
-        if self.grammar is not None and len(words) >= max(2, len(self.grammar.slots) // 2):
+        # The grammar decodes an utterance with some evidence of speech: a few words that win
+        # outright, or a few frames' worth of non-blank probability (a sentence often has
+        # more of that than words that win a frame outright). Noise gets no forced sentence.
+        speech_frames = float((1.0 - np.exp(lp[:, BLANK])).sum())
+        if self.grammar is not None and (len(words) >= max(2, len(self.grammar.slots) // 2) or speech_frames >= 3):
             words = self.grammar.decode(lp)
+        if not words:
+            return []
         out = [self._timed(w, start) for w in words]
         self.tokens.extend(out)
         return out
@@ -126,6 +136,7 @@ class LipTranscriptDecoder:
     # -- OutputDecoder -----------------------------------------------------------------------
     def decode(self, ctx: TickContext, head: HeadOutput | None) -> TranscriptUpdate:
         self._faces[ctx.tick] = any(r.name == self.region for r in ctx.regions)
+        self._speaking[ctx.tick] = any(r.name == "speaking" for r in ctx.regions)
         done: list[TimedToken] = []
         current = None
         if head is None:
