@@ -58,23 +58,37 @@ def _seconds_since_exec() -> float | None:
         return None
 
 
-def _trace_first_frame() -> None:
-    """KINESIGHT_STARTUP_TRACE=1: print to stderr when the first video frame reaches the video
-    widget, counted from exec (packaging/measure.py measures cold start with it)."""
+def _trace_startup() -> None:
+    """KINESIGHT_STARTUP_TRACE=1: print to stderr when Python starts running this entry, when
+    the main window is shown and when the first video frame reaches the video widget, each
+    counted from exec, with the CPU seconds the process used so far (packaging/measure.py)."""
+    from gui.main_window import MainWindow
     from gui.video_view import VideoView
 
-    original = VideoView.set_frame
-    done = []
+    def note(what: str) -> None:
+        elapsed = _seconds_since_exec()
+        t = os.times()
+        when = f"{elapsed:.3f} s after start" if elapsed is not None else "(start time unknown)"
+        print(f"kinesight-gui: {what} {when} (cpu {t.user + t.system:.2f} s)", file=sys.stderr, flush=True)
+
+    original_frame, original_show = VideoView.set_frame, MainWindow.showEvent
+    done: set[str] = set()
 
     def set_frame(self, image):
-        original(self, image)
-        if not done:
-            done.append(True)
-            elapsed = _seconds_since_exec()
-            print(f"kinesight-gui: first frame {elapsed:.3f} s after start" if elapsed is not None
-                  else "kinesight-gui: first frame (start time unknown)", file=sys.stderr, flush=True)
+        original_frame(self, image)
+        if "frame" not in done:
+            done.add("frame")
+            note("first frame")
+
+    def show_event(self, event):
+        original_show(self, event)
+        if "shown" not in done:
+            done.add("shown")
+            note("window shown")
 
     VideoView.set_frame = set_frame
+    MainWindow.showEvent = show_event
+    note("python running, gui imported")
 
 
 def _called_as_gui(argv0: str, args: list[str]) -> bool:
@@ -97,7 +111,7 @@ def main() -> int:
         from gui.app import main as gui_main
 
         if os.environ.get("KINESIGHT_STARTUP_TRACE") == "1":
-            _trace_first_frame()
+            _trace_startup()
 
         return int(gui_main([a for a in args if not a.startswith("-psn_")]) or 0)
     from kinesight.cli import main as cli_main

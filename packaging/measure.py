@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+VERBOSE = False
 CLIP = ROOT.parent / "shared" / "data" / "clips" / "kinetics_arm_wrestling.mp4"
 
 
@@ -35,11 +36,16 @@ def make_long_clip(out: Path, repeats: int = 7) -> Path:
     with av.open(str(out), "w") as dst:
         stream = dst.add_stream("libx264", rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        n = 0
         for _ in range(repeats):
             with av.open(str(CLIP)) as src:
                 for frame in src.decode(video=0):
-                    frame.pts = None
-                    for packet in stream.encode(frame.reformat(format="yuv420p")):
+                    # A fresh frame numbered on the output's clock (1/rate): the repeats continue
+                    # the timeline instead of restarting it.
+                    out_frame = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+                    out_frame.pts = n
+                    n += 1
+                    for packet in stream.encode(out_frame.reformat(format="yuv420p")):
                         dst.mux(packet)
         for packet in stream.encode():
             dst.mux(packet)
@@ -73,7 +79,9 @@ def launch(gui: str, source: Path, tmp: Path, settle_s: float = 0.0) -> tuple[su
     proc = subprocess.Popen([gui, "--source", str(source), "--settings", str(tmp / "m.ini"), "--size", "1280x800"],
                             env=_env(tmp), cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    for line in proc.stderr:  # the trace line comes first; Qt's own notes may precede it
+    for line in proc.stderr:  # the trace lines; Qt's own notes may come between them
+        if "kinesight-gui:" in line and VERBOSE:
+            print("   ", line.strip())
         if "first frame" in line:
             return proc, float(line.split("first frame")[1].split()[0])
         if time.monotonic() > deadline:
@@ -88,7 +96,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="launches for the start-up time")
     ap.add_argument("--play-s", type=float, default=60.0, help="seconds of playback before reading RSS")
     ap.add_argument("--drop-caches", action="store_true", help="also time one launch after dropping the page cache (root)")
+    ap.add_argument("--verbose", action="store_true", help="print the start-up trace of every launch")
     args = ap.parse_args()
+    global VERBOSE
+    VERBOSE = args.verbose
+    args.app = str(Path(args.app).resolve())
     gui = str(Path(args.app) / "kinesight-gui")
     with tempfile.TemporaryDirectory(prefix="kinesight-measure-") as t:
         tmp = Path(t)
