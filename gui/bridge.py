@@ -112,6 +112,8 @@ class EngineBridge(QObject):
         # Device pixels of the video pane; frames are scaled to it on the capture thread so the
         # GUI thread only blits them. Set from the GUI thread (a tuple assignment is atomic).
         self.display_size: tuple[int, int] | None = None
+        # (w, h) of the newest frame before scaling: the pixels the engine's regions refer to.
+        self.source_frame_size: tuple[int, int] | None = None
 
     # -- properties read on the GUI thread ---------------------------------------------
     @property
@@ -211,6 +213,7 @@ class EngineBridge(QObject):
     def _on_frame(self, frame: Frame) -> None:
         if not self._accepting:
             return
+        self.source_frame_size = (frame.image.shape[1], frame.image.shape[0])
         size = self.display_size
         if size is not None:
             frame = fit_frame(frame, size)

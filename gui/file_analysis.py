@@ -14,7 +14,6 @@ import tempfile
 import threading
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 
@@ -149,12 +148,12 @@ def _last_line(errlog) -> str:
 class FileAnalysis(QObject):
     """Runs at most one :class:`AnalysisJob` at a time and hands its curves to the GUI.
 
-    Signals (GUI thread): progress(fraction or None), curves(times_s (N,), probs (N, C)),
-    failed(Exception).
+    Signals (GUI thread): progress(fraction or None), analysed(AnalysisResult) (the whole file's
+    records; for lip bundles its timed words too), failed(Exception).
     """
 
     progress = Signal(object)
-    curves = Signal(object, object)
+    analysed = Signal(object)
     failed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -226,11 +225,9 @@ class FileAnalysis(QObject):
         self._emit_curves(result)
 
     def _emit_curves(self, result) -> None:
-        preds = list(getattr(result, "predictions", []))
-        if preds:
-            self.curves.emit(np.array([p.pts_s for p in preds]), np.array([p.probs for p in preds]))
-        else:
-            self.progress.emit(None)
+        # The task's panels take what they show from the result (curves, or words for lip mode).
+        self.progress.emit(None)
+        self.analysed.emit(result)
 
     def _failed(self, exc) -> None:
         if self.sender() is self.job:

@@ -19,11 +19,14 @@ from gui.engine_texts import warning_text
 from gui.errors import ErrorText, camera_lost, describe_error, error_dialog
 from gui.file_analysis import FileAnalysis
 from gui.menus import MainMenus
+from gui.mouth_view import MouthView
 from gui.source_menu import VIDEO_FILTER, SourceMenu, load_recent, remember_recent
 from gui.status_bar import StatusPanel
+from gui.task_panels import optional_widgets, panels_for
 from gui.throttle import Throttle
 from gui.timeline import TimelineWidget
 from gui.topk_panel import TopKPanel
+from gui.transcript_panel import TranscriptPanel
 from gui.translations import install_language, resolve_language
 from gui.transport import TransportBar
 from gui.video_view import VideoView
@@ -56,6 +59,8 @@ class MainWindow(QMainWindow):
         self.paused = False
         self.source_finished = False
         self.last_prediction = None
+        self.last_frame_image = None  # the newest frame shown (RGB, as displayed)
+        self.panels: list = []  # the running task's panels (gui/task_panels.py)
         self.prediction_count = 0
         self.position_s = 0.0
         self.errors_shown: list[ErrorText] = []  # newest last
@@ -98,6 +103,8 @@ class MainWindow(QMainWindow):
         self.video = VideoView()
         self.timeline = TimelineWidget()
         self.topk = TopKPanel(rows=self.controls_values.top_k)
+        self.mouth_view = MouthView()
+        self.transcript = TranscriptPanel()
         self.controls = ControlsPanel(self.controls_values)
         self.bundle_panel = BundlePanel()
         self.status = StatusPanel()
@@ -124,6 +131,8 @@ class MainWindow(QMainWindow):
 
         side = QWidget()
         side_lay = QVBoxLayout(side)
+        side_lay.addWidget(self.mouth_view)
+        side_lay.addWidget(self.transcript)
         side_lay.addWidget(self.topk)
         side_lay.addWidget(self.controls)
         side_lay.addWidget(self.bundle_panel)
@@ -139,6 +148,9 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(0, 3)
         self.main_split.setStretchFactor(1, 1)
         self.setCentralWidget(self.main_split)
+        # Task-specific widgets appear once a bundle's task asks for them (gui/task_panels.py).
+        for w in optional_widgets(self):
+            w.setVisible(w is self.topk)
 
     def _build_menus(self) -> None:
         self.source_menu = SourceMenu(self.settings, self)
@@ -152,7 +164,8 @@ class MainWindow(QMainWindow):
         """Re-read every user-visible text (after a language switch)."""
         self.source_menu.retranslate()
         self.menus.retranslate()
-        for w in (self.video, self.topk, self.controls, self.bundle_panel, self.status, self.transport):
+        for w in (self.video, self.topk, self.mouth_view, self.transcript, self.timeline, self.controls,
+                  self.bundle_panel, self.status, self.transport):
             w.retranslate()
         self._update_title()
 
@@ -175,7 +188,7 @@ class MainWindow(QMainWindow):
         self.transport.playToggled.connect(self.toggle_play)
         self.transport.seekRequested.connect(self.seek)
         self.file_analysis.progress.connect(self.timeline.set_analysis_progress)
-        self.file_analysis.curves.connect(self.timeline.set_analysis)
+        self.file_analysis.analysed.connect(self._on_analysed)
         self.file_analysis.failed.connect(lambda exc: self.status.showMessage(
             self.tr("The timeline could not be filled for this file; playback goes on.")))
         self.source_menu.fileRequested.connect(self.open_file_dialog)
@@ -228,7 +241,8 @@ class MainWindow(QMainWindow):
         self.last_prediction = None
         self.position_s = 0.0  # until its first frame: the slider and ←/→ used the last source's position
         self.video.clear()
-        self.topk.show_prediction(None)
+        self.last_frame_image = None
+        self._clear_records()
         self.status.show_numbers(None)
         self._last_warning = ""
         self.status.set_source_kind(self._source_kind(spec))
@@ -350,6 +364,21 @@ class MainWindow(QMainWindow):
         self.teach_dialog = dialog
         dialog.show()
 
+    # -- the task's panels ---------------------------------------------------------------
+    def _apply_task(self, bundle) -> None:
+        """Show the panels the bundle's task names (engine/tasks.py), hide the others."""
+        self.panels = panels_for(bundle, self)
+        active = {w for p in self.panels for w in p.widgets()}
+        for w in optional_widgets(self):
+            w.setVisible(w in active)
+
+    def _clear_records(self) -> None:
+        """A new source opens: no panel keeps the old source's records."""
+        self.topk.show_prediction(None)
+        self.transcript.clear()
+        self.mouth_view.clear()
+        self.video.set_regions((), None)
+
     # -- bridge signals ----------------------------------------------------------------
     def _on_engine_ready(self, ready: EngineReady) -> None:
         if ready.bundle_changed:
@@ -357,19 +386,17 @@ class MainWindow(QMainWindow):
             if self._remember_bundle:
                 self.settings.setValue("bundles/current", str(self.bundle_path))
             self.bundle_panel.show_bundle(ready.bundle)
-            self.topk.set_labels(ready.bundle.labels)
+            self._apply_task(ready.bundle)
             self._refresh_bundle_list()
             self.status.show_provider(ready.provider)
         info = ready.source
-        labels = ready.bundle.labels
-        self.topk.set_rows(min(self.controls_values.top_k, len(labels)))
+        for panel in self.panels:
+            panel.start(ready.bundle, info)
         if info is None:
-            self.timeline.show_no_source(labels)
             self.status.showMessage(self.tr("Model %1 loaded.").replace("%1", ready.bundle.manifest.name), 4000)
             return
         self.source_info = info
         self.source_finished = False
-        self.timeline.reset(labels, info.duration_s)
         for w in info.warnings:
             self.status.showMessage(warning_text(w), 8000)
         if not info.warnings:
@@ -429,7 +456,10 @@ class MainWindow(QMainWindow):
         if frame is None:
             return
         self.video.set_frame(frame.image)
+        self.last_frame_image = frame.image
         self.position_s = frame.pts_s
+        for panel in self.panels:
+            panel.position(frame.pts_s)
         if self.source_info is not None:
             self.transport.show_position(frame.pts_s, self.source_info.duration_s)
 
@@ -440,14 +470,19 @@ class MainWindow(QMainWindow):
         latest = preds[-1]
         self.prediction_count += len(preds)
         self.last_prediction = latest
-        self.video.set_prediction(latest)
-        self.timeline.add_predictions(preds)
+        for panel in self.panels:
+            panel.records(preds)
         self._panels_throttle.request()  # the text panels at most 15 times a second
 
     def _refresh_panels(self) -> None:
         if self.last_prediction is not None:
-            self.topk.show_prediction(self.last_prediction)
+            for panel in self.panels:
+                panel.refresh(self.last_prediction)
             self.status.show_numbers(self.last_prediction)
+
+    def _on_analysed(self, result) -> None:
+        for panel in self.panels:
+            panel.analysed(result)
 
     # -- analysis of whole files ---------------------------------------------------------
     def _start_analysis(self) -> None:

@@ -107,6 +107,12 @@ class StatusPanel(QStatusBar):
         self.addWidget(self.message, 1)
         self._message_timer = QTimer(self, singleShot=True)
         self._message_timer.timeout.connect(self.clearMessage)
+        # Lip mode: whether the face locator has a face ("no face" when it has none); hidden for
+        # tasks without a mouth region.
+        self.face = QLabel()
+        self.face.setVisible(False)
+        self._face_state: str | None = None
+        self.addPermanentWidget(self.face)
         self.provider = ElidedLabel("—", min_width=140)
         self._report = None
         self._prediction: Prediction | None = None
@@ -143,8 +149,25 @@ class StatusPanel(QStatusBar):
         self.model_fps.setToolTip(self.tr("Predictions per second the model produces"))
         self.latency.setToolTip(self.tr("Capture of a frame to its prediction being ready"))
         self.dropped.setToolTip(self.tr("Frames skipped because inference fell behind (latest frame wins)"))
+        self.face.setToolTip(self.tr("Whether the face locator finds a face, and whether the mouth moves as in speech"))
         self.show_provider(self._report)
         self.show_numbers(self._prediction)
+        self.show_face(self._face_state)
+
+    def show_face(self, state: str | None) -> None:
+        """Lip mode's face field: "face", "speaking", "no_face", or None to hide it."""
+        self._face_state = state
+        self.face.setVisible(state is not None)
+        if state is None:
+            return
+        text = {"no_face": self.tr("no face"), "speaking": self.tr("face: speaking")}.get(state, self.tr("face found"))
+        self.face.setText(text)
+        # "no face" stands out: nothing can be read until a face is in view.
+        self.face.setStyleSheet("color: #d9534f; font-weight: bold" if state == "no_face" else "")
+
+    def face_text(self) -> str:
+        """The face field as shown ("" when hidden)."""
+        return self.face.text() if self._face_state is not None else ""
 
     def show_provider(self, report) -> None:
         """Show the execution provider the engine really uses (None: not known yet)."""

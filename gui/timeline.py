@@ -1,7 +1,12 @@
-"""The probability timeline: one lane per class, probability as a filled curve over time.
+"""The timeline: one lane per class with its probability over time, or (lip mode) words.
 
 Live sources scroll (the last ``live_span_s`` seconds); files span the whole file, get the
 complete curve from the background analysis, show a playhead and seek when clicked.
+
+Probability mode (actions): a filled curve per class, in the class colour where the app was
+confident and grey where it said "uncertain" or "unknown" (as the overlay and top-k do).
+Word mode (lip reading): a lane of words drawn as segments from their start to their end, and
+a lane of the stretches where the mouth moved as in speech.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.prediction import Prediction
+from engine.prediction import Prediction, PredictionState
 from gui.throttle import Throttle
+
+UNCERTAIN_GREY = QColor(158, 158, 158)  # the top-k panel's grey for uncertain / unknown
 
 # Tableau-like colours, distinguishable on light and dark palettes.
 CLASS_COLOURS = [
@@ -43,9 +50,16 @@ class TimelineWidget(QWidget):
         self.live_span_s = live_span_s
         self._labels: tuple[str, ...] = ()
         self._duration_s: float | None = None  # None: live (scrolling)
-        self._live: deque[tuple[float, tuple[float, ...]]] = deque(maxlen=20000)
+        # (pts_s, probs, confident): confident False for uncertain / unknown / warming up.
+        self._live: deque[tuple[float, tuple[float, ...], bool]] = deque(maxlen=20000)
         self._analysis_t: np.ndarray | None = None
         self._analysis_p: np.ndarray | None = None
+        self._analysis_ok: np.ndarray | None = None  # (N,) bool: confident at each analysis point
+        self._words_mode = False  # lip mode: word segments instead of probability curves
+        self._words: list = []  # TimedToken-like (text, start_s, end_s, confidence) of live updates
+        self._analysis_words: list | None = None  # the whole file's words (replaces the live ones)
+        self._speaking: deque[tuple[float, bool]] = deque(maxlen=20000)  # (pts_s, mouth moving as in speech)
+        self._analysis_speaking: list[tuple[float, bool]] | None = None
         self._analysis_progress: float | None = None
         self._playhead_s: float | None = None
         self._has_source = False  # False: nothing plays, a placeholder instead of a time axis
@@ -57,23 +71,40 @@ class TimelineWidget(QWidget):
         self._throttle = Throttle(100, self.update, self)
 
     # -- data ------------------------------------------------------------------------------
-    def reset(self, labels: tuple[str, ...] | list[str], duration_s: float | None) -> None:
-        """Start over for a new source: ``duration_s`` None means a live, scrolling source."""
-        self._labels = tuple(labels)
+    def reset(self, labels: tuple[str, ...] | list[str], duration_s: float | None, *, words: bool = False) -> None:
+        """Start over for a new source: ``duration_s`` None means a live, scrolling source;
+        ``words`` True shows word segments (lip mode) instead of one lane per label."""
+        self._words_mode = words
+        self._labels = (self.tr("words"), self.tr("speaking")) if words else tuple(labels)
         self._has_source = True
         self._duration_s = duration_s if duration_s and duration_s > 0 else None
         self._live.clear()
-        self._analysis_t = self._analysis_p = None
+        self._analysis_t = self._analysis_p = self._analysis_ok = None
+        self._words, self._analysis_words = [], None
+        self._speaking.clear()
+        self._analysis_speaking = None
         self._analysis_progress = None
         self._playhead_s = None
         self._version += 1
         self.updateGeometry()
         self.update()
 
-    def show_no_source(self, labels: tuple[str, ...] | list[str] | None = None) -> None:
+    def show_no_source(self, labels: tuple[str, ...] | list[str] | None = None, *, words: bool | None = None) -> None:
         """Nothing plays: forget the curves and show a hint instead of an empty time axis."""
-        self.reset(self._labels if labels is None else labels, None)
+        self.reset(self._labels if labels is None else labels, None,
+                   words=self._words_mode if words is None else words)
         self._has_source = False
+
+    def retranslate(self) -> None:
+        """Re-read the user-visible texts after a language switch (the word-mode lane names)."""
+        if self._words_mode:
+            self._labels = (self.tr("words"), self.tr("speaking"))
+        self._changed()
+
+    @property
+    def is_words_mode(self) -> bool:
+        """True in lip mode (word segments), False for probability curves."""
+        return self._words_mode
 
     @property
     def has_source(self) -> bool:
@@ -82,6 +113,8 @@ class TimelineWidget(QWidget):
 
     def placeholder_text(self) -> str:
         """The hint drawn while no source is open."""
+        if self._words_mode:
+            return self.tr("Open a video or camera to see the words read from the lips over time.")
         return self.tr("Open a video or camera to see the probability of each action over time.")
 
     @property
@@ -98,7 +131,7 @@ class TimelineWidget(QWidget):
         """Append live predictions (any mode); the playhead follows the newest."""
         for p in predictions:
             if len(p.probs) == len(self._labels):
-                self._live.append((p.pts_s, tuple(p.probs)))
+                self._live.append((p.pts_s, tuple(p.probs), p.state == PredictionState.CONFIDENT))
         if predictions:
             self._playhead_s = predictions[-1].pts_s
         if self._analysis_t is None:
@@ -106,13 +139,55 @@ class TimelineWidget(QWidget):
         else:
             self._throttle.request()
 
-    def set_analysis(self, times_s: np.ndarray, probs: np.ndarray) -> None:
-        """The whole file's curves from the offline analysis: (N,) seconds and (N, C) probabilities."""
+    def set_analysis(self, times_s: np.ndarray, probs: np.ndarray, confident: np.ndarray | None = None) -> None:
+        """The whole file's curves from the offline analysis: (N,) seconds, (N, C) probabilities
+        and (N,) whether the app was confident there (None: everywhere)."""
         times_s = np.asarray(times_s, dtype=np.float64)
         probs = np.asarray(probs, dtype=np.float64).reshape(len(times_s), -1)
         self._analysis_t, self._analysis_p = times_s, probs
+        self._analysis_ok = (np.ones(len(times_s), dtype=bool) if confident is None
+                             else np.asarray(confident, dtype=bool).reshape(len(times_s)))
         self._analysis_progress = None
         self._changed()
+
+    # -- words (lip mode) ----------------------------------------------------------------
+    def add_words(self, tokens, speaking: list[tuple[float, bool]] = ()) -> None:
+        """Append live words (TimedToken-like: text, start_s, end_s, confidence) and
+        (pts_s, speaking) samples; the playhead follows the newest sample."""
+        self._words.extend(tokens)
+        self._speaking.extend(speaking)
+        if speaking:
+            self._playhead_s = speaking[-1][0]
+        if tokens or (speaking and self._analysis_words is None):
+            self._changed()
+        else:
+            self._throttle.request()
+
+    def set_analysis_words(self, tokens, speaking: list[tuple[float, bool]]) -> None:
+        """The whole file's words and speaking samples from the offline analysis."""
+        self._analysis_words = list(tokens)
+        self._analysis_speaking = list(speaking)
+        self._analysis_progress = None
+        self._changed()
+
+    def words(self) -> list:
+        """The words the timeline draws now (the whole file's once analysed, else the live ones)."""
+        return list(self._analysis_words if self._analysis_words is not None else self._words)
+
+    def speaking_segments(self) -> list[tuple[float, float]]:
+        """(start_s, end_s) stretches where the mouth moved as in speech."""
+        samples = self._analysis_speaking if self._analysis_speaking is not None else sorted(self._speaking)
+        segs: list[tuple[float, float]] = []
+        start = None
+        for k, (t, on) in enumerate(samples):
+            if on and start is None:
+                start = t
+            elif not on and start is not None:
+                segs.append((start, t))
+                start = None
+        if start is not None and samples:
+            segs.append((start, samples[-1][0]))
+        return segs
 
     def set_analysis_progress(self, fraction: float | None) -> None:
         """Show how far the background analysis got (None hides it)."""
@@ -126,18 +201,22 @@ class TimelineWidget(QWidget):
 
     def point_count(self) -> int:
         """How many time points the timeline would draw now (analysis if complete, else live)."""
+        if self._words_mode:
+            return len(self._analysis_speaking if self._analysis_speaking is not None else self._speaking)
         return len(self._analysis_t) if self._analysis_t is not None else len(self._live)
 
     def covered_span_s(self) -> float:
         """Seconds between the first and last point drawn."""
-        t, _ = self._series()
+        t, _, _ = self._series()
         return float(t[-1] - t[0]) if len(t) > 1 else 0.0
 
-    def _series(self) -> tuple[np.ndarray, np.ndarray]:
+    def _series(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(times (N,), probabilities (N, C), confident (N,)) to draw."""
+        empty = np.zeros(0), np.zeros((0, len(self._labels))), np.zeros(0, dtype=bool)
         if self._analysis_t is not None and len(self._analysis_t):
-            return self._analysis_t, self._analysis_p
+            return self._analysis_t, self._analysis_p, self._analysis_ok
         if not self._live:
-            return np.zeros(0), np.zeros((0, len(self._labels)))
+            return empty
         points = self._live
         if self._duration_s is None:
             # Live: only the visible span (and one span before it, which painting clips) is drawn;
@@ -151,13 +230,14 @@ class TimelineWidget(QWidget):
                 points.append(x)
             points.reverse()
             if not points:
-                return np.zeros(0), np.zeros((0, len(self._labels)))
+                return empty
         t = np.fromiter((x[0] for x in points), dtype=np.float64, count=len(points))
         p = np.array([x[1] for x in points], dtype=np.float64)
+        ok = np.fromiter((x[2] for x in points), dtype=bool, count=len(points))
         if self._duration_s is not None:  # a file: playback may have been seeked, sort by time
             order = np.argsort(t, kind="stable")
-            t, p = t[order], p[order]
-        return t, p
+            t, p, ok = t[order], p[order], ok[order]
+        return t, p, ok
 
     # -- geometry --------------------------------------------------------------------------
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
@@ -175,7 +255,10 @@ class TimelineWidget(QWidget):
     def _time_range(self) -> tuple[float, float]:
         if self._duration_s is not None:
             return 0.0, self._duration_s
-        newest = self._live[-1][0] if self._live else 0.0
+        if self._words_mode:
+            newest = self._speaking[-1][0] if self._speaking else 0.0
+        else:
+            newest = self._live[-1][0] if self._live else 0.0
         return max(0.0, newest - self.live_span_s), max(newest, self.live_span_s)
 
     def _plot_rect(self) -> QRectF:
@@ -257,20 +340,40 @@ class TimelineWidget(QWidget):
                              Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
             return
         lane_h = r.height() / n
-        t, p = self._series()
+        if self._words_mode:
+            self._paint_words(painter, r, lane_h, grid, text_colour)
+            self._paint_axis(painter, r, text_colour)
+            return
+        t, p, ok = self._series()
         t0, t1 = self._time_range()
         if len(t) > 1:
             # Long files: keep one (max) sample per pixel column so painting stays cheap.
             xs = r.left() + (t - t0) / max(t1 - t0, 1e-9) * r.width()
             keep = (xs >= r.left() - 1) & (xs <= r.right() + 1)
-            xs, p = xs[keep], p[keep]
+            xs, p, ok = xs[keep], p[keep], ok[keep]
             if len(xs) > 2 * r.width():
                 cols = np.floor(xs).astype(np.int64)
                 uniq, start = np.unique(cols, return_index=True)
                 p = np.maximum.reduceat(p, start, axis=0)
+                ok = np.logical_and.reduceat(ok, start)  # a column is coloured only if confident throughout
                 xs = uniq.astype(np.float64)
         else:
             xs = np.zeros(0)
+        # Where the app was not confident (uncertain, unknown, warming up) the curves are grey,
+        # as the overlay and the top-k bars are: the clip region holds the confident stretches.
+        confident_clip = QPainterPath()
+        if len(xs) > 1 and ok.any():
+            edges = np.concatenate([[xs[0]], (xs[1:] + xs[:-1]) / 2, [xs[-1]]])
+            k = 0
+            while k < len(ok):
+                if not ok[k]:
+                    k += 1
+                    continue
+                j = k
+                while j + 1 < len(ok) and ok[j + 1]:
+                    j += 1
+                confident_clip.addRect(QRectF(edges[k], r.top(), max(edges[j + 1] - edges[k], 1.0), r.height()))
+                k = j + 1
         fm = QFontMetrics(self.font())
         for c, name in enumerate(self._labels):
             top = r.top() + c * lane_h
@@ -280,16 +383,62 @@ class TimelineWidget(QWidget):
             elided = fm.elidedText(name, Qt.TextElideMode.ElideRight, int(r.left()) - 8)
             painter.drawText(QRectF(2, top, r.left() - 6, lane_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, elided)
             if len(xs) > 1:
-                colour = class_colour(c)
                 ys = top + lane_h - np.clip(p[:, c], 0, 1) * (lane_h - 2)
                 line = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist())]
-                fill = QColor(colour)
-                fill.setAlpha(110)
                 path = QPainterPath()
                 path.addPolygon(QPolygonF([QPointF(xs[0], top + lane_h), *line, QPointF(xs[-1], top + lane_h)]))
-                painter.fillPath(path, fill)
-                painter.setPen(QPen(colour, 1.2))
-                painter.drawPolyline(QPolygonF(line))
+                for colour, clip in ((UNCERTAIN_GREY, None), (class_colour(c), confident_clip)):
+                    if clip is not None:
+                        if clip.isEmpty():
+                            break
+                        painter.save()
+                        painter.setClipPath(clip)
+                    fill = QColor(colour)
+                    fill.setAlpha(110)
+                    painter.fillPath(path, fill)
+                    painter.setPen(QPen(colour, 1.2))
+                    painter.drawPolyline(QPolygonF(line))
+                    if clip is not None:
+                        painter.restore()
+        self._paint_axis(painter, r, text_colour)
+
+    def _paint_words(self, painter: QPainter, r: QRectF, lane_h: float, grid: QColor, text_colour: QColor) -> None:
+        """Lip mode: each word as a box from its start to its end (its text inside when it fits;
+        paler when its confidence is low), and the speaking stretches below."""
+        fm = QFontMetrics(self.font())
+        for lane, name in enumerate(self._labels):
+            top = r.top() + lane * lane_h
+            painter.setPen(grid)
+            painter.drawLine(QPointF(r.left(), top + lane_h), QPointF(r.right(), top + lane_h))
+            painter.setPen(text_colour)
+            painter.drawText(QRectF(2, top, r.left() - 6, lane_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                             fm.elidedText(name, Qt.TextElideMode.ElideRight, int(r.left()) - 8))
+        t0, t1 = self._time_range()
+        word_colour = class_colour(0)
+        for k, w in enumerate(self.words()):
+            if w.end_s < t0 or w.start_s > t1:
+                continue
+            x0, x1 = self.x_for_time(max(w.start_s, t0)), self.x_for_time(min(w.end_s, t1))
+            box = QRectF(x0, r.top() + 2, max(x1 - x0, 2.0), lane_h - 4)
+            fill = QColor(class_colour(k % 2) if w.confidence >= 0.5 else UNCERTAIN_GREY)
+            fill.setAlpha(150)
+            painter.fillRect(box, fill)
+            painter.setPen(QPen(word_colour.darker(130), 1))
+            painter.drawRect(box)
+            if fm.horizontalAdvance(w.text) + 4 <= box.width():
+                painter.setPen(text_colour)
+                painter.drawText(box, Qt.AlignmentFlag.AlignCenter, w.text)
+        speak_top = r.top() + lane_h
+        speak = QColor(class_colour(4))
+        speak.setAlpha(140)
+        for a, b in self.speaking_segments():
+            if b < t0 or a > t1:
+                continue
+            x0, x1 = self.x_for_time(max(a, t0)), self.x_for_time(min(b, t1))
+            painter.fillRect(QRectF(x0, speak_top + lane_h * 0.25, max(x1 - x0, 1.0), lane_h * 0.5), speak)
+
+    def _paint_axis(self, painter: QPainter, r: QRectF, text_colour: QColor) -> None:
+        t0, t1 = self._time_range()
         painter.setPen(text_colour)
         axis_y = r.bottom() + 2
         painter.drawText(QRectF(r.left(), axis_y, 80, 16), Qt.AlignmentFlag.AlignLeft, f"{t0:.1f} s")

@@ -45,6 +45,8 @@ class VideoView(QWidget):
         self._overlay: QPixmap | None = None
         self._overlay_key = None
         self._prediction: Prediction | None = None
+        self._regions: tuple = ()  # what the task's frame stages found (lip mode: the mouth box)
+        self._regions_size: tuple[int, int] | None = None  # (w, h) the regions' pixels refer to
         self._placeholder = ""
         self.frames_painted = 0
         self.retranslate()
@@ -74,11 +76,22 @@ class VideoView(QWidget):
         self._prediction = prediction
         self._throttle.request()
 
+    def set_regions(self, regions, source_size: tuple[int, int] | None) -> None:
+        """Draw these regions' boxes (source-frame pixels of a ``source_size`` = (w, h) frame)."""
+        self._regions = tuple(regions or ())
+        self._regions_size = source_size
+        self._throttle.request()
+
+    def regions(self) -> tuple:
+        """The regions drawn now."""
+        return self._regions
+
     def clear(self) -> None:
-        """Forget the frame and prediction (a new source is opening)."""
+        """Forget the frame, prediction and regions (a new source is opening)."""
         self._image = None
         self._pending = None
         self._prediction = None
+        self._regions = ()
         self.update()
 
     @property
@@ -140,8 +153,24 @@ class VideoView(QWidget):
             return
         target = self._image_rect()
         painter.drawImage(target, self._image)
+        self._paint_regions(painter, target)
         self._paint_overlay(painter, target)
         painter.end()
+
+    def _paint_regions(self, painter: QPainter, target: QRectF) -> None:
+        mouth = next((r for r in self._regions if r.name == "mouth"), None)
+        if mouth is None or self._image is None:
+            return
+        speaking = any(r.name == "speaking" for r in self._regions)
+        dpr = self.devicePixelRatioF()
+        sw, sh = self._regions_size or (self._image.width() / dpr, self._image.height() / dpr)
+        sx, sy = target.width() / max(sw, 1), target.height() / max(sh, 1)
+        x0, y0, x1, y1 = mouth.box
+        # Green while the mouth is located, amber while it moves as in speech (as in the mouth panel).
+        colour = QColor(255, 200, 60) if speaking else QColor(80, 220, 120)
+        painter.setPen(QPen(colour, 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(QRectF(target.left() + x0 * sx, target.top() + y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy))
 
     def _paint_overlay(self, painter: QPainter, target: QRectF) -> None:
         headline, detail = self.overlay_text()

@@ -1,0 +1,119 @@
+"""Lip mode's transcript panel: the words read so far, the current one highlighted.
+
+Words come from the engine's records (``TranscriptUpdate.token``, one completed word at a time,
+and ``current``, the word being read now, provisional) and, for a file, from the whole-file
+analysis once it is done (final words with their times). The current word is the one under the
+playhead for a file, else the newest; a word the model was unsure of is drawn paler.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+
+LOW_CONFIDENCE = 0.5  # below it a word is drawn pale: the reader was unsure
+
+
+class TranscriptPanel(QGroupBox):
+    """The running transcript (rich text, wrapped), the current word highlighted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setMinimumHeight(60)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        font = self.text.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)  # read at a glance beside the video
+        self.text.setFont(font)
+        lay.addWidget(self.text)
+        self._live: list = []  # words from the engine's records, in order
+        self._file: list | None = None  # the whole file's words (replace the live ones)
+        self._provisional: str | None = None
+        self._position_s: float | None = None
+        self._shown_key = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Re-read the user-visible texts after a language switch."""
+        self.setTitle(self.tr("Transcript"))
+        self._shown_key = None
+        self._render()
+
+    def clear(self) -> None:
+        """Forget every word (a new source or model)."""
+        self._live, self._file, self._provisional, self._position_s = [], None, None, None
+        self._render()
+
+    def add_updates(self, updates) -> None:
+        """Take the words completed in ``updates`` (TranscriptUpdate records, oldest first)."""
+        for u in updates:
+            if u.token is not None:
+                self._live.append(u.token)
+        if updates:
+            self._provisional = updates[-1].current
+            self._position_s = updates[-1].pts_s
+        self._render()
+
+    def set_file_words(self, tokens) -> None:
+        """The whole file's words from the offline analysis (final, with their times)."""
+        self._file = list(tokens)
+        self._render()
+
+    def set_position(self, t_s: float) -> None:
+        """The playhead moved to ``t_s``: the word under it is the current one."""
+        self._position_s = t_s
+        self._render()
+
+    def words(self) -> list[str]:
+        """The words shown, in order."""
+        return [w.text for w in self._words()]
+
+    def current_index(self) -> int | None:
+        """Index in :meth:`words` of the highlighted word (None: none is)."""
+        words = self._words()
+        if not words:
+            return None
+        t = self._position_s
+        if self._file is not None and t is not None:
+            # A file: the word being spoken at the playhead, else none (between sentences).
+            for k, w in enumerate(words):
+                if w.start_s <= t <= w.end_s + 0.04:
+                    return k
+            return None
+        return len(words) - 1  # live: the newest word
+
+    def _words(self) -> list:
+        return self._file if self._file is not None else self._live
+
+    def _render(self) -> None:
+        words = self._words()
+        current = self.current_index()
+        provisional = self._provisional if self._file is None else None
+        key = (len(words), id(self._file), current, provisional)
+        if key == self._shown_key:
+            return
+        self._shown_key = key
+        if not words and not provisional:
+            self.text.setText(f"<span style='color: gray'>{html.escape(self.tr('No words read yet.'))}</span>")
+            return
+        pal = self.palette()
+        hl_bg, hl_fg = pal.highlight().color().name(), pal.highlightedText().color().name()
+        parts = []
+        for k, w in enumerate(words):
+            text = html.escape(w.text)
+            if k == current:
+                parts.append(f"<span style='background-color: {hl_bg}; color: {hl_fg}; font-weight: bold'>"
+                             f"&nbsp;{text}&nbsp;</span>")
+            elif w.confidence < LOW_CONFIDENCE:
+                parts.append(f"<span style='color: gray'>{text}</span>")
+            else:
+                parts.append(text)
+        if provisional:
+            parts.append(f"<i style='color: gray'>{html.escape(provisional)}…</i>")
+        self.text.setText(" ".join(parts))

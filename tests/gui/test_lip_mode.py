@@ -1,0 +1,85 @@
+"""Lip mode in the real main window: the GRID lip reader on real GRID clips, and a faceless clip.
+
+The window shows what the task registry names for the lip task (engine/tasks.py): the mouth
+crop beside the video with the located box, the running transcript instead of the top-k panel,
+the words as segments on the timeline, and "no face" in the status bar when there is none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+WAIT = 30000  # ms: the lip reader's whole-file analysis starts a child process on a loaded 2-core machine
+ROOT = Path(__file__).resolve().parents[2]
+GRID_LIPS = ROOT / "resources" / "bundles" / "grid-lips"
+GRID_CLIP = ROOT.parent / "shared" / "data" / "grid" / "s1" / "video" / "brag1a.mp4"
+
+
+@pytest.fixture
+def lip_window(qtbot, make_window):
+    if not (GRID_LIPS / "manifest.json").is_file():
+        pytest.skip("the grid-lips bundle is not built (resources/bundles/make_grid_lips.sh)")
+    w = make_window(bundle=GRID_LIPS, size=(1200, 760))
+    # The panels follow once the loaded model is reported to the GUI thread.
+    qtbot.waitUntil(lambda: w.panels and w.timeline.is_words_mode, timeout=WAIT)
+    return w
+
+
+def _qimage_array(image):
+    from PySide6.QtGui import QImage
+
+    img = image.convertToFormat(QImage.Format.Format_RGB888)
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
+    return arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
+
+
+def test_a_grid_clip_fills_the_transcript_shows_the_mouth_and_the_words_on_the_timeline(qtbot, lip_window):
+    w = lip_window
+    # The lip task's panels replace the action ones.
+    assert w.transcript.isVisible() and w.mouth_view.isVisible() and not w.topk.isVisible()
+    assert w.timeline.is_words_mode
+    w.open_source(str(GRID_CLIP))
+    # While it plays, the mouth is located: the crop panel shows an image of it, the box is
+    # drawn on the video, and the status bar says a face is there.
+    qtbot.waitUntil(lambda: w.mouth_view.has_image, timeout=WAIT)
+    crop = _qimage_array(w.mouth_view.crop_image())
+    assert crop.shape[0] >= 20 and crop.shape[1] >= 30 and crop.std() > 10  # a picture, not a flat fill
+    assert any(r.name == "mouth" for r in w.video.regions())
+    assert w.status.face_text() in ("face found", "face: speaking")
+    # The whole-file analysis reads the sentence: the transcript and the timeline fill with words.
+    qtbot.waitUntil(lambda: w.analysis_result is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: len(w.transcript.words()) >= 4, timeout=WAIT)
+    vocabulary = set(w.bridge.bundle.labels[1:])
+    words = w.transcript.words()
+    assert set(words) <= vocabulary and len(words) <= 8  # GRID sentences have six words
+    assert [t.text for t in w.timeline.words()] == words
+    assert w.timeline.speaking_segments()  # the mouth moved as in speech somewhere
+    # The word under the playhead is highlighted: seek into the third word.
+    third = w.analysis_result.tokens[2]
+    w.seek((third.start_s + third.end_s) / 2)
+    qtbot.waitUntil(lambda: w.transcript.current_index() == 2, timeout=WAIT)
+    assert "font-weight: bold" in w.transcript.text.text()
+
+
+def test_a_clip_without_a_face_says_no_face_and_reads_no_words(qtbot, lip_window, tmp_path):
+    import cv2
+
+    # Three seconds of a grey wall with a little noise: nothing a face locator could take for a face.
+    path = tmp_path / "wall.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, (320, 240))
+    rng = np.random.default_rng(0)
+    for _ in range(75):
+        writer.write((110 + rng.integers(0, 20, (240, 320, 3))).astype(np.uint8))
+    writer.release()
+    w = lip_window
+    w.open_source(str(path))
+    qtbot.waitUntil(lambda: w.prediction_count > 5, timeout=WAIT)
+    w._refresh_panels()
+    assert w.status.face_text() == "no face" and w.status.face.isVisible()
+    assert w.mouth_view.has_face is False and not w.mouth_view.has_image
+    assert not any(r.name == "mouth" for r in w.video.regions())
+    qtbot.waitUntil(lambda: w.analysis_result is not None, timeout=WAIT)
+    assert w.transcript.words() == [] and w.timeline.words() == []
