@@ -474,6 +474,8 @@ def export(ckpt_path: Path, out: Path, face_dir: Path | None = None, window: int
                     "CC BY 4.0. Face locator: MTCNN weights from facenet-pytorch (MIT).",
         training={"dataset": "GRID s1 (H.264 copies), 740 sentences; 40 + 20 held out",
                   "epoch": ck.get("epoch"), "history_tail": ck.get("history", [])[-3:],
+                  "train_seconds": round(sum(h.get("epoch_s", 0) for h in ck.get("history", []))),
+                  "hardware": "2-core x86-64 CPU shared with other jobs (load average 7-14), 1 torch thread, nice 15",
                   **{f"{k}_wer": round(v["wer"], 4) for k, v in scores.items()},
                   "split_val": ck.get("split", {}).get("val", []), "split_raw": ck.get("split", {}).get("raw", [])},
         created_by="models/lipread.py",
@@ -546,6 +548,13 @@ def main(argv: list[str] | None = None) -> int:
         rep = evaluate(args.bundle, args.limit)
         if args.json:
             args.json.write_text(json.dumps(rep, indent=2) + "\n")
+        if args.limit is None:
+            # The figures measured through the app's own path go into the bundle's manifest
+            # (the manifest is not checksummed; the graphs it lists are).
+            mpath = args.bundle / "manifest.json"
+            data = json.loads(mpath.read_text(encoding="utf-8"))
+            data.setdefault("training", {})["engine_wer"] = rep
+            mpath.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     elif args.cmd == "export":
         export(args.ckpt, args.out, args.face)
     elif args.cmd == "extract":
