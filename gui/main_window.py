@@ -14,7 +14,8 @@ from engine.bundle import default_bundle_path, list_shipped_bundles
 from engine.errors import BundleError
 from gui.bridge import EngineBridge, EngineReady
 from gui.bundle_panel import BundlePanel
-from gui.controls import ControlsPanel, RecognitionControls
+from gui.controls import ControlsPanel, RecognitionControls, load_unknown_threshold, save_unknown_threshold
+from gui.demo_hint import DemoHint
 from gui.engine_texts import warning_text
 from gui.errors import ErrorText, camera_lost, describe_error, error_dialog
 from gui.file_analysis import FileAnalysis
@@ -53,6 +54,9 @@ class MainWindow(QMainWindow):
         self._remember_bundle = bundle_path is None
         self.bridge = EngineBridge(parent=self)
         self.controls_values = RecognitionControls.load(self.settings)
+        # The user's "unknown" threshold for the bundle that runs (None: its calibrated one);
+        # per bundle, so it follows every switch of bundle.
+        self.unknown_threshold: float | None = None
         self.realtime = True  # pace files at their own fps (tests run flat out with False)
         self.current_spec = None  # what plays now: camera index, file path or URL
         self.source_info = None
@@ -96,6 +100,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage(describe_error(exc).what)
         self._refresh_bundle_list()
         if self.bundle_path is not None:
+            self.unknown_threshold = load_unknown_threshold(self.settings, self.bundle_path)
             self.bridge.open(self.bundle_path, self._engine_kwargs(), None)
 
     # -- construction ------------------------------------------------------------------
@@ -111,6 +116,8 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self.transport = TransportBar()
+        self.demo_hint = DemoHint()
+        self.demo_hint.setVisible(False)  # shown while the shipped demo model runs
 
         left = QWidget()
         left_lay = QVBoxLayout(left)
@@ -119,6 +126,7 @@ class MainWindow(QMainWindow):
         video_box = QWidget()
         video_lay = QVBoxLayout(video_box)
         video_lay.setContentsMargins(0, 0, 0, 0)
+        video_lay.addWidget(self.demo_hint)
         video_lay.addWidget(self.video, 1)
         video_lay.addWidget(self.transport)
         self.left_split.addWidget(video_box)
@@ -165,7 +173,7 @@ class MainWindow(QMainWindow):
         self.source_menu.retranslate()
         self.menus.retranslate()
         for w in (self.video, self.topk, self.mouth_view, self.transcript, self.timeline, self.controls,
-                  self.bundle_panel, self.status, self.transport):
+                  self.bundle_panel, self.status, self.transport, self.demo_hint):
             w.retranslate()
         self._update_title()
 
@@ -183,6 +191,10 @@ class MainWindow(QMainWindow):
         self.video.displaySizeChanged.connect(lambda w, h: setattr(self.bridge, "display_size", (w, h)))
         self.timeline.seekRequested.connect(self.seek)
         self.controls.changed.connect(self._on_controls_changed)
+        self.controls.unknownChanged.connect(self._on_unknown_changed)
+        # Through lambdas: the dialogs are looked up when clicked (tests replace them).
+        self.demo_hint.teachRequested.connect(lambda: self.open_teach_dialog())
+        self.demo_hint.openRequested.connect(lambda: self.open_bundle_dialog())
         self.bundle_panel.bundleChosen.connect(lambda p: self.switch_bundle(Path(p)))
         self.bundle_panel.openRequested.connect(self.open_bundle_dialog)
         self.transport.playToggled.connect(self.toggle_play)
@@ -220,7 +232,8 @@ class MainWindow(QMainWindow):
         return [value] if isinstance(value, str) else list(value or [])
 
     def _engine_kwargs(self) -> dict:
-        return {**self.controls_values.engine_kwargs(), "realtime": self.realtime}
+        return {**self.controls_values.engine_kwargs(), "realtime": self.realtime,
+                "unknown_threshold": self.unknown_threshold}
 
     # -- sources -----------------------------------------------------------------------
     def open_source(self, spec) -> None:
@@ -324,6 +337,7 @@ class MainWindow(QMainWindow):
         self._remember_bundle = True  # the user chose it in the app
         self.file_analysis.cancel()
         resume_at = self.position_s if self.source_info is not None and not self.source_info.is_live else 0.0
+        self.unknown_threshold = load_unknown_threshold(self.settings, path)
         self.bridge.open(path, self._engine_kwargs(), self.current_spec)
         if self.current_spec is not None and resume_at > 0:
             self.bridge.seek(resume_at)
@@ -387,6 +401,10 @@ class MainWindow(QMainWindow):
                 self.settings.setValue("bundles/current", str(self.bundle_path))
             self.bundle_panel.show_bundle(ready.bundle)
             self._apply_task(ready.bundle)
+            open_set = ready.bundle.manifest.open_set
+            calibrated = open_set.get("threshold") if open_set else None
+            self.controls.set_unknown(calibrated, self.unknown_threshold)
+            self.demo_hint.setVisible(self._is_demo_bundle(self.bundle_path))
             self._refresh_bundle_list()
             self.status.show_provider(ready.provider)
         info = ready.source
@@ -410,6 +428,8 @@ class MainWindow(QMainWindow):
         source, live = self._dialog_source_name(), self._spec_is_live(self.current_spec)
         if isinstance(error, BundleError):
             self._refresh_bundle_list()  # the picker goes back to the bundle that still runs
+            # ... and so does the "unknown" threshold.
+            self.unknown_threshold = load_unknown_threshold(self.settings, self.bridge.bundle_path)
             if self.bridge.bundle is None:
                 self._fall_back_to_default_bundle()
         else:
@@ -429,6 +449,7 @@ class MainWindow(QMainWindow):
             return
         if self.bundle_path is None or Path(self.bundle_path) != default:
             self.bundle_path = default
+            self.unknown_threshold = load_unknown_threshold(self.settings, default)
             self.bridge.open(default, self._engine_kwargs(), self.current_spec)
 
     def _on_engine_error(self, error: BaseException) -> None:
@@ -508,6 +529,25 @@ class MainWindow(QMainWindow):
         self.bridge.update_settings(**values.engine_kwargs())
         if self.source_info is not None and not self.source_info.is_live:
             self._reanalyse_timer.start()  # the whole-file curve follows the new settings
+
+    def _on_unknown_changed(self, threshold: float) -> None:
+        if self.bundle_path is None:
+            return
+        self.unknown_threshold = threshold
+        save_unknown_threshold(self.settings, self.bundle_path, threshold)
+        self.bridge.update_settings(unknown_threshold=threshold)
+        if self.source_info is not None and not self.source_info.is_live:
+            self._reanalyse_timer.start()  # the whole-file timeline follows the new threshold
+
+    @staticmethod
+    def _is_demo_bundle(path: Path | None) -> bool:
+        """True for the shipped demo bundle (stick figures only), wherever the app is installed."""
+        if path is None:
+            return False
+        try:
+            return Path(path).resolve() == default_bundle_path().resolve()
+        except BundleError:
+            return False
 
     # -- errors, language, misc ------------------------------------------------------------
     def show_error(self, error: BaseException, *, live: bool = False, source: str = "") -> None:
