@@ -99,8 +99,14 @@ def run_train(args: argparse.Namespace) -> int:
     # Typed errors (KinesightError) travel to engine.cli.main, which prints them and sets the exit code.
     res = train_from_folder(args.data_dir, args.out, cfg, cache_dir=args.cache, show_bar=_show_bars(args))
     rep = res.report
-    print(f"wrote bundle {res.bundle_path} ({rep['epochs_run']} epochs, best {rep['best_epoch']}; "
-          f"head training {rep['timing_s']['fit_head']:.1f} s, total {rep['timing_s']['total']:.1f} s)")
+    if rep.get("recipe") == "fewshot":  # small data: no epochs, figures cross-validated, no PNGs
+        print(f"wrote bundle {res.bundle_path} (few-shot head: {rep['cv']['chosen']}; head fitting "
+              f"{rep['timing_s']['fit_head']:.1f} s, total {rep['timing_s']['total']:.1f} s)")
+        if rep["test"]:
+            print(f"  {rep['test']['evaluation']}")
+    else:
+        print(f"wrote bundle {res.bundle_path} ({rep['epochs_run']} epochs, best {rep['best_epoch']}; "
+              f"head training {rep['timing_s']['fit_head']:.1f} s, total {rep['timing_s']['total']:.1f} s)")
     if rep["test"]:
         _print_figures(rep["test"], rep["labels"])
     else:
@@ -109,7 +115,8 @@ def run_train(args: argparse.Namespace) -> int:
         q = rep["int8"]
         print(f"  int8 backbone: {q.get('int8_size_mb')} MB (float {q.get('float_size_mb')} MB); "
               f"test accuracy float {q.get('float_accuracy')} -> int8 {q.get('int8_accuracy')}")
-    print(f"  report: {res.report_dir / 'report.json'}, confusion.png, loss.png")
+    pngs = [p.name for p in sorted(res.report_dir.glob("*.png"))]
+    print(f"  report: {', '.join([str(res.report_dir / 'report.json'), *pngs])}")
     return 0
 
 
