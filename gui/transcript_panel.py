@@ -100,7 +100,8 @@ class TranscriptPanel(QGroupBox):
             return
         self._shown_key = key
         if not words and not provisional:
-            self.text.setText(f"<span style='color: gray'>{html.escape(self.tr('No words read yet.'))}</span>")
+            empty = self.tr("No words read yet.")  # outside the f-string, where lupdate finds it
+            self.text.setText(f"<span style='color: gray'>{html.escape(empty)}</span>")
             return
         pal = self.palette()
         hl_bg, hl_fg = pal.highlight().color().name(), pal.highlightedText().color().name()

@@ -72,59 +72,102 @@
 <context>
     <name>ControlsPanel</name>
     <message>
-        <location filename="../controls.py" line="85"/>
+        <location filename="../controls.py" line="156"/>
         <source>Recognition</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="86"/>
+        <location filename="../controls.py" line="157"/>
         <source>model default</source>
         <translation>模型默认值</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="87"/>
+        <location filename="../controls.py" line="158"/>
         <source> features</source>
         <translation> 个特征</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="88"/>
+        <location filename="../controls.py" line="159"/>
         <source>How many recent features the model looks at (0 = the model&apos;s own window).</source>
         <translation>模型参考的最近特征数量（0 = 使用模型自身的窗口）。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="89"/>
+        <location filename="../controls.py" line="160"/>
         <source>Higher values steady the label but react more slowly.</source>
         <translation>数值越高，标签越稳定，但反应越慢。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="90"/>
+        <location filename="../controls.py" line="161"/>
         <source>Below this probability the app says &quot;uncertain&quot;.</source>
         <translation>概率低于此值时显示“不确定”。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="91"/>
+        <location filename="../controls.py" line="162"/>
         <source>How many labels the panel lists.</source>
         <translation>面板中列出的标签数量。</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="92"/>
+        <location filename="../controls.py" line="163"/>
         <source>&amp;Window length</source>
         <translation>窗口长度(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="92"/>
+        <location filename="../controls.py" line="163"/>
         <source>&amp;Smoothing</source>
         <translation>平滑(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="93"/>
+        <location filename="../controls.py" line="164"/>
         <source>&amp;Threshold</source>
         <translation>阈值(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="93"/>
+        <location filename="../controls.py" line="164"/>
         <source>Top-&amp;k</source>
         <translation>前 k 项(&amp;K)</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="164"/>
+        <source>Say &amp;unknown</source>
+        <translation>判为未知(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="197"/>
+        <source>This model was not calibrated to recognise what it was never taught (its bundle has no &quot;open_set&quot; threshold), so it cannot say &quot;unknown&quot;. Teach or train it again with this version of Kinesight to get one.</source>
+        <translation>此模型没有针对未教过的内容做校准（其模型包中没有 open_set 阈值），因此无法显示“未知”。请用此版本的 Kinesight 重新教学或训练，以获得该阈值。</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="201"/>
+        <source>How readily the app says &quot;unknown&quot; for something unlike what the model was taught: to the right it says unknown more often, to the left it names a taught action more often. The middle is the model&apos;s calibrated value (%1).</source>
+        <translation>对于与模型所学内容不同的画面，应用有多容易显示“未知”：越往右越常显示未知，越往左越常给出已教过的动作。中间是模型校准的值（%1）。</translation>
+    </message>
+</context>
+<context>
+    <name>DemoHint</name>
+    <message>
+        <location filename="../demo_hint.py" line="43"/>
+        <source>This demo model only knows stick-figure motions; on real video it says &quot;unknown&quot;.</source>
+        <translation>此演示模型只认识火柴人动作；对真实视频它会显示“未知”。</translation>
+    </message>
+    <message>
+        <location filename="../demo_hint.py" line="45"/>
+        <source>Teach your own actions…</source>
+        <translation>教它你自己的动作…</translation>
+    </message>
+    <message>
+        <location filename="../demo_hint.py" line="46"/>
+        <source>Record or pick a few clips of each action and teach a model of your own</source>
+        <translation>为每个动作录制或选择几段片段，教出你自己的模型</translation>
+    </message>
+    <message>
+        <location filename="../demo_hint.py" line="47"/>
+        <source>Open a model…</source>
+        <translation>打开模型…</translation>
+    </message>
+    <message>
+        <location filename="../demo_hint.py" line="48"/>
+        <source>Open a model bundle folder or .zip made for what you film</source>
+        <translation>打开适合你所拍内容的模型包文件夹或 .zip</translation>
     </message>
 </context>
 <context>
@@ -216,101 +259,119 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="168"/>
+        <location filename="../main_window.py" line="189"/>
         <source>Opening…</source>
         <translation>正在打开…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="180"/>
+        <location filename="../main_window.py" line="205"/>
         <source>The timeline could not be filled for this file; playback goes on.</source>
         <translation>无法为此文件生成时间线；播放继续进行。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216"/>
+        <location filename="../main_window.py" line="242"/>
         <source>No model bundle is loaded.</source>
         <translation>尚未加载模型包。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242"/>
+        <location filename="../main_window.py" line="269"/>
         <source>Open Video</source>
         <translation>打开视频</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="243"/>
+        <location filename="../main_window.py" line="270"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249"/>
+        <location filename="../main_window.py" line="276"/>
         <source>Open URL</source>
         <translation>打开网址</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250"/>
+        <location filename="../main_window.py" line="277"/>
         <source>Stream URL (rtsp://, http://, …):</source>
         <translation>视频流网址（rtsp://、http://…）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261"/>
+        <location filename="../main_window.py" line="288"/>
         <source>Stopped. Open a camera, a file or a URL to continue.</source>
         <translation>已停止。打开摄像头、文件或网址以继续。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="319"/>
+        <location filename="../main_window.py" line="347"/>
         <source>Open Model Bundle (a folder or a .zip)</source>
         <translation>打开模型包（文件夹或 .zip）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="321"/>
+        <location filename="../main_window.py" line="349"/>
         <source>Model bundles (*.zip manifest.json)</source>
         <translation>模型包 (*.zip manifest.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="368"/>
+        <location filename="../main_window.py" line="414"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="376"/>
+        <location filename="../main_window.py" line="421"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="424"/>
+        <location filename="../main_window.py" line="472"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="504"/>
+        <location filename="../main_window.py" line="579"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="505"/>
+        <location filename="../main_window.py" line="580"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
 模型由 ONNX Runtime 运行；当前使用的模型包见“模型”面板。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="531"/>
+        <location filename="../main_window.py" line="606"/>
         <source>Camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="533"/>
+        <location filename="../main_window.py" line="608"/>
         <source>The camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="533"/>
+        <location filename="../main_window.py" line="608"/>
         <source>The video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="541"/>
+        <location filename="../main_window.py" line="616"/>
         <source>camera %1</source>
         <translation>摄像头 %1</translation>
+    </message>
+</context>
+<context>
+    <name>MouthView</name>
+    <message>
+        <location filename="../mouth_view.py" line="47"/>
+        <source>The mouth region the lip reader looks at, with the box the face locator found</source>
+        <translation>唇读模型所看的嘴部区域，以及人脸定位器找到的框</translation>
+    </message>
+    <message>
+        <location filename="../mouth_view.py" line="102"/>
+        <source>no face</source>
+        <translation>无人脸</translation>
+    </message>
+    <message>
+        <location filename="../mouth_view.py" line="102"/>
+        <source>mouth crop</source>
+        <translation>嘴部裁剪</translation>
     </message>
 </context>
 <context>
@@ -384,57 +445,77 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>CUDA 不可用：%1</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="142"/>
+        <location filename="../status_bar.py" line="148"/>
         <source>Frames per second arriving from the source</source>
         <translation>视频源每秒送达的帧数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="143"/>
+        <location filename="../status_bar.py" line="149"/>
         <source>Predictions per second the model produces</source>
         <translation>模型每秒给出的预测数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="144"/>
+        <location filename="../status_bar.py" line="150"/>
         <source>Capture of a frame to its prediction being ready</source>
         <translation>从采集一帧到其预测完成的时间</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="145"/>
+        <location filename="../status_bar.py" line="151"/>
         <source>Frames skipped because inference fell behind (latest frame wins)</source>
         <translation>因推理跟不上而跳过的帧（始终使用最新帧）</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="153"/>
+        <location filename="../status_bar.py" line="152"/>
+        <source>Whether the face locator finds a face, and whether the mouth moves as in speech</source>
+        <translation>人脸定位器是否找到人脸，以及嘴部是否在像说话一样运动</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="163"/>
+        <source>no face</source>
+        <translation>无人脸</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="163"/>
+        <source>face: speaking</source>
+        <translation>人脸：正在说话</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="163"/>
+        <source>face found</source>
+        <translation>已找到人脸</translation>
+    </message>
+    <message>
+        <location filename="../status_bar.py" line="176"/>
         <source>Device: %1</source>
         <translation>设备：%1</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="174"/>
+        <location filename="../status_bar.py" line="197"/>
         <source>Camera %1 fps</source>
         <translation>摄像头 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="174"/>
+        <location filename="../status_bar.py" line="197"/>
         <source>Stream %1 fps</source>
         <translation>视频流 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="175"/>
+        <location filename="../status_bar.py" line="198"/>
         <source>Video %1 fps</source>
         <translation>视频 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="177"/>
+        <location filename="../status_bar.py" line="200"/>
         <source>Model %1 fps</source>
         <translation>模型 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="178"/>
+        <location filename="../status_bar.py" line="201"/>
         <source>Latency %1 ms</source>
         <translation>延迟 %1 毫秒</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="179"/>
+        <location filename="../status_bar.py" line="202"/>
         <source>Dropped %1</source>
         <translation>丢帧 %1</translation>
     </message>
@@ -734,22 +815,39 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TimelineWidget</name>
     <message>
-        <location filename="../timeline.py" line="85"/>
+        <location filename="../timeline.py" line="78"/>
+        <location filename="../timeline.py" line="101"/>
+        <source>words</source>
+        <translation>词语</translation>
+    </message>
+    <message>
+        <location filename="../timeline.py" line="78"/>
+        <location filename="../timeline.py" line="101"/>
+        <source>speaking</source>
+        <translation>说话</translation>
+    </message>
+    <message>
+        <location filename="../timeline.py" line="117"/>
+        <source>Open a video or camera to see the words read from the lips over time.</source>
+        <translation>打开视频或摄像头，即可查看随时间从唇形读出的词语。</translation>
+    </message>
+    <message>
+        <location filename="../timeline.py" line="118"/>
         <source>Open a video or camera to see the probability of each action over time.</source>
         <translation>打开视频或摄像头后，这里会显示每个动作随时间变化的概率。</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="209"/>
+        <location filename="../timeline.py" line="292"/>
         <source>Click to seek to %1 s</source>
         <translation>点击跳转到 %1 秒</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="237"/>
+        <location filename="../timeline.py" line="320"/>
         <source>analysing file… %1%</source>
         <translation>正在分析文件… %1%</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="255"/>
+        <location filename="../timeline.py" line="338"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
@@ -760,6 +858,19 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../topk_panel.py" line="27"/>
         <source>Top predictions</source>
         <translation>最可能的动作</translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptPanel</name>
+    <message>
+        <location filename="../transcript_panel.py" line="44"/>
+        <source>Transcript</source>
+        <translation>转录</translation>
+    </message>
+    <message>
+        <location filename="../transcript_panel.py" line="103"/>
+        <source>No words read yet.</source>
+        <translation>尚未读出词语。</translation>
     </message>
 </context>
 <context>
@@ -784,32 +895,32 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>VideoView</name>
     <message>
-        <location filename="../video_view.py" line="54"/>
+        <location filename="../video_view.py" line="56"/>
         <source>Open a camera, a video file or a stream URL, or drop a file here.</source>
         <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="95"/>
+        <location filename="../video_view.py" line="108"/>
         <source>warming up…</source>
         <translation>预热中…</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="99"/>
+        <location filename="../video_view.py" line="112"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="99"/>
+        <location filename="../video_view.py" line="112"/>
         <source>not one of the actions this model knows</source>
         <translation>不是此模型认识的任何动作</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="102"/>
+        <location filename="../video_view.py" line="115"/>
         <source>best guess: %1 %2%</source>
         <translation>最可能：%1 %2%</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="103"/>
+        <location filename="../video_view.py" line="116"/>
         <source>uncertain</source>
         <translation>不确定</translation>
     </message>

@@ -122,15 +122,16 @@ def _visible_texts(window) -> list[tuple[str, str]]:
 
 
 def test_the_chinese_ui_leaves_nothing_in_english(qtbot, make_window, clips, tmp_path):
-    from engine.bundle import default_bundle_path, load_bundle
+    from engine.bundle import default_bundle_path, list_shipped_bundles, load_bundle
 
     bundle = load_bundle(default_bundle_path())  # the shipped bundle: its description is shown
     m = bundle.manifest
     from gui.translations import LANGUAGES
 
-    # Labels, names and files come from the bundle and the user; a language is named in itself.
+    # Labels, names and files come from the bundle and the user (the Model menu lists every
+    # shipped bundle by its folder name); a language is named in itself.
     allowed = (set(m.labels) | {m.name, m.backbone, m.head.arch or ""} | {p.name for p in clips.values()}
-               | set(LANGUAGES.values()))
+               | {p.name for p in list_shipped_bundles()} | set(LANGUAGES.values()))
     window = make_window(bundle=default_bundle_path())
     window.set_language("zh_CN")
     try:
