@@ -1,4 +1,5 @@
-"""Timelines of analysed files: every record, the segments a person reads, CSV and JSON.
+"""Timelines of analysed files: every record, the segments and events a person reads, and
+the exports (CSV, JSON, SRT, WebVTT; all written atomically, see engine/exports.py).
 
 :class:`AnalysisResult` is what ``analyze_file`` returns: for action bundles the predictions
 and their :meth:`~AnalysisResult.segments` (one per stretch of the same state and label); for
@@ -8,12 +9,15 @@ sequence bundles (lip) the timed tokens and the transcript as well.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from engine.events import SCHEMA_ID, SCHEMA_VERSION, Event, EventRules, action_events, token_events
+from engine.exports import write_srt, write_text_atomic, write_vtt
 from engine.prediction import PredictionState, TimedToken
 from engine.runtime import ProviderReport
 
@@ -56,6 +60,22 @@ class AnalysisResult:
     cancelled: bool = False
     task: str = "action"
     tokens: list[TimedToken] = field(default_factory=list)
+    event_rules: EventRules = field(default_factory=EventRules)
+
+    def events(self, rules: EventRules | None = None) -> list[Event]:
+        """The timeline's events (engine/events.py) under ``rules`` (default: ``event_rules``):
+        merged action records with peak/mean confidence, or one event per word (lip)."""
+        if self.task != "action":
+            return token_events(self.tokens)
+        return action_events(self.predictions, self.sample_fps, self.duration_s, rules or self.event_rules)
+
+    def to_srt(self, path: str | Path) -> Path:
+        """The events as SubRip subtitles (one cue per event), written atomically."""
+        return write_srt(self.events(), path)
+
+    def to_vtt(self, path: str | Path) -> Path:
+        """The events as WebVTT subtitles (one cue per event), written atomically."""
+        return write_vtt(self.events(), path)
 
     @property
     def transcript(self) -> str:
@@ -94,26 +114,32 @@ class AnalysisResult:
             close(end)
         return segs
 
+    def csv_text(self) -> str:
+        """What :meth:`to_csv` writes."""
+        f = io.StringIO(newline="")
+        w = csv.writer(f)
+        if self.task != "action":
+            w.writerow(["start_s", "end_s", "token", "confidence"])
+            for t in self.tokens:
+                w.writerow([f"{t.start_s:.4f}", f"{t.end_s:.4f}", t.text, f"{t.confidence:.4f}"])
+            return f.getvalue()
+        w.writerow(["pts_s", "label", "state", "confidence", *self.labels])
+        for p in self.predictions:
+            w.writerow([f"{p.pts_s:.4f}", p.label or "", p.state.value, f"{p.confidence:.4f}",
+                        *(f"{x:.4f}" for x in p.probs)])
+        return f.getvalue()
+
     def to_csv(self, path: str | Path) -> Path:
         """Actions: one row per prediction (pts_s, label, state, confidence, then one column
-        per label). Sequence tasks: one row per token (start_s, end_s, token, confidence)."""
-        path = Path(path)
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            if self.task != "action":
-                w.writerow(["start_s", "end_s", "token", "confidence"])
-                for t in self.tokens:
-                    w.writerow([f"{t.start_s:.4f}", f"{t.end_s:.4f}", t.text, f"{t.confidence:.4f}"])
-                return path
-            w.writerow(["pts_s", "label", "state", "confidence", *self.labels])
-            for p in self.predictions:
-                w.writerow([f"{p.pts_s:.4f}", p.label or "", p.state.value, f"{p.confidence:.4f}",
-                            *(f"{x:.4f}" for x in p.probs)])
-        return path
+        per label). Sequence tasks: one row per token (start_s, end_s, token, confidence).
+        Written atomically (a temporary file renamed over ``path``)."""
+        return write_text_atomic(path, self.csv_text())
 
     def to_dict(self) -> dict:
         """The JSON-ready timeline (what :meth:`to_json` writes)."""
         return {
+            "$schema": SCHEMA_ID,
+            "schema_version": SCHEMA_VERSION,
             "source": self.source,
             "bundle": self.bundle_name,
             "labels": list(self.labels),
@@ -130,6 +156,9 @@ class AnalysisResult:
                  "state": s.state.value, "mean_confidence": round(s.mean_confidence, 4)}
                 for s in self.segments()
             ],
+            "event_rules": {"min_duration_s": self.event_rules.min_duration_s,
+                            "fill_gaps_s": self.event_rules.fill_gaps_s},
+            "events": [e.to_dict() for e in self.events()],
             "predictions": [self._record_dict(p) for p in self.predictions],
             **({"tokens": [{"text": t.text, "start_s": round(t.start_s, 4), "end_s": round(t.end_s, 4),
                             "confidence": round(t.confidence, 4)} for t in self.tokens],
@@ -143,7 +172,6 @@ class AnalysisResult:
         return data
 
     def to_json(self, path: str | Path) -> Path:
-        """The whole timeline (summary, segments, predictions) as JSON."""
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        return path
+        """The whole timeline (summary, events, segments, predictions) as JSON, written
+        atomically; its layout is ``resources/schema/analysis-v1.schema.json``."""
+        return write_text_atomic(path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n")
