@@ -133,7 +133,29 @@ def build_parser(training=None) -> argparse.ArgumentParser:
     _add_engine_args(an)
     an.add_argument("--json", type=Path, dest="json_out", help="write the timeline (segments + predictions) as JSON")
     an.add_argument("--csv", type=Path, dest="csv_out", help="write one row per prediction as CSV")
-    an.add_argument("--out-dir", type=Path, help="for several files: write NAME.csv and NAME.json for each here")
+    an.add_argument("--srt", nargs="?", const=True, type=Path, metavar="FILE",
+                    help="write the events as SRT subtitles (with --out-dir: NAME.srt, no FILE)")
+    an.add_argument("--vtt", nargs="?", const=True, type=Path, metavar="FILE",
+                    help="write the events as WebVTT subtitles (with --out-dir: NAME.vtt, no FILE)")
+    an.add_argument("--video", nargs="?", const=True, type=Path, metavar="OUT.mp4",
+                    help="write the video re-encoded as H.264 MP4 with the overlay burned in and its audio "
+                         "(with --out-dir: NAME.annotated.mp4, no FILE)")
+    an.add_argument("--out-dir", type=Path,
+                    help="write NAME.csv and NAME.json (and the asked-for subtitles/video) for each input here, "
+                         "skip inputs already analysed the same way, and write kinesight-summary.csv")
+    an.add_argument("--min-event", type=float, default=0.0, dest="min_event_s",
+                    help="events shorter than this many seconds are absorbed by a neighbour (0: keep all)")
+    an.add_argument("--fill-gaps", type=float, default=0.0, dest="fill_gaps_s",
+                    help="uncertain/unknown stretches up to this many seconds between two events of the "
+                         "same label are merged into them (0: never)")
+    an.add_argument("--jobs", "-j", type=int, default=None,
+                    help="files analysed at once, one process (and one model) each (without it: the usable cores)")
+    an.add_argument("--force", action="store_true", help="analyse again files whose outputs are up to date")
+    an.add_argument("--summary", type=Path, help="write the per-file summary CSV here "
+                    "(without it: kinesight-summary.csv in --out-dir, if given)")
+    an.add_argument("--ray", action="store_true", help="analyse on Ray actors (pip install 'kinesight[ray]'); "
+                    "a local Ray unless --ray-address is given")
+    an.add_argument("--ray-address", help="the Ray cluster to use (ray://HOST:10001 or auto)")
     an.add_argument("--batch-size", type=int, default=16, help="frames per backbone batch")
     an.add_argument("--no-progress", action="store_true",
                     help="no progress report (a bar on a terminal, a few plain lines otherwise)")
@@ -253,13 +275,19 @@ def cmd_run(args, out: TextIO) -> int:
 
 
 def _analysis_inputs(specs: list[str]) -> list[str]:
-    """Expand the FILE arguments: a folder holding videos stands for its videos (sorted); any
+    """Expand the FILE arguments: a folder holding videos stands for its videos (sorted); a
+    glob pattern (quoted, so that the shell leaves it) for the files it matches (sorted); any
     other folder is an image sequence, and everything else is passed on as it is."""
+    import glob
+
     from engine.sources import is_video_file
 
     inputs: list[str] = []
     for spec in specs:
         path = Path(spec)
+        if not path.exists() and glob.has_magic(spec):
+            inputs.extend(sorted(glob.glob(spec, recursive=True)) or [spec])
+            continue
         videos = sorted(p for p in path.iterdir() if is_video_file(p)) if path.is_dir() else []
         if videos:
             inputs.extend(str(v) for v in videos)
@@ -268,51 +296,136 @@ def _analysis_inputs(specs: list[str]) -> list[str]:
     return inputs
 
 
-def cmd_analyze(args, out: TextIO) -> int:
-    """Offline analysis with a progress bar, a segment summary and optional JSON/CSV.
+SUMMARY_NAME = "kinesight-summary.csv"
 
-    Several files (or a folder of videos) share one Recognizer; a file that fails is reported
+
+def cmd_analyze(args, out: TextIO) -> int:
+    """Offline analysis with progress, the events and the asked-for exports.
+
+    One file without --out-dir/--ray runs here, in this process. Several files, --out-dir or
+    --ray go through engine/batch.py: files in parallel (--jobs processes or Ray actors), the
+    ones already analysed the same way skipped, a summary CSV. A file that fails is reported
     and skipped, the others are still analysed and written, and the exit code says it failed.
     """
-    from engine.pipeline import Recognizer
+    from engine.events import EventRules
 
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.ray_address and not args.ray:
+        raise UsageError("--ray-address needs --ray")
+    try:
+        rules = EventRules(args.min_event_s, args.fill_gaps_s).validated()
+    except EngineError as exc:
+        raise UsageError(str(exc)) from exc
     inputs = _analysis_inputs(args.files)
     several = len(inputs) > 1
-    if several and (args.json_out or args.csv_out):
-        raise UsageError("--json/--csv name one file; for several inputs use --out-dir DIR")
+    named = {k: getattr(args, a) for k, a in (("json", "json_out"), ("csv", "csv_out"), ("srt", "srt"),
+                                               ("vtt", "vtt"), ("video", "video")) if getattr(args, a) not in (None, True)}
+    flagged = tuple(k for k in ("srt", "vtt", "video") if getattr(args, k) is True)
+    if (several or args.out_dir) and named:
+        raise UsageError(f"--{'/--'.join(named)} name one file; for several inputs use --out-dir DIR "
+                         "(and --srt/--vtt/--video without a file name)")
+    if flagged and not args.out_dir:
+        raise UsageError(f"--{flagged[0]} without a file name writes into --out-dir DIR; give one, or name the file")
     settings = _settings(args)
     bundle = _bundle(args.bundle)
-    recognizer = Recognizer(bundle, settings)
-    if args.out_dir:
-        args.out_dir.mkdir(parents=True, exist_ok=True)
-    failed: list[KinesightError] = []
-    for source in inputs:
+    if args.ray:
+        from engine.ray_runner import RayUnavailable, import_ray
+
         try:
-            result = _analyze_one(source, recognizer, settings, args, out)
-        except KinesightError as exc:
-            if not several:
-                raise
-            print(f"{PROG}: error: {exc}", file=sys.stderr)
-            failed.append(exc)
-            continue
-        json_out, csv_out = args.json_out, args.csv_out
-        if args.out_dir:
-            stem = Path(result.source).stem or "analysis"
-            json_out, csv_out = args.out_dir / f"{stem}.json", args.out_dir / f"{stem}.csv"
-        for path, write in ((json_out, result.to_json), (csv_out, result.to_csv)):
-            if path:
-                write(path)
-                print(f"wrote {path}", file=out)
-    if failed:
-        print(f"{PROG}: {len(failed)} of {len(inputs)} inputs failed (see above)", file=sys.stderr)
-        return exit_code(failed[0])
+            import_ray()
+        except RayUnavailable as exc:
+            raise UsageError(str(exc)) from exc
+    if not several and not args.out_dir and not args.ray:
+        return _analyze_single(inputs[0], bundle, settings, rules, named, args, out)
+    return _analyze_batch(inputs, bundle, settings, rules, flagged, args, out)
+
+
+def _analyze_single(source: str, bundle, settings, rules, named: dict, args, out: TextIO) -> int:
+    """One file in this process; its exports where the options name them."""
+    from engine.pipeline import Recognizer
+
+    recognizer = Recognizer(bundle, settings)
+    result = _analyze_one(source, recognizer, settings, args, out, rules)
+    for kind, path in named.items():
+        if kind == "video":
+            from engine.annotate import write_annotated_video
+
+            reporter = None if args.no_progress else _ProgressReport(f"{Path(path).name} (annotated video)")
+            try:
+                write_annotated_video(result, source, path, progress=reporter)
+            finally:
+                if reporter is not None:
+                    reporter.close()
+        else:
+            getattr(result, f"to_{kind}")(path)
+        print(f"wrote {path}", file=out)
     return EXIT_OK
 
 
-def _analyze_one(source: str, recognizer, settings, args, out: TextIO):
-    """Analyse one input with a progress bar; print its summary and segments."""
+def _analyze_batch(inputs: list[str], bundle, settings, rules, flagged: tuple, args, out: TextIO) -> int:
+    """Several files (or --out-dir, or --ray) through engine/batch.py, with progress per file
+    and overall, and the summary CSV."""
+    from engine.batch import plan_jobs, run_batch, summary_text
+    from engine.exports import write_text_atomic
+    from engine.runtime import usable_cores
+
+    kinds = ("csv", "json", *flagged) if args.out_dir else ()
+    jobs = plan_jobs(inputs, args.out_dir, kinds)
+    workers = args.jobs or max(1, min(usable_cores(), len(inputs)))
+    lock = threading.Lock()
+    bars: dict[str, _ProgressReport] = {}  # per file name, while it is analysed
+
+    def on_progress(source: str, done_s: float, total_s: float) -> None:
+        if not args.no_progress:
+            name = Path(source).name
+            with lock:
+                bars.setdefault(name, _ProgressReport(name, plain=workers > 1))(done_s, total_s)
+
+    totals = {"video_s": 0.0}
+    t0 = time.perf_counter()
+
+    def on_file(report, done: int, total: int) -> None:
+        with lock:
+            rep = bars.pop(report.file, None)
+            if rep is not None:
+                rep.close()
+            if report.result is not None:
+                _print_result(report.result, out)
+                totals["video_s"] += report.duration_s
+            elif report.status == "skipped":
+                print(f"{report.file}: already analysed with this bundle and settings (skipped; --force redoes it)", file=out)
+            if report.status == "failed":
+                print(f"{PROG}: error: {report.file}: {report.error}", file=sys.stderr)
+            elif report.error:
+                for w in report.error.split("; "):
+                    print(f"{PROG}: warning: {w}", file=sys.stderr)
+            wall = time.perf_counter() - t0
+            print(f"[{done}/{total} files] {report.file} {report.status}; {totals['video_s']:.1f} s of video in "
+                  f"{wall:.1f} s", file=sys.stderr, flush=True)
+
+    reports = run_batch(jobs, bundle.root, settings, workers=workers, rules=rules, batch_size=args.batch_size,
+                        force=args.force, use_ray=args.ray, ray_address=args.ray_address,
+                        on_progress=on_progress, on_file=on_file)
+    for job, report in zip(jobs, reports):
+        if report.status == "done":
+            for path in job.outputs.values():
+                print(f"wrote {path}", file=out)
+    summary = args.summary or (args.out_dir / SUMMARY_NAME if args.out_dir else None)
+    if summary:
+        write_text_atomic(summary, summary_text(reports))
+        print(f"wrote {summary}", file=out)
+    failed = [r for r in reports if r.status == "failed"]
+    if failed:
+        print(f"{PROG}: {len(failed)} of {len(inputs)} inputs failed (see above)", file=sys.stderr)
+        return exit_code(failed[0].exc) if failed[0].exc is not None else EXIT_FAIL
+    return EXIT_OK
+
+
+def _analyze_one(source: str, recognizer, settings, args, out: TextIO, rules=None):
+    """Analyse one input with a progress bar; print its summary and events."""
     from engine.offline import analyze_file
 
     reporter = None if args.no_progress else _ProgressReport(Path(source).name or str(source))
@@ -321,19 +434,27 @@ def _analyze_one(source: str, recognizer, settings, args, out: TextIO):
     finally:
         if reporter is not None:
             reporter.close()
+    if rules is not None:
+        result.event_rules = rules
     for w in result.warnings:
         print(f"{PROG}: warning: {w}", file=sys.stderr)
+    _print_result(result, out)
+    return result
+
+
+def _print_result(result, out: TextIO) -> None:
+    """A file's header line, then its events (actions) or words and transcript (lip)."""
     print(f"{result.source}: {result.duration_s:.2f} s, {result.frames} frames, {len(result.predictions)} predictions "
           f"in {result.wall_s:.2f} s ({result.speed:.1f}x real time) on {result.provider.provider}", file=out)
-    for seg in result.segments():
-        # A warming-up stretch has no prediction yet, so no confidence to show.
-        conf = "" if seg.state.value == "warming_up" else f"  ({seg.mean_confidence:.2f})"
-        print(f"  {seg.start_s:7.2f} - {seg.end_s:7.2f} s  {seg.text}{conf}", file=out)
+    if result.task == "action":
+        for ev in result.events():
+            # A warming-up stretch has no prediction yet, so no confidence to show.
+            conf = "" if ev.state == "warming_up" else f"  ({ev.mean_confidence:.2f}, peak {ev.peak_confidence:.2f})"
+            print(f"  {ev.start_s:7.2f} - {ev.end_s:7.2f} s  {ev.text}{conf}", file=out)
     for tok in result.tokens:  # sequence tasks
         print(f"  {tok.start_s:7.2f} - {tok.end_s:7.2f} s  {tok.text}  ({tok.confidence:.2f})", file=out)
     if result.task != "action":
         print(f"transcript: {result.transcript}", file=out)
-    return result
 
 
 class _ProgressReport:
@@ -342,9 +463,9 @@ class _ProgressReport:
 
     STEPS = (25, 50, 75, 100)
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, plain: bool = False) -> None:
         self.name = name
-        self.tty = sys.stderr.isatty()
+        self.tty = sys.stderr.isatty() and not plain  # several files at once: plain lines, bars would clash
         self._bar = None
         self._next = 0  # index into STEPS of the next plain line
 

@@ -179,10 +179,10 @@ def token_events(tokens) -> list[Event]:
 
 
 def top_events(events: list[Event], n: int = 3) -> list[tuple[str, float]]:
-    """The ``n`` labels with the most time, as (label, seconds), longest first (labelled
-    events only: what a summary line says the file is about)."""
+    """The ``n`` event texts with the most time, as (text, seconds), longest first: labels, and
+    "(uncertain)"/"(unknown)" where the app did not answer (warming up is left out)."""
     totals: dict[str, float] = {}
     for e in events:
-        if e.label is not None:
-            totals[e.label] = totals.get(e.label, 0.0) + e.duration_s
+        if e.state != PredictionState.WARMING_UP.value:
+            totals[e.text] = totals.get(e.text, 0.0) + e.duration_s
     return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
