@@ -110,9 +110,12 @@ def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout
                 state["seeked"], state["count"] = True, window.prediction_count
             last = window.last_prediction
             # The window restarts after a seek: wait for a prediction made after it, past the
-            # seek point, with the window full again.
+            # seek point, with the window full again. (Lip mode shows the whole file's words,
+            # and a GRID sentence is no longer than the reader's window: a record past the seek
+            # point is enough there.)
+            warm = last is not None and (last.state != PredictionState.WARMING_UP or window.timeline.is_words_mode)
             ready = (window.prediction_count > state["count"] and last is not None
-                     and at_s <= last.pts_s < at_s + 5.0 and last.state != PredictionState.WARMING_UP)
+                     and at_s <= last.pts_s < at_s + 5.0 and warm)
         if of == "window" and (ready or now - started > timeout_s):
             window.grab().save(str(path))
             print(f"saved {path} ({'ready' if ready else 'timed out'}; {window.prediction_count} predictions)")

@@ -122,7 +122,8 @@ class BundlePanel(QGroupBox):
         w = m.window
         parts = [
             f"<b>{html.escape(m.name)}</b> {html.escape(str(m.version))} — {html.escape(bundle_text(m.task))}",
-            self.tr("Labels (%1): %2").replace("%1", str(len(m.labels))).replace("%2", ", ".join(m.labels)),
+            # Escaped: the summary is rich text, and a lip bundle's first token is "<blank>".
+            self.tr("Labels (%1): %2").replace("%1", str(len(m.labels))).replace("%2", html.escape(", ".join(m.labels))),
             self.tr("Window: %1 features at %2 fps = %3 s").replace("%1", str(w.length))
             .replace("%2", f"{w.sample_fps:g}").replace("%3", f"{w.length / w.sample_fps:.2f}"),
             self.tr("Backbone: %1, head: %2 (%3)").replace("%1", m.backbone).replace("%2", m.head.arch or "?")

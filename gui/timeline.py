@@ -415,7 +415,8 @@ class TimelineWidget(QWidget):
                              fm.elidedText(name, Qt.TextElideMode.ElideRight, int(r.left()) - 8))
         t0, t1 = self._time_range()
         word_colour = class_colour(0)
-        for k, w in enumerate(self.words()):
+        words = self.words()
+        for k, w in enumerate(words):
             if w.end_s < t0 or w.start_s > t1:
                 continue
             x0, x1 = self.x_for_time(max(w.start_s, t0)), self.x_for_time(min(w.end_s, t1))
@@ -425,9 +426,16 @@ class TimelineWidget(QWidget):
             painter.fillRect(box, fill)
             painter.setPen(QPen(word_colour.darker(130), 1))
             painter.drawRect(box)
-            if fm.horizontalAdvance(w.text) + 4 <= box.width():
+            # The reader's word spans are often narrower than the word's text: the text may
+            # use the room up to half-way to its neighbours, and is drawn when it fits there.
+            left = self.x_for_time((words[k - 1].end_s + w.start_s) / 2) if k > 0 else r.left()
+            right = self.x_for_time((w.end_s + words[k + 1].start_s) / 2) if k + 1 < len(words) else r.right()
+            room = 2 * min(box.center().x() - left, right - box.center().x())
+            width = fm.horizontalAdvance(w.text) + 4
+            if width <= room:
                 painter.setPen(text_colour)
-                painter.drawText(box, Qt.AlignmentFlag.AlignCenter, w.text)
+                painter.drawText(QRectF(box.center().x() - width / 2, box.top(), width, box.height()),
+                                 Qt.AlignmentFlag.AlignCenter, w.text)
         speak_top = r.top() + lane_h
         speak = QColor(class_colour(4))
         speak.setAlpha(140)

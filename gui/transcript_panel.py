@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
 LOW_CONFIDENCE = 0.5  # below it a word is drawn pale: the reader was unsure
+HOLD_S = 0.5  # a word stays highlighted this long after its end when no word follows at once
 
 
 class TranscriptPanel(QGroupBox):
@@ -81,9 +82,12 @@ class TranscriptPanel(QGroupBox):
             return None
         t = self._position_s
         if self._file is not None and t is not None:
-            # A file: the word being spoken at the playhead, else none (between sentences).
+            # A file: the word being said at the playhead. A word's span from the reader is
+            # often shorter than the word (the model answers at its clearest frames), so it
+            # stays current until the next word starts, or for HOLD_S after its end at a pause.
             for k, w in enumerate(words):
-                if w.start_s <= t <= w.end_s + 0.04:
+                nxt = words[k + 1].start_s if k + 1 < len(words) else w.end_s + HOLD_S
+                if w.start_s <= t < min(nxt, w.end_s + HOLD_S):
                     return k
             return None
         return len(words) - 1  # live: the newest word

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Retakes the README screenshots under Xvfb: the main window playing real clips with the shipped
-# default bundle, in English and Simplified Chinese, and the dialog for a file that is not a
-# video, in both languages. Needs (Debian/Ubuntu): apt-get install xvfb xauth imagemagick
+# default bundle (it says "unknown" on real footage, and the bar above the video offers to teach
+# or open a model), in English and Simplified Chinese; lip mode with the grid-lips bundle on a
+# GRID sentence it never trained on (bgbbzn, in its validation split); and the dialog for a file
+# that is not a video, in both languages. Needs (Debian/Ubuntu): apt-get install xvfb xauth imagemagick
 # libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 fonts-noto-cjk (the Chinese UI renders as boxes
 # without a CJK font). Run from anywhere.
 set -euo pipefail
@@ -16,13 +18,18 @@ GUI=(.venv/bin/kinesight-gui --bundle "$BUNDLE")
   --screenshot-delay 2 --screenshot-at 2 --screenshot "$TMP/main-window-en.png"
 LANG=zh_CN.UTF-8 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/zh.ini" --source "$CLIPS/ucf101_apply_eye_makeup.avi" \
   --lang zh_CN --screenshot-delay 2 --screenshot-at 2 --screenshot "$TMP/main-window-zh_CN.png"
+# Lip mode: the mouth crop with its box, the transcript with the word at the playhead, the words
+# and speaking stretches on the timeline. 1.3 s is inside the sentence.
+"${XVFB[@]}" .venv/bin/kinesight-gui --bundle resources/bundles/grid-lips --settings "$TMP/lip.ini" \
+  --source ../shared/data/grid/s1/video/bgbbzn.mp4 --lang en --screenshot-delay 1 --screenshot-at 1.3 \
+  --screenshot "$TMP/lip-mode-en.png"
 # A file that is not a video: the dialog a user sees (what happened, what to do, details folded).
 head -c 4000 /dev/urandom > "$TMP/holiday.mp4"
 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/en.ini" --source "$TMP/holiday.mp4" --lang en \
   --screenshot-of error --screenshot "$TMP/bad-file-dialog-en.png"
 LANG=zh_CN.UTF-8 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/zh.ini" --source "$TMP/holiday.mp4" --lang zh_CN \
   --screenshot-of error --screenshot "$TMP/bad-file-dialog-zh_CN.png"
-for f in main-window-en main-window-zh_CN bad-file-dialog-en bad-file-dialog-zh_CN; do
+for f in main-window-en main-window-zh_CN lip-mode-en bad-file-dialog-en bad-file-dialog-zh_CN; do
   # 256-colour PNGs keep each file well under 500 KB.
   convert "$TMP/$f.png" -strip -colors 256 "PNG8:resources/screenshots/$f.png"
 done
