@@ -28,6 +28,18 @@ from engine.sources import FrameSource, open_source
 _END = object()
 
 
+class _ClockFilter:
+    """The frame filter of the model clock: whether a frame fills a tick (``Recognizer.wants``),
+    and the clock's rate, which lets a video source skip decoding frames that cannot fill one."""
+
+    def __init__(self, rec: Recognizer) -> None:
+        self.rec = rec
+        self.sample_fps = rec.sample_fps
+
+    def __call__(self, index: int, pts_s: float) -> bool:
+        return self.rec.wants(pts_s)
+
+
 def analyze_file(
     path: str | Path | FrameSource,
     bundle: Bundle | str | Path | Recognizer,
@@ -75,7 +87,7 @@ def analyze_file(
         # order, on the front half of the Recognizer (the consumer only drives the back half).
         try:
             t0 = time.perf_counter()
-            for frame in src.frames(want=lambda index, pts: rec.wants(pts)):
+            for frame in src.frames(want=_ClockFilter(rec)):
                 decode_ms = (time.perf_counter() - t0) * 1e3
                 counters["frames"] = frame.index + 1
                 counters["last_pts"] = frame.pts_s

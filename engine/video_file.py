@@ -6,6 +6,7 @@ A file that breaks part-way yields the frames that decode and adds a line to ``w
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from fractions import Fraction
@@ -156,7 +157,8 @@ class VideoFileSource(FrameSource):
         self._iterated = True
         if pending is not None:
             skip_until, index = self._do_seek(pending)
-        decoder = self._container.decode(self._stream)
+        skipper = _NonRefSkipper.for_source(self, want) if skip_until is None else None
+        decoder = skipper.decode() if skipper is not None else self._container.decode(self._stream)
         while True:
             try:
                 frame = next(decoder)
@@ -172,6 +174,8 @@ class VideoFileSource(FrameSource):
                 self.frames_decoded = index
                 self._warn_stopped(last_pts, index, _av_reason(exc))
                 return
+            if skipper is not None and frame.pts is not None:
+                index += skipper.skipped_before(frame.pts)  # frames never decoded still count
             pts = self._pts_s(frame, index)
             if self.is_live:
                 live_origin = pts if live_origin is None else live_origin
@@ -191,7 +195,13 @@ class VideoFileSource(FrameSource):
             pending = self._take_seek_s()
             if pending is not None:
                 skip_until, index = self._do_seek(pending)
+                if skipper is not None:
+                    skipper.close()
+                    skipper = None  # after a seek, every frame is decoded again (indices restart there)
                 decoder = self._container.decode(self._stream)
+        if skipper is not None:
+            index += skipper.skipped_before(None)  # skipped frames after the last decoded one
+            skipper.close()
         self.frames_decoded = index
         if index == 0 and skip_until is None:
             raise DecodeError(f"{self.name} contains no decodable video frames", frames_decoded=0)
@@ -229,6 +239,81 @@ class VideoFileSource(FrameSource):
                 self._container.close()
             except Exception:  # noqa: BLE001 - closing a broken container must not raise
                 pass
+
+
+class _NonRefSkipper:
+    """Decode only what the model clock can use: frames no sampled frame depends on are not
+    decoded at all (FFmpeg's ``skip_frame = NONREF``, set packet by packet).
+
+    A packet is skipped when its frame cannot be sampled: ``want`` already says no (the model
+    clock is past its time), or another frame of the same model-clock tick interval comes
+    before it in presentation order (the clock takes the first frame at or after a tick, so
+    only the first of each interval can be sampled). The decoder still decodes the packet if
+    it turns out to be a reference frame (other frames need it), so skipping never changes
+    which frames reach the model: live and offline sample the same frames. Skipped frames
+    still count in frame indices (``skipped_before``).
+
+    Used for files only (not streams), when ``want`` says its clock rate (``sample_fps``) and
+    packets carry presentation times (not AVI, whose pts may be in decode order).
+    """
+
+    def __init__(self, source: "VideoFileSource", want: FrameFilter, sample_fps: float) -> None:
+        self.source = source
+        self.want = want
+        self.sample_fps = sample_fps
+        self.codec = source._stream.codec_context
+        self._first_in_tick: dict[int, int] = {}  # model-clock interval -> smallest pts seen
+        self._skipped: list[int] = []  # heap of skipped packets' pts
+        self.skipped = 0
+
+    @classmethod
+    def for_source(cls, source: "VideoFileSource", want: FrameFilter | None) -> "_NonRefSkipper | None":
+        """A skipper for this pass, or None where skipping could change the frames sampled."""
+        rate = getattr(want, "sample_fps", None)
+        if want is None or not rate or source.is_live or source._dts_first:
+            return None
+        return cls(source, want, float(rate))
+
+    def decode(self) -> Iterator:
+        """The stream's frames, decoded packet by packet with the skip decision per packet."""
+        import heapq
+
+        from engine.window import TICK_TOLERANCE_S
+
+        src = self.source
+        for packet in src._container.demux(src._stream):
+            skip = False
+            if packet.pts is not None and packet.size and not packet.is_keyframe:
+                t = float((packet.pts - src._start_pts) * src._time_base)
+                tick = math.floor((t + TICK_TOLERANCE_S) * self.sample_fps)
+                first = self._first_in_tick.get(tick)
+                skip = (first is not None and first < packet.pts) or not self.want(-1, t)
+                if first is None or packet.pts < first:
+                    self._first_in_tick[tick] = packet.pts
+                    self._first_in_tick.pop(tick - 64, None)  # bounded: reordering never spans that far
+            self.codec.skip_frame = "NONREF" if skip else "DEFAULT"
+            if skip:
+                heapq.heappush(self._skipped, packet.pts)
+            yield from packet.decode()
+
+    def skipped_before(self, pts: int | None) -> int:
+        """How many skipped (never output) frames come before the frame at ``pts`` (None: all
+        the rest); a skipped packet whose frame was decoded anyway is dropped uncounted."""
+        import heapq
+
+        n = 0
+        while self._skipped and (pts is None or self._skipped[0] <= pts):
+            if heapq.heappop(self._skipped) != pts:
+                n += 1
+        self.skipped += n
+        return n
+
+    def close(self) -> None:
+        """Decode every frame again (the codec context outlives this pass)."""
+        try:
+            self.codec.skip_frame = "DEFAULT"
+        except Exception:  # noqa: BLE001 - a closed container
+            pass
 
 
 def stopped_warning(name: str, last_pts: float, frames: int, duration_s: float | None, reason: str) -> str:
