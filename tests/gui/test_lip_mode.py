@@ -83,3 +83,35 @@ def test_a_clip_without_a_face_says_no_face_and_reads_no_words(qtbot, lip_window
     assert not any(r.name == "mouth" for r in w.video.regions())
     qtbot.waitUntil(lambda: w.analysis_result is not None, timeout=WAIT)
     assert w.transcript.words() == [] and w.timeline.words() == []
+    # And in Chinese.
+    try:
+        w.set_language("zh_CN")
+        assert w.status.face_text() == "无人脸"
+    finally:
+        w.set_language("en")
+
+
+def test_live_words_reach_the_transcript_and_the_timeline_as_they_come(qtbot, lip_window, tmp_path, monkeypatch):
+    import cv2
+
+    from engine.sources import open_source
+
+    # Two GRID sentences back to back, played at their own pace through the live path with no
+    # whole-file analysis (as for a camera): the words must come from the live records.
+    path = tmp_path / "two-sentences.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, (360, 288))
+    for name in ("bgbbzn", "lgaf4n"):
+        src = open_source(GRID_CLIP.parent / f"{name}.mp4")
+        for frame in src:
+            writer.write(cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
+        src.close()
+    writer.release()
+    w = lip_window
+    monkeypatch.setattr(w, "_start_analysis", lambda: None)
+    w.open_source(str(path))
+    qtbot.waitUntil(lambda: len(w.transcript.words()) >= 4, timeout=WAIT)
+    assert w.analysis_result is None  # the words came live
+    words = w.transcript.words()
+    assert set(words) <= set(w.bridge.bundle.labels[1:])
+    assert w.transcript.current_index() == len(words) - 1  # live: the newest word is highlighted
+    assert [t.text for t in w.timeline.words()] == words
