@@ -18,6 +18,15 @@ from PySide6.QtCore import QObject, Signal
 
 
 
+def _child_command() -> list[str]:
+    """How to start the analysis child: ``python -m engine.analysis_process``, or, in the
+    packaged app (PyInstaller sets ``sys.frozen``; there is no ``python -m``), the app's own
+    executable with the hidden argument its entry dispatches on (packaging/kinesight_entry.py)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--kinesight-analysis-child"]
+    return [sys.executable, "-m", "engine.analysis_process"]
+
+
 class AnalysisJob(QObject):
     """Runs ``analyze_file`` in a child process (``python -m engine.analysis_process``) to fill a
     file's whole timeline; a thread of this process waits on the child's pipe and re-emits.
@@ -76,7 +85,7 @@ class AnalysisJob(QObject):
         errlog = tempfile.TemporaryFile()
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "engine.analysis_process"],
+                _child_command(),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
             )
         except OSError as exc:
