@@ -374,6 +374,21 @@ class TimelineWidget(QWidget):
                     j += 1
                 confident_clip.addRect(QRectF(edges[k], r.top(), max(edges[j + 1] - edges[k], 1.0), r.height()))
                 k = j + 1
+        # One pass per curve when the whole span has one state (the usual case: cheap), two
+        # clipped passes when it changes.
+        if len(xs) < 2 or not ok.any():
+            def passes(colour):
+                return ((UNCERTAIN_GREY, None),)
+        elif ok.all():
+            def passes(colour):
+                return ((colour, None),)
+        else:
+            full = QPainterPath()
+            full.addRect(QRectF(r.left() - 2, r.top(), r.width() + 4, r.height()))
+            unsure_clip = full.subtracted(confident_clip)
+
+            def passes(colour):
+                return ((UNCERTAIN_GREY, unsure_clip), (colour, confident_clip))
         fm = QFontMetrics(self.font())
         for c, name in enumerate(self._labels):
             top = r.top() + c * lane_h
@@ -387,10 +402,8 @@ class TimelineWidget(QWidget):
                 line = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist())]
                 path = QPainterPath()
                 path.addPolygon(QPolygonF([QPointF(xs[0], top + lane_h), *line, QPointF(xs[-1], top + lane_h)]))
-                for colour, clip in ((UNCERTAIN_GREY, None), (class_colour(c), confident_clip)):
+                for colour, clip in passes(class_colour(c)):
                     if clip is not None:
-                        if clip.isEmpty():
-                            break
                         painter.save()
                         painter.setClipPath(clip)
                     fill = QColor(colour)

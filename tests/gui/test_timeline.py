@@ -6,10 +6,15 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from engine.prediction import PredictionState
+
 
 def _preds(times, n_classes=4):
     rng = np.random.default_rng(0)
-    return [SimpleNamespace(pts_s=float(t), probs=tuple(rng.random(n_classes).tolist())) for t in times]
+    # Every tenth record uncertain: the timeline draws both states (grey and coloured stretches).
+    return [SimpleNamespace(pts_s=float(t), probs=tuple(rng.random(n_classes).tolist()),
+                            state=PredictionState.UNCERTAIN if k % 10 == 0 else PredictionState.CONFIDENT)
+            for k, t in enumerate(times)]
 
 
 def test_a_long_live_session_draws_the_same_as_its_recent_span(qtbot):
