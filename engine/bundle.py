@@ -24,6 +24,8 @@ ONNX input/output names (fixed, so the engine never guesses):
         manifest's ``open_set.threshold``, it makes the action decoder say "unknown")
 
 The manifest's ``task`` must be one of ``engine.tasks.TASKS``; anything else is refused.
+Task ``sequence`` (multichannel time series: no backbone, the head takes the channels) has its
+own schema, loader and runner in ``engine/sequence.py`` (``kinesight analyze-seq``).
 """
 
 from __future__ import annotations
@@ -227,6 +229,11 @@ def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manife
         raise BundleError(f"{where} is not a JSON object")
     if data.get("format") != FORMAT:
         raise BundleError(f"{where} is not a Kinesight bundle manifest (format={data.get('format')!r})")
+    from engine.sequence import SEQUENCE_TASK
+
+    if data.get("task") == SEQUENCE_TASK:
+        raise BundleError(f"{where} is a sequence bundle (time series, no video), which this command does not run; "
+                          "use `kinesight analyze-seq BUNDLE FILE`")
     if int(data.get("format_version", 0)) > FORMAT_VERSION:
         raise BundleError(
             f"{where} has format_version {data['format_version']}, newer than this Kinesight "

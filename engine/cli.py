@@ -31,7 +31,7 @@ from engine.errors import (
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SOURCE, EXIT_BUNDLE, EXIT_INFERENCE, EXIT_ENGINE = 0, 1, 2, 3, 4, 5, 6
 EXIT_INTERRUPTED = 130
 PROG = "kinesight"
-TRAINING_COMMANDS = ("train", "eval")
+TRAINING_COMMANDS = ("train", "eval", "train-seq")
 
 
 class UsageError(Exception):
@@ -165,10 +165,16 @@ def build_parser(training=None) -> argparse.ArgumentParser:
     info.add_argument("--device", choices=DEVICES, default=default_of("device"), help="the device to try the bundle on")
     info.add_argument("--cameras", type=int, default=4, help="probe camera indices 0..N-1 (0 skips)")
 
-    for name, helptext in (("train", "train a model bundle (PyTorch)"), ("eval", "evaluate a model bundle on clips")):
+    # Time series (engine/sequence_cli.py): analyze-seq runs a sequence bundle, torch-free.
+    from engine.sequence_cli import add_analyze_seq_args
+
+    add_analyze_seq_args(sub.add_parser("analyze-seq", help="run a sequence bundle over time series (no video)"))
+
+    for name, helptext in (("train", "train a model bundle (PyTorch)"), ("eval", "evaluate a model bundle on clips"),
+                           ("train-seq", "train a head on multichannel time series (PyTorch)")):
         p = sub.add_parser(name, help=helptext, add_help=training is not None)
         if training is not None:
-            getattr(training, f"add_{name}_args")(p)
+            getattr(training, f"add_{name.replace('-', '_')}_args")(p)
         else:
             p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
@@ -551,7 +557,7 @@ def _run_training_command(command: str, argv: Sequence[str], training) -> int:
             EXIT_FAIL,
         )
     args = build_parser(training).parse_args(list(argv))
-    return int(getattr(training, f"run_{command}")(args) or 0)
+    return int(getattr(training, f"run_{command.replace('-', '_')}")(args) or 0)
 
 
 def main(argv: Sequence[str] | None = None, *, training=None) -> int:
@@ -575,6 +581,10 @@ def main(argv: Sequence[str] | None = None, *, training=None) -> int:
             return cmd_analyze(args, out)
         if args.command == "info":
             return cmd_info(args, out)
+        if args.command == "analyze-seq":
+            from engine.sequence_cli import cmd_analyze_seq
+
+            return cmd_analyze_seq(args, out)
         raise UsageError(f"unknown command {args.command!r}")
     except UsageError as exc:
         return _fail(str(exc), EXIT_USAGE)

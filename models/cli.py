@@ -1,4 +1,4 @@
-"""``kinesight train`` and ``kinesight eval``: the PyTorch side of the command line.
+"""``kinesight train``, ``eval`` and ``train-seq`` (models/seq_cli.py): the PyTorch side of the command line.
 
 The ``kinesight`` dispatcher (``kinesight/cli.py``) imports this module only when one of these
 commands is asked for and hands it to ``engine.cli``; torch itself is imported only inside
@@ -11,6 +11,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from models.seq_cli import add_train_seq_args, run_train_seq  # noqa: F401 - `kinesight train-seq` (torch-free import)
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
