@@ -17,7 +17,19 @@ from __future__ import annotations
 
 
 class KinesightError(Exception):
-    """Base class of every error Kinesight raises on purpose."""
+    """Base class of every error Kinesight raises on purpose.
+
+    ``stage`` names the pipeline stage that failed ("preprocess", "backbone", "head",
+    "decoder", "export"), when the error came from one; None otherwise.
+    """
+
+    stage: str | None = None
+
+
+def in_stage(error: KinesightError, stage: str) -> KinesightError:
+    """``error`` marked as coming from pipeline ``stage`` (returned, for ``raise in_stage(...)``)."""
+    error.stage = stage
+    return error
 
 
 class SourceError(KinesightError):

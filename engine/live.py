@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Callable
 
 from engine.bundle import Bundle, load_bundle
-from engine.errors import EngineError, KinesightError, SourceError
+from engine.errors import EngineError, InferenceError, KinesightError, SourceError
 from engine.frames import Frame, FrameRing
 from engine.pipeline import Recognizer, SampledFrame
 from engine.prediction import Prediction, StreamStats
-from engine.runtime import ProviderReport
+from engine.runtime import ProviderReport, mark_cuda_failed
 from engine.settings import EngineSettings
 from engine.sources import FrameSource, open_source
 from engine.video_file import VideoFileSource
@@ -350,6 +350,11 @@ class Engine:
                 t0 = time.perf_counter()
                 frame = next(frames, None)
                 if frame is None:
+                    if src.is_live and isinstance(src, VideoFileSource) and not run.stop.is_set() and not src.warnings:
+                        # A network stream never ends on its own: it was closed or the connection
+                        # dropped. The frames so far were delivered; say so instead of stopping quietly.
+                        src.warnings.append(f"{src.name} stopped delivering frames after {run.frames_seen} frames "
+                                            "(the stream ended or the connection dropped)")
                     break
                 decode_ms = (time.perf_counter() - t0) * 1e3
                 # Pace files, and URLs too (an http:// file would otherwise arrive in one burst;
@@ -412,9 +417,36 @@ class Engine:
         if not batch:
             return
         stats = StreamStats(run.input_rate.rate, run.model_rate.rate, run.ring.dropped)
-        records = self._recognizer.infer(batch, stats=stats)
+        try:
+            records = self._recognizer.infer(batch, stats=stats)
+        except InferenceError as exc:
+            if self._recognizer.provider.provider != "CUDA":
+                raise
+            self._fall_back_to_cpu(exc)
+            if exc.stage == "backbone":
+                records = self._recognizer.infer(batch, stats=stats)  # nothing of it reached the window yet
+            else:
+                # The window already holds this batch's features: start it afresh rather than twice.
+                self._recognizer.reset(batch[-1].frame.pts_s)
+                records = []
         run.model_rate.add(sum(len(s.ticks) for s in batch))
         self._deliver(run, records)
+
+    def _fall_back_to_cpu(self, exc: InferenceError) -> None:
+        """CUDA failed mid-run (a lost device, out of memory, a driver reset): rebuild the sessions
+        on the CPU and say so through ``on_warning``; the run goes on. Worker thread only."""
+        reason = str(exc).split(": ", 1)[-1].splitlines()[0] if str(exc) else type(exc).__name__
+        mark_cuda_failed(f"CUDA failed while running: {reason}")
+        with self._lock:
+            self._settings = replace(self._settings, device="cpu")
+            if self._pending_settings is not None:
+                self._pending_settings = replace(self._pending_settings, device="cpu")
+        self._recognizer.configure(self._settings)
+        msg = f"the GPU failed while running the model ({reason}); running on the CPU from now on"
+        log.warning(msg)
+        self.warnings.append(msg)
+        if self.on_warning is not None:
+            self._safe_call(self.on_warning, msg)
 
     def _deliver(self, run: _Run, predictions: list[Prediction]) -> None:
         for p in predictions:

@@ -35,7 +35,7 @@ import numpy as np
 
 from engine.bundle import Bundle, load_bundle
 from engine.decoders import HeadOutput, TickContext
-from engine.errors import EngineError, InferenceError
+from engine.errors import EngineError, InferenceError, KinesightError, in_stage
 from engine.frames import Frame
 from engine.prediction import Region, StageTimings, StreamStats
 from engine.preprocess import preprocess
@@ -208,7 +208,8 @@ class Recognizer:
         try:
             out = run_fixed_batch(lambda x: self._backbone.run(["features"], {"frames": x})[0], batch, fixed)
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
-            raise InferenceError(f"the backbone failed on a batch of shape {batch.shape}: {exc}") from exc
+            raise in_stage(InferenceError(f"the backbone failed on a batch of shape {batch.shape}: {exc}"),
+                           "backbone") from exc
         self.backbone_frames += len(batch)
         return out
 
@@ -225,7 +226,12 @@ class Recognizer:
             return []
         for s in batch:
             if s.tensor is None:
-                self.prepare(s)
+                try:
+                    self.prepare(s)
+                except KinesightError as exc:
+                    raise in_stage(exc, exc.stage or "preprocess")
+                except Exception as exc:  # noqa: BLE001 - any failure here is the stage's: say which
+                    raise _stage_failed("preprocess", exc, s.frame) from exc
         t0 = time.perf_counter()
         feats = self.features(np.stack([s.tensor for s in batch]), cuda_batch=cuda_batch)
         backbone_ms = (time.perf_counter() - t0) * 1e3 / len(batch)
@@ -270,7 +276,10 @@ class Recognizer:
             )
             ctx = TickContext(item.tick, self._clock.tick_time(item.tick), s.frame.pts_s, s.frame.index, timings,
                               stats, s.regions)
-            records.append(self.decoder.decode(ctx, item.head))
+            try:
+                records.append(self.decoder.decode(ctx, item.head))
+            except Exception as exc:  # noqa: BLE001 - any failure here is the stage's: say which
+                raise _stage_failed("decoder", exc, s.frame) from exc
         return records
 
     def _run_window_head(self, windows: np.ndarray, cuda_batch: int) -> list[HeadOutput]:
@@ -281,7 +290,8 @@ class Recognizer:
         try:
             outs = run_fixed_batch(lambda x: self._head.run(names, {"features": x}), windows, fixed)
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
-            raise InferenceError(f"the head failed on windows of shape {windows.shape}: {exc}") from exc
+            raise in_stage(InferenceError(f"the head failed on windows of shape {windows.shape}: {exc}"),
+                           "head") from exc
         logits = outs[0]
         novelty = np.ravel(outs[1]) if self.has_novelty else [None] * len(logits)
         return [HeadOutput(lg, None if nv is None else float(nv)) for lg, nv in zip(logits, novelty)]
@@ -294,7 +304,7 @@ class Recognizer:
             feeds.update({f"{name}_in": v for name, v in self._state.items()})
             outs = dict(zip(self._head_output_names, self._head.run(None, feeds)))
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
-            raise InferenceError(f"the streaming head failed: {exc}") from exc
+            raise in_stage(InferenceError(f"the streaming head failed: {exc}"), "head") from exc
         for name, value in outs.items():
             if name.endswith("_out"):
                 self._state[name[:-4]] = value
@@ -318,3 +328,12 @@ class Recognizer:
         for f in frames:
             out.extend(self.push(f))
         return out
+
+
+def _stage_failed(stage: str, exc: Exception, frame: Frame) -> KinesightError:
+    """An unexpected exception inside ``stage`` as an EngineError that names the stage and frame."""
+    if isinstance(exc, KinesightError):
+        return in_stage(exc, exc.stage or stage)
+    h, w = frame.image.shape[:2] if frame.image.ndim >= 2 else (0, 0)
+    return in_stage(EngineError(f"the {stage} stage failed on frame {frame.index} ({w}x{h} at {frame.pts_s:.2f} s): "
+                                f"{type(exc).__name__}: {exc}"), stage)

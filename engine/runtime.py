@@ -231,6 +231,14 @@ def make_session(path: str | Path, device: Device = "auto", threads: int | None 
     return sess, ProviderReport("CPU", _cpu_name(), reason if device == "auto" else "")
 
 
+def mark_cuda_failed(reason: str) -> None:
+    """Record that CUDA broke while running (not only at start): later sessions of this process
+    go straight to the CPU with ``reason`` in their report (a broken CUDA context stays broken)."""
+    global _cuda_failure
+    with _cuda_lock:
+        _cuda_failure = reason
+
+
 def runtime_summary() -> dict:
     """Versions and providers, for ``kinesight info`` and the GUI's about box."""
     import onnxruntime as ort
