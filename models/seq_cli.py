@@ -40,7 +40,7 @@ def add_train_seq_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warmup-steps", type=int, default=None,
                    help="per-step regression: first steps of each test sequence left out of the figures "
                         f"(without it: {d['warmup_steps']}; 8 for --example sin-cos)")
-    p.add_argument("--target", action="append", default=[], metavar="COLUMN",
+    p.add_argument("--target", action="append", default=None, metavar="COLUMN",
                    help="CSV data: a column to regress, per step (repeat for several); the other columns are inputs")
     p.add_argument("--layers", type=int, default=d["num_layers"], help="stacked recurrent layers / TCN levels / transformer depth")
     p.add_argument("--hidden", type=int, default=d["hidden"], help="head width")
@@ -71,7 +71,7 @@ def run_train_seq(args: argparse.Namespace, out=None) -> int:
     if args.example == "sin-cos":
         ss = sin_cos_example(seed=args.seed)
     else:
-        ss = read_series(args.data, task=args.task, target_columns=args.target)
+        ss = read_series(args.data, task=args.task, target_columns=args.target or ())
     task = args.task or ss.task
     if task is None:
         raise SequenceDataError(f"{ss.source} has neither class labels nor targets: nothing to train on")

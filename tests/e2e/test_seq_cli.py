@@ -112,3 +112,17 @@ def test_the_video_commands_point_a_sequence_bundle_to_analyze_seq(motion_bundle
     res = kinesight("analyze", clips["pool"], "--bundle", motion_bundle, "--device", "cpu")
     line = _one_line_error(res)
     assert res.returncode == 4 and "sequence bundle" in line and "kinesight analyze-seq" in line
+
+
+def test_every_train_seq_and_analyze_seq_option_has_help():
+    import argparse
+
+    import models.cli
+    from engine.cli import build_parser
+
+    sub = next(a for a in build_parser(models.cli)._actions if isinstance(a, argparse._SubParsersAction))
+    for command in ("train-seq", "analyze-seq"):
+        for action in sub.choices[command]._actions:
+            assert action.help, f"{command} {action.dest} has no help"
+    text = " ".join(sub.choices["train-seq"].format_help().split())
+    assert "--epochs EPOCHS most passes over the training sequences (default: 150)" in text and "[]" not in text
