@@ -4,8 +4,12 @@
     (b) offline analysis throughput vs the backbone-only bound (same backbone, same batch,
         pre-decoded and pre-processed frames)
     (c) live end-to-end latency p50/p95 on a real clip paced at 30 fps, with dropped frames
+    (d) decode ms per sampled frame: every frame decoded (before) vs frames the model clock
+        cannot sample skipped (after, engine/video_file.py _NonRefSkipper), same clips
+    (e) folder throughput (engine/batch.py): 1 vs 2 worker processes and --ray on a local
+        2-CPU Ray, files/s and the ratio to 1 worker (model loads included; Ray start apart)
 
-Usage:  python bench/bench_engine.py [--only a,b,c] [--device cpu|auto|cuda] [--threads N]
+Usage:  python bench/bench_engine.py [--only a,b,c,d,e] [--device cpu|auto|cuda] [--threads N]
 
 The bundle is the shipped default (EfficientNet-Lite0 224x224 + GRU window head, T=16 at
 8 fps) or ``--bundle B``. Without a shipped bundle it exports the same architecture once into
@@ -234,6 +238,90 @@ def decode_duration(clip: Path) -> float:
         return src.duration_s or 0.0
 
 
+# --------------------------------------------------------------------------- (d)
+
+
+class _ClockOnly:
+    """A model-clock frame filter without a model (what analyze_file passes), optionally
+    without its rate (then the source cannot skip decoding: the "before" path)."""
+
+    def __init__(self, clock, rate: float | None) -> None:
+        self.clock = clock
+        if rate:
+            self.sample_fps = rate
+
+    def __call__(self, index: int, pts: float) -> bool:
+        return self.clock.peek(pts)
+
+
+def bench_decode(bundle: Path, repeats: int = 5) -> dict:
+    """Decode + RGB conversion per sampled frame, every frame decoded vs skipping, paired per repeat."""
+    from engine.bundle import load_bundle
+    from engine.video_file import VideoFileSource
+    from engine.window import ModelClock
+
+    rate = load_bundle(bundle).manifest.window.sample_fps
+    clips = sorted(CLIPS.glob("*"))
+    before, after, skipped = [], [], 0
+    for _ in range(repeats):
+        for clip in clips:
+            for skip in (False, True):
+                clock = ModelClock(rate)
+                src = VideoFileSource(clip)
+                n = 0
+                t0 = time.perf_counter()
+                for f in src.frames(want=_ClockOnly(clock, rate if skip else None)):
+                    n += bool(clock.ticks_for(f.pts_s))
+                dt = (time.perf_counter() - t0) * 1e3 / max(n, 1)
+                src.close()
+                (after if skip else before).append(dt)
+    b, a = statistics.median(before), statistics.median(after)
+    return {"before_ms": b, "after_ms": a, "ratio": a / b}
+
+
+# --------------------------------------------------------------------------- (e)
+
+
+def bench_folder(bundle: Path, device: str, copies: int = 2) -> dict:
+    """engine/batch.py over a folder of the real clips (each ``copies`` times), files/s."""
+    import tempfile
+
+    from engine.batch import plan_jobs, run_batch
+    from engine.settings import EngineSettings
+
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="kinesight-bench-") as tmp:
+        folder = Path(tmp) / "videos"
+        folder.mkdir()
+        for k in range(copies):
+            for clip in sorted(CLIPS.glob("*")):
+                (folder / f"{k}_{clip.name}").symlink_to(clip.resolve())
+        sources = sorted(str(p) for p in folder.iterdir())
+        settings = EngineSettings(device=device, realtime=False)
+        runs = [("1 worker", 1, False), ("2 workers", 2, False)]
+        try:
+            import ray
+
+            t0 = time.perf_counter()
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+            results["ray_start_s"] = time.perf_counter() - t0
+            runs.append(("--ray (local, 2 CPUs)", 2, True))
+        except ImportError:
+            results["ray_start_s"] = None
+        for name, workers, use_ray in runs:
+            out = Path(tmp) / name.split()[0].strip("-")
+            jobs = plan_jobs(sources, out, ("csv", "json"))
+            t0 = time.perf_counter()
+            reports = run_batch(jobs, bundle, settings, workers=workers, use_ray=use_ray, force=True)
+            wall = time.perf_counter() - t0
+            assert all(r.status == "done" for r in reports), [r.error for r in reports]
+            results[name] = len(sources) / wall
+        if results["ray_start_s"] is not None:
+            ray.shutdown()
+    results["files"] = len(sources)
+    return results
+
+
 # --------------------------------------------------------------------------- (c)
 
 
@@ -270,7 +358,7 @@ def bench_live(bundle: Path, device: str, threads: int | None) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="a,b,c")
+    ap.add_argument("--only", default="a,b,c,d,e")
     ap.add_argument("--device", default="cpu", choices=("cpu", "auto", "cuda"))
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--bundle", default=None, help="bundle to measure (default: the shipped default bundle)")
@@ -307,6 +395,18 @@ def main(argv=None) -> int:
               f"(max {r['max']:.1f}); {r['predictions']} predictions, {r['frames']} frames, {r['dropped']} dropped; "
               f"median stages: decode {r['decode_ms']:.2f}, preprocess {r['preprocess_ms']:.2f}, "
               f"backbone {r['backbone_ms']:.2f}, head {r['head_ms']:.2f} ms; {r['provider']}")
+    if "d" in parts:
+        r = bench_decode(bundle)
+        print(f"(d) decode + RGB per sampled frame: every frame decoded {r['before_ms']:.2f} ms -> skipping frames "
+              f"the clock cannot sample {r['after_ms']:.2f} ms ({r['ratio']:.2f}x the time)")
+    if "e" in parts:
+        r = bench_folder(bundle, args.device)
+        one = r["1 worker"]
+        cells = [f"{name} {fps:.3f} files/s ({fps / one:.2f}x)" for name, fps in r.items()
+                 if name not in ("files", "ray_start_s")]
+        ray_note = (f"; Ray started in {r['ray_start_s']:.1f} s (not counted)" if r["ray_start_s"] is not None
+                    else "; --ray: not installed (pip install 'kinesight[ray]')")
+        print(f"(e) folder of {r['files']} clips, CSV+JSON each: " + " | ".join(cells) + ray_note)
     return 0
 
 
