@@ -63,6 +63,10 @@ class MainMenus(QObject):
 
         for menu in (self.playback, self.model, self.view, self.help):
             bar.addMenu(menu)
+        # Source ▸ Export (the window's Source menu and file analysis exist by now).
+        from gui.export_dialog import ExportMenu
+
+        self.export = ExportMenu(window)
 
     def retranslate(self) -> None:
         """Re-read the user-visible texts after a language switch."""
@@ -83,6 +87,7 @@ class MainMenus(QObject):
         self.help.setTitle(self.tr("&Help"))
         self.about.setText(self.tr("&About Kinesight"))
         self.quit.setText(self.tr("&Quit"))
+        self.export.retranslate()
 
     def set_seekable(self, seekable: bool) -> None:
         """Enable the seek actions only for sources that can seek."""

@@ -49,22 +49,22 @@
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="125"/>
+        <location filename="../bundle_panel.py" line="126"/>
         <source>Labels (%1): %2</source>
         <translation>标签（%1）：%2</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="126"/>
+        <location filename="../bundle_panel.py" line="127"/>
         <source>Window: %1 features at %2 fps = %3 s</source>
         <translation>窗口：%1 个特征，%2 fps = %3 秒</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="128"/>
+        <location filename="../bundle_panel.py" line="129"/>
         <source>Backbone: %1, head: %2 (%3)</source>
         <translation>骨干网络：%1，分类头：%2（%3）</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="137"/>
+        <location filename="../bundle_panel.py" line="138"/>
         <source>Training figures (%1)…</source>
         <translation>训练图表（%1）…</translation>
     </message>
@@ -171,6 +171,59 @@
     </message>
 </context>
 <context>
+    <name>ExportMenu</name>
+    <message>
+        <location filename="../export_dialog.py" line="65"/>
+        <source>Writing the annotated video… %1%</source>
+        <translation>正在写入标注视频… %1%</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="70"/>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="71"/>
+        <source>Predictions as &amp;CSV…</source>
+        <translation>预测结果导出为 &amp;CSV…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="72"/>
+        <source>Timeline as &amp;JSON…</source>
+        <translation>时间线导出为 &amp;JSON…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="73"/>
+        <source>Events as &amp;SRT Subtitles…</source>
+        <translation>事件导出为 &amp;SRT 字幕…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="74"/>
+        <source>Events as &amp;WebVTT Subtitles…</source>
+        <translation>事件导出为 &amp;WebVTT 字幕…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="75"/>
+        <source>Annotated &amp;Video (MP4)…</source>
+        <translation>标注&amp;视频 (MP4)…</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="76"/>
+        <source>Save Predictions &amp;Beside the Recording</source>
+        <translation>将预测结果保存在录像旁(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="119"/>
+        <source>Could not write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../export_dialog.py" line="121"/>
+        <source>Wrote %1</source>
+        <translation>已写入 %1</translation>
+    </message>
+</context>
+<context>
     <name>FiguresDialog</name>
     <message>
         <location filename="../bundle_panel.py" line="48"/>
@@ -181,77 +234,77 @@
 <context>
     <name>MainMenus</name>
     <message>
-        <location filename="../menus.py" line="69"/>
+        <location filename="../menus.py" line="73"/>
         <source>&amp;Playback</source>
         <translation>播放(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="70"/>
+        <location filename="../menus.py" line="74"/>
         <source>Play / &amp;Pause</source>
         <translation>播放 / 暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="71"/>
+        <location filename="../menus.py" line="75"/>
         <source>Back 5 s</source>
         <translation>后退 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="72"/>
+        <location filename="../menus.py" line="76"/>
         <source>Forward 5 s</source>
         <translation>前进 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="73"/>
+        <location filename="../menus.py" line="77"/>
         <source>Back to the &amp;start</source>
         <translation>回到开头(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="74"/>
+        <location filename="../menus.py" line="78"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="75"/>
+        <location filename="../menus.py" line="79"/>
         <source>&amp;Open Bundle…</source>
         <translation>打开模型包(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="76"/>
+        <location filename="../menus.py" line="80"/>
         <source>&amp;Teach New Actions…</source>
         <translation>教授新动作(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="77"/>
+        <location filename="../menus.py" line="81"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="78"/>
+        <location filename="../menus.py" line="82"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="79"/>
+        <location filename="../menus.py" line="83"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="82"/>
+        <location filename="../menus.py" line="86"/>
         <source>&amp;Full Screen</source>
         <translation>全屏(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="83"/>
+        <location filename="../menus.py" line="87"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="84"/>
+        <location filename="../menus.py" line="88"/>
         <source>&amp;About Kinesight</source>
         <translation>关于 Kinesight(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="85"/>
+        <location filename="../menus.py" line="89"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -863,12 +916,12 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TranscriptPanel</name>
     <message>
-        <location filename="../transcript_panel.py" line="44"/>
+        <location filename="../transcript_panel.py" line="45"/>
         <source>Transcript</source>
         <translation>转录</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="103"/>
+        <location filename="../transcript_panel.py" line="107"/>
         <source>No words read yet.</source>
         <translation>尚未读出词语。</translation>
     </message>
