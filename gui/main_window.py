@@ -576,9 +576,16 @@ class MainWindow(QMainWindow):
         self.languageChanged.emit(lang)
 
     def _about(self) -> None:
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+
+        from engine.version import version_report
+
+        # The versions stay untranslated: they are for bug reports.
         QMessageBox.about(self, self.tr("About Kinesight"),
                           self.tr("Kinesight recognises actions in video in real time.\n"
-                                  "Models run with ONNX Runtime; see the Model panel for the bundle in use."))
+                                  "Models run with ONNX Runtime; see the Model panel for the bundle in use.")
+                          + "\n\n" + version_report(qt=f"Qt {qVersion()} (PySide6 {pyside_version})"))
 
     @staticmethod
     def _spec_is_live(spec) -> bool:
