@@ -71,8 +71,10 @@ class VideoFileSource(FrameSource):
                 "(mp4, avi, mkv, mov, mpg...) and complete?"
             ) from exc
         if not self._container.streams.video:
+            kinds = sorted({st.type for st in self._container.streams} - {"video"})
             self._container.close()
-            raise SourceOpenError(f"{self.name} has no video stream")
+            held = f" (it holds only {' and '.join(kinds)})" if kinds else ""
+            raise SourceOpenError(f"{self.name} has no video stream{held}; open a video file")
         self._stream = self._container.streams.video[0]
         # Frame threading only pays where cores are left over beside ONNX Runtime's threads;
         # on small machines its extra threads slowed offline analysis and add frames of latency.
@@ -81,6 +83,11 @@ class VideoFileSource(FrameSource):
         rate = s.average_rate or s.guessed_rate or s.base_rate
         self.fps = float(rate) if rate else 0.0
         self.size = (int(s.codec_context.width), int(s.codec_context.height))
+        # Phones store portrait video as landscape frames plus a display matrix; frames are turned
+        # the way players turn them (FFmpeg's autorotate), so the model sees people upright.
+        self.rotation = 0 if self.is_live else _display_rotation(self._spec)
+        if self.rotation in (90, 270):
+            self.size = (self.size[1], self.size[0])
         self._time_base = s.time_base or Fraction(1, 1000000)
         self._start_pts = s.start_time if s.start_time is not None else 0
         if self.is_live:
@@ -188,6 +195,8 @@ class VideoFileSource(FrameSource):
             if not want or want(index, pts):
                 # FFmpeg pads rows to an aligned stride: copy only when that made a non-contiguous view.
                 image = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+                if self.rotation:  # counterclockwise, as the display matrix says
+                    image = np.ascontiguousarray(np.rot90(image, self.rotation // 90))
                 yield Frame(index=index, pts_s=pts, image=image)
                 delivered += 1
             last_pts = pts
@@ -321,6 +330,20 @@ def stopped_warning(name: str, last_pts: float, frames: int, duration_s: float |
     total = f" of {duration_s:.1f} s" if duration_s else ""
     return (f"{name}: decoding stopped at {max(last_pts, 0):.2f} s{total}: {reason}; "
             f"{frames} frames decoded. The file is probably truncated or damaged.")
+
+
+def _display_rotation(path: str) -> int:
+    """The display matrix's rotation of a file's video (0, 90, 180 or 270 degrees counterclockwise),
+    read from its first frame in a container of its own (so the main one stays at the start)."""
+    import av
+
+    try:
+        with av.open(path) as c:
+            for frame in c.decode(video=0):
+                return int(round((getattr(frame, "rotation", 0) or 0) / 90.0)) * 90 % 360
+    except Exception:  # noqa: BLE001 - no readable first frame: decoding reports that, not this
+        return 0
+    return 0
 
 
 def _av_reason(exc: BaseException) -> str:
