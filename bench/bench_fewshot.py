@@ -1,6 +1,10 @@
-"""Few-shot teaching and "unknown": the old recipe (GRU) and the new one (models.fewshot), side by side.
+"""Few-shot teaching and "unknown": the recipes side by side (GRU, few-shot v1 = before, few-shot v2 = after).
 
-    .venv/bin/python bench/bench_fewshot.py [--quick] [--work DIR] [--json FILE]
+    .venv/bin/python bench/bench_fewshot.py [--quick] [--work DIR] [--json FILE] [--recipes v1,new[,old]]
+
+Recipes: ``old`` = the GRU head train_bundle used before issue 9; ``v1`` = the first few-shot
+recipe (models.fewshot.RECIPE_V1: mean/std/late-early/|change| statistics); ``new`` = the default
+few-shot recipe now (models.fewshot.FewShotConfig()).
 
 The held-out set of issue 9 (3 arm gestures x 3 people x 3 takes) is not in this repository, so
 the figures come from proxies built from what is at hand. None of them is tuned on: the recipe's
@@ -227,12 +231,15 @@ def rejected(player: Player, clips: list[Path]) -> tuple[float, int]:
 # --- recipes --------------------------------------------------------------------------------------
 
 def teach(recipe: str, clips: dict[str, list[Path]], out: Path, cache: Path) -> float:
-    """Teach with the old (GRU, train_bundle's former defaults) or new (few-shot) recipe; returns seconds."""
+    """Teach with the old (GRU), v1 (first few-shot) or new (default few-shot) recipe; returns seconds."""
+    from models.fewshot import RECIPE_V1
     from models.teach import train_bundle
 
     t = time.perf_counter()
     if recipe == "old":
         train_bundle(clips, out, head="gru", cache_dir=cache)
+    elif recipe == "v1":
+        train_bundle(clips, out, cache_dir=cache, **RECIPE_V1)
     else:
         train_bundle(clips, out, cache_dir=cache)
     return time.perf_counter() - t
@@ -249,9 +256,10 @@ import json
 from pathlib import Path
 from models.teach import train_bundle
 clips = json.loads(sys.argv[1])
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 train_bundle({k: [Path(p) for p in v] for k, v in clips.items()}, Path(sys.argv[2]), cache_dir=sys.argv[3])
-print(json.dumps({"seconds": time.perf_counter() - t, "torch_imported": 'torch' in sys.modules}))
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu_seconds": time.process_time() - c,
+                  "torch_imported": 'torch' in sys.modules}))
 """
 
 
@@ -262,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer clips, skip the old recipe's slow folds")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--grid", type=int, default=20, help="GRID sentences the demo bundle plays")
-    ap.add_argument("--recipes", default="new,old", help="which recipes to run (new, old or both)")
+    ap.add_argument("--recipes", default="v1,new", help="which recipes to run: old (GRU), v1, new (comma-separated)")
     ap.add_argument("--parts", default="A,B,C,D,E", help="which parts to run")
     ap.add_argument("--old-open-set", type=int, default=1,
                     help="left-out sources the old recipe is taught for in part C (4 = all; each is a GRU run)")
@@ -271,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = work / "cache"
     results: dict = {}
     # new first: its figures print within minutes; the old recipe (6 views per clip, GRU) takes long
-    recipes = ("new",) if args.quick else tuple(args.recipes.split(","))
+    recipes = tuple(r for r in args.recipes.split(",") if not (args.quick and r == "old"))
     parts = set(args.parts.split(","))
 
     # A. person-out, synthetic
@@ -321,9 +329,25 @@ def main(argv: list[str] | None = None) -> int:
                                   "per_left_out": dict(zip(left_outs, map(float, rej)))}
         print(f"C open set {recipe}: {results[f'C_{recipe}']}", flush=True)
 
-    if "D" not in parts:
+    if "D" in parts:
+        _demo(args, results, work, cache)
+
+    if "E" not in parts:
         return _finish(args, results, work)
-    # D. the demo bundle on real video
+    # E. teach time, cold cache, torch blocked (subprocess)
+    clips6 = {k: [str(p) for p in (real[k]["teach"] + real[k]["test"])[:6]] for k in taught}
+    cold = work / "cold-cache"
+    shutil.rmtree(cold, ignore_errors=True)
+    r = subprocess.run([sys.executable, "-c", TEACH_TIME_SCRIPT, json.dumps(clips6), str(work / "bundles" / "E"),
+                        str(cold)], cwd=ROOT, capture_output=True, text=True, check=True)
+    results["E_teach_3x6_cold"] = json.loads(r.stdout.strip().splitlines()[-1])
+    print(f"E teach 3 actions x 6 clips, cold cache, torch blocked: {results['E_teach_3x6_cold']}", flush=True)
+
+    return _finish(args, results, work)
+
+
+def _demo(args, results: dict, work: Path, cache: Path) -> None:
+    """D. the demo bundle on real video (logits only vs novelty on), and on fresh stick figures."""
     demo_clips = sorted(CLIPS.iterdir()) + sorted((GRID / "video").glob("*.mp4"))[:: max(1, 800 // args.grid)][: args.grid] \
         + sorted((GRID / "raw").glob("*.mpg"))[:5]
     for use in (False, True):
@@ -340,30 +364,16 @@ def main(argv: list[str] | None = None) -> int:
     results["D_synthetic_still_recognised"] = score(p, {c.parent.name: [c] for c in fresh})
     print(f"D demo bundle on fresh stick figures: {results['D_synthetic_still_recognised']}", flush=True)
 
-    if "E" not in parts:
-        return _finish(args, results, work)
-    # E. teach time, cold cache, torch blocked (subprocess)
-    clips6 = {k: [str(p) for p in (real[k]["teach"] + real[k]["test"])[:6]] for k in taught}
-    cold = work / "cold-cache"
-    shutil.rmtree(cold, ignore_errors=True)
-    r = subprocess.run([sys.executable, "-c", TEACH_TIME_SCRIPT, json.dumps(clips6), str(work / "bundles" / "E"),
-                        str(cold)], cwd=ROOT, capture_output=True, text=True, check=True)
-    results["E_teach_3x6_cold"] = json.loads(r.stdout.strip().splitlines()[-1])
-    print(f"E teach 3 actions x 6 clips, cold cache, torch blocked: {results['E_teach_3x6_cold']}", flush=True)
-
-    return _finish(args, results, work)
-
 
 def _finish(args, results: dict, work: Path) -> int:
     """Print old vs new side by side (and merge into --json when it exists: parts run separately)."""
     if args.json and args.json.exists():
         results = {**json.loads(args.json.read_text()), **results}
-    print("\n                                   old (GRU)     new (few-shot)   target")
+    print("\n                                   old (GRU)   v1 (before)  new (after)   target")
     def row(name, key, field, target):
-        old = results.get(f"{key}_old", {}).get(field)
-        new = results.get(f"{key}_new", {}).get(field)
         fmt = lambda v: "   -    " if v is None else f"{v:8.1%}"  # noqa: E731
-        print(f"{name:34s} {fmt(old)}      {fmt(new)}        {target}")
+        vals = [results.get(f"{key}_{r}", {}).get(field) for r in ("old", "v1", "new")]
+        print(f"{name:34s} {fmt(vals[0])}    {fmt(vals[1])}     {fmt(vals[2])}      {target}")
     row("A person-out clip accuracy", "A", "clip_acc", ">= 96 %")
     row("A person-out live label accuracy", "A", "live_acc", ">= 90 %")
     row("B camera-out clip accuracy", "B", "clip_acc", "")
@@ -372,12 +382,14 @@ def _finish(args, results: dict, work: Path) -> int:
     row("A unknown on the new person", "A", "unknown_on_taught", "")
     row("B unknown on the taught actions", "B", "unknown_on_taught", "")
     if "D_before" in results:
-        print(f"{'D demo on real video: unknown/unc.':34s} {results['D_before']['unknown_or_uncertain']:8.1%}      "
-              f"{results['D_after']['unknown_or_uncertain']:8.1%}        >= 95 %")
+        print(f"{'D demo on real video: unknown/unc.':34s} {results['D_before']['unknown_or_uncertain']:8.1%}    "
+              f"   (logits only)     {results['D_after']['unknown_or_uncertain']:8.1%}      >= 95 %")
     if "E_teach_3x6_cold" in results:
-        print(f"{'E teach 3 x 6 clips, cold cache':34s}    -         {results['E_teach_3x6_cold']['seconds']:6.1f} s        < 60 s")
+        e = results["E_teach_3x6_cold"]
+        print(f"{'E teach 3 x 6 clips, cold cache':34s}    -            -        {e['seconds']:6.1f} s      < 60 s"
+              f"   ({e.get('cpu_seconds', float('nan')):.1f} CPU s)")
     for key in ("A", "B"):
-        for recipe in ("old", "new"):
+        for recipe in ("old", "v1", "new"):
             r = results.get(f"{key}_{recipe}")
             if r:
                 print(f"  {key} {recipe}: mean teach time {r['teach_s']:.1f} s")

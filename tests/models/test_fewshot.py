@@ -126,6 +126,41 @@ def test_onnx_head_computes_what_the_numpy_model_does_at_any_window_length(tmp_p
         np.testing.assert_allclose(novelty, want_n, rtol=1e-4, atol=1e-4)
 
 
+def _rhythm_clips(groups, amplitudes, *, seed: int = 0, dim: int = 32, takes: int = 3):
+    """Two actions that differ only in how fast the same movement repeats (every 4 vs 12 ticks); each
+    group (person) has its own look and its own size of movement."""
+    rng = np.random.default_rng(seed)
+    direction = rng.normal(0, 1, dim).astype(np.float32)
+    clips = []
+    for g, amp in zip(groups, amplitudes):
+        look = rng.normal(0, 2, dim).astype(np.float32)
+        for label, period in ((0, 4.0), (1, 12.0)):
+            for k in range(takes):
+                t = np.arange(28, dtype=np.float32)[:, None]
+                seq = look + amp * np.sin(2 * np.pi * t / period + rng.uniform(0, 6.3)) * direction
+                seq = np.abs(seq + rng.normal(0, 0.05, (28, dim))).astype(np.float32)
+                clips.append(ClipFeatures([seq], label, g, f"{g}-{label}-{k}"))
+    return clips
+
+
+@pytest.mark.parametrize("recipe", ["default", "v1"])
+def test_a_new_person_who_moves_bigger_is_recognised_by_the_rhythm(recipe):
+    """Taught by two people with small movements, tested on one with big ones: the lagged |change|
+    statistics (default recipe) tell fast from slow whatever the size; the first recipe (v1) could not."""
+    from models.fewshot import RECIPE_V1
+
+    cfg = FewShotConfig(window=8) if recipe == "default" else FewShotConfig(window=8, **RECIPE_V1)
+    model, _, _ = fit_fewshot(_rhythm_clips(["small", "mid"], [0.5, 0.7]), ["fast", "slow"], cfg)
+    acc = []
+    for clip in _rhythm_clips(["big"], [1.6], seed=1):
+        windows = np.stack([clip.views[0][s : s + 8] for s in range(20)])
+        acc.append((model.predict(windows)[0].argmax(1) == clip.label).mean())
+    if recipe == "default":
+        assert np.mean(acc) >= 0.95
+    else:  # the comparison that shows the test can fail
+        assert np.mean(acc) < 0.8
+
+
 def test_background_action_is_reported_as_unknown_and_taught_ones_are_not():
     clips, centres = _clusters(4, 3, seed=2)
     model, cv, calib = fit_fewshot(clips, ["a", "b", "none of these"], FewShotConfig(window=8))
