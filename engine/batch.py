@@ -25,6 +25,7 @@ import io
 import json
 import os
 import queue
+import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -309,7 +310,9 @@ def run_batch(
 
         run_on_ray([jobs[i].source for i in todo], args, min(workers, len(todo)), ray_address,
                    lambda k, outcome: finish(todo[k], outcome))
-    elif todo and (workers <= 1 or len(todo) == 1):
+    # A frozen app (PyInstaller) re-runs its own executable for spawned workers, which only works
+    # once its entry point calls multiprocessing.freeze_support(): until then it analyses here.
+    elif todo and (workers <= 1 or len(todo) == 1 or getattr(sys, "frozen", False)):
         init_worker(*args)
         _WORKER["progress_q"] = _Direct(on_progress)
         for i in todo:
