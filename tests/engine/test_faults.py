@@ -244,3 +244,31 @@ def test_a_cuda_failure_mid_run_falls_back_to_the_cpu_with_a_notice(tiny_bundle,
     _, report = runtime.make_session(Path(tiny_bundle) / "head.onnx", "auto")
     assert report.provider == "CPU"
     engine.close()
+
+
+def test_a_full_disk_during_export_loses_nothing_already_written(tiny_bundle, clips, tmp_path):
+    """``kinesight analyze --csv`` with the file-size limit (RLIMIT_FSIZE, what a full disk does
+    to a write: EFBIG instead of ENOSPC) below the new CSV's size: the previous CSV is kept whole,
+    no temporary is left behind, and the command ends with one line and a failure code."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "timeline.csv"
+    before = "pts_s,label\n0.0000,previous results\n"
+    out.write_text(before, encoding="utf-8")
+    code = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write over the limit fails instead of killing\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))\n"
+        "from kinesight.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code, "analyze", str(clips["pool"]), "--bundle", str(tiny_bundle),
+                           "--device", "cpu", "--no-progress", "--csv", str(out)],
+                          capture_output=True, text=True, cwd=root, timeout=300)
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "File too large" in errors[0], proc.stderr
+    assert out.read_text(encoding="utf-8") == before  # the earlier results, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["timeline.csv"]  # no temporary left
