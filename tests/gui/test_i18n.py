@@ -76,7 +76,7 @@ def test_language_menu_switches_the_running_window(qtbot, window, clips):
 
 # Words that stay as they are in Chinese text: product and technology names, units and formats.
 PROPER_NAMES = {"Kinesight", "CUDA", "CPU", "GPU", "NVIDIA", "ONNX", "Runtime", "cuDNN", "fps", "F1", "MP4", "H.264",
-                "URL", "zip", "rtsp", "http"}
+                "URL", "zip", "rtsp", "http", "CSV", "JSON", "SRT", "WebVTT"}  # format names stay as they are
 
 
 def english_words(text: str, allowed: set[str]) -> list[str]:
