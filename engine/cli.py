@@ -355,9 +355,9 @@ def cmd_analyze(args, out: TextIO) -> int:
     named = {k: getattr(args, a) for k, a in (("json", "json_out"), ("csv", "csv_out"), ("srt", "srt"),
                                                ("vtt", "vtt"), ("video", "video")) if getattr(args, a) not in (None, True)}
     flagged = tuple(k for k in ("srt", "vtt", "video") if getattr(args, k) is True)
-    if (several or args.out_dir) and named:
-        raise UsageError(f"--{'/--'.join(named)} name one file; for several inputs use --out-dir DIR "
-                         "(and --srt/--vtt/--video without a file name)")
+    if (several or args.out_dir or args.ray) and named:
+        raise UsageError(f"--{'/--'.join(named)} with a file name is for one input; with several inputs, "
+                         "--out-dir or --ray, use --out-dir DIR (and --srt/--vtt/--video without a file name)")
     if flagged and not args.out_dir:
         raise UsageError(f"--{flagged[0]} without a file name writes into --out-dir DIR; give one, or name the file")
     settings = _settings(args)
