@@ -3,8 +3,8 @@
 Every source frame is kept (same count, same timestamps, so the same duration); each shows the
 record in force at its time (the newest record at or before it): a band along the top with
 the label and its confidence, or the state in brackets, in the colours the GUI uses (grey
-when the app does not answer), and the boxes frame stages found (the mouth, for lip bundles),
-with the word being read. The source's first audio stream is copied packet for packet when
+when the app does not answer); for lip bundles the word being said (from the timed words; the
+words so far in grey between words) and the boxes frame stages found (the mouth). The source's first audio stream is copied packet for packet when
 MP4 can hold its codec, and re-encoded to AAC otherwise.
 
 Encoding uses PyAV's libx264 (OpenCV's writers cannot produce H.264 here); the file is written
@@ -36,6 +36,10 @@ class _Overlay:
         self.records = list(result.predictions)
         self.times = [r.pts_s for r in self.records]
         self.action = result.task == "action"
+        # Sequence tasks show the word being said at each moment: the timed tokens, which
+        # know it exactly (a record only learns it after the model's look-ahead).
+        self.tokens = list(result.tokens)
+        self.token_starts = [t.start_s for t in self.tokens]
 
     def at(self, t: float):
         i = bisect.bisect_right(self.times, t + 1e-6) - 1
@@ -53,8 +57,10 @@ class _Overlay:
             else:
                 text, colour = f"({state.replace('_', ' ')})", _GREY
         else:
-            word = getattr(rec, "current", None) if rec is not None else None
-            text = word or (getattr(rec, "transcript", "") or f"({state.replace('_', ' ')})")[-40:]
+            i = bisect.bisect_right(self.token_starts, t + 1e-6) - 1
+            word = self.tokens[i] if i >= 0 and t < self.tokens[i].end_s else None
+            said = " ".join(tok.text for tok in self.tokens[: i + 1])[-40:]
+            text = word.text if word else (said or f"({state.replace('_', ' ')})")
             colour = _GREEN if word else _GREY
         image[:band] = (image[:band].astype(np.uint16) * 2 // 5 + np.array(colour, np.uint16) * 3 // 5).astype(np.uint8)
         cv2.putText(image, text, (max(4, band // 4), int(band * 0.72)), cv2.FONT_HERSHEY_SIMPLEX, scale,
