@@ -469,7 +469,10 @@ class MainWindow(QMainWindow):
             self._failed = True
             self._present_error(camera_lost(self._dialog_source_name(), self._last_warning))
         if not self._failed:  # after an error, the error stays in the status bar
-            self.status.showMessage(self.tr("End of %1. Press Space to play it again.").replace("%1", self._source_name()))
+            end = self.tr("End of %1. Press Space to play it again.").replace("%1", self._source_name())
+            # A warning of this run (a file truncated while playing, a dropped stream) came just
+            # before the end: keep it in view instead of replacing it with "End of".
+            self.status.showMessage(f"{warning_text(self._last_warning)} {end}" if self._last_warning else end)
         self._update_transport()
 
     def _on_frame(self) -> None:
