@@ -279,5 +279,9 @@ def quantize_backbone(fp32_path: str | Path, out_path: str | Path, calibration: 
             str(pre), str(out_path), _Reader(np.ascontiguousarray(calibration, dtype=np.float32)),
             quant_format=QuantFormat.QDQ, per_channel=True,
             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+            # 7-bit weights: ORT's u8 x s8 kernels can saturate their 16-bit intermediate sums
+            # with full-range weights. Measured with onnxruntime 1.31 on the shipped backbone and
+            # real frames: feature cosine to float 0.906 without, 0.957 with.
+            reduce_range=True,
         )
     return out_path

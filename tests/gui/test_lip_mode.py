@@ -24,7 +24,7 @@ def lip_window(qtbot, make_window):
         pytest.skip("the grid-lips bundle is not built (resources/bundles/make_grid_lips.sh)")
     w = make_window(bundle=GRID_LIPS, size=(1200, 760))
     # The panels follow once the loaded model is reported to the GUI thread.
-    qtbot.waitUntil(lambda: w.panels and w.timeline.is_words_mode, timeout=WAIT)
+    qtbot.waitUntil(lambda: bool(w.panels) and w.timeline.is_words_mode, timeout=WAIT)
     return w
 
 
