@@ -29,6 +29,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from engine.errors import BundleError, InferenceError
+from engine.postprocess import softmax
 
 SEQUENCE_TASK = "sequence"
 MODES = ("classify", "regress")
@@ -299,11 +300,6 @@ def prepare_batch(seqs: Sequence[np.ndarray], norm: Normalisation, length: int) 
     return out
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 @dataclass(frozen=True)
 class SequenceResult:
     """What the bundle says about one sequence.
@@ -376,7 +372,7 @@ class SequenceRunner:
         results = []
         for name, y in zip(names, self.raw_outputs(seqs)):
             if spec.mode == "classify":
-                p = _softmax(y.astype(np.float64))
+                p = softmax(y)
                 k = int(p.argmax())
                 results.append(SequenceResult(name, label=labels[k], confidence=float(p[k]), probs=p))
             else:
