@@ -54,7 +54,7 @@ def _mtcnn_module():
 
 def export_mtcnn(out_dir: str | Path) -> list[Path]:
     """Write the three MTCNN graphs into ``out_dir`` and check them against torch."""
-    import onnxruntime as ort
+    from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,7 @@ def export_mtcnn(out_dir: str | Path) -> list[Path]:
             warnings.simplefilter("ignore")  # the legacy exporter's deprecation notice
             torch.onnx.export(net, (example,), str(path), input_names=["image"], output_names=outputs,
                               dynamic_axes=axes, opset_version=OPSET, dynamo=False)
-        sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        sess = make_session(path, "cpu")[0]
         probe = example if fname != PNET_FILE else torch.rand(1, 3, 120, 97) * 2 - 1
         with torch.no_grad():
             want = [t.numpy() for t in net(probe)]

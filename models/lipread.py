@@ -408,7 +408,7 @@ def export(ckpt_path: Path, out: Path, face_dir: Path | None = None, window: int
     import shutil
     import warnings
 
-    import onnxruntime as ort
+    from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
     import torch
     from torch import nn
 
@@ -446,8 +446,8 @@ def export(ckpt_path: Path, out: Path, face_dir: Path | None = None, window: int
         x = torch.rand(3, 3, *CROP_SIZE) * 2 - 1
         f = torch.rand(1, 40, FEATURE_DIM)
         ref_b, ref_h = wrapped(x).numpy(), head(f).numpy()
-    got_b = ort.InferenceSession(str(out / "backbone.onnx"), providers=["CPUExecutionProvider"]).run(None, {"frames": x.numpy()})[0]
-    got_h = ort.InferenceSession(str(out / "head.onnx"), providers=["CPUExecutionProvider"]).run(None, {"features": f.numpy()})[0]
+    got_b = make_session(out / "backbone.onnx", "cpu")[0].run(None, {"frames": x.numpy()})[0]
+    got_h = make_session(out / "head.onnx", "cpu")[0].run(None, {"features": f.numpy()})[0]
     err = max(float(np.abs(ref_b - got_b).max()), float(np.abs(ref_h - got_h).max()))
     if err > 1e-3:
         raise RuntimeError(f"exported graphs differ from torch by {err:.2e}; not writing the bundle")
