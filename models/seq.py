@@ -361,20 +361,10 @@ def _plots(report_dir: Path, history: dict, test: dict, cfg: SeqConfig, labels: 
     if not test:
         return written
     if cfg.task == "classify":
-        cm = np.asarray(test["confusion_matrix"])
-        fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(labels), 1.0 + 0.8 * len(labels)))
-        ax.imshow(cm, cmap="Blues")
-        ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-        ax.set_yticks(range(len(labels)), labels)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        for i in range(cm.shape[0]):
-            for j in range(cm.shape[1]):
-                ax.text(j, i, str(cm[i, j]), ha="center", va="center", color="white" if cm[i, j] > cm.max() / 2 else "black")
-        ax.set_title(f"Test sequences: accuracy {test['accuracy']:.3f}")
-        fig.tight_layout()
-        fig.savefig(report_dir / "confusion.png", dpi=100)
-        plt.close(fig)
+        from models.train import plot_confusion
+
+        plot_confusion(test["confusion_matrix"], labels, f"Test sequences: accuracy {test['accuracy']:.3f}",
+                       report_dir / "confusion.png")
         return written + ["confusion.png"]
     pred, true = test["_pred"], test["_true"]
     per_step = cfg.output == "per_step"

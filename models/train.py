@@ -371,7 +371,18 @@ def _plots(report_dir: Path, history: dict, test: dict, labels: Sequence[str]) -
     fig.savefig(report_dir / "loss.png", dpi=100)
     plt.close(fig)
 
-    cm = np.asarray(test["confusion_matrix"])
+    plot_confusion(test["confusion_matrix"], labels, f"Test windows: accuracy {test['accuracy']:.3f}",
+                   report_dir / "confusion.png")
+
+
+def plot_confusion(matrix, labels: Sequence[str], title: str, path: Path) -> None:
+    """Write a confusion matrix (rows true, columns predicted) as a PNG with counts in the cells."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cm = np.asarray(matrix)
     fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(labels), 1.0 + 0.8 * len(labels)))
     ax.imshow(cm, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
@@ -381,9 +392,9 @@ def _plots(report_dir: Path, history: dict, test: dict, labels: Sequence[str]) -
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
             ax.text(j, i, str(cm[i, j]), ha="center", va="center", color="white" if cm[i, j] > cm.max() / 2 else "black")
-    ax.set_title(f"Test windows: accuracy {test['accuracy']:.3f}")
+    ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(report_dir / "confusion.png", dpi=100)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
