@@ -51,6 +51,7 @@ from engine.settings import EngineSettings  # noqa: E402
 from engine.postprocess import PostProcessor, softmax  # noqa: E402
 from engine.sources import open_source  # noqa: E402
 from models.data import Augment, FeatureCache, FeatureExtractor, VideoItem, extract_features  # noqa: E402
+from models.synthetic import write_clip  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 CLIPS = DATA / "clips"
@@ -58,17 +59,6 @@ GRID = DATA / "grid" / "s1"
 
 
 # --- proxy material ------------------------------------------------------------------------------
-
-def write_video(path: Path, frames: list[np.ndarray], fps: float) -> Path:
-    """RGB frames -> mp4 (mp4v, as models/synthetic.py writes)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    h, w = frames[0].shape[:2]
-    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-    for im in frames:
-        vw.write(cv2.cvtColor(np.ascontiguousarray(im), cv2.COLOR_RGB2BGR))
-    vw.release()
-    return path
-
 
 def read_segment(src: Path, start_s: float, seconds: float) -> tuple[list[np.ndarray], float]:
     """Decoded RGB frames of [start_s, start_s + seconds) and the source's fps."""
@@ -114,9 +104,9 @@ def real_material(work: Path, quick: bool) -> dict[str, dict[str, list[Path]]]:
         teach_starts = np.linspace(0, max(0, half - seg), n_teach).round().astype(int)
         test_starts = np.linspace(half, max(half, n - seg), 3).round().astype(int)
         out[name] = {
-            "teach": [write_video(work / "real" / "teach" / name / f"{name}{k}.mp4", frames[s : s + seg], fps)
+            "teach": [write_clip(work / "real" / "teach" / name / f"{name}{k}.mp4", frames[s : s + seg], fps)
                       for k, s in enumerate(teach_starts)],
-            "test": [write_video(work / "real" / "test" / name / f"{name}{k}.mp4", shift(frames[s : s + seg], k + 1), fps)
+            "test": [write_clip(work / "real" / "test" / name / f"{name}{k}.mp4", shift(frames[s : s + seg], k + 1), fps)
                      for k, s in enumerate(test_starts)],
         }
     videos = sorted((GRID / "video").glob("*.mp4"))
@@ -125,7 +115,7 @@ def real_material(work: Path, quick: bool) -> dict[str, dict[str, list[Path]]]:
     tests = []
     for k, raw in enumerate(raws[:3]):  # original MPEG-1 files: the codec shift of a new camera too
         frames, fps = read_segment(raw, 0.0, 3.0)
-        tests.append(write_video(work / "real" / "test" / "talking" / f"talk{k}.mp4", shift(frames, k + 1), fps))
+        tests.append(write_clip(work / "real" / "test" / "talking" / f"talk{k}.mp4", shift(frames, k + 1), fps))
     out["talking"] = {"teach": teach, "test": tests}
     return out
 

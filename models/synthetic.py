@@ -153,16 +153,18 @@ def render_clip(label: str, actor: Actor, rng: np.random.Generator, *, seconds: 
     return frames, fps
 
 
-def write_clip(path: Path, frames: list[np.ndarray], fps: float) -> None:
-    """Write RGB frames as an mp4 (MPEG-4 Part 2, which every FFmpeg and OpenCV build reads)."""
+def write_clip(path: Path, frames: list[np.ndarray], fps: float) -> Path:
+    """Write RGB frames (any one size) as an mp4 (MPEG-4 Part 2, which every FFmpeg and OpenCV
+    build reads); returns ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    w, h = SIZE
+    h, w = frames[0].shape[:2]
     vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
     if not vw.isOpened():
         raise OSError(f"cannot write {path} with OpenCV's mp4v encoder")
     for f in frames:
-        vw.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+        vw.write(cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2BGR))
     vw.release()
+    return path
 
 
 def generate(out: str | Path, *, actors: int = 8, clips_per_actor: int = 2, seed: int = 0,

@@ -9,27 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from engine.sources import open_source
+from models.synthetic import write_clip
 
 
 def _frames(src: Path) -> tuple[list[np.ndarray], float]:
     with open_source(src) as s:
         fps = float(getattr(s, "fps", 0.0) or 25.0)
         return [f.image for f in s.frames()], fps
-
-
-def _write(path: Path, frames: list[np.ndarray], fps: float) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    h, w = frames[0].shape[:2]
-    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-    for im in frames:
-        vw.write(cv2.cvtColor(np.ascontiguousarray(im), cv2.COLOR_RGB2BGR))
-    vw.release()
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -45,13 +35,13 @@ def real_actions(shared_data, tmp_path_factory) -> dict[str, dict[str, list[Path
         starts = np.linspace(0, half - seg, 3).round().astype(int)
         out[name] = {
             # "<person>__": each segment stands for a different person (a group for the CV)
-            "teach": [_write(root / name / f"p{k}__{name}.mp4", frames[s : s + seg], fps) for k, s in enumerate(starts)],
-            "test": [_write(root / "test" / f"{name}.mp4", [f[:, ::-1] for f in frames[half + 10 : half + 10 + seg]], fps)],
+            "teach": [write_clip(root / name / f"p{k}__{name}.mp4", frames[s : s + seg], fps) for k, s in enumerate(starts)],
+            "test": [write_clip(root / "test" / f"{name}.mp4", [f[:, ::-1] for f in frames[half + 10 : half + 10 + seg]], fps)],
         }
     grid = sorted((shared_data / "grid" / "s1" / "video").glob("*.mp4"))
     frames, fps = _frames(grid[500])
     out["talking"] = {"teach": grid[200:203],
-                      "test": [_write(root / "test" / "talking.mp4", [f[:, ::-1] for f in frames], fps)]}
+                      "test": [write_clip(root / "test" / "talking.mp4", [f[:, ::-1] for f in frames], fps)]}
     return out
 
 
