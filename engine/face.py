@@ -264,13 +264,9 @@ class YunetLocator:
     """YuNet through ``cv2.FaceDetectorYN`` (optional: the model file cannot ship)."""
 
     def __init__(self, model_path: str | Path, score_threshold: float = 0.6) -> None:
-        model_path = Path(model_path)
-        if not model_path.is_file():
-            raise EngineError(f"YuNet face model not found at {model_path}; set KINESIGHT_YUNET to its path")
-        try:
-            self._det = cv2.FaceDetectorYN.create(str(model_path), "", (320, 320), score_threshold, 0.3, 5)
-        except cv2.error as exc:
-            raise EngineError(f"{model_path} is not a usable YuNet model: {exc}") from exc
+        from engine.lips import open_yunet
+
+        self._det = open_yunet(model_path, score_threshold)
         self._size: tuple[int, int] | None = None
 
     def detect(self, image: np.ndarray) -> list[Face]:

@@ -27,6 +27,19 @@ def find_yunet() -> Path | None:
     return None
 
 
+def open_yunet(model_path: str | Path, score_threshold: float = 0.6):
+    """A ``cv2.FaceDetectorYN`` for the user's YuNet file, or an EngineError saying what is wrong."""
+    import cv2
+
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise EngineError(f"YuNet face model not found at {model_path}; set {YUNET_ENV} to its path")
+    try:
+        return cv2.FaceDetectorYN.create(str(model_path), "", (320, 320), score_threshold, 0.3, 5)
+    except cv2.error as exc:
+        raise EngineError(f"{model_path} is not a usable YuNet model: {exc}") from exc
+
+
 class MouthCropper:
     """Face -> mouth corners -> a square crop around the mouth, smoothed over frames.
 
@@ -37,15 +50,7 @@ class MouthCropper:
 
     def __init__(self, model_path: str | Path, *, scale: float = 1.8, smoothing: float = 0.6,
                  score_threshold: float = 0.6) -> None:
-        import cv2
-
-        model_path = Path(model_path)
-        if not model_path.is_file():
-            raise EngineError(f"YuNet face model not found at {model_path}; set {YUNET_ENV} to its path")
-        try:
-            self._detector = cv2.FaceDetectorYN.create(str(model_path), "", (320, 320), score_threshold, 0.3, 5)
-        except cv2.error as exc:
-            raise EngineError(f"{model_path} is not a usable YuNet model: {exc}") from exc
+        self._detector = open_yunet(model_path, score_threshold)
         self.scale = scale
         self.smoothing = smoothing
         self._box: np.ndarray | None = None  # (cx, cy, side)
