@@ -11,23 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from e2e_cli import kinesight
+from e2e_cli import one_line_error as _one_line_error
 
 from kinesight.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def kinesight(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).with_name("kinesight")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "kinesight"]
-    return subprocess.run([*cmd, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-
-
-def _one_line_error(res: subprocess.CompletedProcess) -> str:
-    assert "Traceback" not in res.stderr
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("kinesight: error: "), res.stderr
-    return lines[0]
 
 
 def test_analyze_writes_a_timeline_and_never_imports_torch(tiny_bundle, clips, tmp_path):

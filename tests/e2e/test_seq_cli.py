@@ -11,21 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from e2e_cli import kinesight as run_kinesight
+from e2e_cli import one_line_error as _one_line_error
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def kinesight(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).with_name("kinesight")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "engine.cli"]
-    return subprocess.run([*cmd, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-
-
-def _one_line_error(res: subprocess.CompletedProcess) -> str:
-    assert "Traceback" not in res.stderr
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("kinesight: error: "), res.stderr
-    return lines[0]
+def kinesight(*args: str, timeout: float = 180):
+    """Training commands take longer than the default minute."""
+    return run_kinesight(*args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
