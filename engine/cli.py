@@ -12,7 +12,10 @@ never imports ``models`` (or torch), so the layer rules hold with every edge vis
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
 import signal
 import sys
 import threading
@@ -253,6 +256,44 @@ def _format_transcript(u, labels_width: int = 18) -> str:
     return f"{u.pts_s:8.2f}s  {now:<{labels_width}} | {u.transcript}"
 
 
+class JsonlWriter:
+    """Predictions appended to a file as JSON lines, never a partial line: each line is built
+    whole and written with one ``os.write`` on an ``O_APPEND`` descriptor; a write that fails
+    part-way (a full disk: ENOSPC, or EFBIG over a file-size limit) is cut back to the last
+    complete line and raised as ``OSError``, so the file always parses and keeps every line
+    written before. The file is emptied when opened, as ``open(path, "w")`` would."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | getattr(os, "O_CLOEXEC", 0),
+                           0o666)
+        self._good = 0  # bytes of complete lines in the file
+        self.lines = 0
+
+    def write(self, record: dict) -> None:
+        """Append ``record`` as one line; on failure the file is as it was before this call."""
+        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        view = memoryview(data)
+        try:
+            while view:  # one write as a rule; after a short one (the disk filling up) the next says why
+                n = os.write(self._fd, view)
+                if n == 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+                view = view[n:]
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._good)
+            raise
+        self._good += len(data)
+        self.lines += 1
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
 def cmd_run(args, out: TextIO) -> int:
     """Live recognition: one printed line per prediction, optionally JSONL."""
     from engine.live import Engine
@@ -261,7 +302,8 @@ def cmd_run(args, out: TextIO) -> int:
     settings = _settings(args)
     bundle = _bundle(args.bundle)
     source = open_source(args.source)
-    jsonl = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else None
+    jsonl = JsonlWriter(args.jsonl) if args.jsonl else None
+    jsonl_failed: list[OSError] = []
     done = threading.Event()
     errors: list[BaseException] = []
     last_label: list = [object()]
@@ -270,8 +312,15 @@ def cmd_run(args, out: TextIO) -> int:
     fmt = _format_prediction if actions else _format_transcript
 
     def on_prediction(p) -> None:
-        if jsonl is not None:
-            jsonl.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        if jsonl is not None and not jsonl_failed:
+            try:
+                jsonl.write(p.to_dict())
+            except OSError as exc:
+                # A full disk: the lines so far stay whole; stop the run rather than go on
+                # printing predictions that the file the user asked for no longer gets.
+                jsonl_failed.append(exc)
+                done.set()
+                return
         shown = p.label if actions else p.transcript
         if not args.quiet or shown != last_label[0]:
             print(fmt(p, width), file=out, flush=True)
@@ -300,6 +349,10 @@ def cmd_run(args, out: TextIO) -> int:
             jsonl.close()
     s = engine.stats
     print(f"{PROG}: {s.predictions} predictions, {s.frames_seen} frames, {s.dropped_frames} dropped", file=sys.stderr)
+    if jsonl_failed:
+        exc = jsonl_failed[0]
+        return _fail(f"cannot write {args.jsonl}: {exc.strerror or exc} (is the disk full?); the run was stopped "
+                     f"and the {jsonl.lines} predictions written before are kept", EXIT_FAIL)
     if errors:
         raise errors[0]
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
