@@ -25,6 +25,7 @@ import numpy as np
 from engine.errors import EngineError, SourceError
 from engine.exports import atomic_path
 from engine.results import AnalysisResult
+from engine.tasks import reports_words
 
 _GREEN, _GREY = (40, 160, 60), (110, 110, 110)
 
@@ -35,7 +36,7 @@ class _Overlay:
     def __init__(self, result: AnalysisResult) -> None:
         self.records = list(result.predictions)
         self.times = [r.pts_s for r in self.records]
-        self.action = result.task == "action"
+        self.action = not reports_words(result.task)
         # Sequence tasks show the word being said at each moment: the timed tokens, which
         # know it exactly (a record only learns it after the model's look-ahead).
         self.tokens = list(result.tokens)

@@ -39,6 +39,7 @@ from engine.events import EventRules, top_events
 from engine.exports import remove_stale_temporaries, write_text_atomic
 from engine.results import AnalysisResult
 from engine.settings import EngineSettings
+from engine.tasks import reports_words
 
 RECORD_SUFFIX = ".kinesight-done.json"
 SUMMARY_COLUMNS = ("file", "status", "duration_s", "wall_s", "speed", "top_events", "error")
@@ -149,7 +150,7 @@ def already_done(job: Job) -> dict | None:
 
 def describe_top(result: AnalysisResult, n: int = 3) -> str:
     """"label 4.2s; label 1.0s": the labels with the most time (lip: the transcript's start)."""
-    if result.task != "action":
+    if reports_words(result.task):
         return result.transcript[:80]
     return "; ".join(f"{label} {secs:.1f}s" for label, secs in top_events(result.events(), n))
 

@@ -298,6 +298,7 @@ def cmd_run(args, out: TextIO) -> int:
     """Live recognition: one printed line per prediction, optionally JSONL."""
     from engine.live import Engine
     from engine.sources import open_source
+    from engine.tasks import reports_words
 
     settings = _settings(args)
     bundle = _bundle(args.bundle)
@@ -308,7 +309,7 @@ def cmd_run(args, out: TextIO) -> int:
     errors: list[BaseException] = []
     last_label: list = [object()]
     width = max(len(x) for x in bundle.labels) + 2
-    actions = bundle.manifest.task == "action"
+    actions = not reports_words(bundle.manifest.task)
     fmt = _format_prediction if actions else _format_transcript
 
     def on_prediction(p) -> None:
@@ -528,16 +529,18 @@ def _analyze_one(source: str, recognizer, settings, args, out: TextIO, rules=Non
 
 def _print_result(result, out: TextIO) -> None:
     """A file's header line, then its events (actions) or words and transcript (lip)."""
+    from engine.tasks import reports_words
+
     print(f"{result.source}: {result.duration_s:.2f} s, {result.frames} frames, {len(result.predictions)} predictions "
           f"in {result.wall_s:.2f} s ({result.speed:.1f}x real time) on {result.provider.provider}", file=out)
-    if result.task == "action":
+    if not reports_words(result.task):
         for ev in result.events():
             # A warming-up stretch has no prediction yet, so no confidence to show.
             conf = "" if ev.state == "warming_up" else f"  ({ev.mean_confidence:.2f}, peak {ev.peak_confidence:.2f})"
             print(f"  {ev.start_s:7.2f} - {ev.end_s:7.2f} s  {ev.text}{conf}", file=out)
     for tok in result.tokens:  # sequence tasks
         print(f"  {tok.start_s:7.2f} - {tok.end_s:7.2f} s  {tok.text}  ({tok.confidence:.2f})", file=out)
-    if result.task != "action":
+    if reports_words(result.task):
         print(f"transcript: {result.transcript}", file=out)
 
 

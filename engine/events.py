@@ -4,7 +4,8 @@ An :class:`Event` is a stretch of model-clock time with one state and one stable
 the peak and mean confidence of the records inside it. Action bundles give one event per run
 of equal (state, label) records; "warming up", "uncertain" and "unknown" stay events of their
 own (a person reading the timeline must see where the app did not answer). Sequence bundles
-(lip reading) give one event per timed word.
+(lip reading) give one event per timed word. Lip mode's speech-activity signal gives
+:class:`SpeakingSegment` stretches of its own (:func:`speaking_segments`).
 
 Two rules tidy an action timeline (:class:`EventRules`):
 
@@ -176,6 +177,47 @@ def token_events(tokens) -> list[Event]:
     """Sequence tasks: one event per timed token (a word, for lip reading)."""
     return [Event(t.start_s, t.end_s, t.text, PredictionState.CONFIDENT.value, t.confidence, t.confidence, 1)
             for t in tokens]
+
+
+SPEAKING_REGION = "speaking"  # the Region the mouth stage publishes while the mouth moves as in speech
+
+
+@dataclass(frozen=True)
+class SpeakingSegment:
+    """A stretch [start_s, end_s) of model-clock time in which the mouth moved as in speech
+    (lip mode's visual speech-activity signal, ``engine/mouth.py``)."""
+
+    start_s: float
+    end_s: float
+
+    def to_dict(self) -> dict:
+        """The segment as in the JSON schema."""
+        return {"start_s": round(self.start_s, 4), "end_s": round(self.end_s, 4)}
+
+
+def speaking_segments(records, sample_fps: float, duration_s: float = 0.0) -> list[SpeakingSegment]:
+    """Runs of records whose frame showed a mouth moving as in speech (a ``"speaking"`` region),
+    on the model clock (tick k spans [k, k + 1) / sample_fps), never past ``duration_s`` (when known).
+
+    The signal is causal: it averages the last 0.4 s of lip movement, so a segment starts and
+    ends a few frames after the lips do (on GRID s1, within about 0.3 s of the aligned words).
+    """
+    period = 1.0 / sample_fps if sample_fps else 0.0
+    end_of_file = duration_s if duration_s > 0 else float("inf")
+    out: list[SpeakingSegment] = []
+    start = end = None
+    for r in records:
+        t = r.tick * period if period else r.pts_s
+        on = any(g.name == SPEAKING_REGION for g in r.regions)
+        if on and start is None:
+            start = t
+        elif not on and start is not None:
+            out.append(SpeakingSegment(min(start, end_of_file), min(t, end_of_file)))
+            start = None
+        end = t + period
+    if start is not None:
+        out.append(SpeakingSegment(min(start, end_of_file), min(end, end_of_file)))
+    return [s for s in out if s.end_s > s.start_s]
 
 
 def top_events(events: list[Event], n: int = 3) -> list[tuple[str, float]]:

@@ -27,7 +27,7 @@ from engine.bundle import Bundle, load_bundle
 from engine.errors import EngineError, InferenceError, KinesightError, SourceError
 from engine.frames import Frame, FrameRing
 from engine.pipeline import Recognizer, SampledFrame
-from engine.prediction import Prediction, StreamStats
+from engine.prediction import Prediction, StreamStats, TranscriptUpdate
 from engine.runtime import ProviderReport, mark_cuda_failed
 from engine.settings import EngineSettings
 from engine.sources import FrameSource, open_source
@@ -108,6 +108,10 @@ class _Run:
         self.input_rate = RateMeter()  # frames captured per second
         self.model_rate = RateMeter()  # model-clock ticks through the backbone per second
         self.predictions = 0
+        # Sequence tasks: words delivered since the recognizer's last reset, and the newest
+        # record, so the end of a file can deliver the words still held by the decoder.
+        self.tokens_delivered = 0
+        self.last_record = None
         self.capture: threading.Thread | None = None
         self.worker: threading.Thread | None = None
         self.finished = threading.Event()
@@ -403,12 +407,15 @@ class Engine:
                         batch = []
                         epoch = item.epoch
                         rec.reset(run.epoch_start.get(epoch, item.frame.pts_s))
+                        run.tokens_delivered, run.last_record = 0, None
                     s = rec.sample(item.frame, captured_at=item.captured_at, decode_ms=item.decode_ms)
                     if s is not None:
                         batch.append(s)
                 self._infer_and_deliver(run, batch)
                 if run.stop.is_set():
                     break
+            if not run.stop.is_set() and run.error is None:
+                self._flush(run)
         except BaseException as exc:  # noqa: BLE001 - every failure reaches the caller
             run.error = run.error or (exc if isinstance(exc, KinesightError) else _wrap(exc, "running the model"))
             run.stop.set()
@@ -437,6 +444,7 @@ class Engine:
             else:
                 # The window already holds this batch's features: start it afresh rather than twice.
                 self._recognizer.reset(batch[-1].frame.pts_s)
+                run.tokens_delivered, run.last_record = 0, None
                 records = []
         run.model_rate.add(sum(len(s.ticks) for s in batch))
         self._deliver(run, records)
@@ -462,11 +470,31 @@ class Engine:
             if run.stop.is_set():
                 return
             run.predictions += 1
+            run.last_record = p
+            if getattr(p, "token", None) is not None:
+                run.tokens_delivered += 1
             if self.on_prediction is not None:
                 try:
                     self.on_prediction(p)
                 except Exception as exc:  # noqa: BLE001 - a caller bug must not vanish
                     raise EngineError(f"the on_prediction callback raised {type(exc).__name__}: {exc}") from exc
+
+    def _flush(self, run: _Run) -> None:
+        """The source ended on its own: deliver the words the decoder still holds (a lip
+        reader decodes an utterance only at a pause or once later frames are seen, so the last
+        sentence of a file would otherwise never appear). One record per word, as the decoder
+        reports words, each a copy of the newest record with that ``token`` and the final
+        transcript; offline analysis gets the same words from ``Recognizer.finish``.
+        Worker thread only."""
+        last = run.last_record
+        if not isinstance(last, TranscriptUpdate):
+            return  # actions keep nothing for the end, and nothing was read yet
+        src = run.source
+        end_s = getattr(src, "duration_s", None) or last.pts_s
+        tokens = self._recognizer.finish(end_s)
+        new = tokens[run.tokens_delivered:]
+        transcript = " ".join(t.text for t in tokens)
+        self._deliver(run, [replace(last, token=t, current=None, transcript=transcript) for t in new])
 
     def _finish(self, run: _Run) -> None:
         # Wait briefly for the capture thread so its error (if any) is reported too.

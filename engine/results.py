@@ -16,7 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.events import SCHEMA_ID, SCHEMA_VERSION, Event, EventRules, action_events, token_events
+from engine.events import (
+    SCHEMA_ID,
+    SCHEMA_VERSION,
+    Event,
+    EventRules,
+    SpeakingSegment,
+    action_events,
+    speaking_segments,
+    token_events,
+)
 from engine.exports import write_srt, write_text_atomic, write_vtt
 from engine.prediction import PredictionState, TimedToken
 from engine.runtime import ProviderReport
@@ -65,7 +74,7 @@ class AnalysisResult:
     def events(self, rules: EventRules | None = None) -> list[Event]:
         """The timeline's events (engine/events.py) under ``rules`` (default: ``event_rules``):
         merged action records with peak/mean confidence, or one event per word (lip)."""
-        if self.task != "action":
+        if self._words:
             return token_events(self.tokens)
         return action_events(self.predictions, self.sample_fps, self.duration_s, rules or self.event_rules)
 
@@ -76,6 +85,25 @@ class AnalysisResult:
     def to_vtt(self, path: str | Path) -> Path:
         """The events as WebVTT subtitles (one cue per event), written atomically."""
         return write_vtt(self.events(), path)
+
+    def speaking(self) -> list[SpeakingSegment]:
+        """Tasks that crop the mouth: the stretches where it moved as in speech (else none)."""
+        if not self._reads_mouth:
+            return []
+        return speaking_segments(self.predictions, self.sample_fps, self.duration_s)
+
+    @property
+    def _words(self) -> bool:
+        from engine.tasks import reports_words
+
+        return reports_words(self.task)
+
+    @property
+    def _reads_mouth(self) -> bool:
+        from engine.tasks import TASKS
+
+        spec = TASKS.get(self.task)
+        return spec is not None and spec.roi == "mouth"
 
     @property
     def transcript(self) -> str:
@@ -91,7 +119,7 @@ class AnalysisResult:
         """Consecutive predictions with the same state and label, merged; on the model clock,
         and never past the end of the file (action tasks; sequence tasks have ``tokens``)."""
         segs: list[Segment] = []
-        if self.task != "action":
+        if self._words:
             return segs
         period = 1.0 / self.sample_fps if self.sample_fps else 0.0
         end_of_file = self.duration_s if self.duration_s > 0 else float("inf")
@@ -118,7 +146,7 @@ class AnalysisResult:
         """What :meth:`to_csv` writes."""
         f = io.StringIO(newline="")
         w = csv.writer(f)
-        if self.task != "action":
+        if self._words:
             w.writerow(["start_s", "end_s", "token", "confidence"])
             for t in self.tokens:
                 w.writerow([f"{t.start_s:.4f}", f"{t.end_s:.4f}", t.text, f"{t.confidence:.4f}"])
@@ -162,12 +190,13 @@ class AnalysisResult:
             "predictions": [self._record_dict(p) for p in self.predictions],
             **({"tokens": [{"text": t.text, "start_s": round(t.start_s, 4), "end_s": round(t.end_s, 4),
                             "confidence": round(t.confidence, 4)} for t in self.tokens],
-                "transcript": self.transcript} if self.task != "action" else {}),
+                "transcript": self.transcript} if self._words else {}),
+            **({"speaking": [s.to_dict() for s in self.speaking()]} if self._reads_mouth else {}),
         }
 
     def _record_dict(self, record) -> dict:
         data = record.to_dict()
-        if self.task == "action":
+        if not self._words:
             data["probs"] = [round(x, 5) for x in record.probs]
         return data
 

@@ -5,8 +5,14 @@ output decoder that turns head outputs into the records the task reports, (c) th
 outputs its decoder reads, and (d) the GUI panels and export sinks that show its records
 (by name: the engine knows no Qt; ``gui/`` maps the names to widgets).
 
-    action  no frame stages; ActionDecoder -> Prediction (label, top-k, "unknown")
-    lip     MouthCropStage; TranscriptDecoder -> TranscriptUpdate (timed words, transcript)
+    action     no frame stages; ActionDecoder -> Prediction (label, top-k, "unknown")
+    lip        MouthCropStage; TranscriptDecoder -> TranscriptUpdate (timed words, transcript)
+    lip-words  the lip task's mouth crop; ActionDecoder -> Prediction: words or phrases a user
+               taught (silent commands, models/teach_lips.py), one label per window, "unknown"
+
+What a task's records are (``TaskSpec.records``) decides its timeline and exports: "labels"
+(Prediction: events, segments, per-label probabilities) or "words" (TranscriptUpdate: timed
+tokens and a transcript); :func:`reports_words` asks it by task name.
 
 Adding a task means one entry here, its stage/decoder module on the engine side and its
 panel on the GUI side, each with its tests.
@@ -29,7 +35,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class TaskSpec:
     """What a task runs and shows. ``logits_ranks``: ranks the head's ``logits`` may have
-    ((N, C) = 2, per-step (N, S, V) = 3); ``roi``: the ``input.roi`` its stages produce."""
+    ((N, C) = 2, per-step (N, S, V) = 3); ``roi``: the ``input.roi`` its stages produce;
+    ``records``: "labels" (its decoder gives Predictions) or "words" (TranscriptUpdates)."""
 
     name: str
     description: str
@@ -39,6 +46,7 @@ class TaskSpec:
     decoder: Callable[["Bundle", EngineSettings], OutputDecoder]
     gui_panels: tuple[str, ...]
     sinks: tuple[str, ...]
+    records: str = "labels"
 
 
 def _action_decoder(bundle: "Bundle", settings: EngineSettings) -> ActionDecoder:
@@ -90,6 +98,20 @@ TASKS: dict[str, TaskSpec] = {
         decoder=_transcript_decoder,
         gui_panels=("region_overlay", "transcript_panel"),
         sinks=("json", "jsonl"),
+        records="words",
+    ),
+    # Taught silent commands: the lip task's mouth crop and per-frame lip features, then the
+    # few-shot head of models/fewshot.py over a window, decoded like actions (smoothing,
+    # hysteresis, "uncertain", and "unknown" from the head's novelty output).
+    "lip-words": TaskSpec(
+        name="lip-words",
+        description="which taught word or phrase the lips say: one label per window, with top-k",
+        roi="mouth",
+        logits_ranks=(2,),
+        frame_stages=_lip_stages,
+        decoder=_action_decoder,
+        gui_panels=("region_overlay", "label_overlay", "topk_panel", "probability_timeline"),
+        sinks=("csv", "json", "jsonl"),
     ),
 }
 
@@ -100,6 +122,13 @@ def task_spec(name: str) -> TaskSpec:
         return TASKS[name]
     except KeyError:
         raise BundleError(unknown_task_message(name)) from None
+
+
+def reports_words(name: str) -> bool:
+    """Whether task ``name`` reports timed words (TranscriptUpdate records) rather than labels
+    (Prediction records); an unknown name counts as labels."""
+    spec = TASKS.get(name)
+    return spec is not None and spec.records == "words"
 
 
 def unknown_task_message(name: object) -> str:

@@ -16,7 +16,7 @@ from engine.pipeline import Recognizer
 from engine.prediction import PredictionState, TranscriptUpdate
 from engine.settings import EngineSettings
 from engine.sources import open_source
-from engine.tasks import TASKS
+from engine.tasks import TASKS, reports_words
 
 
 def _with_manifest(bundle, tmp_path, name, **changes):
@@ -38,7 +38,7 @@ def test_a_bundle_with_an_unknown_task_is_refused_with_a_clear_message(tiny_bund
     with pytest.raises(BundleError) as err:
         load_bundle(odd)
     message = str(err.value)
-    assert "task 'sign_language' is not one this Kinesight can run (it knows: action, lip)" in message
+    assert "task 'sign_language' is not one this Kinesight can run (it knows: action, lip, lip-words)" in message
     assert "newer Kinesight" in message
 
 
@@ -49,9 +49,13 @@ def test_a_task_and_its_input_region_must_agree(tiny_bundle, tmp_path):
 
 
 def test_the_registry_names_stages_decoder_and_panels_for_every_task(tiny_bundle):
-    assert set(TASKS) == {"action", "lip"}
+    assert set(TASKS) == {"action", "lip", "lip-words"}
     for spec in TASKS.values():
         assert spec.gui_panels and spec.sinks and spec.logits_ranks
+    # Taught lip words read the mouth as the lip reader does, and report labels as actions do.
+    assert TASKS["lip-words"].frame_stages is TASKS["lip"].frame_stages
+    assert TASKS["lip-words"].decoder is TASKS["action"].decoder
+    assert [reports_words(t) for t in ("action", "lip", "lip-words")] == [False, True, False]
     bundle = load_bundle(tiny_bundle)
     assert TASKS["action"].frame_stages(bundle) == []  # actions see the whole frame
     rec = Recognizer(bundle, EngineSettings(device="cpu"))
