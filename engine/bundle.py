@@ -41,7 +41,7 @@ import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Callable, Literal, TypeVar
 
 from engine.errors import BundleError
 
@@ -373,8 +373,9 @@ def _copy_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> Non
             out.write(chunk)
 
 
-def _safe_extract(zip_path: Path) -> Path:
-    """Extract a bundle .zip into a fresh temp folder after :func:`_check_zip_entries`."""
+def safe_extract(zip_path: Path) -> Path:
+    """Extract a bundle .zip into a fresh temp folder after :func:`_check_zip_entries`; returns
+    the folder holding its manifest. Every kind of bundle .zip goes through here."""
     try:
         zf = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -415,9 +416,10 @@ def _safe_extract(zip_path: Path) -> Path:
     raise BundleError(f"{zip_path} has no {MANIFEST} at its top level or in a single folder")
 
 
-def _plain_file(path: Path, bundle: Path) -> None:
+def plain_file(path: Path, bundle: Path) -> None:
     """Refuse a bundle file that is a link or not a regular file: a link could make Kinesight
-    read (and hash) any file on the machine, a FIFO or device would block or never end."""
+    read (and hash) any file on the machine, a FIFO or device would block or never end.
+    ``bundle`` is what the user named, for the message. Every file a loader reads passes here."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -446,8 +448,9 @@ def _tensors_with_external_data(graph) -> list[str]:
     return found
 
 
-def _onnx_io(path: Path) -> tuple[dict[str, list], dict[str, list]]:
-    """Input and output shapes of an ONNX graph, dims as int or str (symbolic) or None."""
+def onnx_io(path: Path) -> tuple[dict[str, list], dict[str, list]]:
+    """Input and output shapes of an ONNX graph, dims as int or str (symbolic) or None; refuses
+    a graph that keeps tensors in external data files (they could name any file)."""
     import onnx  # parsing a protobuf executes no code from the file
 
     try:
@@ -482,7 +485,7 @@ def check_graphs(bundle: Bundle) -> None:
     """Check that the ONNX graphs take and give what the manifest says."""
     m = bundle.manifest
     problems: list[str] = []
-    b_in, b_out = _onnx_io(bundle.backbone_path)
+    b_in, b_out = onnx_io(bundle.backbone_path)
     if "frames" not in b_in or "features" not in b_out:
         problems.append(f"backbone.onnx must have input 'frames' and output 'features' (has {list(b_in)} -> {list(b_out)})")
     else:
@@ -497,7 +500,7 @@ def check_graphs(bundle: Bundle) -> None:
             problems.append(f"backbone output 'features' must be 2-D (N,D), not {b_out['features']}")
         else:
             _check_dim(b_out["features"][1], m.feature_dim, "backbone feature size", problems)
-    h_in, h_out = _onnx_io(bundle.head_path)
+    h_in, h_out = onnx_io(bundle.head_path)
     if "features" not in h_in or "logits" not in h_out:
         problems.append(f"head.onnx must have input 'features' and output 'logits' (has {list(h_in)} -> {list(h_out)})")
     else:
@@ -536,35 +539,51 @@ def load_bundle(path: str | Path, *, check: bool = True) -> Bundle:
     path = Path(path).expanduser()
     if not path.exists():
         raise BundleError(f"model bundle not found: {path}. Pass a bundle folder or .zip (see `kinesight info`).")
+    return load_folder_or_zip(path, lambda root: _load_folder(root, path, check))
+
+
+_T = TypeVar("_T")
+
+
+def load_folder_or_zip(path: Path, load: Callable[[Path], _T]) -> _T:
+    """``load(root)`` on the bundle folder ``path``, or on a .zip ``path`` extracted by
+    :func:`safe_extract`; a .zip whose contents ``load`` refuses leaves nothing behind."""
     if path.is_file():
-        root = _safe_extract(path)
+        root = safe_extract(path)
         extracted = root if root.name.startswith("kinesight-bundle-") else root.parent
         try:
-            return _load_folder(root, path, check)
+            return load(root)
         except BaseException:
             shutil.rmtree(extracted, ignore_errors=True)  # a refused bundle leaves nothing behind
             raise
-    return _load_folder(path, path, check)
+    return load(path)
 
 
-def _load_folder(root: Path, path: Path, check: bool) -> Bundle:
-    """Load the bundle in folder ``root`` (``path``: what the user named, for messages)."""
+def read_manifest(root: Path, path: Path) -> tuple[Path, Any]:
+    """The JSON of ``root``'s manifest and its path, read with every bundle's checks: a plain
+    file (no link, FIFO or device), at most :data:`MAX_MANIFEST_BYTES`, not nested so deeply
+    that parsing it blows the stack. ``path``: what the user named, for messages."""
     mpath = root / MANIFEST
-    if not mpath.is_file() and not mpath.is_symlink():
+    if not os.path.lexists(mpath):  # a link, FIFO or device is there: plain_file says which
         raise BundleError(f"{path} is not a model bundle: it has no {MANIFEST}.")
-    _plain_file(mpath, path)
+    plain_file(mpath, path)
     if mpath.stat().st_size > MAX_MANIFEST_BYTES:
         raise BundleError(f"{mpath} is {mpath.stat().st_size >> 10} KiB, more than a manifest may be "
                           f"({MAX_MANIFEST_BYTES >> 10} KiB); the bundle is damaged or hostile.")
     try:
-        data = json.loads(mpath.read_text(encoding="utf-8"))
+        return mpath, json.loads(mpath.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
         raise BundleError(f"{mpath} cannot be read as JSON ({reason}); the bundle is damaged, re-export it.") from exc
+
+
+def _load_folder(root: Path, path: Path, check: bool) -> Bundle:
+    """Load the bundle in folder ``root`` (``path``: what the user named, for messages)."""
+    mpath, data = read_manifest(root, path)
     manifest = parse_manifest(data, str(mpath))
     for name in (BACKBONE_FILE, HEAD_FILE):
         f = root / name
-        _plain_file(f, path)
+        plain_file(f, path)
         want = manifest.files.get(name)
         if not want:
             raise BundleError(f"{mpath} lists no sha256 for {name}; re-export the bundle.")

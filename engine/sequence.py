@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
 import numpy as np
 
+from engine.bundle import HEAD_FILE, load_folder_or_zip, onnx_io, plain_file, read_manifest, sha256_of
 from engine.errors import BundleError, InferenceError
 from engine.postprocess import softmax
 
@@ -232,25 +234,21 @@ def parse_sequence_manifest(data: dict[str, Any], where: str = "manifest.json") 
 
 def load_sequence_bundle(path: str | Path, *, check: bool = True) -> SequenceBundle:
     """Load and check a sequence bundle folder or .zip; raises :class:`BundleError` saying what is wrong."""
-    # The zip-extraction and ONNX-shape checks are engine.bundle's own (one implementation of the
-    # safety rules); only the schema differs.
-    from engine.bundle import HEAD_FILE, MANIFEST, _safe_extract, sha256_of
-
     path = Path(path).expanduser()
     if not path.exists():
         raise BundleError(f"sequence bundle not found: {path}. Pass the folder (or .zip) `kinesight train-seq` wrote.")
-    root = _safe_extract(path) if path.is_file() else path
-    mpath = root / MANIFEST
-    if not mpath.is_file():
-        raise BundleError(f"{path} is not a model bundle: it has no {MANIFEST}.")
-    try:
-        data = json.loads(mpath.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleError(f"{mpath} cannot be read as JSON ({exc}); the bundle is damaged, re-export it.") from exc
+    return load_folder_or_zip(path, lambda root: _load_folder(root, path, check))
+
+
+def _load_folder(root: Path, path: Path, check: bool) -> SequenceBundle:
+    # The safety rules (zip limits, plain files only, manifest size, no external ONNX data) are
+    # engine.bundle's own, one implementation for every kind of bundle; only the schema differs.
+    mpath, data = read_manifest(root, path)
     manifest = parse_sequence_manifest(data, str(mpath))
     head = root / HEAD_FILE
-    if not head.is_file():
+    if not os.path.lexists(head):  # a link or FIFO exists: plain_file says what it is
         raise BundleError(f"bundle {path} is missing {HEAD_FILE}; re-export it with `kinesight train-seq`.")
+    plain_file(head, path)
     want = manifest.files.get(HEAD_FILE)
     got = sha256_of(head)
     if want != got:
@@ -263,10 +261,8 @@ def load_sequence_bundle(path: str | Path, *, check: bool = True) -> SequenceBun
 
 
 def _check_graph(bundle: SequenceBundle) -> None:
-    from engine.bundle import _onnx_io
-
     spec = bundle.spec
-    ins, outs = _onnx_io(bundle.head_path)
+    ins, outs = onnx_io(bundle.head_path)
     problems = []
     if "features" not in ins or "logits" not in outs:
         problems.append(f"head.onnx must have input 'features' and output 'logits' (has {list(ins)} -> {list(outs)})")
