@@ -19,6 +19,12 @@ A cycle: start a real clip file (owned by the engine: opened, decoded, closed), 
 model has run on one of its frames, switch to a second clip, wait again, switch to a synthetic
 live source, stop. Each start/switch is gated on the engine's own callbacks (a frame seen and a
 model run), so every cycle exercises the capture thread, the worker and the ONNX sessions.
+Every ``--handover-every``-th cycle (default 10; 0: never) also forces the hand-over path: while
+the synthetic source plays, its worker is held inside a prediction callback for longer than
+``stop()`` and the hand-over wait together, and a real clip is started meanwhile, so the engine
+builds a fresh Recognizer and the held worker frees the old one when it leaves (what a starved
+CPU or a slow first CUDA batch causes in real use). The hand-overs that happened are counted by
+the engine's recognizer changing identity.
 
 Not a test: a tool to run before a release and to quote figures from (README, "Soak").
 """
@@ -107,12 +113,59 @@ class Reporter:
 
 
 class CycleDriver:
-    """Start/stop/switch cycles on one Engine, each step gated on the engine's callbacks."""
+    """Start/stop/switch cycles on one Engine, each step gated on the engine's callbacks; every
+    ``handover_every``-th cycle also starts a source while the old worker is still busy."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, handover_every: int = 0) -> None:
+        from engine.live import HANDOVER_TIMEOUT_S
+
         self.engine = engine
         self.frame_seen = threading.Event()
         self.cycles = 0
+        self.handover_every = handover_every
+        self.handovers = 0
+        # Longer than stop()'s 1 s join plus the hand-over wait, so the new run cannot reuse
+        # the held worker's Recognizer and must build its own.
+        self.hold_s = 1.0 + HANDOVER_TIMEOUT_S + 1.0
+        self._hold = threading.Event()  # set: the next prediction callback holds the worker
+        self._holding = threading.Event()  # set by the held worker once it is held
+        self._held = 0  # workers held right now
+        self._held_lock = threading.Lock()
+
+    def wrap(self, inner):
+        """The engine's on_prediction: ``inner``, except when a hand-over wants the worker held."""
+
+        def on_prediction(p) -> None:
+            if self._hold.is_set():
+                self._hold.clear()
+                with self._held_lock:
+                    self._held += 1
+                self._holding.set()
+                time.sleep(self.hold_s)  # a worker busy in the middle of a run
+                with self._held_lock:
+                    self._held -= 1
+                return
+            inner(p)
+
+        return on_prediction
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until no worker is held any more (before figures that count threads)."""
+        deadline = time.monotonic() + timeout
+        while self._held and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)  # the released worker's last steps: free its recognizer, exit
+
+    def _handover(self) -> None:
+        # The synthetic camera is playing: hold its worker in a callback, then start a clip.
+        self._holding.clear()
+        self._hold.set()
+        if not self._holding.wait(20.0):
+            raise RuntimeError("no prediction within 20 s to hold the worker on")
+        before = self.engine.recognizer
+        self._start(str(SWITCH_CLIPS[0]))
+        if self.engine.recognizer is not before:
+            self.handovers += 1
 
     def _wait_model_run(self, timeout: float = 20.0) -> None:
         # The capture thread saw a frame; then wait until the worker ran the model on one.
@@ -131,49 +184,56 @@ class CycleDriver:
         self._wait_model_run()
 
     def cycle(self) -> None:
-        """File, other file, synthetic live source, stop."""
+        """File, other file, synthetic live source, [a clip while its worker is held], stop."""
         from engine.sources import FakeSource
 
         self._start(str(SWITCH_CLIPS[0]))
         self._start(str(SWITCH_CLIPS[1]))
         self._start(FakeSource(fps=30, n=None, live=True, seed=self.cycles))
+        if self.handover_every and (self.cycles + 1) % self.handover_every == 0:
+            self._handover()
         self.engine.stop()
         self.cycles += 1
 
 
-def run_cycles(bundle: str | None, n: int, warmup: int, every: float) -> int:
+def run_cycles(bundle: str | None, n: int, warmup: int, every: float, handover_every: int) -> int:
     from engine.bundle import default_bundle_path
     from engine.live import Engine
     from engine.settings import EngineSettings
 
     lat = Latencies()
-    engine = Engine(bundle or default_bundle_path(), EngineSettings(),
-                    on_prediction=lambda p: lat.add(p.timings.latency_ms))
-    driver = CycleDriver(engine)
+    engine = Engine(bundle or default_bundle_path(), EngineSettings())
+    driver = CycleDriver(engine, handover_every)
+    engine.on_prediction = driver.wrap(lambda p: lat.add(p.timings.latency_ms))
     engine.on_frame = lambda f: driver.frame_seen.set()
     errors: list[BaseException] = []
     engine.on_error = errors.append
     rep = Reporter()
-    print(f"soak: {n} start/stop/switch cycles on {engine.bundle.manifest.name}; pid {os.getpid()}", flush=True)
+    print(f"soak: {n} start/stop/switch cycles on {engine.bundle.manifest.name}, a forced hand-over every "
+          f"{handover_every or 'no'} cycles; pid {os.getpid()}", flush=True)
     rep.report("start", f"cycle {0:5d}", [])
     started = time.monotonic()
     next_report = started + every
     for k in range(1, n + 1):
         driver.cycle()
         if k == warmup:
+            driver.settle()
             rep.report("warm", f"cycle {k:5d}", lat.take(), reference=True)
         elif time.monotonic() >= next_report:
+            driver.settle()
             rep.report("", f"cycle {k:5d}", lat.take())
             next_report += every
     engine.close()
+    driver.settle()
     rep.report("end", f"cycle {n:5d}", lat.take())
-    print(f"soak: {n} cycles in {time.monotonic() - started:.0f} s; engine errors: {len(errors)}"
-          + (f" (first: {errors[0]})" if errors else ""))
+    print(f"soak: {n} cycles in {time.monotonic() - started:.0f} s, {driver.handovers} hand-overs to a fresh "
+          f"recognizer; engine errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     print(rep.summary(), flush=True)
     return 1 if errors else 0
 
 
-def run_live(bundle: str | None, minutes: float, warmup_s: float, every: float, cycles_per_minute: int) -> int:
+def run_live(bundle: str | None, minutes: float, warmup_s: float, every: float, cycles_per_minute: int,
+             handover_every: int) -> int:
     from long_play import LoopingVideoSource
 
     from engine.bundle import default_bundle_path
@@ -181,9 +241,9 @@ def run_live(bundle: str | None, minutes: float, warmup_s: float, every: float, 
     from engine.settings import EngineSettings
 
     lat = Latencies()
-    engine = Engine(bundle or default_bundle_path(), EngineSettings(),
-                    on_prediction=lambda p: lat.add(p.timings.latency_ms))
-    driver = CycleDriver(engine)
+    engine = Engine(bundle or default_bundle_path(), EngineSettings())
+    driver = CycleDriver(engine, handover_every)
+    engine.on_prediction = driver.wrap(lambda p: lat.add(p.timings.latency_ms))
     errors: list[BaseException] = []
     engine.on_error = errors.append
     engine.on_frame = lambda f: driver.frame_seen.set()
@@ -208,13 +268,14 @@ def run_live(bundle: str | None, minutes: float, warmup_s: float, every: float, 
             latencies = lat.take()  # the live playback's latencies, before the cycles add theirs
             for _ in range(cycles_per_minute):
                 driver.cycle()
+            driver.settle()
             lat.take()
             engine.start(live)  # back to live playback
             rep.report("", f"{now - started:6.0f} s", latencies)
             next_report += every
     rep.report("end", f"{time.monotonic() - started:6.0f} s", lat.take())
     engine.close()
-    print(f"soak: {lat.total} predictions, {driver.cycles} cycles, {live.loops} loops of the clip; "
+    print(f"soak: {lat.total} predictions, {driver.cycles} cycles ({driver.handovers} hand-overs), {live.loops} loops of the clip; "
           f"engine errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     print(f"soak: p95 latency per interval (ms): {' '.join(f'{v:.1f}' for v in rep.p95)}")
     print(rep.summary(), flush=True)
@@ -324,14 +385,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=None,
                         help="seconds (live) or cycles (--cycles) before the reference figures (default 60 s / 50)")
     parser.add_argument("--cycles-per-minute", type=int, default=5, help="live mode: switch cycles per report")
+    parser.add_argument("--handover-every", type=int, default=10,
+                        help="every Nth cycle starts a clip while the old worker is held busy (0: never; not --gui)")
     args = parser.parse_args(argv)
     if args.cycles:
-        return run_cycles(args.bundle, args.cycles, int(args.warmup or 50), args.every)
+        return run_cycles(args.bundle, args.cycles, int(args.warmup or 50), args.every, args.handover_every)
     minutes = 5.0 if args.minutes is None else args.minutes
     warmup = 60.0 if args.warmup is None else args.warmup
     if args.gui:
         return run_gui(args.bundle, minutes, warmup, args.every, args.cycles_per_minute)
-    return run_live(args.bundle, minutes, warmup, args.every, args.cycles_per_minute)
+    return run_live(args.bundle, minutes, warmup, args.every, args.cycles_per_minute, args.handover_every)
 
 
 if __name__ == "__main__":
