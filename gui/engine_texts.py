@@ -56,6 +56,7 @@ BUNDLE_TEXTS = (
     QT_TRANSLATE_NOOP("bundle", "Synthetic demo: recognises stick-figure motions (waving, arm_circles, jumping, walking_across, idle) rendered by models/synthetic.py; train your own bundle for real actions."),  # noqa: E501
     QT_TRANSLATE_NOOP("bundle", "action"),
     QT_TRANSLATE_NOOP("bundle", "lip"),
+    QT_TRANSLATE_NOOP("bundle", "lip-words"),
     QT_TRANSLATE_NOOP("bundle", "window"),
     QT_TRANSLATE_NOOP("bundle", "streaming"),
 )

@@ -7,6 +7,10 @@ what decides whether to trust the model: leave-one-clip-out (or person-out, when
 with ``<person>__``) accuracy, the confusion matrix of the held-out clips, and warnings when an
 action has too few clips or two actions were confused. An optional "none of these" action
 teaches what to ignore: the model then says "unknown" for it.
+
+"What to teach" switches between actions (the whole frame) and words or phrases read from the
+lips (silent commands for the user's own face: ``train_bundle(..., roi="mouth")``, a "lip-words"
+bundle that crops the mouth as lip mode does); the report is the same cross-validated one.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from gui.video_view import VideoView
 # in the bundle whatever the UI language, shown translated).
 BACKGROUND_LABEL = "none of these"
 MIN_CLIPS = 3  # fewer and the held-out figures (and the model) are shaky: warn
+ROIS = ("full", "mouth")  # what is taught: actions (whole frame) or words (lips); models.teach.ROIS
 
 
 def data_dir() -> Path:
@@ -170,6 +175,12 @@ class TeachDialog(QDialog):
     # -- construction --------------------------------------------------------------------
     def _build(self) -> None:
         self.setWindowTitle(self.tr("Teach New Actions"))
+        self.kind_picker = QComboBox()
+        self.kind_picker.addItem(self.tr("Actions (whole frame)"), "full")
+        self.kind_picker.addItem(self.tr("Words (lips)"), "mouth")
+        self.kind_picker.setToolTip(self.tr(
+            "Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands "
+            "for your own face. Record each word or phrase several times, face to the camera."))
         self.actions_list = QListWidget()
         self.add_action_button = QPushButton(self.tr("Add action…"))
         self.add_background_button = QPushButton(self.tr("Add \"none of these\""))
@@ -179,6 +190,9 @@ class TeachDialog(QDialog):
         self.remove_action_button = QPushButton(self.tr("Remove"))
         actions_box = QGroupBox(self.tr("1. Actions"))
         a_lay = QVBoxLayout(actions_box)
+        kind_form = QFormLayout()
+        kind_form.addRow(self.tr("What to teach"), self.kind_picker)
+        a_lay.addLayout(kind_form)
         a_lay.addWidget(QLabel(self.tr("Name at least two actions you will show the camera.")))
         a_lay.addWidget(self.actions_list)
         row = QHBoxLayout()
@@ -274,6 +288,7 @@ class TeachDialog(QDialog):
 
     def _connect(self) -> None:
         self.add_action_button.clicked.connect(self._ask_action)
+        self.kind_picker.currentIndexChanged.connect(lambda *_: self._kind_changed())
         self.add_background_button.clicked.connect(self.add_background_action)
         self.remove_action_button.clicked.connect(self._remove_action)
         self.actions_list.currentItemChanged.connect(lambda *_: self._show_clips())
@@ -289,6 +304,21 @@ class TeachDialog(QDialog):
         self._trained.connect(self._on_trained)
         self._trainFailed.connect(self._on_train_failed)
         self._camerasFound.connect(self._fill_cameras)
+
+    # -- what is taught ------------------------------------------------------------------
+    def roi(self) -> str:
+        """What the taught bundle looks at: "full" (actions) or "mouth" (words read from the lips)."""
+        return self.kind_picker.currentData()
+
+    def set_roi(self, roi: str) -> None:
+        """Teach actions ("full") or words from the lips ("mouth")."""
+        self.kind_picker.setCurrentIndex(ROIS.index(roi))
+
+    def _kind_changed(self) -> None:
+        # The suggested bundle name follows the choice, unless the user typed one.
+        defaults = {"full": self.tr("my-actions"), "mouth": self.tr("my-words")}
+        if self.bundle_name.text() in defaults.values():
+            self.bundle_name.setText(defaults[self.roi()])
 
     # -- actions and clips (also the API tests use) --------------------------------------
     def add_action(self, name: str) -> bool:
@@ -458,7 +488,7 @@ class TeachDialog(QDialog):
         self.progress_reports = 0
         self.stage_label.setText(self.tr("Starting…"))
         self._trainer = TrainJob(
-            {k: list(v) for k, v in self.clips.items()}, out, self.train_options,
+            {k: list(v) for k, v in self.clips.items()}, out, {**self.train_options, "roi": self.roi()},
             on_progress=lambda stage, frac: self._progress.emit(str(stage), float(frac)),
             on_done=self._trained.emit, on_failed=self._trainFailed.emit,
         )
@@ -578,6 +608,7 @@ class TeachDialog(QDialog):
         busy = self._trainer is not None
         has_action = self.actions_list.currentItem() is not None
         self.train_button.setEnabled(not busy)
+        self.kind_picker.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         self.add_files_button.setEnabled(has_action and not busy)
         self.record_button.setEnabled(has_action and not busy and self._recorder is None)

@@ -8,6 +8,10 @@ with an "unknown" (novelty) output calibrated on held-out groups. A label named 
 
 ``head="gru"`` (or any other temporal head of :mod:`models.heads`) keeps the older torch recipe:
 the clips are linked into a temporary dataset folder and trained like ``kinesight train``.
+
+``roi="mouth"`` teaches words or phrases read from the lips instead (silent commands): the same
+few-shot recipe over the lip reader's mouth features, in a "lip-words" bundle
+(:mod:`models.teach_lips`).
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from typing import Callable
 from models.data import Cancelled, DatasetError, VideoItem
 from models.train import TrainConfig, TrainResult
 
-__all__ = ["Cancelled", "TrainResult", "train_bundle", "FEWSHOT", "BACKGROUND_LABEL"]
+__all__ = ["Cancelled", "TrainResult", "train_bundle", "FEWSHOT", "BACKGROUND_LABEL", "ROIS"]
 
 FEWSHOT = "fewshot"
 BACKGROUND_LABEL = "none of these"  # the optional "ignore this" action offered by the teach dialog
 _BAD_CHARS = '/\\:*?"<>|'
+ROIS = ("full", "mouth")  # what a taught bundle looks at: the whole frame (actions) or the lips (words)
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -54,6 +59,7 @@ def train_bundle(
     progress: Callable[[str, float], None] | None = None,
     cancel: threading.Event | None = None,
     cache_dir: str | Path | None = None,
+    roi: str = "full",
     **options,
 ) -> TrainResult:
     """Train a bundle from ``{label: [clip paths]}`` and write it to ``out``.
@@ -63,7 +69,11 @@ def train_bundle(
     :class:`models.fewshot.FewShotConfig` fields (window, sample_fps, views...) for the default
     few-shot head, :class:`TrainConfig` fields for a torch head. Works with 1+ clips per label;
     the result's test figures are cross-validated (None with a single clip per label).
+    ``roi="mouth"`` teaches words or phrases from the lips (few-shot only; ``backbone`` and
+    ``head`` do not apply): a "lip-words" bundle, see :mod:`models.teach_lips`.
     """
+    if roi not in ROIS:
+        raise DatasetError(f"roi must be one of {', '.join(ROIS)}, not {roi!r}")
     labels = [lab for lab, paths in clips.items() if paths]
     actions = [lab for lab in labels if not _is_background(lab)]
     if len(actions) < 2:
@@ -77,6 +87,8 @@ def train_bundle(
                 raise DatasetError(f"clip {clip} of '{lab}' does not exist (was it moved or deleted?)")
     if cancel is not None and cancel.is_set():
         raise Cancelled("training cancelled before it started")
+    if roi == "mouth":
+        return _train_lips(clips, labels, Path(out), progress=progress, cancel=cancel, options=options)
     if head == FEWSHOT:
         return _train_fewshot(clips, labels, Path(out), backbone=backbone, progress=progress, cancel=cancel,
                               cache_dir=cache_dir, options=options)
@@ -113,9 +125,23 @@ def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cach
         description="taught in the Kinesight app from " + ", ".join(f"{len(clips[lab])} {lab}" for lab in labels)
         + " clips",
     )
+    return _fewshot_result(res, labels, out, FEWSHOT)
+
+
+def _train_lips(clips, labels, out: Path, *, progress, cancel, options) -> TrainResult:
+    from models.teach_lips import train_lip_bundle
+
+    groups = {str(Path(c)): clip_group(Path(c)) for lab in labels for c in clips[lab]}
+    res = train_lip_bundle({lab: [Path(c) for c in clips[lab]] for lab in labels}, out, groups=groups,
+                           progress=progress, cancel=cancel, **options)
+    return _fewshot_result(res, labels, out, "fewshot-lips")
+
+
+def _fewshot_result(res, labels, out: Path, recipe: str) -> TrainResult:
+    """The teach dialog's figures from a few-shot result (its report written beside the bundle)."""
     cv = res.cv
     report = {
-        "labels": labels, "recipe": FEWSHOT, "cv": cv.to_json(), "open_set": res.open_set, "timing_s": res.seconds,
+        "labels": labels, "recipe": recipe, "cv": cv.to_json(), "open_set": res.open_set, "timing_s": res.seconds,
         "warnings": res.warnings,
     }
     report_dir = out / "report"

@@ -377,34 +377,34 @@
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="579"/>
+        <location filename="../main_window.py" line="588"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="580"/>
+        <location filename="../main_window.py" line="589"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
 模型由 ONNX Runtime 运行；当前使用的模型包见“模型”面板。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="606"/>
+        <location filename="../main_window.py" line="616"/>
         <source>Camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="608"/>
+        <location filename="../main_window.py" line="618"/>
         <source>The camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="608"/>
+        <location filename="../main_window.py" line="618"/>
         <source>The video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="616"/>
+        <location filename="../main_window.py" line="626"/>
         <source>camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
@@ -576,291 +576,317 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="172"/>
+        <location filename="../teach.py" line="177"/>
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="174"/>
+        <location filename="../teach.py" line="179"/>
+        <source>Actions (whole frame)</source>
+        <translation>动作（整个画面）</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="180"/>
+        <source>Words (lips)</source>
+        <translation>词语（唇部）</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="182"/>
+        <source>Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
+        <translation>词语（唇部）：模型像唇读模式一样读取嘴部，因此您可以为自己的脸教授无声命令。请面对摄像头，将每个词语或短语各录制几次。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="185"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="175"/>
+        <location filename="../teach.py" line="186"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="177"/>
+        <location filename="../teach.py" line="188"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="179"/>
+        <location filename="../teach.py" line="190"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="180"/>
+        <location filename="../teach.py" line="191"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="182"/>
+        <location filename="../teach.py" line="194"/>
+        <source>What to teach</source>
+        <translation>教授内容</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="196"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="191"/>
+        <location filename="../teach.py" line="205"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="192"/>
-        <location filename="../teach.py" line="389"/>
+        <location filename="../teach.py" line="206"/>
+        <location filename="../teach.py" line="419"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="198"/>
-        <location filename="../teach.py" line="202"/>
+        <location filename="../teach.py" line="212"/>
+        <location filename="../teach.py" line="216"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="203"/>
+        <location filename="../teach.py" line="217"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="205"/>
+        <location filename="../teach.py" line="219"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="212"/>
+        <location filename="../teach.py" line="226"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="213"/>
+        <location filename="../teach.py" line="227"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="214"/>
+        <location filename="../teach.py" line="228"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="218"/>
+        <location filename="../teach.py" line="232"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="226"/>
+        <location filename="../teach.py" line="240"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="231"/>
+        <location filename="../teach.py" line="245"/>
+        <location filename="../teach.py" line="319"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="232"/>
+        <location filename="../teach.py" line="246"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="233"/>
+        <location filename="../teach.py" line="247"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="237"/>
+        <location filename="../teach.py" line="251"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="246"/>
+        <location filename="../teach.py" line="260"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="249"/>
+        <location filename="../teach.py" line="263"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="252"/>
+        <location filename="../teach.py" line="266"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="313"/>
+        <location filename="../teach.py" line="319"/>
+        <source>my-words</source>
+        <translation>我的词语</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="343"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="332"/>
-        <location filename="../teach.py" line="334"/>
+        <location filename="../teach.py" line="362"/>
+        <location filename="../teach.py" line="364"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="332"/>
+        <location filename="../teach.py" line="362"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="334"/>
+        <location filename="../teach.py" line="364"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="359"/>
+        <location filename="../teach.py" line="389"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="360"/>
+        <location filename="../teach.py" line="390"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="372"/>
+        <location filename="../teach.py" line="402"/>
         <source>No camera found — add video files instead</source>
         <translation>未找到摄像头——请改为添加视频文件</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="373"/>
+        <location filename="../teach.py" line="403"/>
         <source>No camera found. Connect one, or add video files.</source>
         <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="390"/>
+        <location filename="../teach.py" line="420"/>
         <source>No camera found. Connect one, or add video files instead.</source>
         <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="420"/>
+        <location filename="../teach.py" line="450"/>
         <source>Get ready… %1</source>
         <translation>准备… %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="422"/>
+        <location filename="../teach.py" line="452"/>
         <source>● Recording — %1 s left</source>
         <translation>● 正在录制——剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="426"/>
+        <location filename="../teach.py" line="456"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="447"/>
+        <location filename="../teach.py" line="477"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="472"/>
+        <location filename="../teach.py" line="502"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="475"/>
+        <location filename="../teach.py" line="505"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="483"/>
+        <location filename="../teach.py" line="513"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="487"/>
+        <location filename="../teach.py" line="517"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="497"/>
+        <location filename="../teach.py" line="527"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="509"/>
+        <location filename="../teach.py" line="539"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="510"/>
+        <location filename="../teach.py" line="540"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="511"/>
+        <location filename="../teach.py" line="541"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="511"/>
+        <location filename="../teach.py" line="541"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="512"/>
+        <location filename="../teach.py" line="542"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="524"/>
+        <location filename="../teach.py" line="554"/>
         <source>leave-one-person-out</source>
         <translation>留一人法</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="525"/>
+        <location filename="../teach.py" line="555"/>
         <source>leave-one-clip-out</source>
         <translation>留一片段法</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="526"/>
+        <location filename="../teach.py" line="556"/>
         <source>Held-out accuracy (%1): %2 of clips, %3 of moments</source>
         <translation>留出集准确率（%1）：片段 %2，时刻 %3</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="530"/>
+        <location filename="../teach.py" line="560"/>
         <source>Held-out accuracy: %1</source>
         <translation>留出集准确率：%1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="534"/>
+        <location filename="../teach.py" line="564"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="539"/>
+        <location filename="../teach.py" line="569"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="512"/>
-        <location filename="../teach.py" line="541"/>
+        <location filename="../teach.py" line="542"/>
+        <location filename="../teach.py" line="571"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="459"/>
+        <location filename="../teach.py" line="489"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="532"/>
+        <location filename="../teach.py" line="562"/>
         <source>Held-out accuracy: not measured (give every action 2 or more clips).</source>
         <translation>留出集准确率：未测量（请为每个动作提供至少 2 个片段）。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="571"/>
+        <location filename="../teach.py" line="601"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
@@ -997,11 +1023,16 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
     </message>
     <message>
         <location filename="../engine_texts.py" line="59"/>
+        <source>lip-words</source>
+        <translation>唇语词</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="60"/>
         <source>window</source>
         <translation>窗口式</translation>
     </message>
     <message>
-        <location filename="../engine_texts.py" line="60"/>
+        <location filename="../engine_texts.py" line="61"/>
         <source>streaming</source>
         <translation>流式</translation>
     </message>

@@ -1,0 +1,37 @@
+"""The teach dialog's "Words (lips)" choice: real GRID word clips -> a lip-words bundle, the same
+cross-validated report, and the window switches to the new bundle (mouth crop, top-k)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grid_words import word_clips
+
+from engine.bundle import load_bundle
+
+
+def test_teach_dialog_trains_words_from_the_lips(qtbot, window, shared_data, tmp_path, message_boxes):
+    clips = word_clips(shared_data / "grid" / "s1", ["blue", "red"], 1, 3, tmp_path / "clips")
+    window.open_teach_dialog()
+    dialog = window.teach_dialog
+    assert [dialog.kind_picker.itemText(i) for i in range(2)] == ["Actions (whole frame)", "Words (lips)"]
+    assert dialog.roi() == "full" and dialog.bundle_name.text() == "my-actions"
+    dialog.set_roi("mouth")
+    assert dialog.bundle_name.text() == "my-words"  # the suggested name follows the choice
+    for word, paths in clips.items():
+        dialog.add_clips(word, paths)
+    assert dialog.problems() == []
+    dialog.train(out=tmp_path / "taught")
+    assert dialog.training and not dialog.kind_picker.isEnabled()  # no switching mid-run
+    qtbot.waitUntil(lambda: not dialog.training, timeout=90000)
+    assert dialog.error is None, repr(dialog.error)
+    bundle = load_bundle(dialog.result.bundle_path)
+    assert bundle.manifest.task == "lip-words" and bundle.labels == ("blue", "red")
+    assert "Held-out accuracy (leave-one-clip-out)" in dialog.result_label.text()
+    table = dialog.confusion_table
+    assert not table.isHidden() and sum(int(table.item(i, j).text()) for i in range(2) for j in range(2)) == 6
+    # The window runs the taught bundle at once: its task shows the mouth crop and the top-k.
+    qtbot.waitUntil(lambda: window.bundle_path == Path(dialog.result.bundle_path), timeout=20000)
+    qtbot.waitUntil(lambda: not window.mouth_view.isHidden() and not window.topk.isHidden(), timeout=20000)
+    assert window.transcript.isHidden()
+    assert message_boxes.calls == []
