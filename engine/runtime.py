@@ -141,27 +141,58 @@ def _native_cause(log_text: str) -> str:
 NO_DRIVER = "no NVIDIA driver found (libcuda.so.1 is missing)"
 
 
+def _frozen() -> bool:
+    """True in the packaged app (PyInstaller), which cannot take pip packages."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def _cuda_libraries_hint() -> str:
+    """Where CUDA 13 and cuDNN 9 come from for this kind of install."""
+    if _frozen():
+        # The GPU package does not carry them (about 1.5 GB); NVIDIA's system packages are found.
+        return "install CUDA 13 and cuDNN 9 from NVIDIA (system libraries)"
+    return 'install CUDA 13 and cuDNN 9 (pip install "kinesight[gpu]" brings NVIDIA\'s pip libraries)'
+
+
+def _no_provider_reason(available: list[str]) -> str:
+    """Why a CPU-only ONNX Runtime cannot use CUDA, and what to install instead."""
+    reason = f"this onnxruntime build has no CUDA provider (it offers {', '.join(available)})"
+    if _frozen():
+        return f"{reason}; the kinesight-gpu package has one"
+    return f'{reason}; for CUDA install onnxruntime-gpu: pip install "kinesight[gpu]"'
+
+
 def _fallback_reason(cause: str) -> str:
     """Why onnxruntime-gpu fell back to CPU, cause first: the status bar has room for a few words."""
     if cause.startswith("libcuda.so"):
         return NO_DRIVER
     if cause.startswith("lib"):
         lib = cause.split(":", 1)[0]
-        return f"CUDA library {lib} not found: install CUDA 13 and cuDNN 9 (or a CUDA build of PyTorch)"
-    return cause or "no usable GPU, or the CUDA/cuDNN libraries onnxruntime-gpu needs are missing"
+        return f"CUDA library {lib} not found: {_cuda_libraries_hint()}"
+    return cause or "no usable GPU, or the CUDA 13 / cuDNN 9 libraries onnxruntime-gpu needs are missing"
 
 
 def _preload_cuda_libraries(ort) -> None:
-    """Load CUDA/cuDNN from the nvidia-* pip packages (e.g. those a CUDA build of PyTorch
-    installs) when they are present, so onnxruntime-gpu finds them without LD_LIBRARY_PATH.
+    """Load CUDA/cuDNN from the nvidia-* pip packages (those of the [gpu] extra) when they are
+    present, so onnxruntime-gpu finds them without LD_LIBRARY_PATH.
     Without them this is a no-op and the session build reports what is missing."""
+    import contextlib
+    import io
+
     preload = getattr(ort, "preload_dlls", None)  # onnxruntime-gpu >= 1.21
     if preload is None:
         return
+    # preload_dlls print()s a "Failed to load ..." line per missing library and a link to ORT's
+    # install page on stdout (the packaged app: three lines before every command's output). The
+    # session build that follows finds the same cause, and the one-line report names it.
+    printed = io.StringIO()
     try:
-        preload()
+        with contextlib.redirect_stdout(printed):
+            preload()
     except Exception as exc:  # noqa: BLE001 - best effort: the session build says what is missing
         log.debug("onnxruntime.preload_dlls failed: %s", exc)
+    if printed.getvalue().strip():
+        log.debug("onnxruntime.preload_dlls: %s", printed.getvalue().strip())
 
 
 def _session_options(threads: int | None):
@@ -203,7 +234,7 @@ def make_session(path: str | Path, device: Device = "auto", threads: int | None 
     if device in ("auto", "cuda"):
         avail = ort.get_available_providers()
         if CUDA_EP not in avail:
-            reason = f"this onnxruntime build has no CUDA provider (it offers {', '.join(avail)})"
+            reason = _no_provider_reason(avail)
         elif _cuda_failure is not None:
             reason = _cuda_failure
         else:
