@@ -61,6 +61,10 @@ if find "$APP" -maxdepth 3 -iname 'torch*' | grep -q .; then
   echo "build-deb.sh: PyTorch ended up in $APP; check packaging/kinesight.spec's excludes" >&2; exit 1
 fi
 "$APP/kinesight" --version >/dev/null  # the frozen executable starts at all
+# Every native library loads and works after packaging/slim.py re-linked and stripped them.
+if ! check=$(QT_QPA_PLATFORM=offscreen "$APP/kinesight" --kinesight-selfcheck 2>&1); then
+  echo "$check" >&2; echo "build-deb.sh: the frozen app's self-check failed" >&2; exit 1
+fi
 t2=$(date +%s)
 
 # 3. The .deb: stage the file tree, then dpkg-deb.

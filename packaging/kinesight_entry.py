@@ -30,6 +30,9 @@ ANALYSIS_CHILD_ARG = "--kinesight-analysis-child"
 # Where the child's ``main()`` lives (it moved from gui/ to engine/; the old place is kept as a
 # fallback so that a build of an older checkout still works).
 ANALYSIS_CHILD_MODULES = ("engine.analysis_process", "gui.analysis_process")
+# Hidden check of the frozen folder's native libraries (build-deb.sh and tests/packaging run it
+# after packaging/slim.py has re-linked and stripped them): a frozen app has no Python prompt.
+SELFCHECK_ARG = "--kinesight-selfcheck"
 
 
 def _analysis_child_main():
@@ -43,6 +46,78 @@ def _analysis_child_main():
             continue
         return module.main
     raise ModuleNotFoundError(f"none of {ANALYSIS_CHILD_MODULES} is in this build")
+
+
+def _selfcheck() -> int:
+    """Exercise every native library the app loads, the way the app uses it; print one line per
+    check and return 0 when all pass. OpenCV's video writer and reader run on PyAV's FFmpeg
+    after packaging/slim.py (the Teach dialog records webcam clips with cv2.VideoWriter)."""
+    import tempfile
+    from pathlib import Path
+
+    import av
+    import cv2
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from PySide6.QtCore import QBuffer, QByteArray, qVersion
+    from PySide6.QtGui import QImage
+
+    checks = []
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    small = cv2.resize(cv2.cvtColor(img, cv2.COLOR_RGB2BGR), (80, 60), interpolation=cv2.INTER_AREA)
+    warped = cv2.warpAffine(small, cv2.getRotationMatrix2D((40, 30), 10, 1.0), (80, 60))
+    cv2.putText(warped, "ok", (5, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+    ok, jpg = cv2.imencode(".jpg", warped)
+    checks.append(("cv2 image ops", ok and cv2.imdecode(jpg, cv2.IMREAD_COLOR).shape == (60, 80, 3)))
+    with tempfile.TemporaryDirectory(prefix="kinesight-selfcheck-") as tmp:
+        clip = Path(tmp) / "check.mp4"
+        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 25, (160, 120))
+        for i in range(25):
+            writer.write(np.roll(img, i, axis=1))
+        writer.release()
+        cap = cv2.VideoCapture(str(clip))
+        read = 0
+        while cap.read()[0]:
+            read += 1
+        cap.release()
+        checks.append(("cv2 VideoWriter/VideoCapture (FFmpeg)", read == 25))
+        with av.open(str(clip)) as container:
+            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        checks.append(("PyAV decode", len(frames) == 25 and frames[0].shape == (120, 160, 3)))
+        # H.264 encoding, as engine/annotate.py writes annotated videos (listing the codecs first
+        # runs every codec's start-up hook, the stand-ins' too).
+        h264 = Path(tmp) / "check-h264.mp4"
+        with av.open(str(h264), "w") as out:
+            stream = out.add_stream("libx264", rate=25)
+            stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+            for frame in frames:
+                for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p")):
+                    out.mux(packet)
+            for packet in stream.encode():
+                out.mux(packet)
+        with av.open(str(h264)) as container:
+            encoded = sum(1 for _ in container.decode(video=0))
+        checks.append((f"PyAV libx264 encode ({len(av.codecs_available)} codecs listed)", encoded == 25))
+    x = np.ones((1, 3), np.float32)
+    graph = onnx.helper.make_graph(
+        [onnx.helper.make_node("Relu", ["x"], ["y"])], "check",
+        [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 3])])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    checks.append((f"ONNX Runtime {ort.__version__}", bool((session.run(None, {"x": x})[0] == x).all())))
+    qimg = QImage(img.data, 160, 120, 480, QImage.Format.Format_RGB888)
+    data = QByteArray()
+    buf = QBuffer(data)
+    checks.append((f"Qt {qVersion()} image + JPEG plugin", qimg.save(buf, "JPG") and data.size() > 0))
+    for name, passed in checks:
+        print(f"{'ok  ' if passed else 'FAIL'} {name}")
+    failed = [name for name, passed in checks if not passed]
+    print("selfcheck: " + (f"{len(failed)} failed" if failed else "all passed"))
+    return 1 if failed else 0
 
 
 def _seconds_since_exec() -> float | None:
@@ -107,6 +182,8 @@ def main() -> int:
         # The child reads its instructions from stdin; argv must look like a plain start.
         sys.argv = [sys.argv[0], *args[1:]]
         return int(_analysis_child_main()() or 0)
+    if args and args[0] == SELFCHECK_ARG:
+        return _selfcheck()
     if _called_as_gui(sys.argv[0], args):
         from gui.app import main as gui_main
 
