@@ -71,6 +71,25 @@ def _selfcheck() -> int:
     cv2.putText(warped, "ok", (5, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
     ok, jpg = cv2.imencode(".jpg", warped)
     checks.append(("cv2 image ops", ok and cv2.imdecode(jpg, cv2.IMREAD_COLOR).shape == (60, 80, 3)))
+    # OpenCV's LAPACK/BLAS calls (NumPy's OpenBLAS behind packaging/linux/openblas_shim.c): OpenCV
+    # uses LAPACK only above ~100 rows, hence 160. Compared with NumPy's own results.
+    n = 160
+    for dtype, tol in ((np.float32, 1e-2), (np.float64, 1e-8)):
+        a = (rng.standard_normal((n, n)) + n * np.eye(n)).astype(dtype)
+        b = rng.standard_normal((n, 3)).astype(dtype)
+        a64, b64 = a.astype(np.float64), b.astype(np.float64)
+        errors = []
+        for flag, m in (("DECOMP_LU", a), ("DECOMP_CHOLESKY", a @ a.T), ("DECOMP_QR", a), ("DECOMP_SVD", a)):
+            solved, x = cv2.solve(m, b, flags=getattr(cv2, flag))
+            errors.append(solved and np.abs(x - np.linalg.solve(m.astype(np.float64), b64)).max())
+        errors.append(np.abs(cv2.invert(a)[1] - np.linalg.inv(a64)).max())
+        errors.append(np.abs(cv2.gemm(a, b, 1.0, None, 0.0) - a64 @ b64).max() / n)
+        r = rng.standard_normal((120, 80)).astype(dtype)
+        w, u, vt = cv2.SVDecomp(r)
+        errors.append(np.abs(w.ravel() - np.linalg.svd(r.astype(np.float64), compute_uv=False)).max())
+        errors.append(np.abs((u * w.ravel()) @ vt - r).max())
+        worst = max(float(e) if e is not False else float("inf") for e in errors)
+        checks.append((f"cv2 LAPACK/BLAS {np.dtype(dtype).name} (worst error {worst:.1e})", worst < tol))
     with tempfile.TemporaryDirectory(prefix="kinesight-selfcheck-") as tmp:
         clip = Path(tmp) / "check.mp4"
         writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 25, (160, 120))

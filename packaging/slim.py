@@ -2,7 +2,7 @@
 
     python packaging/slim.py build/frozen-cpu/kinesight [--dry-run]
 
-Four steps, each measured and printed:
+Five steps, each measured and printed:
 
 1. **One FFmpeg.** The OpenCV and PyAV wheels each carry their own FFmpeg (libavcodec,
    libavformat, libavutil, libswscale, libswresample: ~31 MB with what only OpenCV's copy needs,
@@ -16,7 +16,13 @@ Four steps, each measured and printed:
    several wheels ship their symbol tables (PyAV's Cython modules: 30 MB -> 5 MB). Only the
    folder's ``_internal`` is touched, never the bootloader executable, whose archive is
    appended to the ELF file and would be cut off by strip.
-3. **Stand-ins for encoders the app cannot reach.** PyAV's libavcodec links the HEVC (x265, 20 MB)
+3. **One OpenBLAS.** OpenCV's OpenBLAS (37 MB with its libgfortran) is replaced by
+   packaging/linux/openblas_shim.c, compiled here: the 19 BLAS/LAPACK routines ``cv2`` imports,
+   each forwarding to NumPy's OpenBLAS (the same library built with 64-bit integers and renamed
+   symbols). Checked: the shim defines every routine cv2 imports, and links against NumPy's copy
+   with no undefined symbol; ``--kinesight-selfcheck`` compares OpenCV's solve/invert/SVD/gemm
+   on matrices big enough for OpenCV to call LAPACK with NumPy's results.
+4. **Stand-ins for encoders the app cannot reach.** PyAV's libavcodec links the HEVC (x265, 20 MB)
    and SVT-AV1 (7 MB) encoders, and OpenCV's AVIF image codec links libaom (8 MB, AV1). The app
    encodes H.264 only (annotated videos: libx264, kept) and MPEG-4 (the Teach recorder), and
    reads no AVIF (engine/sources.IMAGE_SUFFIXES). Each is replaced by a small library of the same
@@ -25,7 +31,7 @@ Four steps, each measured and printed:
    nothing, as a build without that codec would. FFmpeg asks x265 for its API once at start-up
    to list pixel formats and gets none. Opening ``libx265`` for encoding would crash (FFmpeg does
    not check for a missing API): nothing in Kinesight does. Without ``cc`` the step is skipped.
-4. **Unreferenced libraries.** Libraries in the wheels' ``*.libs`` folders that no file of the
+5. **Unreferenced libraries.** Libraries in the wheels' ``*.libs`` folders that no file of the
    folder links against any more are removed, with PyInstaller's top-level links to them.
 
 packaging/build-deb.sh runs ``kinesight --kinesight-selfcheck`` on the result (OpenCV image
@@ -167,6 +173,42 @@ STUBS = {
 STUB_TEXT = "left out of the packaged Kinesight (packaging/slim.py)"
 
 
+SHIM_SOURCE = Path(__file__).resolve().parent / "linux" / "openblas_shim.c"
+
+
+def _cc() -> str | None:
+    return shutil.which("cc") or shutil.which("gcc")
+
+
+def share_openblas(internal: Path) -> str:
+    """Replace OpenCV's OpenBLAS by the shim over NumPy's; return what was done, for the log.
+    Changes nothing (and says why) when a check fails."""
+    cc = _cc()
+    ocv = sorted((internal / "opencv_python_headless.libs").glob("libopenblas*.so*"))
+    npy = sorted((internal / "numpy.libs").glob("libscipy_openblas64_*.so*"))
+    cv2_so = next(iter(sorted((internal / "cv2").glob("cv2*.so"))), None)
+    if cc is None or len(ocv) != 1 or len(npy) != 1 or cv2_so is None:
+        return f"skipped (C compiler: {cc or 'none'}; OpenCV's OpenBLAS: {len(ocv)}; NumPy's: {len(npy)})"
+    ocv_lib, npy_lib = ocv[0], npy[0]
+    imported = _dyn_names(cv2_so, defined=False) & _dyn_names(ocv_lib, defined=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        shim = Path(tmp) / ocv_lib.name
+        # --no-undefined: every scipy_* routine the shim calls must be in NumPy's library.
+        proc = subprocess.run([cc, "-shared", "-fPIC", "-O2", "-s", str(SHIM_SOURCE), "-o", str(shim),
+                               f"-L{npy_lib.parent}", f"-l:{npy_lib.name}", "-Wl,--no-undefined",
+                               f"-Wl,-soname,{ocv_lib.name}", "-Wl,-rpath,$ORIGIN/../numpy.libs"],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            return f"skipped (the shim does not build against {npy_lib.name}: {proc.stderr.strip()[-300:]})"
+        missing = imported - _dyn_names(shim, defined=True)
+        if missing:
+            return f"skipped (cv2 imports routines the shim lacks: {sorted(missing)[:5]})"
+        before = ocv_lib.stat().st_size
+        shutil.copymode(ocv_lib, shim)
+        shutil.move(str(shim), str(ocv_lib))
+    return f"{ocv_lib.name} ({before / 2**20:.0f} MB) -> shim over {npy_lib.name} ({len(imported)} routines)"
+
+
 def _dyn_names(path: Path, defined: bool) -> set[str]:
     """Names of the dynamic symbols ``path`` defines or imports (versions dropped)."""
     flag = "--defined-only" if defined else "--undefined-only"
@@ -188,7 +230,7 @@ def _stub_source(names: set[str], rule: dict) -> str:
 
 def stub_unreachable_codecs(internal: Path) -> list[str]:
     """Replace the libraries of STUBS by stand-ins; return what was replaced, with the sizes."""
-    cc = shutil.which("cc") or shutil.which("gcc")
+    cc = _cc()
     if cc is None:
         print("slim: no C compiler (cc): the unused encoders stay in", file=sys.stderr)
         return []
@@ -271,7 +313,7 @@ def prune_unreferenced(internal: Path, folders: tuple[str, ...] = ("opencv_pytho
 
 
 def slim(app_dir: Path, dry_run: bool = False) -> None:
-    """Apply the three steps to the frozen folder ``app_dir``, printing sizes after each."""
+    """Apply the steps to the frozen folder ``app_dir``, printing the size after each."""
     internal = app_dir / "_internal"
     if not internal.is_dir():
         raise SlimError(f"{app_dir} is not a PyInstaller one-folder build (no _internal)")
@@ -285,6 +327,9 @@ def slim(app_dir: Path, dry_run: bool = False) -> None:
     after_ffmpeg = du_mb(app_dir)
     print(f"slim: one FFmpeg: cv2 uses PyAV's {len(shared)} libraries; removed {', '.join(removed)}: "
           f"{after_ffmpeg:.0f} MB")
+    blas = share_openblas(internal)
+    removed = prune_unreferenced(internal)
+    print(f"slim: one OpenBLAS: {blas}; removed {', '.join(removed) or 'nothing'}: {du_mb(app_dir):.0f} MB")
     stubbed = stub_unreachable_codecs(internal)
     after_stubs = du_mb(app_dir)
     print(f"slim: stand-ins for unreachable codecs: {', '.join(stubbed) or 'none'}: {after_stubs:.0f} MB")
