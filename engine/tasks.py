@@ -7,8 +7,9 @@ outputs its decoder reads, and (d) the GUI panels and export sinks that show its
 
     action     no frame stages; ActionDecoder -> Prediction (label, top-k, "unknown")
     lip        MouthCropStage; TranscriptDecoder -> TranscriptUpdate (timed words, transcript)
-    lip-words  the lip task's mouth crop; ActionDecoder -> Prediction: words or phrases a user
+    lip-words  the lip task's mouth crop; LipWordsDecoder -> Prediction: words or phrases a user
                taught (silent commands, models/teach_lips.py), one label per window, "unknown"
+               (also for a window where the mouth did not move as in speech)
 
 What a task's records are (``TaskSpec.records``) decides its timeline and exports: "labels"
 (Prediction: events, segments, per-label probabilities) or "words" (TranscriptUpdate: timed
@@ -52,6 +53,12 @@ class TaskSpec:
 def _action_decoder(bundle: "Bundle", settings: EngineSettings) -> ActionDecoder:
     open_set = bundle.manifest.open_set
     return ActionDecoder(bundle.labels, settings, open_set.get("threshold") if open_set else None)
+
+
+def _lip_words_decoder(bundle: "Bundle", settings: EngineSettings) -> OutputDecoder:
+    from engine.lipwords import LipWordsDecoder
+
+    return LipWordsDecoder.for_bundle(bundle, settings)
 
 
 def _transcript_decoder(bundle: "Bundle", settings: EngineSettings) -> OutputDecoder:
@@ -102,14 +109,15 @@ TASKS: dict[str, TaskSpec] = {
     ),
     # Taught silent commands: the lip task's mouth crop and per-frame lip features, then the
     # few-shot head of models/fewshot.py over a window, decoded like actions (smoothing,
-    # hysteresis, "uncertain", and "unknown" from the head's novelty output).
+    # hysteresis, "uncertain", "unknown" from the head's novelty output, and from a window
+    # without speech when the bundle asks: engine/lipwords.py).
     "lip-words": TaskSpec(
         name="lip-words",
         description="which taught word or phrase the lips say: one label per window, with top-k",
         roi="mouth",
         logits_ranks=(2,),
         frame_stages=_lip_stages,
-        decoder=_action_decoder,
+        decoder=_lip_words_decoder,
         gui_panels=("region_overlay", "label_overlay", "topk_panel", "probability_timeline"),
         sinks=("csv", "json", "jsonl"),
     ),

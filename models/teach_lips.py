@@ -11,7 +11,9 @@ The clips go through the same stages the app runs on them (``engine/tasks.py``, 
          ``novelty`` output with an open-set threshold) -> head.onnx
 
 The bundle holds copies of the source lip bundle's backbone and face graphs and the new head; its manifest says task "lip-words", so the engine
-crops the mouth first and decodes labels like actions (uncertain, unknown).
+crops the mouth first and decodes labels like actions (uncertain, unknown), and says "unknown"
+while the mouth does not move as in speech (``engine/lipwords.py``; a still mouth otherwise gets
+a confident word, as the head has only seen words being said).
 
 The window length T defaults to the taught clips' length (most of the shortest clip, at least
 6 ticks, at most 2 s): a single GRID word with a few frames of margin lasts 10-20 frames, a
@@ -146,6 +148,7 @@ def train_lip_bundle(
     *,
     source: str | Path | None = None,
     groups: dict[str, str] | None = None,
+    requires_speaking: bool = True,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     **options,
@@ -154,7 +157,9 @@ def train_lip_bundle(
 
     ``source``: the lip bundle whose backbone and face locator are reused (default: the shipped
     grid-lips); ``groups``: clip path -> group for cross-validation (default: each clip is its
-    own group, i.e. leave-one-clip-out); ``options`` override :class:`FewShotConfig` fields
+    own group, i.e. leave-one-clip-out); ``requires_speaking``: the app says "unknown" for a
+    window in which the mouth did not move as in speech (``engine/lipwords.py``; turn it off for
+    a face whose silent words the speech-activity signal misses); ``options`` override :class:`FewShotConfig` fields
     (``window`` defaults to :func:`auto_window` of the clips, ``sample_fps`` is the source's).
     ``progress(stage, fraction)`` is called on this thread; ``cancel`` stops at the next clip or
     fold with :class:`Cancelled`. The figures in the result are cross-validated.
@@ -217,7 +222,7 @@ def train_lip_bundle(
     description = ("silent words taught in the Kinesight app from "
                    + ", ".join(f"{counts[lab]} {lab}" for lab in labels) + " clips")
     out = write_lip_words_bundle(out, model, extractor.bundle, cfg, name=Path(out).name, description=description,
-                                 training=training, calibration=calib)
+                                 training=training, calibration=calib, requires_speaking=requires_speaking)
     t3 = time.perf_counter()
     if progress:
         progress("done", 1.0)
@@ -227,7 +232,8 @@ def train_lip_bundle(
 
 
 def write_lip_words_bundle(out: str | Path, model, source, cfg: FewShotConfig, *, name: str, description: str = "",
-                           training: dict[str, Any] | None = None, calibration: dict[str, Any] | None = None) -> Path:
+                           training: dict[str, Any] | None = None, calibration: dict[str, Any] | None = None,
+                           requires_speaking: bool = True) -> Path:
     """Write a checked lip-words bundle: ``source``'s backbone and face graphs, ``model``'s head."""
     out = Path(out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -242,7 +248,8 @@ def write_lip_words_bundle(out: str | Path, model, source, cfg: FewShotConfig, *
         open_set = {"threshold": round(model.threshold, 4), "method": NOVELTY_METHOD, "output": "novelty",
                     **({"background_labels": [lab for lab in model.train_labels if is_background(lab)]}
                        if model.background_index is not None else {}),
-                    "calibration": calibration or {}}
+                    # A still mouth is not a word: windows without speech are "unknown".
+                    "requires_speaking": bool(requires_speaking), "calibration": calibration or {}}
         manifest = Manifest(
             name=name, version="1.0", task=TASK, labels=tuple(model.labels),
             window=WindowSpec(cfg.window, cfg.sample_fps, 1), input=sm.input, backbone=sm.backbone,

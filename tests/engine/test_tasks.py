@@ -54,7 +54,6 @@ def test_the_registry_names_stages_decoder_and_panels_for_every_task(tiny_bundle
         assert spec.gui_panels and spec.sinks and spec.logits_ranks
     # Taught lip words read the mouth as the lip reader does, and report labels as actions do.
     assert TASKS["lip-words"].frame_stages is TASKS["lip"].frame_stages
-    assert TASKS["lip-words"].decoder is TASKS["action"].decoder
     assert [reports_words(t) for t in ("action", "lip", "lip-words")] == [False, True, False]
     bundle = load_bundle(tiny_bundle)
     assert TASKS["action"].frame_stages(bundle) == []  # actions see the whole frame
