@@ -143,3 +143,13 @@ def test_kinesight_analyze_runs_a_taught_lip_words_bundle(taught, words, tmp_pat
     assert {e["label"] for e in data["events"]} <= {*WORDS, None}
     assert isinstance(data["speaking"], list) and "transcript" not in data
     assert "transcript:" not in res.stdout  # a label timeline is printed, not a transcript
+
+
+def test_clips_without_a_face_are_refused_with_what_to_do(clips, tmp_path):
+    from models.data import DatasetError
+    from models.teach_lips import train_lip_bundle
+
+    no_face = r"no face was found in most of kinetics_cleaning_pool\.mp4.*; record the face from the front"
+    with pytest.raises(DatasetError, match=no_face):
+        train_lip_bundle({"stop": [clips["pool"]], "go": [clips["pool"]]}, tmp_path / "never")
+    assert not (tmp_path / "never").exists()
