@@ -57,7 +57,7 @@ FROZEN=build/frozen-$VARIANT
 "$VENV/bin/python" -m PyInstaller --noconfirm --log-level WARN \
   --distpath "$FROZEN" --workpath "build/pyinstaller-$VARIANT" packaging/kinesight.spec
 APP=$FROZEN/kinesight
-if find "$APP" -maxdepth 3 -iname 'torch*' | grep -q .; then
+if [ -n "$(find "$APP" -maxdepth 3 -iname 'torch*' -print -quit)" ]; then
   echo "build-deb.sh: PyTorch ended up in $APP; check packaging/kinesight.spec's excludes" >&2; exit 1
 fi
 "$APP/kinesight" --version >/dev/null  # the frozen executable starts at all
@@ -87,7 +87,9 @@ INSTALLED_KB=$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)
 # tests/packaging/test_deb.py re-checks on the installed package that nothing is "not found").
 # Qt's xcb platform plugin is most of them; the offscreen plugin needs none beyond the basics.
 # The copied system libraries need at least the build machine's glibc.
-GLIBC=$(ldd --version | head -1 | awk '{print $NF}')
+# awk reads all of ldd's output: `| head -1` made ldd die of SIGPIPE now and then, which
+# pipefail + set -e turned into a silent exit 141 of the whole build.
+GLIBC=$(ldd --version | awk 'NR == 1 {print $NF}')
 DEPENDS=$(grep -v '^#' packaging/linux/depends.txt | grep -v '^ *$' | sed "s/^libc6 .*/libc6 (>= $GLIBC)/" \
   | paste -sd, - | sed 's/,/, /g')
 cat > "$STAGE/DEBIAN/control" <<EOF

@@ -182,6 +182,26 @@ def _trace_startup() -> None:
 
     VideoView.set_frame = set_frame
     MainWindow.showEvent = show_event
+
+    # The steps between the window and the first frame (gui/bridge.py runs them on its thread).
+    import engine.bundle
+    import engine.live
+    from gui.bridge import EngineBridge
+
+    def traced(owner, name: str, what: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            note(f"{what} starts")
+            result = original(*args, **kwargs)
+            note(f"{what} done")
+            return result
+
+        setattr(owner, name, wrapper)
+
+    traced(engine.bundle, "load_bundle", "bundle check (manifest, checksums, graphs)")
+    traced(EngineBridge, "_make_engine", "model load (ONNX Runtime sessions)")
+    traced(engine.live.Engine, "start", "source open")
     note("python running, gui imported")
 
 

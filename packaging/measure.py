@@ -74,6 +74,9 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+CPU_SECONDS: list[float] = []  # CPU time of the process at its first frame, one per launch
+
+
 def launch(gui: str, source: Path, tmp: Path, settle_s: float = 0.0) -> tuple[subprocess.Popen, float]:
     """Start the GUI on ``source``; return (process, seconds to the first frame)."""
     proc = subprocess.Popen([gui, "--source", str(source), "--settings", str(tmp / "m.ini"), "--size", "1280x800"],
@@ -83,6 +86,8 @@ def launch(gui: str, source: Path, tmp: Path, settle_s: float = 0.0) -> tuple[su
         if "kinesight-gui:" in line and VERBOSE:
             print("   ", line.strip())
         if "first frame" in line:
+            if "(cpu " in line:
+                CPU_SECONDS.append(float(line.split("(cpu ")[1].split()[0]))
             return proc, float(line.split("first frame")[1].split()[0])
         if time.monotonic() > deadline:
             break
@@ -97,6 +102,7 @@ def main() -> int:
     ap.add_argument("--play-s", type=float, default=60.0, help="seconds of playback before reading RSS")
     ap.add_argument("--drop-caches", action="store_true", help="also time one launch after dropping the page cache (root)")
     ap.add_argument("--verbose", action="store_true", help="print the start-up trace of every launch")
+    ap.add_argument("--no-rss", action="store_true", help="only the start-up times (no 70 s clip, no playback)")
     args = ap.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
@@ -115,13 +121,20 @@ def main() -> int:
             proc.kill()
             proc.wait()
             print(f"first frame after dropping the page cache: {first:.2f} s")
+        loads = []
         for _ in range(args.runs):
+            loads.append(os.getloadavg()[0])
             proc, first = launch(gui, CLIP, tmp)
             proc.kill()
             proc.wait()
             starts.append(first)
-        print(f"start to first frame: median {statistics.median(starts):.2f} s "
-              f"(min {min(starts):.2f}, max {max(starts):.2f}; {args.runs} launches)")
+        if starts:
+            cpu = f"; CPU time at the first frame {min(CPU_SECONDS):.2f}-{max(CPU_SECONDS):.2f} s" if CPU_SECONDS else ""
+            print(f"start to first frame: median {statistics.median(starts):.2f} s "
+                  f"(min {min(starts):.2f}, max {max(starts):.2f}; {args.runs} launches{cpu}; "
+                  f"load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores)")
+        if args.no_rss:
+            return 0
         long_clip = make_long_clip(tmp / "long.mp4")
         proc, first = launch(gui, long_clip, tmp)
         # Keep reading stderr so that the app never blocks on a full pipe.
