@@ -188,12 +188,14 @@ class TeachDialog(QDialog):
             "Optional: clips of what should NOT count as any action (standing still, other movements, "
             "an empty room). The model then says \"unknown\" for them instead of naming an action."))
         self.remove_action_button = QPushButton(self.tr("Remove"))
-        actions_box = QGroupBox(self.tr("1. Actions"))
+        self.actions_box = actions_box = QGroupBox(self.tr("1. Actions"))
         a_lay = QVBoxLayout(actions_box)
         kind_form = QFormLayout()
         kind_form.addRow(self.tr("What to teach"), self.kind_picker)
         a_lay.addLayout(kind_form)
-        a_lay.addWidget(QLabel(self.tr("Name at least two actions you will show the camera.")))
+        self.actions_hint = QLabel(self.tr("Name at least two actions you will show the camera."))
+        self.actions_hint.setWordWrap(True)
+        a_lay.addWidget(self.actions_hint)
         a_lay.addWidget(self.actions_list)
         row = QHBoxLayout()
         row.addWidget(self.add_action_button)
@@ -214,9 +216,11 @@ class TeachDialog(QDialog):
         self.countdown.setRange(0, 10)
         self.countdown.setValue(3)
         self.countdown.setSuffix(self.tr(" s"))
-        clips_box = QGroupBox(self.tr("2. Clips of the selected action"))
+        self.clips_box = clips_box = QGroupBox(self.tr("2. Clips of the selected action"))
         c_lay = QVBoxLayout(clips_box)
-        c_lay.addWidget(QLabel(self.tr("Give each action several short clips (3 or more), from files or the camera.")))
+        self.clips_hint = QLabel(self.tr("Give each action several short clips (3 or more), from files or the camera."))
+        self.clips_hint.setWordWrap(True)
+        c_lay.addWidget(self.clips_hint)
         c_lay.addWidget(self.clips_list)
         row = QHBoxLayout()
         row.addWidget(self.add_files_button)
@@ -319,6 +323,18 @@ class TeachDialog(QDialog):
         defaults = {"full": self.tr("my-actions"), "mouth": self.tr("my-words")}
         if self.bundle_name.text() in defaults.values():
             self.bundle_name.setText(defaults[self.roi()])
+        words = self.roi() == "mouth"
+        self.actions_box.setTitle(self.tr("1. Words or phrases") if words else self.tr("1. Actions"))
+        self.add_action_button.setText(self.tr("Add word…") if words else self.tr("Add action…"))
+        self.actions_hint.setText(
+            self.tr("Name at least two words or phrases you will say (aloud or silently) to the camera.") if words
+            else self.tr("Name at least two actions you will show the camera."))
+        self.clips_box.setTitle(self.tr("2. Clips of the selected word") if words
+                                else self.tr("2. Clips of the selected action"))
+        self.clips_hint.setText(
+            self.tr("Give each word several short clips (3 or more) of your face from the front, from files or "
+                    "the camera.") if words
+            else self.tr("Give each action several short clips (3 or more), from files or the camera."))
 
     # -- actions and clips (also the API tests use) --------------------------------------
     def add_action(self, name: str) -> bool:

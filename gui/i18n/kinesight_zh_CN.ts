@@ -593,10 +593,11 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
     <message>
         <location filename="../teach.py" line="182"/>
         <source>Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
-        <translation>词语（唇部）：模型像唇读模式一样读取嘴部，因此您可以为自己的脸教授无声命令。请面对摄像头，将每个词语或短语各录制几次。</translation>
+        <translation>词语（唇部）：模型像唇读模式一样读取嘴部，因此你可以为自己的脸教授无声命令。请面对摄像头，将每个词语或短语各录制几次。</translation>
     </message>
     <message>
         <location filename="../teach.py" line="185"/>
+        <location filename="../teach.py" line="328"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
@@ -617,6 +618,7 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
     </message>
     <message>
         <location filename="../teach.py" line="191"/>
+        <location filename="../teach.py" line="327"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
@@ -627,266 +629,294 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
     </message>
     <message>
         <location filename="../teach.py" line="196"/>
+        <location filename="../teach.py" line="331"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="205"/>
+        <location filename="../teach.py" line="207"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="206"/>
-        <location filename="../teach.py" line="419"/>
+        <location filename="../teach.py" line="208"/>
+        <location filename="../teach.py" line="435"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="212"/>
-        <location filename="../teach.py" line="216"/>
+        <location filename="../teach.py" line="214"/>
+        <location filename="../teach.py" line="218"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="217"/>
+        <location filename="../teach.py" line="219"/>
+        <location filename="../teach.py" line="333"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="219"/>
+        <location filename="../teach.py" line="221"/>
+        <location filename="../teach.py" line="337"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="226"/>
+        <location filename="../teach.py" line="230"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="227"/>
+        <location filename="../teach.py" line="231"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="228"/>
+        <location filename="../teach.py" line="232"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="232"/>
+        <location filename="../teach.py" line="236"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="240"/>
+        <location filename="../teach.py" line="244"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="245"/>
-        <location filename="../teach.py" line="319"/>
+        <location filename="../teach.py" line="249"/>
+        <location filename="../teach.py" line="323"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="246"/>
+        <location filename="../teach.py" line="250"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="247"/>
+        <location filename="../teach.py" line="251"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="251"/>
+        <location filename="../teach.py" line="255"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="260"/>
+        <location filename="../teach.py" line="264"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="263"/>
+        <location filename="../teach.py" line="267"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="266"/>
+        <location filename="../teach.py" line="270"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="319"/>
+        <location filename="../teach.py" line="323"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="343"/>
+        <location filename="../teach.py" line="327"/>
+        <source>1. Words or phrases</source>
+        <translation>1. 词语或短语</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="328"/>
+        <source>Add word…</source>
+        <translation>添加词语…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="330"/>
+        <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
+        <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="332"/>
+        <source>2. Clips of the selected word</source>
+        <translation>2. 所选词语的片段</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="335"/>
+        <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
+        <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="359"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="362"/>
-        <location filename="../teach.py" line="364"/>
+        <location filename="../teach.py" line="378"/>
+        <location filename="../teach.py" line="380"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="362"/>
+        <location filename="../teach.py" line="378"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="364"/>
+        <location filename="../teach.py" line="380"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="389"/>
+        <location filename="../teach.py" line="405"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="390"/>
+        <location filename="../teach.py" line="406"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="402"/>
+        <location filename="../teach.py" line="418"/>
         <source>No camera found — add video files instead</source>
         <translation>未找到摄像头——请改为添加视频文件</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="403"/>
+        <location filename="../teach.py" line="419"/>
         <source>No camera found. Connect one, or add video files.</source>
         <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="420"/>
+        <location filename="../teach.py" line="436"/>
         <source>No camera found. Connect one, or add video files instead.</source>
         <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="450"/>
+        <location filename="../teach.py" line="466"/>
         <source>Get ready… %1</source>
         <translation>准备… %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="452"/>
+        <location filename="../teach.py" line="468"/>
         <source>● Recording — %1 s left</source>
         <translation>● 正在录制——剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="456"/>
+        <location filename="../teach.py" line="472"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="477"/>
+        <location filename="../teach.py" line="493"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="502"/>
+        <location filename="../teach.py" line="518"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="505"/>
+        <location filename="../teach.py" line="521"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="513"/>
+        <location filename="../teach.py" line="529"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="517"/>
+        <location filename="../teach.py" line="533"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="527"/>
+        <location filename="../teach.py" line="543"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="539"/>
+        <location filename="../teach.py" line="555"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="540"/>
+        <location filename="../teach.py" line="556"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="541"/>
+        <location filename="../teach.py" line="557"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="541"/>
+        <location filename="../teach.py" line="557"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="542"/>
+        <location filename="../teach.py" line="558"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="554"/>
+        <location filename="../teach.py" line="570"/>
         <source>leave-one-person-out</source>
         <translation>留一人法</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="555"/>
+        <location filename="../teach.py" line="571"/>
         <source>leave-one-clip-out</source>
         <translation>留一片段法</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="556"/>
+        <location filename="../teach.py" line="572"/>
         <source>Held-out accuracy (%1): %2 of clips, %3 of moments</source>
         <translation>留出集准确率（%1）：片段 %2，时刻 %3</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="560"/>
+        <location filename="../teach.py" line="576"/>
         <source>Held-out accuracy: %1</source>
         <translation>留出集准确率：%1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="564"/>
+        <location filename="../teach.py" line="580"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="569"/>
+        <location filename="../teach.py" line="585"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="542"/>
-        <location filename="../teach.py" line="571"/>
+        <location filename="../teach.py" line="558"/>
+        <location filename="../teach.py" line="587"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="489"/>
+        <location filename="../teach.py" line="505"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="562"/>
+        <location filename="../teach.py" line="578"/>
         <source>Held-out accuracy: not measured (give every action 2 or more clips).</source>
         <translation>留出集准确率：未测量（请为每个动作提供至少 2 个片段）。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="601"/>
+        <location filename="../teach.py" line="617"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>

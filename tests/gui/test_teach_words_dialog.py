@@ -18,6 +18,7 @@ def test_teach_dialog_trains_words_from_the_lips(qtbot, window, shared_data, tmp
     assert dialog.roi() == "full" and dialog.bundle_name.text() == "my-actions"
     dialog.set_roi("mouth")
     assert dialog.bundle_name.text() == "my-words"  # the suggested name follows the choice
+    assert dialog.actions_box.title() == "1. Words or phrases" and dialog.add_action_button.text() == "Add word…"
     for word, paths in clips.items():
         dialog.add_clips(word, paths)
     assert dialog.problems() == []
