@@ -35,4 +35,9 @@ def test_teach_dialog_trains_words_from_the_lips(qtbot, window, shared_data, tmp
     qtbot.waitUntil(lambda: window.bundle_path == Path(dialog.result.bundle_path), timeout=20000)
     qtbot.waitUntil(lambda: not window.mouth_view.isHidden() and not window.topk.isHidden(), timeout=20000)
     assert window.transcript.isHidden()
+    # Playing a GRID sentence: the located mouth beside the video and the taught words ranked.
+    dialog.close()
+    window.open_source(str(shared_data / "grid" / "s1" / "video" / "bbaf3s.mp4"))
+    qtbot.waitUntil(lambda: window.prediction_count > 10 and window.mouth_view.has_image, timeout=30000)
+    qtbot.waitUntil(lambda: {name for name, _ in window.topk.shown()} == {"blue", "red"}, timeout=10000)
     assert message_boxes.calls == []
