@@ -12,17 +12,13 @@ Five steps, each measured and printed:
    is defined there (checked here; otherwise nothing is changed), and OpenCV's copies are dropped.
    Kinesight decodes files with PyAV; OpenCV's FFmpeg serves only the Teach dialog's recorder
    (``cv2.VideoWriter``, MPEG-4), which the frozen app's ``--kinesight-selfcheck`` exercises.
-2. **Strip.** ``strip --strip-unneeded`` on every library and extension module of the folder:
-   several wheels ship their symbol tables (PyAV's Cython modules: 30 MB -> 5 MB). Only the
-   folder's ``_internal`` is touched, never the bootloader executable, whose archive is
-   appended to the ELF file and would be cut off by strip.
-3. **One OpenBLAS.** OpenCV's OpenBLAS (37 MB with its libgfortran) is replaced by
+2. **One OpenBLAS.** OpenCV's OpenBLAS (37 MB with its libgfortran) is replaced by
    packaging/linux/openblas_shim.c, compiled here: the 19 BLAS/LAPACK routines ``cv2`` imports,
    each forwarding to NumPy's OpenBLAS (the same library built with 64-bit integers and renamed
    symbols). Checked: the shim defines every routine cv2 imports, and links against NumPy's copy
    with no undefined symbol; ``--kinesight-selfcheck`` compares OpenCV's solve/invert/SVD/gemm
    on matrices big enough for OpenCV to call LAPACK with NumPy's results.
-4. **Stand-ins for encoders the app cannot reach.** PyAV's libavcodec links the HEVC (x265, 20 MB)
+3. **Stand-ins for codecs the app cannot reach.** PyAV's libavcodec links the HEVC (x265, 20 MB)
    and SVT-AV1 (7 MB) encoders, and OpenCV's AVIF image codec links libaom (8 MB, AV1). The app
    encodes H.264 only (annotated videos: libx264, kept) and MPEG-4 (the Teach recorder), and
    reads no AVIF (engine/sources.IMAGE_SUFFIXES). Each is replaced by a small library of the same
@@ -31,12 +27,19 @@ Five steps, each measured and printed:
    nothing, as a build without that codec would. FFmpeg asks x265 for its API once at start-up
    to list pixel formats and gets none. Opening ``libx265`` for encoding would crash (FFmpeg does
    not check for a missing API): nothing in Kinesight does. Without ``cc`` the step is skipped.
-5. **Unreferenced libraries.** Libraries in the wheels' ``*.libs`` folders that no file of the
-   folder links against any more are removed, with PyInstaller's top-level links to them.
+4. **Strip.** ``strip --strip-unneeded`` on every library and extension module of the folder:
+   several wheels ship their symbol tables (PyAV's Cython modules: 30 MB -> 5 MB). Each file is
+   stripped into a copy that replaces it only if its load segments stay page-aligned: on files
+   that patchelf (auditwheel) had given extra segments, strip can make them unloadable (NumPy's
+   OpenBLAS). Only the folder's ``_internal`` is touched, never the bootloader executable, whose
+   archive is appended to the ELF file and would be cut off by strip.
+5. **Unreferenced libraries** (after steps 1 and 2). Libraries in OpenCV's ``*.libs`` folder that
+   no file of the folder links against any more are removed, with PyInstaller's top-level links.
 
 packaging/build-deb.sh runs ``kinesight --kinesight-selfcheck`` on the result (OpenCV image
-operations, VideoWriter/VideoCapture, PyAV, ONNX Runtime, Qt's JPEG plugin), and
-tests/packaging/test_deb.py uses the installed app (analysis, GUI, teaching).
+operations and LAPACK, VideoWriter/VideoCapture, PyAV decoding and H.264 encoding, ONNX Runtime,
+Qt's JPEG plugin), and tests/packaging/test_deb.py uses the installed app (analysis, GUI,
+teaching, the same self-check).
 """
 
 from __future__ import annotations
