@@ -48,6 +48,22 @@ def _analysis_child_main():
     raise ModuleNotFoundError(f"none of {ANALYSIS_CHILD_MODULES} is in this build")
 
 
+def _frozen_qt_setup() -> None:
+    """Before Qt is used in the frozen Linux app: what PyInstaller's PySide6 runtime hook would
+    have done at every start (kinesight.spec drops it there so that commands without Qt start
+    0.2 s sooner). Qt finds its plugins, and through the embedded qt.conf its own translations."""
+    if not (getattr(sys, "frozen", False) and sys.platform.startswith("linux")):
+        return
+    qt_root = os.path.join(sys._MEIPASS, "PySide6", "Qt")
+    os.environ["QT_PLUGIN_PATH"] = os.path.join(qt_root, "plugins")
+    os.environ["QML2_IMPORT_PATH"] = os.path.join(qt_root, "qml")
+    try:
+        from _pyi_rth_utils import qt as qt_rth_utils  # PyInstaller's helper, bundled with the hook's imports
+    except ImportError:
+        return
+    qt_rth_utils.create_embedded_qt_conf("PySide6", qt_root)
+
+
 def _selfcheck() -> int:
     """Exercise every native library the app loads, the way the app uses it; print one line per
     check and return 0 when all pass. OpenCV's video writer and reader run on PyAV's FFmpeg
@@ -60,7 +76,9 @@ def _selfcheck() -> int:
     import numpy as np
     import onnx
     import onnxruntime as ort
-    from PySide6.QtCore import QBuffer, QByteArray, qVersion
+
+    _frozen_qt_setup()
+    from PySide6.QtCore import QBuffer, QByteArray, QLibraryInfo, QTranslator, qVersion
     from PySide6.QtGui import QImage
 
     checks = []
@@ -132,6 +150,9 @@ def _selfcheck() -> int:
     data = QByteArray()
     buf = QBuffer(data)
     checks.append((f"Qt {qVersion()} image + JPEG plugin", qimg.save(buf, "JPG") and data.size() > 0))
+    # Qt's own translations (the Chinese UI's standard buttons) are found through Qt's prefix.
+    qt_zh = QTranslator()
+    checks.append(("Qt translations found", qt_zh.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))))
     for name, passed in checks:
         print(f"{'ok  ' if passed else 'FAIL'} {name}")
     failed = [name for name, passed in checks if not passed]
@@ -224,6 +245,7 @@ def main() -> int:
     if args and args[0] == SELFCHECK_ARG:
         return _selfcheck()
     if _called_as_gui(sys.argv[0], args):
+        _frozen_qt_setup()
         from gui.app import main as gui_main
 
         if os.environ.get("KINESIGHT_STARTUP_TRACE") == "1":
