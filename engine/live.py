@@ -198,14 +198,18 @@ class Engine:
         return [t for t in (run.capture, run.worker) if t is not None] if run else []
 
     # -- control (any thread) -------------------------------------------------------
-    def start(self, source: FrameSource | str | int | Path) -> None:
-        """Play ``source`` (stopping the current one first). Opening errors raise here."""
+    def start(self, source: FrameSource | str | int | Path, *, owned: bool | None = None) -> None:
+        """Play ``source`` (stopping the current one first). Opening errors raise here.
+
+        ``owned``: the engine closes the source when its run stops; by default only a source it
+        opened itself from a spec (a caller that opened one ahead of the engine passes True).
+        """
         if self._closed:
             raise EngineError("this engine was closed; create a new one")
         self.stop()
-        owned = not isinstance(source, FrameSource)
-        src = open_source(source) if owned else source
-        self._launch(src, owned)
+        from_spec = not isinstance(source, FrameSource)
+        src = open_source(source) if from_spec else source
+        self._launch(src, from_spec if owned is None else bool(owned))
 
     def _launch(self, src: FrameSource, owned: bool, *, seek_to: float | None = None, paused: bool = False) -> None:
         prev = self._run

@@ -6,6 +6,10 @@ signals delivered on the GUI thread, coalescing so nothing queues up without bou
 newest frame wins, and predictions are handed over in batches with at most one signal in
 flight. Everything slow (loading a bundle, creating ONNX sessions, opening a camera or URL,
 stopping an engine) runs on one control thread, in order, never on the GUI thread.
+
+At a cold start the source does not wait for the model: while the control thread builds the
+ONNX Runtime sessions, a thread of its own opens the source and shows its first frame (see
+:class:`SourceAhead`); the engine then plays that already opened source.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.frames import Frame
+from engine.frames import Frame, FrameSource
 from engine.prediction import Prediction
 
 
@@ -70,6 +74,78 @@ class _Latest:
     predictions: list = field(default_factory=list)
     predictions_pending: bool = False
     frames_coalesced: int = 0
+    frame_ahead: bool = False  # the waiting frame was shown ahead of the model (SourceAhead)
+
+
+class SourceAhead:
+    """A source opened on a thread of its own while the model loads, its first frame shown at once.
+
+    ``show_first(frame)`` is called on that thread with the source's first frame (not at all if
+    decoding it failed: the engine's own read reports that, typed). The control thread takes
+    the opened source with :meth:`take` and hands it to the engine; a source nobody takes (the
+    bundle failed, a newer source was asked for, the window closed) is closed by :meth:`discard`.
+    """
+
+    def __init__(self, spec: Any, show_first: Callable[[Frame], None]) -> None:
+        self.spec = spec
+        self._show_first = show_first
+        self._lock = threading.Lock()
+        self._source: FrameSource | None = None
+        self._error: BaseException | None = None
+        self._discarded = False
+        self._done = False
+        # Daemon for the same reason as the control thread: a URL can block inside FFmpeg.
+        self.thread = threading.Thread(target=self._run, name="kinesight-gui-open", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from engine.sources import open_source
+
+        source = None
+        try:
+            source = open_source(self.spec)
+            with self._lock:
+                discarded = self._discarded
+            if not discarded:
+                frames = iter(source)
+                try:
+                    frame = next(frames, None)
+                finally:
+                    # A file's next pass starts again at its first frame, so the engine loses
+                    # nothing (a camera or stream just moves on).
+                    getattr(frames, "close", lambda: None)()
+                if frame is not None:
+                    self._show_first(frame)
+        except BaseException as exc:  # noqa: BLE001 - handed to the control thread by take()
+            if source is None:
+                self._error = exc  # opening failed: the open reports it as it always did
+            # A first frame that fails to decode is not reported here: the engine's own read
+            # of the source fails the same way and reports it with its type.
+        finally:
+            with self._lock:
+                self._source, self._done = source, True
+                close_now = self._discarded and source is not None
+            if close_now:
+                source.close()
+
+    def take(self) -> FrameSource:
+        """The opened source, once it is open and its first frame read; raises what opening raised."""
+        self.thread.join()
+        if self._error is not None:
+            raise self._error
+        with self._lock:
+            source, self._source = self._source, None
+        return source
+
+    def discard(self) -> None:
+        """Close the source unless it was taken (now, or when the opening thread is done with it)."""
+        with self._lock:
+            self._discarded = True
+            source = self._source if self._done else None
+            if source is not None:
+                self._source = None
+        if source is not None:
+            source.close()
 
 
 class EngineBridge(QObject):
@@ -84,6 +160,7 @@ class EngineBridge(QObject):
       finished(): the source ended (end of file).
       warning(str): a problem that did not stop the source (a file that ended early...).
       busy(bool): the control thread started/finished a slow operation.
+      modelLoading(str): a model bundle (named by its file or folder) started loading.
     """
 
     frameReady = Signal()
@@ -94,6 +171,7 @@ class EngineBridge(QObject):
     finished = Signal()
     warning = Signal(str)
     busy = Signal(bool)
+    modelLoading = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +192,14 @@ class EngineBridge(QObject):
         self.display_size: tuple[int, int] | None = None
         # (w, h) of the newest frame before scaling: the pixels the engine's regions refer to.
         self.source_frame_size: tuple[int, int] | None = None
+        # Sources opened ahead of the model (cold start). Sequence numbers keep the frames of
+        # a run that is about to be replaced off the screen once a newer source showed its
+        # first frame: _open_seq counts opens and stops (GUI thread), _shown_seq is the open
+        # whose first frame was shown ahead, _run_seq the open the engine plays now.
+        self._aheads: set[SourceAhead] = set()
+        self._open_seq = 0
+        self._shown_seq = 0
+        self._run_seq = 0
 
     # -- properties read on the GUI thread ---------------------------------------------
     @property
@@ -137,13 +223,30 @@ class EngineBridge(QObject):
         return self._latest.frames_coalesced
 
     def threads(self) -> list[threading.Thread]:
-        """The control thread (for tests and shutdown checks)."""
-        return [self._thread]
+        """The control thread and any source-opening thread (for tests and shutdown checks)."""
+        return [self._thread] + [a.thread for a in list(self._aheads) if a.thread.is_alive()]
 
     # -- commands (GUI thread; executed in order on the control thread) ----------------
     def open(self, bundle_path: Path, settings_kwargs: dict, spec: Any | None) -> None:
-        """(Re)load ``bundle_path`` if it changed, then play ``spec`` (None: only load the bundle)."""
-        self._submit(lambda: self._do_open(Path(bundle_path), dict(settings_kwargs), spec))
+        """(Re)load ``bundle_path`` if it changed, then play ``spec`` (None: only load the bundle).
+
+        While no model has loaded yet (a cold start), the source opens at once on a thread of
+        its own and its first frame is shown before the model is ready.
+        """
+        if self._closed:
+            return
+        ahead = None
+        if spec is not None:
+            self._open_seq += 1
+            if self._engine is None and not isinstance(spec, FrameSource):
+                # Building the sessions takes most of a cold start (~0.3-0.6 s here); the user
+                # sees the video meanwhile. Only then: a model switch or a new source on a
+                # loaded model would flash another frame before the engine's own.
+                seq = self._open_seq
+                ahead = SourceAhead(spec, lambda frame: self._show_ahead(seq, frame))
+                self._aheads.add(ahead)
+        seq = self._open_seq
+        self._submit(lambda: self._do_open(Path(bundle_path), dict(settings_kwargs), spec, ahead, seq))
 
     def pause(self) -> None:
         """Pause the source (files stop; cameras keep being read)."""
@@ -163,7 +266,8 @@ class EngineBridge(QObject):
 
     def stop(self) -> None:
         """Stop the running source (the engine and its model stay loaded)."""
-        self._submit(self._do_stop)
+        self._open_seq += 1  # a source still opening ahead shows no frame after this
+        self._submit(lambda: self._do_stop(forget_ahead=True))
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Block until every queued command ran (tests and shutdown only)."""
@@ -185,6 +289,8 @@ class EngineBridge(QObject):
         except queue.Empty:
             pass
         self._tasks.put(None)
+        for ahead in list(self._aheads):  # dropped with their commands: nothing will take them
+            ahead.discard()
         self._thread.join(max(0.0, deadline - time.monotonic()) * 0.5)
         engine = self._engine
         if engine is not None:
@@ -210,9 +316,23 @@ class EngineBridge(QObject):
             return preds
 
     # -- engine callbacks (engine / capture threads) -----------------------------------
+    def _current_run(self) -> bool:
+        # False for an engine being stopped, or one whose source a newer open already replaced
+        # on the screen with its first frame.
+        return self._accepting and self._run_seq >= self._shown_seq
+
     def _on_frame(self, frame: Frame) -> None:
-        if not self._accepting:
+        if self._current_run():
+            self._post_frame(frame, ahead=False)
+
+    def _show_ahead(self, seq: int, frame: Frame) -> None:
+        # On a SourceAhead's thread: only the newest open shows its frame, and not after a stop.
+        if self._closed or seq != self._open_seq:
             return
+        self._shown_seq = seq
+        self._post_frame(frame, ahead=True)
+
+    def _post_frame(self, frame: Frame, *, ahead: bool) -> None:
         self.source_frame_size = (frame.image.shape[1], frame.image.shape[0])
         size = self.display_size
         if size is not None:
@@ -221,13 +341,14 @@ class EngineBridge(QObject):
             if self._latest.frame is not None:
                 self._latest.frames_coalesced += 1
             self._latest.frame = frame
+            self._latest.frame_ahead = ahead
             emit = not self._latest.frame_pending
             self._latest.frame_pending = True
         if emit:
             self.frameReady.emit()
 
     def _on_prediction(self, prediction: Prediction) -> None:
-        if not self._accepting:
+        if not self._current_run():
             return
         with self._latest.lock:
             self._latest.predictions.append(prediction)
@@ -271,12 +392,21 @@ class EngineBridge(QObject):
                 if not self._closed:
                     self.openFailed.emit(exc)
 
-    def _do_stop(self) -> None:
+    def _do_stop(self, *, forget_ahead: bool = False) -> None:
         self._accepting = False
         if self._engine is not None:
             self._engine.stop()
-        self.take_frame()
-        self.take_predictions()
+        self._drop_stale(forget_ahead=forget_ahead)
+
+    def _drop_stale(self, *, forget_ahead: bool = False) -> None:
+        # The stopped run's frame and predictions go; a first frame shown ahead of the model
+        # belongs to the source about to play and stays until the GUI painted it.
+        with self._latest.lock:
+            if forget_ahead or not self._latest.frame_ahead:
+                self._latest.frame = None
+                self._latest.frame_pending = False
+            self._latest.predictions = []
+            self._latest.predictions_pending = False
 
     def _make_engine(self, bundle, settings_kwargs: dict):
         from engine.live import Engine
@@ -288,13 +418,16 @@ class EngineBridge(QObject):
             on_error=self._on_error, on_finished=self._on_finished, on_warning=self._on_warning,
         )
 
-    def _do_open(self, bundle_path: Path, settings_kwargs: dict, spec: Any | None) -> None:
+    def _do_open(self, bundle_path: Path, settings_kwargs: dict, spec: Any | None,
+                 ahead: SourceAhead | None = None, seq: int = 0) -> None:
         self.busy.emit(True)
+        opened_ahead = ahead
         try:
             bundle_changed = self._engine is None or bundle_path != self._bundle_path
             if bundle_changed:
                 from engine.bundle import load_bundle
 
+                self.modelLoading.emit(bundle_path.stem if bundle_path.suffix.lower() == ".zip" else bundle_path.name)
                 # A bad bundle raises here, before anything that plays now is touched.
                 bundle = load_bundle(bundle_path)
                 self._do_stop()
@@ -315,12 +448,16 @@ class EngineBridge(QObject):
                 return
             if self._closed:
                 return
-            self.take_frame()
-            self.take_predictions()
+            # Opened ahead (cold start) or by the engine here; either way opening errors raise
+            # now, after any bundle error, as they always did.
+            source = ahead.take() if ahead is not None else spec
+            self._drop_stale()
+            self._run_seq = seq
             self._accepting = True
             try:
-                # The engine opens the source (and owns it): opening errors raise right here.
-                self._engine.start(spec)
+                # The engine owns the source from here (closes it when its run stops).
+                self._engine.start(source, owned=True if ahead is not None else None)
+                ahead = None
             except BaseException:
                 self._accepting = False
                 raise
@@ -337,4 +474,8 @@ class EngineBridge(QObject):
             if not self._closed:
                 self.engineReady.emit(EngineReady(self._bundle, self._engine.provider, info, bundle_changed))
         finally:
+            if ahead is not None:  # not handed to the engine: the bundle or the engine failed
+                ahead.discard()
+            if opened_ahead is not None:
+                self._aheads.discard(opened_ahead)
             self.busy.emit(False)

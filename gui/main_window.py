@@ -187,6 +187,8 @@ class MainWindow(QMainWindow):
         b.finished.connect(self._on_finished)
         b.warning.connect(self._on_warning)
         b.busy.connect(lambda busy: self.status.showMessage(self.tr("Opening…")) if busy else None)
+        # At a cold start the first frame shows while this message is up (gui/bridge.py).
+        b.modelLoading.connect(lambda name: self.status.showMessage(self.tr("Loading model %1…").replace("%1", name)))
         self.video.fileDropped.connect(self.open_source)
         self.video.displaySizeChanged.connect(lambda w, h: setattr(self.bridge, "display_size", (w, h)))
         self.timeline.seekRequested.connect(self.seek)
