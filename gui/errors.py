@@ -7,7 +7,9 @@ the wording, never its English text.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
@@ -37,12 +39,57 @@ class ErrorText:
         return iter((self.title, self.message))
 
 
+def onnxruntime_import_problem(error: BaseException) -> str | None:
+    """"missing" when ``error`` (or what caused it) is ONNX Runtime not being installed, "broken"
+    when the installed package failed to import (a half-removed build, a missing system
+    library), None otherwise. A plain ``pip install kinesight`` has no ONNX Runtime: it comes
+    from the [cpu] or [gpu] extra, and the engine imports it only when it builds a session."""
+    seen: set[int] = set()
+    exc: BaseException | None = error
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ImportError):
+            if (exc.name or "").split(".")[0] == "onnxruntime":
+                return "missing" if isinstance(exc, ModuleNotFoundError) else "broken"
+            # Raised inside the package's own import (its native library would not load).
+            tb = exc.__traceback__
+            while tb is not None:
+                if "onnxruntime" in Path(tb.tb_frame.f_code.co_filename).parts:
+                    return "broken"
+                tb = tb.tb_next
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _onnxruntime_text(problem: str, detail: str) -> ErrorText:
+    """What to say when ONNX Runtime is missing or broken: nothing can run without it."""
+    if problem == "missing":
+        title = QCoreApplication.translate("errors", "ONNX Runtime is not installed")
+        what = QCoreApplication.translate("errors", "Kinesight cannot run its models: the ONNX Runtime package is missing.")
+        todo = QCoreApplication.translate(
+            "errors", 'Install it with pip install "kinesight[cpu]" (or "kinesight[gpu]" for NVIDIA GPUs), '
+            "then start Kinesight again.")
+    else:
+        title = QCoreApplication.translate("errors", "ONNX Runtime cannot be loaded")
+        what = QCoreApplication.translate(
+            "errors", "Kinesight cannot run its models: the ONNX Runtime package is installed but does not load.")
+        todo = QCoreApplication.translate(
+            "errors", 'Reinstall it with pip install --force-reinstall "kinesight[cpu]" (or "kinesight[gpu]"), '
+            "then start Kinesight again.")
+    if getattr(sys, "frozen", False):
+        # The packaged app carries its own ONNX Runtime and takes no pip packages.
+        todo = QCoreApplication.translate("errors", "Reinstall Kinesight: this installation is incomplete.")
+    return ErrorText(title, what, todo, detail)
+
 
 def describe_error(error: BaseException, *, live: bool = False, source: str = "") -> ErrorText:
     """The dialog text for ``error``; ``source`` names what was being opened (a file name,
     "camera 0") and ``live`` says it was a camera or stream."""
     detail = str(error) or type(error).__name__
     name = source or QCoreApplication.translate("errors", "the source")
+    ort_problem = onnxruntime_import_problem(error)
+    if ort_problem is not None:
+        return _onnxruntime_text(ort_problem, detail)
     if isinstance(error, SourceNotFound):
         if live:
             what = QCoreApplication.translate("errors", "Kinesight cannot find %1: it does not exist or another program is using it.")

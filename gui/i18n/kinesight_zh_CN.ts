@@ -317,94 +317,99 @@
         <translation>正在打开…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205"/>
+        <location filename="../main_window.py" line="191"/>
+        <source>Loading model %1…</source>
+        <translation>正在加载模型 %1…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="207"/>
         <source>The timeline could not be filled for this file; playback goes on.</source>
         <translation>无法为此文件生成时间线；播放继续进行。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242"/>
+        <location filename="../main_window.py" line="244"/>
         <source>No model bundle is loaded.</source>
         <translation>尚未加载模型包。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="269"/>
+        <location filename="../main_window.py" line="271"/>
         <source>Open Video</source>
         <translation>打开视频</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="270"/>
+        <location filename="../main_window.py" line="272"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="276"/>
+        <location filename="../main_window.py" line="278"/>
         <source>Open URL</source>
         <translation>打开网址</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="277"/>
+        <location filename="../main_window.py" line="279"/>
         <source>Stream URL (rtsp://, http://, …):</source>
         <translation>视频流网址（rtsp://、http://…）：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="288"/>
+        <location filename="../main_window.py" line="290"/>
         <source>Stopped. Open a camera, a file or a URL to continue.</source>
         <translation>已停止。打开摄像头、文件或网址以继续。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="347"/>
+        <location filename="../main_window.py" line="349"/>
         <source>Open Model Bundle (a folder or a .zip)</source>
         <translation>打开模型包（文件夹或 .zip）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="349"/>
+        <location filename="../main_window.py" line="351"/>
         <source>Model bundles (*.zip manifest.json)</source>
         <translation>模型包 (*.zip manifest.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="414"/>
+        <location filename="../main_window.py" line="416"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="421"/>
+        <location filename="../main_window.py" line="423"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="472"/>
+        <location filename="../main_window.py" line="474"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588"/>
+        <location filename="../main_window.py" line="590"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589"/>
+        <location filename="../main_window.py" line="591"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
 模型由 ONNX Runtime 运行；当前使用的模型包见“模型”面板。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="616"/>
+        <location filename="../main_window.py" line="618"/>
         <source>Camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="618"/>
+        <location filename="../main_window.py" line="620"/>
         <source>The camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="618"/>
+        <location filename="../main_window.py" line="620"/>
         <source>The video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="626"/>
+        <location filename="../main_window.py" line="628"/>
         <source>camera %1</source>
         <translation>摄像头 %1</translation>
     </message>
@@ -1113,166 +1118,201 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>errors</name>
     <message>
-        <location filename="../errors.py" line="53"/>
+        <location filename="../errors.py" line="100"/>
         <source>Source not found</source>
         <translation>找不到视频源</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="55"/>
-        <location filename="../errors.py" line="95"/>
+        <location filename="../errors.py" line="102"/>
+        <location filename="../errors.py" line="142"/>
         <source>Camera lost</source>
         <translation>摄像头已断开</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="59"/>
+        <location filename="../errors.py" line="106"/>
         <source>Video could not be decoded</source>
         <translation>视频无法解码</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="63"/>
+        <location filename="../errors.py" line="110"/>
         <source>Cannot open the video</source>
         <translation>无法打开视频</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="67"/>
+        <location filename="../errors.py" line="114"/>
         <source>Video source failed</source>
         <translation>视频源出错</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="71"/>
+        <location filename="../errors.py" line="118"/>
         <source>Cannot load the model bundle</source>
         <translation>无法加载模型包</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="75"/>
+        <location filename="../errors.py" line="122"/>
         <source>Inference failed</source>
         <translation>推理失败</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="79"/>
+        <location filename="../errors.py" line="126"/>
         <source>Engine failure</source>
         <translation>引擎故障</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="45"/>
+        <location filename="../errors.py" line="89"/>
         <source>the source</source>
         <translation>视频源</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="48"/>
+        <location filename="../errors.py" line="67"/>
+        <source>ONNX Runtime is not installed</source>
+        <translation>未安装 ONNX Runtime</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="68"/>
+        <source>Kinesight cannot run its models: the ONNX Runtime package is missing.</source>
+        <translation>Kinesight 无法运行模型：缺少 ONNX Runtime 软件包。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="69"/>
+        <source>Install it with pip install &quot;kinesight[cpu]&quot; (or &quot;kinesight[gpu]&quot; for NVIDIA GPUs), then start Kinesight again.</source>
+        <translation>请用 pip install &quot;kinesight[cpu]&quot; 安装（NVIDIA GPU 用 &quot;kinesight[gpu]&quot;），然后重新启动 Kinesight。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="73"/>
+        <source>ONNX Runtime cannot be loaded</source>
+        <translation>无法加载 ONNX Runtime</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="74"/>
+        <source>Kinesight cannot run its models: the ONNX Runtime package is installed but does not load.</source>
+        <translation>Kinesight 无法运行模型：ONNX Runtime 软件包已安装，但无法加载。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="76"/>
+        <source>Reinstall it with pip install --force-reinstall &quot;kinesight[cpu]&quot; (or &quot;kinesight[gpu]&quot;), then start Kinesight again.</source>
+        <translation>请用 pip install --force-reinstall &quot;kinesight[cpu]&quot;（或 &quot;kinesight[gpu]&quot;）重新安装，然后重新启动 Kinesight。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="81"/>
+        <source>Reinstall Kinesight: this installation is incomplete.</source>
+        <translation>请重新安装 Kinesight：当前安装不完整。</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="95"/>
         <source>Kinesight cannot find %1: it does not exist or another program is using it.</source>
         <translation>Kinesight 找不到%1：它不存在，或正被其他程序占用。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="49"/>
+        <location filename="../errors.py" line="96"/>
         <source>Connect the camera or close the program using it, then pick it from Source ▸ Camera.</source>
         <translation>请连接摄像头或关闭占用它的程序，然后在“视频源 ▸ 摄像头”中选择它。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="51"/>
+        <location filename="../errors.py" line="98"/>
         <source>Kinesight cannot find %1.</source>
         <translation>Kinesight 找不到%1。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="52"/>
+        <location filename="../errors.py" line="99"/>
         <source>Check that the file is where you left it, or open another one.</source>
         <translation>请确认文件仍在原来的位置，或打开其他文件。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="56"/>
-        <location filename="../errors.py" line="96"/>
+        <location filename="../errors.py" line="103"/>
+        <location filename="../errors.py" line="143"/>
         <source>%1 stopped sending frames.</source>
         <translation>%1已停止发送画面。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="57"/>
-        <location filename="../errors.py" line="97"/>
+        <location filename="../errors.py" line="104"/>
+        <location filename="../errors.py" line="144"/>
         <source>Reconnect it, then pick it again from Source ▸ Camera.</source>
         <translation>请重新连接，然后在“视频源 ▸ 摄像头”中再次选择它。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="60"/>
+        <location filename="../errors.py" line="107"/>
         <source>%1 is damaged part-way; the frames before the damage were shown.</source>
         <translation>%1中途损坏；损坏之前的画面已经显示。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="61"/>
+        <location filename="../errors.py" line="108"/>
         <source>Play another copy of the file, or open another one.</source>
         <translation>请播放该文件的其他副本，或打开其他文件。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="64"/>
+        <location filename="../errors.py" line="111"/>
         <source>Kinesight cannot read %1 as a video.</source>
         <translation>Kinesight 无法将%1作为视频读取。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="65"/>
+        <location filename="../errors.py" line="112"/>
         <source>Try another file, or convert this one to MP4 (H.264).</source>
         <translation>请换一个文件，或将此文件转换为 MP4（H.264）。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="68"/>
+        <location filename="../errors.py" line="115"/>
         <source>%1 stopped working.</source>
         <translation>%1已停止工作。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="69"/>
+        <location filename="../errors.py" line="116"/>
         <source>Open it again, or choose another source from the Source menu.</source>
         <translation>请重新打开，或在“视频源”菜单中选择其他视频源。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="72"/>
+        <location filename="../errors.py" line="119"/>
         <source>The model bundle is missing, damaged or incomplete.</source>
         <translation>模型包缺失、已损坏或不完整。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="73"/>
+        <location filename="../errors.py" line="120"/>
         <source>Pick another bundle from the Model menu, or export or download this one again.</source>
         <translation>请在“模型”菜单中选择其他模型包，或重新导出或下载此模型包。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="76"/>
+        <location filename="../errors.py" line="123"/>
         <source>The model could not run on this computer.</source>
         <translation>模型无法在这台电脑上运行。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="77"/>
+        <location filename="../errors.py" line="124"/>
         <source>Try another model bundle; if you use a GPU, update its driver.</source>
         <translation>请尝试其他模型包；如果使用 GPU，请更新其驱动。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="80"/>
+        <location filename="../errors.py" line="127"/>
         <source>Recognition stopped because of an internal error.</source>
         <translation>识别因内部错误而停止。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="81"/>
+        <location filename="../errors.py" line="128"/>
         <source>Open the source again; if it keeps failing, restart Kinesight.</source>
         <translation>请重新打开视频源；如果仍然失败，请重启 Kinesight。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="83"/>
+        <location filename="../errors.py" line="130"/>
         <source>Kinesight error</source>
         <translation>Kinesight 错误</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="84"/>
+        <location filename="../errors.py" line="131"/>
         <source>Recognition stopped.</source>
         <translation>识别已停止。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="85"/>
-        <location filename="../errors.py" line="89"/>
+        <location filename="../errors.py" line="132"/>
+        <location filename="../errors.py" line="136"/>
         <source>Open the source again.</source>
         <translation>请重新打开视频源。</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="87"/>
+        <location filename="../errors.py" line="134"/>
         <source>Unexpected error</source>
         <translation>意外错误</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="88"/>
+        <location filename="../errors.py" line="135"/>
         <source>Recognition stopped because of an unexpected error; the app keeps running.</source>
         <translation>识别因意外错误而停止；应用仍在运行。</translation>
     </message>
