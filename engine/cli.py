@@ -313,7 +313,9 @@ def cmd_run(args, out: TextIO) -> int:
     fmt = _format_prediction if actions else _format_transcript
 
     def on_prediction(p) -> None:
-        if jsonl is not None and not jsonl_failed:
+        if jsonl_failed:
+            return  # the run is stopping: the rest of the worker's batch is neither written nor printed
+        if jsonl is not None:
             try:
                 jsonl.write(p.to_dict())
             except OSError as exc:
