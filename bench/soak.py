@@ -375,6 +375,9 @@ def run_gui(bundle: str | None, minutes: float, warmup_s: float, every: float, c
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options and run one mode."""
+    from engine.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as kinesight and kinesight-gui do at start
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--minutes", type=float, default=None, help="live playback for this long (default 5)")

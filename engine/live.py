@@ -12,10 +12,7 @@ Callbacks must return quickly; a GUI re-emits them as queued signals.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import logging
-import sys
 import threading
 import time
 from collections import deque
@@ -26,6 +23,7 @@ from typing import Callable
 from engine.bundle import Bundle, load_bundle
 from engine.errors import EngineError, InferenceError, KinesightError, SourceError
 from engine.frames import Frame, FrameRing
+from engine.memory import trim_heap
 from engine.pipeline import Recognizer, SampledFrame
 from engine.prediction import Prediction, StreamStats, TranscriptUpdate
 from engine.runtime import ProviderReport, mark_cuda_failed
@@ -431,7 +429,7 @@ class Engine:
                 # it is freed now. glibc keeps the freed sessions' heap in its arenas, which the
                 # soak measured as RSS that only ever rose (+11 MB per hand-over); return it.
                 del rec
-                _trim_heap()
+                trim_heap()
 
     def _infer_and_deliver(self, run: _Run, batch: list[SampledFrame]) -> None:
         if not batch:
@@ -524,23 +522,6 @@ class Engine:
             fn(*args)
         except Exception:  # noqa: BLE001 - the error path itself failed: log loudly, keep shutting down
             log.exception("an engine callback raised while reporting")
-
-
-@functools.lru_cache(maxsize=1)
-def _malloc_trim():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl): nothing to trim
-        return None
-
-
-def _trim_heap() -> None:
-    """Give the C heap's free memory back to the OS (glibc only; a no-op elsewhere)."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 def _wrap(exc: BaseException, doing: str) -> EngineError:
