@@ -52,6 +52,9 @@ WORDS = tuple(w for slot in SLOTS for w in slot)  # 51 words
 BLANK = "<blank>"
 TOKENS = (BLANK, *WORDS)  # the bundle's labels: index 0 is blank
 SEED = 0
+# Where the shipped bundle was trained (written into its manifest by ``export``).
+HARDWARE = ("2-core x86-64 CPU shared with other jobs: phase 1 (epochs 0-15) 1 torch thread at load 7-14, "
+            "phase 2 (resumed, letter weight 2) 2 threads at load 1-7")
 
 
 # -- data ----------------------------------------------------------------------------------
@@ -479,7 +482,7 @@ def export(ckpt_path: Path, out: Path, face_dir: Path | None = None, window: int
         training={"dataset": "GRID s1 (H.264 copies), 740 sentences; 40 + 20 held out",
                   "epoch": ck.get("epoch"), "history_tail": ck.get("history", [])[-3:],
                   "train_seconds": round(sum(h.get("epoch_s", 0) for h in ck.get("history", []))),
-                  "hardware": "2-core x86-64 CPU shared with other jobs (load average 7-14), 1 torch thread, nice 15",
+                  "hardware": HARDWARE,
                   **{f"{k}_wer": round(v["wer"], 4) for k, v in scores.items()},
                   "split_val": ck.get("split", {}).get("val", []), "split_raw": ck.get("split", {}).get("raw", [])},
         created_by="models/lipread.py",
