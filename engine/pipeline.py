@@ -18,7 +18,7 @@ Module map (each one concern):
     live.py       Engine: capture thread + worker thread around a Recognizer, callbacks
     offline.py    analyze_file: a whole file as fast as possible (decode thread + batches)
     results.py    AnalysisResult: timelines, segments, CSV/JSON
-    bundle.py, runtime.py, settings.py, prediction.py, errors.py, cli.py, analysis_process.py
+    bundle.py, runtime.py, settings.py, prediction.py, errors.py, cli.py, analysis_process.py, memory.py
 
 Live and offline share the Recognizer, so a file gives the same records at the same
 model-clock ticks either way (when the live path drops nothing).
