@@ -46,6 +46,7 @@ from engine.bundle import (
     Manifest,
     WindowSpec,
     load_bundle,
+    sha256_of,
     shipped_bundles_dir,
     write_manifest,
 )
@@ -738,27 +739,40 @@ def extract_clip_features(items: Sequence[VideoItem], backbone: Path, spec: Inpu
 
 def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path, spec: InputSpec, feature_dim: int,
                          backbone_name: str, cfg: FewShotConfig, name: str, description: str = "",
-                         training: dict[str, Any] | None = None, open_set: dict[str, Any] | None = None) -> Path:
-    """Write a complete, checked bundle (backbone.onnx copied, head.onnx from numpy) to ``out``."""
+                         training: dict[str, Any] | None = None, open_set: dict[str, Any] | None = None,
+                         task: str = "action", extra_files: dict[str, Path] | None = None,
+                         attribution: str = "", created_by: str = "kinesight models.fewshot") -> Path:
+    """Write a complete, checked bundle (backbone.onnx copied, head.onnx from numpy) to ``out``.
+
+    ``extra_files`` (bundle name -> source path) are copied too and listed with their checksums
+    (e.g. the face locator's graphs of a lip-words bundle); copies, not links, so a rebuilt
+    source bundle never changes a taught one."""
     out = Path(out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
     tmp.chmod(0o755)
     try:
         shutil.copyfile(backbone, tmp / BACKBONE_FILE)
+        for f, src in (extra_files or {}).items():
+            shutil.copyfile(src, tmp / f)
         model.to_onnx(tmp / HEAD_FILE)
         open_set = {"threshold": round(model.threshold, 4), "method": NOVELTY_METHOD, "output": "novelty",
                     **({"background_labels": [lab for lab in model.train_labels if is_background(lab)]}
                        if model.background_index is not None else {}),
                     **(open_set or {})}
         manifest = Manifest(
-            name=name, version="1.0", task="action", labels=tuple(model.labels),
+            name=name, version="1.0", task=task, labels=tuple(model.labels),
             window=WindowSpec(cfg.window, cfg.sample_fps, 1), input=spec, backbone=backbone_name,
             feature_dim=feature_dim, head=HeadSpec(kind="window", arch=HEAD_ARCH), files={},
-            description=description, training=dict(training or {}), created_by="kinesight models.fewshot",
-            open_set=open_set,
+            description=description, attribution=attribution, training=dict(training or {}),
+            created_by=created_by, open_set=open_set,
         )
         write_manifest(tmp, manifest)
+        if extra_files:
+            # write_manifest hashes the two graphs; the extra files are listed and checked too.
+            data = json.loads((tmp / MANIFEST).read_text(encoding="utf-8"))
+            data["files"].update({f: sha256_of(tmp / f) for f in extra_files})
+            (tmp / MANIFEST).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         load_bundle(tmp)  # the checks a user's load makes
         if out.exists():
             shutil.rmtree(out)

@@ -24,9 +24,6 @@ Only numpy, OpenCV, onnx and ONNX Runtime run here (never torch), so an installe
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import asdict, fields
@@ -37,15 +34,8 @@ import numpy as np
 
 from engine.bundle import (
     BACKBONE_FILE,
-    HEAD_FILE,
-    MANIFEST,
-    HeadSpec,
-    Manifest,
-    WindowSpec,
     load_bundle,
-    sha256_of,
     shipped_bundles_dir,
-    write_manifest,
 )
 from engine.face import FACE_FILES
 from engine.preprocess import preprocess
@@ -56,14 +46,13 @@ from engine.tasks import TASKS
 from engine.window import ModelClock
 from models.data import Cancelled, DatasetError
 from models.fewshot import (
-    HEAD_ARCH,
-    NOVELTY_METHOD,
     ClipFeatures,
     FewShotConfig,
     FewShotResult,
     fit_fewshot,
     is_background,
     teaching_warnings,
+    write_fewshot_bundle,
 )
 
 Progress = Callable[[str, float], None]
@@ -235,41 +224,14 @@ def write_lip_words_bundle(out: str | Path, model, source, cfg: FewShotConfig, *
                            training: dict[str, Any] | None = None, calibration: dict[str, Any] | None = None,
                            requires_speaking: bool = True) -> Path:
     """Write a checked lip-words bundle: ``source``'s backbone and face graphs, ``model``'s head."""
-    out = Path(out).expanduser()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
-    tmp.chmod(0o755)
     sm = source.manifest
-    try:
-        for f in (BACKBONE_FILE, *FACE_FILES):
-            # Copied, not linked: a rebuilt source bundle must not change a taught one (4.7 MB).
-            shutil.copyfile(source.root / f, tmp / f)
-        model.to_onnx(tmp / HEAD_FILE)
-        open_set = {"threshold": round(model.threshold, 4), "method": NOVELTY_METHOD, "output": "novelty",
-                    **({"background_labels": [lab for lab in model.train_labels if is_background(lab)]}
-                       if model.background_index is not None else {}),
-                    # A still mouth is not a word: windows without speech are "unknown".
-                    "requires_speaking": bool(requires_speaking), "calibration": calibration or {}}
-        manifest = Manifest(
-            name=name, version="1.0", task=TASK, labels=tuple(model.labels),
-            window=WindowSpec(cfg.window, cfg.sample_fps, 1), input=sm.input, backbone=sm.backbone,
-            feature_dim=sm.feature_dim, head=HeadSpec(kind="window", arch=HEAD_ARCH), files={},
-            description=description, attribution=sm.attribution, training=dict(training or {}),
-            created_by="kinesight models.teach_lips", open_set=open_set,
-        )
-        write_manifest(tmp, manifest)
-        # write_manifest hashes the two graphs; the face locator's files are listed too.
-        data = json.loads((tmp / MANIFEST).read_text(encoding="utf-8"))
-        for f in FACE_FILES:
-            data["files"][f] = sha256_of(tmp / f)
-        (tmp / MANIFEST).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        load_bundle(tmp)  # the checks a user's load makes
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.move(str(tmp), str(out))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    return write_fewshot_bundle(
+        out, model, backbone=source.root / BACKBONE_FILE, spec=sm.input, feature_dim=sm.feature_dim,
+        backbone_name=sm.backbone, cfg=cfg, name=name, description=description, training=training,
+        # A still mouth is not a word: windows without speech are "unknown".
+        open_set={"requires_speaking": bool(requires_speaking), "calibration": calibration or {}},
+        task=TASK, extra_files={f: source.root / f for f in FACE_FILES}, attribution=sm.attribution,
+        created_by="kinesight models.teach_lips")
 
 
 __all__ = ["MouthFeatureExtractor", "TASK", "auto_window", "default_source", "train_lip_bundle",
