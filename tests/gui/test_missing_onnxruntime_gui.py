@@ -16,25 +16,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from ort_hidden import BROKEN, NOT_INSTALLED
 
 from test_i18n import english_words
 
 ROOT = Path(__file__).resolve().parents[2]
 
-NOT_INSTALLED = textwrap.dedent('''
-    import sys
-
-    class _NoOnnxRuntime:
-        """As if onnxruntime were not installed."""
-
-        def find_spec(self, name, path=None, target=None):
-            if name == "onnxruntime" or name.startswith("onnxruntime."):
-                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-            return None
-
-    sys.meta_path.insert(0, _NoOnnxRuntime())
-''')
-BROKEN = 'raise ImportError("libonnxruntime.so.1: cannot open shared object file: No such file or directory")\n'
 
 # The real main window, as kinesight-gui starts it with --source; prints the dialog's texts.
 WINDOW = textwrap.dedent('''

@@ -16,25 +16,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from ort_hidden import BROKEN, NOT_INSTALLED
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT.parent / "shared" / "data" / "clips" / "kinetics_arm_wrestling.mp4"
 EXTRA = 'pip install "kinesight[cpu]"'
 
-NOT_INSTALLED = textwrap.dedent('''
-    import sys
-
-    class _NoOnnxRuntime:
-        """As if onnxruntime were not installed."""
-
-        def find_spec(self, name, path=None, target=None):
-            if name == "onnxruntime" or name.startswith("onnxruntime."):
-                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-            return None
-
-    sys.meta_path.insert(0, _NoOnnxRuntime())
-''')
-BROKEN = 'raise ImportError("libonnxruntime.so.1: cannot open shared object file: No such file or directory")\n'
 
 
 def _kinesight(hide: Path, *args: str) -> subprocess.CompletedProcess:
