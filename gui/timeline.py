@@ -392,11 +392,7 @@ class TimelineWidget(QWidget):
         fm = QFontMetrics(self.font())
         for c, name in enumerate(self._labels):
             top = r.top() + c * lane_h
-            painter.setPen(grid)
-            painter.drawLine(QPointF(r.left(), top + lane_h), QPointF(r.right(), top + lane_h))
-            painter.setPen(text_colour)
-            elided = fm.elidedText(name, Qt.TextElideMode.ElideRight, int(r.left()) - 8)
-            painter.drawText(QRectF(2, top, r.left() - 6, lane_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, elided)
+            self._paint_lane(painter, fm, r, top, lane_h, name, grid, text_colour)
             if len(xs) > 1:
                 ys = top + lane_h - np.clip(p[:, c], 0, 1) * (lane_h - 2)
                 line = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist())]
@@ -415,17 +411,22 @@ class TimelineWidget(QWidget):
                         painter.restore()
         self._paint_axis(painter, r, text_colour)
 
+    @staticmethod
+    def _paint_lane(painter: QPainter, fm: QFontMetrics, r: QRectF, top: float, lane_h: float, name: str,
+                    grid: QColor, text_colour: QColor) -> None:
+        """One lane's bottom grid line and its name, right-aligned in the margin left of ``r``."""
+        painter.setPen(grid)
+        painter.drawLine(QPointF(r.left(), top + lane_h), QPointF(r.right(), top + lane_h))
+        painter.setPen(text_colour)
+        painter.drawText(QRectF(2, top, r.left() - 6, lane_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                         fm.elidedText(name, Qt.TextElideMode.ElideRight, int(r.left()) - 8))
+
     def _paint_words(self, painter: QPainter, r: QRectF, lane_h: float, grid: QColor, text_colour: QColor) -> None:
         """Lip mode: each word as a box from its start to its end (its text inside when it fits;
         paler when its confidence is low), and the speaking stretches below."""
         fm = QFontMetrics(self.font())
         for lane, name in enumerate(self._labels):
-            top = r.top() + lane * lane_h
-            painter.setPen(grid)
-            painter.drawLine(QPointF(r.left(), top + lane_h), QPointF(r.right(), top + lane_h))
-            painter.setPen(text_colour)
-            painter.drawText(QRectF(2, top, r.left() - 6, lane_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                             fm.elidedText(name, Qt.TextElideMode.ElideRight, int(r.left()) - 8))
+            self._paint_lane(painter, fm, r, r.top() + lane * lane_h, lane_h, name, grid, text_colour)
         t0, t1 = self._time_range()
         word_colour = class_colour(0)
         words = self.words()
