@@ -204,7 +204,8 @@ def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int =
     for clip in clips:
         rec.reset()
         sampled = [rec.sample(f) for f in decode_all(clip)]
-        tensors[clip] = np.stack([rec.prepare(s).tensor for s in sampled if s is not None])
+        # (views, 3, h, w) per frame -> (frames x views, 3, h, w): every backbone input
+        tensors[clip] = np.concatenate([rec.prepare(s).tensor for s in sampled if s is not None])
     # On CUDA the bound runs the same fixed batch shape as analyze_file.
     rec.features(tensors[clips[0]][:BATCH], cuda_batch=BATCH)  # warm-up
     frames = sum(len(x) for x in tensors.values())

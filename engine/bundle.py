@@ -96,7 +96,9 @@ class InputSpec:
     resize: shorter side before the crop (``crop == "center"``); ignored for ``"squash"``.
     colour: channel order the network expects ("RGB" or "BGR").
     mean/std: per channel, applied to pixel values scaled to [0, 1].
-    roi: "full" frame, or "mouth" (lip mode crops the mouth region first).
+    roi: "full" frame; "mouth" (lip mode crops the mouth region first); "full+motion" (taught
+    actions: the whole frame and a crop around what moves, two backbone passes whose features are
+    concatenated, see engine/motion.py).
     """
 
     size: tuple[int, int]
@@ -105,8 +107,13 @@ class InputSpec:
     colour: Literal["RGB", "BGR"] = "RGB"
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
-    roi: Literal["full", "mouth"] = "full"
+    roi: Literal["full", "mouth", "full+motion"] = "full"
     layout: Literal["NCHW"] = "NCHW"
+
+    @property
+    def views(self) -> int:
+        """Backbone passes per frame (their features are concatenated): 2 for "full+motion"."""
+        return 2 if self.roi == "full+motion" else 1
 
 
 @dataclass(frozen=True)
@@ -283,8 +290,12 @@ def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manife
     if manifest.task not in TASKS:
         raise BundleError(f"{where}: {unknown_task_message(manifest.task)}")
     problems = []
-    if manifest.input.roi != TASKS[manifest.task].roi:
-        problems.append(f"input.roi must be {TASKS[manifest.task].roi!r} for task {manifest.task!r}")
+    rois = TASKS[manifest.task].rois
+    if manifest.input.roi not in rois:
+        problems.append(f"input.roi must be {' or '.join(map(repr, rois))} for task {manifest.task!r}")
+    elif manifest.feature_dim % manifest.input.views:
+        problems.append(f"feature_dim {manifest.feature_dim} must be {manifest.input.views} x the backbone's "
+                        f"feature size for input.roi {manifest.input.roi!r}")
     threshold = manifest.open_set.get("threshold") if manifest.open_set else None
     if manifest.open_set and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
                               or not math.isfinite(threshold)):
@@ -499,7 +510,8 @@ def check_graphs(bundle: Bundle) -> None:
         if len(b_out["features"]) != 2:
             problems.append(f"backbone output 'features' must be 2-D (N,D), not {b_out['features']}")
         else:
-            _check_dim(b_out["features"][1], m.feature_dim, "backbone feature size", problems)
+            # "full+motion": the backbone runs on each view; the head sees their features side by side
+            _check_dim(b_out["features"][1], m.feature_dim // m.input.views, "backbone feature size", problems)
     h_in, h_out = onnx_io(bundle.head_path)
     if "features" not in h_in or "logits" not in h_out:
         problems.append(f"head.onnx must have input 'features' and output 'logits' (has {list(h_in)} -> {list(h_out)})")

@@ -54,7 +54,7 @@ class SampledFrame:
     ticks: range  # the model-clock ticks it fills (usually one)
     captured_at: float | None = None  # time.perf_counter() when it was decoded / captured
     decode_ms: float = 0.0
-    tensor: np.ndarray | None = None  # (3, h, w) float32 once prepared
+    tensor: np.ndarray | None = None  # (views, 3, h, w) float32 once prepared
     preprocess_ms: float = 0.0  # frame stages + preprocessing
     regions: tuple[Region, ...] = ()  # what the frame stages found
 
@@ -193,10 +193,11 @@ class Recognizer:
         return SampledFrame(frame, ticks, captured_at, decode_ms)
 
     def prepare(self, sampled: SampledFrame) -> SampledFrame:
-        """Run the task's frame stages and preprocess into the backbone's (3, h, w) tensor."""
+        """Run the task's frame stages and preprocess into the backbone's (views, 3, h, w) tensor
+        (one view, or the whole frame and the motion crop for ``input.roi = "full+motion"``)."""
         t0 = time.perf_counter()
-        image, sampled.regions = run_stages(self._stages, sampled.frame.image)
-        sampled.tensor = preprocess([image], self.manifest.input)[0]
+        images, sampled.regions = run_stages(self._stages, sampled.frame.image)
+        sampled.tensor = preprocess(images if isinstance(images, list) else [images], self.manifest.input)
         sampled.preprocess_ms = (time.perf_counter() - t0) * 1e3
         return sampled
 
@@ -233,7 +234,9 @@ class Recognizer:
                 except Exception as exc:  # noqa: BLE001 - any failure here is the stage's: say which
                     raise _stage_failed("preprocess", exc, s.frame) from exc
         t0 = time.perf_counter()
-        feats = self.features(np.stack([s.tensor for s in batch]), cuda_batch=cuda_batch)
+        x = np.stack([s.tensor for s in batch])  # (N, views, 3, h, w)
+        # every view of every frame in one backbone run; a frame's views side by side after it
+        feats = self.features(x.reshape(-1, *x.shape[2:]), cuda_batch=cuda_batch).reshape(len(batch), -1)
         backbone_ms = (time.perf_counter() - t0) * 1e3 / len(batch)
         # 1. Slide the window tick by tick; note which ticks predict, and their windows.
         work: list[_TickWork] = []

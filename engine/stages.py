@@ -3,7 +3,12 @@
 A stage takes an RGB frame and returns the image the next stage (finally the backbone's
 preprocessing) sees, plus the :class:`~engine.prediction.Region` records it found, which travel
 on the task's output record so a GUI can draw them. Which stages run is the task's choice
-(``engine/tasks.py``): none for actions; the mouth crop for lip reading.
+(``engine/tasks.py``): none for actions with ``input.roi = "full"``; the motion crop for taught
+actions (``"full+motion"``); the mouth crop for lip reading.
+
+The last stage may return a list of images instead of one: *views* of the same frame, each run
+through the backbone, whose features are concatenated in order (``"full+motion"``: the whole
+frame, then the crop around what moves).
 
 Stages keep state across frames (e.g. a smoothed box): ``reset()`` forgets it on a new source
 or a seek. They run on the thread that prepares frames (see :class:`~engine.pipeline.Recognizer`).
@@ -59,8 +64,40 @@ class MouthCropStage:
         self._cropper.reset()
 
 
-def run_stages(stages: list[FrameStage], image: np.ndarray) -> tuple[np.ndarray, tuple[Region, ...]]:
-    """Run ``image`` through ``stages`` in order; returns the last image and every region found."""
+class MotionCropStage:
+    """Taught actions (``input.roi = "full+motion"``): the whole frame plus a square crop that
+    follows the moving region (:mod:`engine.motion`), as two views.
+
+    Publishes the crop box as ``Region("motion", box)`` in the source frame's pixels.
+    """
+
+    name = "motion_crop"
+
+    def __init__(self, sample_fps: float) -> None:
+        from engine.motion import MotionCropper
+
+        self._cropper = MotionCropper(sample_fps)
+
+    @classmethod
+    def for_bundle(cls, bundle) -> "MotionCropStage":
+        return cls(bundle.manifest.window.sample_fps)
+
+    def __call__(self, image: np.ndarray) -> tuple[list[np.ndarray], tuple[Region, ...]]:
+        crop, box = self._cropper.crop_with_box(image)
+        return [image, crop], (Region("motion", box),)
+
+    def reset(self) -> None:
+        """Forget the motion seen so far and the crop box."""
+        self._cropper.reset()
+
+
+# input.roi -> the number of views its stages give each frame (features are concatenated)
+ROI_VIEWS = {"full": 1, "mouth": 1, "full+motion": 2}
+
+
+def run_stages(stages: list[FrameStage], image: np.ndarray) -> tuple[np.ndarray | list[np.ndarray], tuple[Region, ...]]:
+    """Run ``image`` through ``stages`` in order; returns the last image (or the last stage's list
+    of views) and every region found."""
     regions: tuple[Region, ...] = ()
     for stage in stages:
         image, found = stage(image)

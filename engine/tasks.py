@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Callable
 from engine.decoders import ActionDecoder, OutputDecoder, TranscriptDecoder
 from engine.errors import BundleError
 from engine.settings import EngineSettings
-from engine.stages import FrameStage, MouthCropStage
+from engine.stages import FrameStage, MotionCropStage, MouthCropStage
 
 if TYPE_CHECKING:
     from engine.bundle import Bundle
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class TaskSpec:
     """What a task runs and shows. ``logits_ranks``: ranks the head's ``logits`` may have
-    ((N, C) = 2, per-step (N, S, V) = 3); ``roi``: the ``input.roi`` its stages produce;
+    ((N, C) = 2, per-step (N, S, V) = 3); ``roi``: the ``input.roi`` its stages produce (``rois``:
+every one it accepts, the first is what teaching writes);
     ``records``: "labels" (its decoder gives Predictions) or "words" (TranscriptUpdates)."""
 
     name: str
@@ -48,6 +49,12 @@ class TaskSpec:
     gui_panels: tuple[str, ...]
     sinks: tuple[str, ...]
     records: str = "labels"
+    other_rois: tuple[str, ...] = ()
+
+    @property
+    def rois(self) -> tuple[str, ...]:
+        """Every ``input.roi`` a bundle of this task may declare."""
+        return (self.roi, *self.other_rois)
 
 
 def _action_decoder(bundle: "Bundle", settings: EngineSettings) -> ActionDecoder:
@@ -73,6 +80,12 @@ def _transcript_decoder(bundle: "Bundle", settings: EngineSettings) -> OutputDec
     return TranscriptDecoder(bundle.labels, settings, bundle.manifest.window.sample_fps)
 
 
+def _action_stages(bundle: "Bundle") -> list[FrameStage]:
+    if bundle.manifest.input.roi == "full+motion":
+        return [MotionCropStage.for_bundle(bundle)]
+    return []
+
+
 def _lip_stages(bundle: "Bundle") -> list[FrameStage]:
     # A bundle that ships the MTCNN face locator gets the causal stabilised crop of
     # engine/mouth.py; one without it keeps the YuNet cropper of engine/lips.py.
@@ -90,8 +103,10 @@ TASKS: dict[str, TaskSpec] = {
         name="action",
         description="what the person does: one label per window, with top-k and confidence",
         roi="full",
+        # taught bundles: the whole frame and a crop around what moves (engine/motion.py)
+        other_rois=("full+motion",),
         logits_ranks=(2,),
-        frame_stages=lambda bundle: [],
+        frame_stages=_action_stages,
         decoder=_action_decoder,
         gui_panels=("label_overlay", "topk_panel", "probability_timeline"),
         sinks=("csv", "json", "jsonl"),

@@ -265,7 +265,23 @@ class FeatureExtractor:
         self.session = make_session(self.path, "cpu", threads or None)[0]
         self.file_sha = sha256_of(self.path)
 
-    def __call__(self, images: Sequence[np.ndarray]) -> np.ndarray:
+    def __call__(self, images: Sequence[np.ndarray], sample_fps: float = 8.0) -> np.ndarray:
+        """One clip's consecutive sampled frames (``sample_fps`` of them per second) -> (N, D)
+        features, as the engine computes them.
+
+        ``input.roi = "full+motion"`` runs the engine's motion crop over the frames in order (a
+        frame repeated for several ticks is cropped once, as the engine does) and concatenates
+        the whole frame's features with the crop's."""
+        if self.spec.roi == "full+motion":
+            from engine.motion import MotionCropper
+
+            cropper, crops = MotionCropper(sample_fps), []
+            for k, im in enumerate(images):
+                crops.append(crops[-1] if k and im is images[k - 1] else cropper.crop_with_box(im)[0])
+            return np.concatenate([self._run(images), self._run(crops)], axis=1)
+        return self._run(images)
+
+    def _run(self, images: Sequence[np.ndarray]) -> np.ndarray:
         chunks = []
         for i in range(0, len(images), self.batch):
             x = preprocess(list(images[i : i + self.batch]), self.spec)
@@ -295,6 +311,10 @@ class FeatureCache:
             "v": CACHE_VERSION, "backbone_sha256": extractor.file_sha, "input": asdict(extractor.spec),
             "video_sha256": _content_sha(video, self._sha), "sample_fps": float(sample_fps), "aug": aug.key(),
         }
+        if extractor.spec.roi == "full+motion":
+            from engine.motion import VERSION
+
+            desc["motion_crop"] = VERSION  # a changed crop recipe computes its features again
         return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
 
     def path(self, key: str) -> Path:
@@ -374,7 +394,7 @@ def extract_features(
             frames = sample_frames(it.path, sample_fps)
             for i in missing:
                 views = frames if augs[i].is_identity else [augs[i](im) for im in frames]
-                feats[i] = extractor(views)
+                feats[i] = extractor(views, sample_fps)
                 cache.put(keys[i], feats[i])
                 stats.computed += 1
                 stats.frames += len(views)

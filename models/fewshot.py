@@ -31,7 +31,7 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -809,8 +809,12 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
                      backbone: tuple[Path, InputSpec, int] | None = None, backbone_name: str = "efficientnet_lite0",
                      cache_dir: str | Path | None = None, progress: Progress | None = None,
                      cancel: threading.Event | None = None, names: Sequence[str] | None = None,
-                     extra_training: dict[str, Any] | None = None) -> FewShotResult:
-    """Features -> CV-chosen few-shot head -> bundle at ``out``. ``labels[item.label]`` names each item's action."""
+                     extra_training: dict[str, Any] | None = None, roi: str = "full+motion") -> FewShotResult:
+    """Features -> CV-chosen few-shot head -> bundle at ``out``. ``labels[item.label]`` names each item's action.
+
+    ``roi``: what the backbone sees of each frame. "full+motion" (default) adds a crop that follows
+    the moving region (engine/motion.py) to the whole frame, so a person taught small or off-centre
+    is recognised elsewhere in the frame too; "full" is the whole frame alone (half the work)."""
     cfg = cfg or FewShotConfig()
     t0 = time.perf_counter()
     counts = {lab: sum(1 for it in items if it.label == i) for i, lab in enumerate(labels)}
@@ -818,6 +822,9 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     if empty:
         raise DatasetError(f"no clips for {', '.join(empty)}; give every action at least one clip")
     bb_path, spec, dim = backbone or shipped_backbone()
+    if roi not in ("full", "full+motion"):
+        raise DatasetError(f"roi must be 'full+motion' or 'full' for actions, not {roi!r}")
+    spec = replace(spec, roi=roi)
 
     def stage(nm: str, lo: float, hi: float):
         return (lambda _s, f: progress(nm, lo + (hi - lo) * f)) if progress else None
@@ -842,7 +849,8 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     }
     if progress:
         progress("export", 0.0)
-    out = write_fewshot_bundle(out, model, backbone=bb_path, spec=spec, feature_dim=dim, backbone_name=backbone_name,
+    out = write_fewshot_bundle(out, model, backbone=bb_path, spec=spec, feature_dim=dim * spec.views,
+                               backbone_name=backbone_name,
                                cfg=cfg, name=name or Path(out).name, description=description, training=training,
                                open_set={"calibration": calib})
     t3 = time.perf_counter()
@@ -945,7 +953,6 @@ def add_novelty_to_bundle(bundle_dir: str | Path, data_dir: str | Path, *, cache
     """Give an existing bundle (e.g. the shipped demo) a ``novelty`` output and an ``open_set`` manifest entry,
     calibrated on the dataset folder it was trained on (every video; groups held out in turn).
     """
-    from dataclasses import replace
 
     from models.data import scan_video_folder
 

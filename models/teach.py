@@ -9,6 +9,11 @@ with an "unknown" (novelty) output calibrated on held-out groups. A label named 
 ``head="gru"`` (or any other temporal head of :mod:`models.heads`) keeps the older torch recipe:
 the clips are linked into a temporary dataset folder and trained like ``kinesight train``.
 
+Actions look at the whole frame and at a crop that follows the moving region
+(``roi="full+motion"``, the default: :mod:`engine.motion`), so that a person taught small or
+off-centre is still recognised elsewhere in the frame and in someone else's clips; ``roi="full"``
+keeps the whole frame alone (half the backbone work; the torch heads always use it).
+
 ``roi="mouth"`` teaches words or phrases read from the lips instead (silent commands): the same
 few-shot recipe over the lip reader's mouth features, in a "lip-words" bundle
 (:mod:`models.teach_lips`).
@@ -32,7 +37,9 @@ __all__ = ["Cancelled", "TrainResult", "train_bundle", "FEWSHOT", "BACKGROUND_LA
 FEWSHOT = "fewshot"
 BACKGROUND_LABEL = "none of these"  # the optional "ignore this" action offered by the teach dialog
 _BAD_CHARS = '/\\:*?"<>|'
-ROIS = ("full", "mouth")  # what a taught bundle looks at: the whole frame (actions) or the lips (words)
+# what a taught bundle looks at: the whole frame and the moving region, or the whole frame (actions),
+# or the lips (words)
+ROIS = ("full+motion", "full", "mouth")
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -59,7 +66,7 @@ def train_bundle(
     progress: Callable[[str, float], None] | None = None,
     cancel: threading.Event | None = None,
     cache_dir: str | Path | None = None,
-    roi: str = "full",
+    roi: str = "full+motion",
     **options,
 ) -> TrainResult:
     """Train a bundle from ``{label: [clip paths]}`` and write it to ``out``.
@@ -69,8 +76,10 @@ def train_bundle(
     :class:`models.fewshot.FewShotConfig` fields (window, sample_fps, views...) for the default
     few-shot head, :class:`TrainConfig` fields for a torch head. Works with 1+ clips per label;
     the result's test figures are cross-validated (None with a single clip per label).
-    ``roi="mouth"`` teaches words or phrases from the lips (few-shot only; ``backbone`` and
-    ``head`` do not apply): a "lip-words" bundle, see :mod:`models.teach_lips`.
+    ``roi``: "full+motion" (default) looks at the whole frame and a crop around what moves,
+    "full" at the whole frame alone (torch heads always do); "mouth" teaches words or phrases
+    from the lips (few-shot only; ``backbone`` and ``head`` do not apply): a "lip-words" bundle,
+    see :mod:`models.teach_lips`.
     """
     if roi not in ROIS:
         raise DatasetError(f"roi must be one of {', '.join(ROIS)}, not {roi!r}")
@@ -91,7 +100,7 @@ def train_bundle(
         return _train_lips(clips, labels, Path(out), progress=progress, cancel=cancel, options=options)
     if head == FEWSHOT:
         return _train_fewshot(clips, labels, Path(out), backbone=backbone, progress=progress, cancel=cancel,
-                              cache_dir=cache_dir, options=options)
+                              cache_dir=cache_dir, options=options, roi=roi)
     return _train_torch(clips, labels, Path(out), backbone=backbone, head=head, progress=progress, cancel=cancel,
                         cache_dir=cache_dir, options=options)
 
@@ -102,7 +111,7 @@ def _is_background(label: str) -> bool:
     return is_background(label)
 
 
-def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cache_dir, options) -> TrainResult:
+def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cache_dir, options, roi) -> TrainResult:
     from models.fewshot import FewShotConfig, shipped_backbone, teach_from_items
 
     if backbone != "efficientnet_lite0":
@@ -121,7 +130,7 @@ def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cach
             clip_names.append(Path(clip).name)
     res = teach_from_items(
         items, labels, out, cfg=cfg, name=out.name, backbone=shipped_backbone(), cache_dir=cache_dir,
-        progress=progress, cancel=cancel, names=clip_names,
+        progress=progress, cancel=cancel, names=clip_names, roi=roi,
         description="taught in the Kinesight app from " + ", ".join(f"{len(clips[lab])} {lab}" for lab in labels)
         + " clips",
     )

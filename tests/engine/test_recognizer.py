@@ -51,7 +51,7 @@ def test_streaming_head_steps_once_per_tick_with_carried_state(streaming_bundle,
     assert rec.head_runs == 30 and rec.backbone_frames == 30  # O(1) per new feature
     # Carrying state through 30 single steps equals the GRU over the whole sequence at once.
     ref = Recognizer(streaming_bundle, EngineSettings(device="cpu"))
-    seq = np.stack([ref.features(ref.prepare(s).tensor[None])[0] for s in _sampled_all(ref, pool_frames[:90])])
+    seq = np.stack([ref.features(ref.prepare(s).tensor)[0] for s in _sampled_all(ref, pool_frames[:90])])
     h0 = np.zeros((1, 1, 24), np.float32)
     head, _ = make_session(ref.bundle.head_path, "cpu")
     logits = head.run(["logits"], {"features": seq[None], "h_in": h0})[0][0]

@@ -16,8 +16,10 @@ import pytest
 
 from engine.bundle import load_bundle
 from engine.offline import analyze_file
+from engine.pipeline import Recognizer
+from engine.sources import open_source
 from engine.prediction import PredictionState
-from models.data import DatasetError
+from models.data import DatasetError, FeatureExtractor, sample_frames
 from models.fewshot import ClipFeatures, FewShotConfig, fit_fewshot, teaching_warnings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +82,35 @@ def test_the_engine_recognises_held_out_real_clips(taught, real_actions):
         warm = [p for p in result.predictions if p.state != PredictionState.WARMING_UP]
         assert sum(p.label == label for p in warm) >= 0.8 * len(warm), (label, Counter(p.state for p in warm))
         assert all(p.novelty is not None for p in warm)
+
+
+def test_taught_bundle_sees_the_frame_and_the_moving_region_as_teaching_did(taught, real_actions):
+    """roi "full+motion": the engine computes each tick's features (whole frame, then the motion
+    crop) exactly as teaching did, and every prediction carries the crop box it looked at."""
+    out, _ = taught
+    bundle = load_bundle(out)
+    m = bundle.manifest
+    assert m.input.roi == "full+motion" and m.feature_dim == 2 * 1280
+    clip = real_actions["pool"]["test"][0]
+    rec = Recognizer(bundle)
+    engine_feats = []
+    with open_source(clip) as src:
+        for frame in src.frames():
+            s = rec.sample(frame)
+            if s is not None:
+                f = rec.features(rec.prepare(s).tensor).reshape(1, -1)
+                engine_feats += [f] * len(s.ticks)
+    taught_feats = FeatureExtractor(bundle.backbone_path, m.input)(sample_frames(clip, m.window.sample_fps),
+                                                                    m.window.sample_fps)
+    np.testing.assert_allclose(np.concatenate(engine_feats), taught_feats, rtol=1e-4, atol=1e-4)
+    result = analyze_file(real_actions["talking"]["test"][0], bundle)  # a GRID speaker, 360x288
+    boxes = [r.box for p in result.predictions for r in p.regions if r.name == "motion"]
+    assert len(boxes) == len(result.predictions)
+    # the whole frame until something moves, then a square inside it
+    assert all(b == (0, 0, 360, 288) or (0 <= b[0] < b[2] <= 360 and 0 <= b[1] < b[3] <= 288
+                                         and b[2] - b[0] == b[3] - b[1]) for b in boxes)
+    x0, y0, x1, y1 = boxes[-1]
+    assert x1 - x0 < 0.6 * 288 and y0 > 288 / 3  # zoomed in on what moves: the lower face
 
 
 def test_untaught_real_video_is_unknown_not_a_taught_label(taught, shared_data):
