@@ -59,9 +59,12 @@ class Panel:
 class LabelOverlay(Panel):
     def start(self, bundle, info) -> None:
         self.w.video.set_prediction(None)
+        self.w.video.set_regions((), None)
 
     def records(self, records: list) -> None:
         self.w.video.set_prediction(records[-1])
+        if records[-1].regions:  # a taught bundle's motion crop: where the model looks
+            self.w.video.set_regions(records[-1].regions, self.w.bridge.source_frame_size)
 
 
 class TopKPanel(Panel):

@@ -36,7 +36,8 @@ from gui.video_view import VideoView
 # in the bundle whatever the UI language, shown translated).
 BACKGROUND_LABEL = "none of these"
 MIN_CLIPS = 3  # fewer and the held-out figures (and the model) are shaky: warn
-ROIS = ("full", "mouth")  # what is taught: actions (whole frame) or words (lips); models.teach.ROIS
+# what is taught: actions (the whole frame and the moving region) or words (lips); see models.teach.ROIS
+ROIS = ("full+motion", "mouth")
 
 
 def data_dir() -> Path:
@@ -176,7 +177,7 @@ class TeachDialog(QDialog):
     def _build(self) -> None:
         self.setWindowTitle(self.tr("Teach New Actions"))
         self.kind_picker = QComboBox()
-        self.kind_picker.addItem(self.tr("Actions (whole frame)"), "full")
+        self.kind_picker.addItem(self.tr("Actions (whole frame)"), "full+motion")
         self.kind_picker.addItem(self.tr("Words (lips)"), "mouth")
         self.kind_picker.setToolTip(self.tr(
             "Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands "
@@ -311,16 +312,16 @@ class TeachDialog(QDialog):
 
     # -- what is taught ------------------------------------------------------------------
     def roi(self) -> str:
-        """What the taught bundle looks at: "full" (actions) or "mouth" (words read from the lips)."""
+        """What the taught bundle looks at: "full+motion" (actions) or "mouth" (words read from the lips)."""
         return self.kind_picker.currentData()
 
     def set_roi(self, roi: str) -> None:
-        """Teach actions ("full") or words from the lips ("mouth")."""
+        """Teach actions ("full+motion") or words from the lips ("mouth")."""
         self.kind_picker.setCurrentIndex(ROIS.index(roi))
 
     def _kind_changed(self) -> None:
         # The suggested bundle name follows the choice, unless the user typed one.
-        defaults = {"full": self.tr("my-actions"), "mouth": self.tr("my-words")}
+        defaults = {"full+motion": self.tr("my-actions"), "mouth": self.tr("my-words")}
         if self.bundle_name.text() in defaults.values():
             self.bundle_name.setText(defaults[self.roi()])
         words = self.roi() == "mouth"

@@ -158,19 +158,30 @@ class VideoView(QWidget):
         painter.end()
 
     def _paint_regions(self, painter: QPainter, target: QRectF) -> None:
-        mouth = next((r for r in self._regions if r.name == "mouth"), None)
-        if mouth is None or self._image is None:
+        if self._image is None:
             return
-        speaking = any(r.name == "speaking" for r in self._regions)
         dpr = self.devicePixelRatioF()
         sw, sh = self._regions_size or (self._image.width() / dpr, self._image.height() / dpr)
         sx, sy = target.width() / max(sw, 1), target.height() / max(sh, 1)
-        x0, y0, x1, y1 = mouth.box
-        # Green while the mouth is located, amber while it moves as in speech (as in the mouth panel).
-        colour = QColor(255, 200, 60) if speaking else QColor(80, 220, 120)
-        painter.setPen(QPen(colour, 2))
+
+        def rect(box) -> QRectF:
+            x0, y0, x1, y1 = box
+            return QRectF(target.left() + x0 * sx, target.top() + y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy)
+
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(QRectF(target.left() + x0 * sx, target.top() + y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy))
+        motion = next((r for r in self._regions if r.name == "motion"), None)
+        if motion is not None and tuple(motion.box) != (0, 0, round(sw), round(sh)):
+            # Taught actions: where the model looks besides the whole frame (a thin dashed square).
+            pen = QPen(QColor(255, 255, 255, 170), 1.5)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawRect(rect(motion.box))
+        mouth = next((r for r in self._regions if r.name == "mouth"), None)
+        if mouth is not None:
+            speaking = any(r.name == "speaking" for r in self._regions)
+            # Green while the mouth is located, amber while it moves as in speech (as in the mouth panel).
+            painter.setPen(QPen(QColor(255, 200, 60) if speaking else QColor(80, 220, 120), 2))
+            painter.drawRect(rect(mouth.box))
 
     def _paint_overlay(self, painter: QPainter, target: QRectF) -> None:
         headline, detail = self.overlay_text()

@@ -15,7 +15,7 @@ def test_teach_dialog_trains_words_from_the_lips(qtbot, window, shared_data, tmp
     window.open_teach_dialog()
     dialog = window.teach_dialog
     assert [dialog.kind_picker.itemText(i) for i in range(2)] == ["Actions (whole frame)", "Words (lips)"]
-    assert dialog.roi() == "full" and dialog.bundle_name.text() == "my-actions"
+    assert dialog.roi() == "full+motion" and dialog.bundle_name.text() == "my-actions"
     dialog.set_roi("mouth")
     assert dialog.bundle_name.text() == "my-words"  # the suggested name follows the choice
     assert dialog.actions_box.title() == "1. Words or phrases" and dialog.add_action_button.text() == "Add word…"
