@@ -2,8 +2,10 @@
 
     FrameSource --Frame(index, pts_s, RGB)--> [live: FrameRing + worker | offline: decode thread]
       sample   ModelClock: tick k at k / sample_fps takes the first frame at or after it
-      prepare  the task's frame stages (lip: mouth crop, publishes its box) -> preprocess
-      infer    backbone.onnx (batched) -> FeatureWindow (last T features, each computed once)
+      prepare  the task's frame stages (lip: mouth crop; taught actions: whole frame + motion
+               crop as two views; each publishes its box) -> preprocess
+      infer    backbone.onnx (batched; a frame's views side by side) -> FeatureWindow (last T
+               features, each computed once)
                -> head.onnx (window head over (1,T,D), or streaming head with its state)
                -> the task's output decoder (action: Prediction; lip: TranscriptUpdate)
 
@@ -12,7 +14,8 @@ Module map (each one concern):
     frames.py     Frame records and the bounded FrameRing
     window.py     ModelClock and FeatureWindow
     preprocess.py frame -> backbone tensor, from the bundle's InputSpec
-    stages.py     frame stages (the mouth crop)          decoders.py   output decoders
+    stages.py     frame stages (mouth crop, motion crop)  decoders.py   output decoders
+    motion.py     the crop that follows the moving region (input.roi "full+motion")
     tasks.py      the task registry: task -> stages, decoder, GUI panels, sinks
     pipeline.py   this file: the Recognizer, which chains the stages (no threads)
     live.py       Engine: capture thread + worker thread around a Recognizer, callbacks
