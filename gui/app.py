@@ -129,9 +129,9 @@ def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``kinesight-gui``."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from engine.memory import limit_malloc_arenas
+    from engine.memory import tune_malloc
 
-    limit_malloc_arenas()  # before Qt and the engine start threads: hours of playback stay flat
+    tune_malloc()  # before Qt and the engine start threads: hours of playback stay flat
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication

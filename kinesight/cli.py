@@ -48,9 +48,9 @@ def onnxruntime_problem(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``kinesight`` command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    from engine.memory import limit_malloc_arenas
+    from engine.memory import tune_malloc
 
-    limit_malloc_arenas()  # before any worker thread: long runs keep their memory flat
+    tune_malloc()  # before any worker thread: long runs keep their memory flat
     problem = onnxruntime_problem(argv)
     if problem is not None:
         print(f"{engine_cli.PROG}: error: {problem}", file=sys.stderr)
