@@ -4,9 +4,10 @@ Two modes, one report format. Every ``--every`` seconds (default 60) a line give
 resident memory (RSS), OS threads, open file descriptors and the latency percentiles of the
 predictions made since the last line; the run ends with one line:
 
-    RSS growth X % after warm-up, threads +N, fds +N
+    RSS growth X % after warm-up (highest line +Y %), threads +N, fds +N
 
-(measured from the first report after ``--warmup`` seconds or cycles to the end).
+(measured from the first report after ``--warmup`` seconds or cycles to the end; the highest line
+shows a level the end happened to be below).
 
 Usage:
     python bench/soak.py --minutes 30          # a real clip looped as a 30 fps live source through
@@ -93,6 +94,7 @@ class Reporter:
     def __init__(self) -> None:
         self.reference: dict | None = None
         self.last: dict | None = None
+        self.peak_mb = 0.0  # the highest RSS from the warm-up line on
         self.p95: list[float] = []
 
     def report(self, label: str, progress: str, latencies: list[float], *, reference: bool = False) -> None:
@@ -100,6 +102,8 @@ class Reporter:
         if reference and self.reference is None:
             self.reference = s
         self.last = s
+        if self.reference is not None:
+            self.peak_mb = max(self.peak_mb, s["rss_mb"])
         if latencies:
             self.p95.append(float(np.percentile(latencies, 95)))
         print(f"{label:>6} {progress}  RSS {s['rss_mb']:7.1f} MB  threads {s['threads']:3d}  fds {s['fds']:3d}  "
@@ -108,8 +112,9 @@ class Reporter:
     def summary(self) -> str:
         ref, end = self.reference or self.last, self.last
         growth = 100.0 * (end["rss_mb"] - ref["rss_mb"]) / ref["rss_mb"]
-        return (f"RSS growth {growth:.1f} % after warm-up, threads {end['threads'] - ref['threads']:+d}, "
-                f"fds {end['fds'] - ref['fds']:+d}")
+        peak = 100.0 * (max(self.peak_mb, end["rss_mb"]) - ref["rss_mb"]) / ref["rss_mb"]
+        return (f"RSS growth {growth:.1f} % after warm-up (highest line {peak:+.1f} %), "
+                f"threads {end['threads'] - ref['threads']:+d}, fds {end['fds'] - ref['fds']:+d}")
 
 
 class CycleDriver:
@@ -129,7 +134,7 @@ class CycleDriver:
         self.hold_s = 1.0 + HANDOVER_TIMEOUT_S + 1.0
         self._hold = threading.Event()  # set: the next prediction callback holds the worker
         self._holding = threading.Event()  # set by the held worker once it is held
-        self._held = 0  # workers held right now
+        self._held: list[threading.Thread] = []  # workers held, until they have exited
         self._held_lock = threading.Lock()
 
     def wrap(self, inner):
@@ -139,22 +144,25 @@ class CycleDriver:
             if self._hold.is_set():
                 self._hold.clear()
                 with self._held_lock:
-                    self._held += 1
+                    self._held.append(threading.current_thread())
                 self._holding.set()
                 time.sleep(self.hold_s)  # a worker busy in the middle of a run
-                with self._held_lock:
-                    self._held -= 1
                 return
             inner(p)
 
         return on_prediction
 
     def settle(self, timeout: float = 30.0) -> None:
-        """Wait until no worker is held any more (before figures that count threads)."""
+        """Wait until every held worker has exited, i.e. freed its replaced recognizer and
+        trimmed the heap (before figures: a line taken while one still holds its old sessions
+        counts memory that is about to go)."""
         deadline = time.monotonic() + timeout
-        while self._held and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.2)  # the released worker's last steps: free its recognizer, exit
+        with self._held_lock:
+            held = list(self._held)
+        for thread in held + self.engine.threads():  # and the stopped run's own threads
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._held_lock:
+            self._held = [w for w in self._held if w.is_alive()]
 
     def _handover(self) -> None:
         # The synthetic camera is playing: hold its worker in a callback, then start a clip.
@@ -375,9 +383,9 @@ def run_gui(bundle: str | None, minutes: float, warmup_s: float, every: float, c
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options and run one mode."""
-    from engine.memory import limit_malloc_arenas
+    from engine.memory import tune_malloc
 
-    limit_malloc_arenas()  # as kinesight and kinesight-gui do at start
+    tune_malloc()  # as kinesight and kinesight-gui do at start
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--minutes", type=float, default=None, help="live playback for this long (default 5)")
