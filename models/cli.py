@@ -48,6 +48,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=d["seed"], help="random seed (split, initialisation, augmentation)")
     p.add_argument("--variants", type=int, default=d["variants"],
                    help="views per training clip: clean + augmented (flip, crop, brightness)")
+    p.add_argument("--roi", choices=("full+motion", "full"), default=d["roi"],
+                   help="few-shot recipe: whole frame plus a crop that follows what moves (default), or the whole "
+                        "frame alone (half the work); torch heads always use the whole frame")
     p.add_argument("--no-flip", action="store_true", help="no horizontal flips (when left/right is part of a label)")
     p.add_argument("--test-frac", type=float, default=d["test_frac"], help="share of groups held out for test (per class)")
     p.add_argument("--val-frac", type=float, default=d["val_frac"], help="share of groups for validation / early stopping")
@@ -97,6 +100,7 @@ def run_train(args: argparse.Namespace) -> int:
         epochs=args.epochs, patience=args.patience, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
         variants=args.variants, flip=not args.no_flip, test_frac=args.test_frac, val_frac=args.val_frac,
         streaming=args.streaming, int8=args.int8, name=args.name, description=args.description, threads=args.threads,
+        roi=args.roi,
     )
     # Typed errors (KinesightError) travel to engine.cli.main, which prints them and sets the exit code.
     res = train_from_folder(args.data_dir, args.out, cfg, cache_dir=args.cache, show_bar=_show_bars(args))

@@ -83,6 +83,9 @@ class TrainConfig:
     description: str = ""
     attribution: str = ""
     threads: int = 0  # torch / ORT threads (0 = library default)
+    # few-shot recipe only: "full+motion" (whole frame + the crop that follows what moves,
+    # engine/motion.py) or "full"; the torch heads always see the whole frame
+    roi: str = "full+motion"
 
 
 @dataclass
@@ -219,6 +222,7 @@ def train_fewshot_folder(ds, out: str | Path, cfg: TrainConfig, *, cache_dir: st
         names=[it.rel(ds.root) for it in ds.items],
         extra_training={"dataset": Path(ds.root).resolve().name, "split": {"method": "cross-validation"},
                         "test_videos": []},
+        roi=cfg.roi,
     )
     cv = res.cv
     has_cv = cv.folds > 0

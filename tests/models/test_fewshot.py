@@ -237,3 +237,9 @@ def test_kinesight_train_uses_the_fewshot_recipe_for_small_data(real_actions, fe
         evaluate_bundle(res.bundle_path, data, split="test", cache_dir=feature_cache, show_bar=False)
     rep = evaluate_bundle(res.bundle_path, data, split="all", cache_dir=feature_cache, show_bar=False)
     assert rep["clip_accuracy"] == 1.0  # the clips it was taught on
+    assert (m.input.roi, m.feature_dim) == ("full+motion", 2 * 1280)
+    # `kinesight train --roi full`: the whole frame alone
+    whole = train_from_folder(data, tmp_path / "whole", TrainConfig(roi="full"), cache_dir=feature_cache,
+                              show_bar=False)
+    m = load_bundle(whole.bundle_path).manifest
+    assert (m.input.roi, m.feature_dim) == ("full", 1280)
