@@ -91,10 +91,6 @@ class MotionCropStage:
         self._cropper.reset()
 
 
-# input.roi -> the number of views its stages give each frame (features are concatenated)
-ROI_VIEWS = {"full": 1, "mouth": 1, "full+motion": 2}
-
-
 def run_stages(stages: list[FrameStage], image: np.ndarray) -> tuple[np.ndarray | list[np.ndarray], tuple[Region, ...]]:
     """Run ``image`` through ``stages`` in order; returns the last image (or the last stage's list
     of views) and every region found."""

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class TaskSpec:
     """What a task runs and shows. ``logits_ranks``: ranks the head's ``logits`` may have
-    ((N, C) = 2, per-step (N, S, V) = 3); ``roi``: the ``input.roi`` its stages produce (``rois``:
-every one it accepts, the first is what teaching writes);
+    ((N, C) = 2, per-step (N, S, V) = 3); ``roi``: the ``input.roi`` its stages produce
+    (``rois``: every one a bundle of the task may declare);
     ``records``: "labels" (its decoder gives Predictions) or "words" (TranscriptUpdates)."""
 
     name: str
