@@ -26,13 +26,13 @@ import math
 import cv2
 import numpy as np
 
-VERSION = 1  # bump when anything below changes the crops (training caches features by it)
+VERSION = 2  # bump when anything below changes the crops (training caches features by it)
 WORK_WIDTH = 96  # pixels: motion is found on a small grey copy (cheap, and camera noise averages out)
 DIFF_LEVEL = 18  # grey levels of change that count as motion (noise and compression stay below)
 FADE_S = 0.56  # seconds: time constant of the motion-energy map (0.8 per tick at 8 ticks/s)
 MIN_ENERGY = 3.0  # changed pixels (faded sum) before a box is trusted
 PAD = 1.35  # the square's side over the moving region's larger side
-MIN_SIDE = 0.45  # of the frame's short side: never zoom in further than this
+MIN_SIDE = 0.6  # of the frame's short side: never zoom in further than this (dev: 0.45 96.3 %, 0.6 97.2 %, 0.75 95.4 %)
 FOLLOW = 0.35  # fraction of the way to the new box per frame
 
 
