@@ -269,16 +269,16 @@ class FeatureExtractor:
         """One clip's consecutive sampled frames (``sample_fps`` of them per second) -> (N, D)
         features, as the engine computes them.
 
-        ``input.roi = "full+motion"`` runs the engine's motion crop over the frames in order (a
-        frame repeated for several ticks is cropped once, as the engine does) and concatenates
-        the whole frame's features with the crop's."""
+        ``input.roi = "full+motion"`` runs the engine's own frame stage over the frames in order
+        (a frame repeated for several ticks goes through it once, as in the engine) and puts the
+        features of its views side by side, as the Recognizer does."""
         if self.spec.roi == "full+motion":
-            from engine.motion import MotionCropper
+            from engine.stages import MotionCropStage
 
-            cropper, crops = MotionCropper(sample_fps), []
+            stage, per_frame = MotionCropStage(sample_fps), []
             for k, im in enumerate(images):
-                crops.append(crops[-1] if k and im is images[k - 1] else cropper.crop_with_box(im)[0])
-            return np.concatenate([self._run(images), self._run(crops)], axis=1)
+                per_frame.append(per_frame[-1] if k and im is images[k - 1] else stage(im)[0])
+            return np.concatenate([self._run(list(view)) for view in zip(*per_frame)], axis=1)
         return self._run(images)
 
     def _run(self, images: Sequence[np.ndarray]) -> np.ndarray:
