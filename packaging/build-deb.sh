@@ -14,7 +14,8 @@
 # default build/pkg-venv-<variant>; reused when it exists), KINESIGHT_NO_TARBALL=1 (skip the tar.gz),
 # KINESIGHT_DEB_COMPRESSION (dpkg-deb -Z: zstd (default; level 3: as small as gzip -9, 4x faster), gzip, xz).
 #
-# The build environment is a fresh venv with only the app's own dependencies (`.[cpu,package]`):
+# The build environment is a fresh venv with only the app's own dependencies, installed from the
+# lock (requirements/package-cpu.txt or package-gpu.txt; see packaging/lock.sh):
 # never the developer venv, whose PyTorch and onnxruntime-gpu would otherwise be frozen in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +26,10 @@ PYTHON=${PYTHON:-python3.11}
 VENV=${KINESIGHT_BUILD_VENV:-build/pkg-venv-$VARIANT}
 COMPRESSION=${KINESIGHT_DEB_COMPRESSION:-zstd}
 case "$VARIANT" in
-  cpu) PKG=kinesight; ORT_REQ="onnxruntime>=1.20"; CONFLICTS=kinesight-gpu ;;
+  cpu) PKG=kinesight; CONFLICTS=kinesight-gpu ;;
   # onnxruntime-gpu alone, not the [gpu] extra: the NVIDIA pip libraries (about 1.5 GB) would
   # not be found by the frozen app anyway; the system's CUDA 13 / cuDNN 9 are.
-  gpu) PKG=kinesight-gpu; ORT_REQ="onnxruntime-gpu>=1.20"; CONFLICTS=kinesight ;;
+  gpu) PKG=kinesight-gpu; CONFLICTS=kinesight ;;
   *) echo "build-deb.sh: KINESIGHT_VARIANT must be cpu or gpu, not '$VARIANT'" >&2; exit 2 ;;
 esac
 command -v dpkg-deb >/dev/null || { echo "build-deb.sh: dpkg-deb is missing (apt-get install dpkg)" >&2; exit 2; }
@@ -38,11 +39,14 @@ ARCH=amd64
 echo "build-deb.sh: $PKG $VERSION ($VARIANT) with $("$PYTHON" --version)"
 t0=$(date +%s)
 
-# 1. Build environment: the app's dependencies (+ PyInstaller), Kinesight itself for its metadata.
+# 1. Build environment: the app's dependencies (+ PyInstaller) exactly as locked in
+# requirements/package-<variant>.txt (packaging/lock.sh), then Kinesight itself for its metadata.
+LOCK=requirements/package-$VARIANT.txt
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q --upgrade ".[package]" "$ORT_REQ"
+"$VENV/bin/python" -m pip install -q --no-deps -r "$LOCK"
+"$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation --force-reinstall .
 for banned in torch onnxruntime-gpu onnxruntime; do
   # Exactly one ONNX Runtime, never torch (an old venv may hold leftovers of the other variant).
   want=$([ "$VARIANT" = gpu ] && echo onnxruntime-gpu || echo onnxruntime)
@@ -130,3 +134,12 @@ t4=$(date +%s)
 echo "build-deb.sh: wrote $DEB ($(du -h "$DEB" | cut -f1), installed $((INSTALLED_KB / 1024)) MB)"
 [ -n "$TARBALL" ] && echo "build-deb.sh: wrote $TARBALL ($(du -h "$TARBALL" | cut -f1))"
 echo "build-deb.sh: times: build env $((t1 - t0)) s, freeze $((t2 - t1)) s, deb $((t3 - t2)) s, tar.gz $((t4 - t3)) s"
+# Last line: what the package weighs against its budget, and any slimming step that did not apply
+# (packaging/slim.py lists them), so a missed budget has its cause in view.
+BUDGET_MB=350
+SKIPPED=$(paste -sd';' "$FROZEN/slim-skipped.txt" 2>/dev/null || echo "slim.py left no report")
+if [ -n "$SKIPPED" ]; then
+  echo "build-deb.sh: installed $((INSTALLED_KB / 1024)) MB (budget $BUDGET_MB MB); SLIMMING SKIPPED: $SKIPPED"
+else
+  echo "build-deb.sh: installed $((INSTALLED_KB / 1024)) MB (budget $BUDGET_MB MB); every slimming step applied"
+fi

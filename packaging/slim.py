@@ -315,8 +315,19 @@ def prune_unreferenced(internal: Path, folders: tuple[str, ...] = ("opencv_pytho
     return sorted(removed)
 
 
-def slim(app_dir: Path, dry_run: bool = False) -> None:
-    """Apply the steps to the frozen folder ``app_dir``, printing the size after each."""
+SKIPPED_NAME = "slim-skipped.txt"
+
+
+def skipped_report(app_dir: Path) -> Path:
+    """Where slim() lists the steps it skipped, one a line (beside the frozen folder, never in it):
+    packaging/build-deb.sh prints them in its last line, so a missed budget has its cause in view."""
+    return app_dir.parent / SKIPPED_NAME
+
+
+def slim(app_dir: Path, dry_run: bool = False) -> list[str]:
+    """Apply the steps to the frozen folder ``app_dir``, printing the size after each; return the
+    steps that were skipped, each with its reason (also written to ``skipped_report(app_dir)``)."""
+    skipped: list[str] = []
     internal = app_dir / "_internal"
     if not internal.is_dir():
         raise SlimError(f"{app_dir} is not a PyInstaller one-folder build (no _internal)")
@@ -328,19 +339,24 @@ def slim(app_dir: Path, dry_run: bool = False) -> None:
         # Another wheel version whose FFmpeg builds differ: keep both, the app works as before
         # (tests/packaging/test_deb.py's size check then says the budget is missed).
         print(f"slim: one FFmpeg: skipped ({exc})")
+        skipped.append(f"one FFmpeg ({exc})")
         shared = []
     if dry_run:
         print(f"slim: would point cv2 at PyAV's copies of {', '.join(shared)}")
-        return
+        return skipped
     removed = prune_unreferenced(internal)
     after_ffmpeg = du_mb(app_dir)
     if shared:
         print(f"slim: one FFmpeg: cv2 uses PyAV's {len(shared)} libraries; removed {', '.join(removed) or 'nothing'}: "
               f"{after_ffmpeg:.0f} MB")
     blas = share_openblas(internal)
+    if blas.startswith("skipped"):
+        skipped.append(f"one OpenBLAS ({blas[len('skipped'):].strip(' ()')})")
     removed = prune_unreferenced(internal)
     print(f"slim: one OpenBLAS: {blas}; removed {', '.join(removed) or 'nothing'}: {du_mb(app_dir):.0f} MB")
     stubbed = stub_unreachable_codecs(internal)
+    if not stubbed:
+        skipped.append("stand-ins for unreachable codecs (no C compiler, or nothing matched)")
     after_stubs = du_mb(app_dir)
     print(f"slim: stand-ins for unreachable codecs: {', '.join(stubbed) or 'none'}: {after_stubs:.0f} MB")
     n, kept = strip_all(internal)
@@ -348,6 +364,11 @@ def slim(app_dir: Path, dry_run: bool = False) -> None:
     print(f"slim: stripped {n} libraries and extension modules: {after_strip:.0f} MB "
           f"({before - after_strip:.0f} MB less in all); left unstripped (strip would break their "
           f"load segments): {', '.join(kept) or 'none'}")
+    report = skipped_report(app_dir)
+    report.write_text("".join(f"{line}\n" for line in skipped), encoding="utf-8")
+    if skipped:
+        print(f"slim: SKIPPED {len(skipped)} step(s): {'; '.join(skipped)}")
+    return skipped
 
 
 def main(argv: list[str] | None = None) -> int:

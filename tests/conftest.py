@@ -202,3 +202,14 @@ def novelty_bundle(tiny_bundle, tmp_path_factory) -> Path:
         tmp_path_factory.mktemp("bundles") / "tiny-novelty", tiny_bundle, head, name="tiny-novelty",
         open_set={"threshold": -1.0, "method": "mean feature (test fixture)"},
     )
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the figures tests record as ``record_property("summary", line)`` (the installed
+    package's size, say) at the end of the run, where `pytest -q` shows them too."""
+    lines = [value for key in ("passed", "failed") for rep in terminalreporter.stats.get(key, [])
+             if rep.when == "call" for name, value in rep.user_properties if name == "summary"]
+    if lines:
+        terminalreporter.write_sep("-", "figures")
+        for line in lines:
+            terminalreporter.write_line(line)
