@@ -5,8 +5,8 @@
         pre-decoded and pre-processed frames)
     (c) live end-to-end latency p50/p95 on a real clip paced at 30 fps, with dropped frames
     (d) decode ms per sampled frame: every frame decoded (before) vs frames the model clock
-        cannot sample skipped (after, engine/video_file.py _NonRefSkipper), same clips
-    (e) folder throughput (engine/batch.py): 1 vs 2 worker processes and --ray on a local
+        cannot sample skipped (after, engine/io/video_file.py _NonRefSkipper), same clips
+    (e) folder throughput (engine/runners/batch.py): 1 vs 2 worker processes and --ray on a local
         2-CPU Ray, files/s and the ratio to 1 worker (model loads included; Ray start apart)
 
 Usage:  python bench/bench_engine.py [--only a,b,c,d,e] [--device cpu|auto|cuda] [--threads N]
@@ -40,8 +40,8 @@ BATCH = 16
 def bench_bundle(explicit: str | None = None) -> tuple[Path, str]:
     """The bundle to measure: ``explicit``, else the shipped default bundle, else one exported
     (once) here. Returns (path, description)."""
-    from engine.bundle import default_bundle_path, load_bundle
-    from engine.errors import BundleError
+    from engine.bundles import default_bundle_path, load_bundle
+    from engine.core.errors import BundleError
 
     if explicit:
         m = load_bundle(explicit).manifest
@@ -58,7 +58,7 @@ def bench_bundle(explicit: str | None = None) -> tuple[Path, str]:
         return out, note.read_text().strip()
     import torch
 
-    from engine.bundle import WindowSpec
+    from engine.bundles import WindowSpec
     from models.export import export_bundle
 
     torch.manual_seed(0)
@@ -78,7 +78,7 @@ def bench_bundle(explicit: str | None = None) -> tuple[Path, str]:
         import torchvision
         from torch import nn
 
-        from engine.bundle import InputSpec
+        from engine.bundles import InputSpec
 
         mb = torchvision.models.mobilenet_v2(weights=None)
         backbone = nn.Sequential(mb.features, nn.AdaptiveAvgPool2d(1), nn.Flatten()).eval()
@@ -108,7 +108,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def decode_all(path: Path):
-    from engine.sources import open_source
+    from engine.io.sources import open_source
 
     with open_source(path) as src:
         return list(src)
@@ -120,9 +120,9 @@ def decode_all(path: Path):
 def bench_sliding_window(bundle: Path, device: str, threads: int | None, predictions: int = 48) -> dict:
     """Per-prediction cost: cached features (1 backbone frame + head) vs naive (T frames + head)."""
     from engine.pipeline import Recognizer
-    from engine.preprocess import preprocess
-    from engine.runtime import make_session
-    from engine.settings import EngineSettings
+    from engine.bundles.preprocess import preprocess
+    from engine.core.runtime import make_session
+    from engine.core.settings import EngineSettings
 
     rec = Recognizer(bundle, EngineSettings(device=device, threads=threads))
     frames = decode_all(CLIPS / "kinetics_cleaning_pool.mp4")
@@ -192,9 +192,9 @@ def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int =
     the median of the per-repeat ratios: paired measurements cancel most of the load that
     other processes put on a shared machine.
     """
-    from engine.offline import analyze_file
+    from engine.runners.offline import analyze_file
     from engine.pipeline import Recognizer
-    from engine.settings import EngineSettings
+    from engine.core.settings import EngineSettings
 
     settings = EngineSettings(device=device, threads=threads, realtime=False)
     rec = Recognizer(bundle, settings)
@@ -233,7 +233,7 @@ def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int =
 
 
 def decode_duration(clip: Path) -> float:
-    from engine.sources import open_source
+    from engine.io.sources import open_source
 
     with open_source(clip) as src:
         return src.duration_s or 0.0
@@ -257,9 +257,9 @@ class _ClockOnly:
 
 def bench_decode(bundle: Path, repeats: int = 5) -> dict:
     """Decode + RGB conversion per sampled frame, every frame decoded vs skipping, paired per repeat."""
-    from engine.bundle import load_bundle
-    from engine.video_file import VideoFileSource
-    from engine.window import ModelClock
+    from engine.bundles import load_bundle
+    from engine.io.video_file import VideoFileSource
+    from engine.core.window import ModelClock
 
     rate = load_bundle(bundle).manifest.window.sample_fps
     clips = sorted(CLIPS.glob("*"))
@@ -284,11 +284,11 @@ def bench_decode(bundle: Path, repeats: int = 5) -> dict:
 
 
 def bench_folder(bundle: Path, device: str, copies: int = 2) -> dict:
-    """engine/batch.py over a folder of the real clips (each ``copies`` times), files/s."""
+    """engine/runners/batch.py over a folder of the real clips (each ``copies`` times), files/s."""
     import tempfile
 
-    from engine.batch import plan_jobs, run_batch
-    from engine.settings import EngineSettings
+    from engine.runners.batch import plan_jobs, run_batch
+    from engine.core.settings import EngineSettings
 
     results = {}
     with tempfile.TemporaryDirectory(prefix="kinesight-bench-") as tmp:
@@ -328,8 +328,8 @@ def bench_folder(bundle: Path, device: str, copies: int = 2) -> dict:
 
 def bench_live(bundle: Path, device: str, threads: int | None) -> dict:
     """The live engine on a real 30 fps clip paced at real time: latency and drops."""
-    from engine.live import Engine
-    from engine.settings import EngineSettings
+    from engine.runners.live import Engine
+    from engine.core.settings import EngineSettings
 
     latencies, stages = [], {"decode": [], "preprocess": [], "backbone": [], "head": []}
     done = threading.Event()
@@ -368,10 +368,10 @@ def main(argv=None) -> int:
     globals()["CLIPS"] = args.clips
     parts = set(args.only.split(","))
     bundle, desc = bench_bundle(args.bundle)
-    from engine.runtime import default_threads, runtime_summary
+    from engine.core.runtime import default_threads, runtime_summary
 
     rt = runtime_summary()
-    from engine.bundle import load_bundle
+    from engine.bundles import load_bundle
 
     w = load_bundle(bundle).manifest.window
     print(f"bundle: {desc}, T={w.length} at {w.sample_fps:g} fps")

@@ -7,7 +7,7 @@ Recipes: ``old`` = the GRU head train_bundle used before issue 9; ``v1`` = the f
 recipe (models.fewshot.RECIPE_V1: mean/std/late-early/|change| statistics); ``v2`` = the default
 few-shot recipe on the whole frame alone (``roi="full"``, the default until the motion crop);
 ``new`` = the default now (models.fewshot.FewShotConfig(), ``roi="full+motion"``: the whole frame
-and a crop that follows the moving region, engine/motion.py).
+and a crop that follows the moving region, engine/actions/motion.py).
 
 The held-out set of issue 9 (3 arm gestures x 3 people x 3 takes) is not in this repository, so
 the figures come from proxies built from what is at hand. None of them is tuned on: the recipe's
@@ -31,7 +31,7 @@ dev. (not in the default parts) the development protocol the recipe was chosen o
 
 "live" figures replay the engine's decision chain on the clip's features: every tick once the
 window is full, novelty > open_set.threshold -> unknown, else softmax -> PostProcessor
-(EngineSettings defaults: smoothing 0.5, hold 0.4 s, threshold 0.4), as engine.decoders.ActionDecoder
+(EngineSettings defaults: smoothing 0.5, hold 0.4 s, threshold 0.4), as engine.core.decoders.ActionDecoder
 does; tests/models/test_fewshot.py checks a taught bundle through the engine's analyze_file itself.
 """
 
@@ -52,10 +52,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.bundle import default_bundle_path, load_bundle  # noqa: E402
-from engine.settings import EngineSettings  # noqa: E402
-from engine.postprocess import PostProcessor, softmax  # noqa: E402
-from engine.sources import open_source  # noqa: E402
+from engine.bundles import default_bundle_path, load_bundle  # noqa: E402
+from engine.core.settings import EngineSettings  # noqa: E402
+from engine.core.postprocess import PostProcessor, softmax  # noqa: E402
+from engine.io.sources import open_source  # noqa: E402
 from models.data import Augment, FeatureCache, FeatureExtractor, VideoItem, extract_features  # noqa: E402
 from models.synthetic import write_clip  # noqa: E402
 
@@ -198,7 +198,7 @@ class Player:
         res = []
         for k, lg in enumerate(outs["logits"]):
             if self.use_novelty and float(outs["novelty"][k]) > self.threshold:
-                post.smooth(softmax(lg))  # as engine.decoders.ActionDecoder: unknown, label forgotten
+                post.smooth(softmax(lg))  # as engine.core.decoders.ActionDecoder: unknown, label forgotten
                 post.forget_label()
                 res.append(("unknown", None))
                 continue

@@ -27,10 +27,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.bundle import load_bundle, shipped_bundles_dir  # noqa: E402
-from engine.face import MtcnnLocator  # noqa: E402
-from engine.mouth import MouthTracker, measure  # noqa: E402
-from engine.sources import open_source  # noqa: E402
+from engine.bundles import load_bundle, shipped_bundles_dir  # noqa: E402
+from engine.lips.face import MtcnnLocator  # noqa: E402
+from engine.lips.mouth import MouthTracker, measure  # noqa: E402
+from engine.io.sources import open_source  # noqa: E402
 
 GRID = ROOT.parent / "shared" / "data" / "grid" / "s1"
 
@@ -100,9 +100,9 @@ def cost(locator, frames) -> dict:
 
 
 def model_fps(bundle_path: Path, clips: list[Path]) -> dict:
-    from engine.offline import analyze_file
-    from engine.runtime import make_session
-    from engine.settings import EngineSettings
+    from engine.runners.offline import analyze_file
+    from engine.core.runtime import make_session
+    from engine.core.settings import EngineSettings
 
     frames = 0
     t, c0 = time.perf_counter(), time.process_time()

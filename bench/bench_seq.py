@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.series_files import read_series  # noqa: E402
+from engine.sequences.series_files import read_series  # noqa: E402
 from models.seq import SeqConfig, train_sequences  # noqa: E402
 from models.seq_data import packaged_uea_problem, sin_cos_example  # noqa: E402
 

@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CLIP = ROOT.parent / "shared" / "data" / "clips" / "kinetics_arm_wrestling.mp4"
 
-from engine.frames import Frame  # noqa: E402
-from engine.sources import FrameSource, VideoFileSource  # noqa: E402
+from engine.core.frames import Frame  # noqa: E402
+from engine.io.sources import FrameSource, VideoFileSource  # noqa: E402
 
 
 def make_looped_clip(src: str | Path, dst: str | Path, repeat: int) -> Path:

@@ -122,7 +122,7 @@ class CycleDriver:
     ``handover_every``-th cycle also starts a source while the old worker is still busy."""
 
     def __init__(self, engine, handover_every: int = 0) -> None:
-        from engine.live import HANDOVER_TIMEOUT_S
+        from engine.runners.live import HANDOVER_TIMEOUT_S
 
         self.engine = engine
         self.frame_seen = threading.Event()
@@ -193,7 +193,7 @@ class CycleDriver:
 
     def cycle(self) -> None:
         """File, other file, synthetic live source, [a clip while its worker is held], stop."""
-        from engine.sources import FakeSource
+        from engine.io.sources import FakeSource
 
         self._start(str(SWITCH_CLIPS[0]))
         self._start(str(SWITCH_CLIPS[1]))
@@ -205,9 +205,9 @@ class CycleDriver:
 
 
 def run_cycles(bundle: str | None, n: int, warmup: int, every: float, handover_every: int) -> int:
-    from engine.bundle import default_bundle_path
-    from engine.live import Engine
-    from engine.settings import EngineSettings
+    from engine.bundles import default_bundle_path
+    from engine.runners.live import Engine
+    from engine.core.settings import EngineSettings
 
     lat = Latencies()
     engine = Engine(bundle or default_bundle_path(), EngineSettings())
@@ -244,9 +244,9 @@ def run_live(bundle: str | None, minutes: float, warmup_s: float, every: float, 
              handover_every: int) -> int:
     from long_play import LoopingVideoSource
 
-    from engine.bundle import default_bundle_path
-    from engine.live import Engine
-    from engine.settings import EngineSettings
+    from engine.bundles import default_bundle_path
+    from engine.runners.live import Engine
+    from engine.core.settings import EngineSettings
 
     lat = Latencies()
     engine = Engine(bundle or default_bundle_path(), EngineSettings())
@@ -299,7 +299,7 @@ def run_gui(bundle: str | None, minutes: float, warmup_s: float, every: float, c
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from engine.sources import FakeSource
+    from engine.io.sources import FakeSource
     from gui.main_window import MainWindow
     from gui.translations import install_language
 
@@ -383,7 +383,7 @@ def run_gui(bundle: str | None, minutes: float, warmup_s: float, every: float, c
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options and run one mode."""
-    from engine.memory import tune_malloc
+    from engine.core.memory import tune_malloc
 
     tune_malloc()  # as kinesight and kinesight-gui do at start
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

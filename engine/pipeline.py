@@ -36,17 +36,17 @@ from typing import Iterable
 
 import numpy as np
 
-from engine.bundle import Bundle, load_bundle
-from engine.decoders import HeadOutput, TickContext
-from engine.errors import EngineError, InferenceError, KinesightError, in_stage
-from engine.frames import Frame
-from engine.prediction import Region, StageTimings, StreamStats
-from engine.preprocess import preprocess
-from engine.runtime import make_session, run_fixed_batch
-from engine.settings import EngineSettings
-from engine.stages import run_stages
+from engine.bundles import Bundle, load_bundle
+from engine.core.decoders import HeadOutput, TickContext
+from engine.core.errors import EngineError, InferenceError, KinesightError, in_stage
+from engine.core.frames import Frame
+from engine.core.prediction import Region, StageTimings, StreamStats
+from engine.bundles.preprocess import preprocess
+from engine.core.runtime import make_session, run_fixed_batch
+from engine.core.settings import EngineSettings
+from engine.core.stages import run_stages
 from engine.tasks import task_spec
-from engine.window import FeatureWindow, ModelClock
+from engine.core.window import FeatureWindow, ModelClock
 
 
 @dataclass(slots=True)
@@ -207,7 +207,7 @@ class Recognizer:
     # -- the back: backbone, window, head, decoder ------------------------------------------
     def features(self, batch: np.ndarray, *, cuda_batch: int = 1) -> np.ndarray:
         """Backbone: (N, 3, h, w) float32 -> (N, D) features. On CUDA every run uses batches of
-        exactly ``cuda_batch`` (see :func:`~engine.runtime.run_fixed_batch`)."""
+        exactly ``cuda_batch`` (see :func:`~engine.core.runtime.run_fixed_batch`)."""
         fixed = cuda_batch if self.provider.provider == "CUDA" else None
         try:
             out = run_fixed_batch(lambda x: self._backbone.run(["features"], {"frames": x})[0], batch, fixed)

@@ -15,22 +15,22 @@ What a task's records are (``TaskSpec.records``) decides its timeline and export
 (Prediction: events, segments, per-label probabilities) or "words" (TranscriptUpdate: timed
 tokens and a transcript); :func:`reports_words` asks it by task name.
 
-Adding a task means one entry here, its stage/decoder module on the engine side and its
-panel on the GUI side, each with its tests.
+Adding a task means one subpackage of ``engine/`` (its stages, its decoder, and a ``task.py``
+with the factories that build them for a bundle), one ``register_task`` entry here, and its
+panel on the GUI side, each with its tests. A name registered twice is refused.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable
 
-from engine.decoders import ActionDecoder, OutputDecoder, TranscriptDecoder
-from engine.errors import BundleError
-from engine.settings import EngineSettings
-from engine.stages import FrameStage, MotionCropStage, MouthCropStage
-
-if TYPE_CHECKING:
-    from engine.bundle import Bundle
+from engine.actions import task as actions
+from engine.core.decoders import OutputDecoder
+from engine.core.errors import BundleError
+from engine.core.settings import EngineSettings
+from engine.core.stages import FrameStage
+from engine.lips import task as lips
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class TaskSpec:
     description: str
     roi: str
     logits_ranks: tuple[int, ...]
-    frame_stages: Callable[["Bundle"], list[FrameStage]]
-    decoder: Callable[["Bundle", EngineSettings], OutputDecoder]
+    frame_stages: Callable[[Any], list[FrameStage]]
+    decoder: Callable[[Any, EngineSettings], OutputDecoder]
     gui_panels: tuple[str, ...]
     sinks: tuple[str, ...]
     records: str = "labels"
@@ -57,86 +57,56 @@ class TaskSpec:
         return (self.roi, *self.other_rois)
 
 
-def _action_decoder(bundle: "Bundle", settings: EngineSettings) -> ActionDecoder:
-    open_set = bundle.manifest.open_set
-    return ActionDecoder(bundle.labels, settings, open_set.get("threshold") if open_set else None)
+TASKS: dict[str, TaskSpec] = {}
 
 
-def _lip_words_decoder(bundle: "Bundle", settings: EngineSettings) -> OutputDecoder:
-    from engine.lipwords import LipWordsDecoder
-
-    return LipWordsDecoder.for_bundle(bundle, settings)
-
-
-def _transcript_decoder(bundle: "Bundle", settings: EngineSettings) -> OutputDecoder:
-    # A lip reader made by models/lipread.py (it ships its grammar) answers for every step of
-    # a window: engine/lipreading.py reads each frame with look-ahead and decodes utterances.
-    from engine.lipgrammar import GRAMMAR_FILE
-
-    if (bundle.root / GRAMMAR_FILE).is_file():
-        from engine.lipreading import LipTranscriptDecoder
-
-        return LipTranscriptDecoder.for_bundle(bundle, settings)
-    return TranscriptDecoder(bundle.labels, settings, bundle.manifest.window.sample_fps)
+def register_task(spec: TaskSpec) -> TaskSpec:
+    """Add ``spec`` to the registry; a second task of the same name is refused (ValueError)."""
+    if spec.name in TASKS:
+        raise ValueError(f"task {spec.name!r} is registered twice")
+    TASKS[spec.name] = spec
+    return spec
 
 
-def _action_stages(bundle: "Bundle") -> list[FrameStage]:
-    if bundle.manifest.input.roi == "full+motion":
-        return [MotionCropStage.for_bundle(bundle)]
-    return []
+register_task(TaskSpec(
+    name="action",
+    description="what the person does: one label per window, with top-k and confidence",
+    roi="full",
+    # taught bundles: the whole frame and a crop around what moves (engine/actions/motion.py)
+    other_rois=("full+motion",),
+    logits_ranks=(2,),
+    frame_stages=actions.frame_stages,
+    decoder=actions.decoder,
+    gui_panels=("label_overlay", "topk_panel", "probability_timeline"),
+    sinks=("csv", "json", "jsonl"),
+))
 
+register_task(TaskSpec(
+    name="lip",
+    description="what is said: words read from the mouth, with their times",
+    roi="mouth",
+    logits_ranks=(2, 3),
+    frame_stages=lips.frame_stages,
+    decoder=lips.transcript_decoder,
+    gui_panels=("region_overlay", "transcript_panel"),
+    sinks=("json", "jsonl"),
+    records="words",
+))
 
-def _lip_stages(bundle: "Bundle") -> list[FrameStage]:
-    # A bundle that ships the MTCNN face locator gets the causal stabilised crop of
-    # engine/mouth.py; one without it keeps the YuNet cropper of engine/lips.py.
-    from engine.face import FACE_FILES
-
-    if all((bundle.root / f).is_file() for f in FACE_FILES):
-        from engine.mouth import MouthStage
-
-        return [MouthStage.for_bundle(bundle)]
-    return [MouthCropStage.for_bundle(bundle)]
-
-
-TASKS: dict[str, TaskSpec] = {
-    "action": TaskSpec(
-        name="action",
-        description="what the person does: one label per window, with top-k and confidence",
-        roi="full",
-        # taught bundles: the whole frame and a crop around what moves (engine/motion.py)
-        other_rois=("full+motion",),
-        logits_ranks=(2,),
-        frame_stages=_action_stages,
-        decoder=_action_decoder,
-        gui_panels=("label_overlay", "topk_panel", "probability_timeline"),
-        sinks=("csv", "json", "jsonl"),
-    ),
-    "lip": TaskSpec(
-        name="lip",
-        description="what is said: words read from the mouth, with their times",
-        roi="mouth",
-        logits_ranks=(2, 3),
-        frame_stages=_lip_stages,
-        decoder=_transcript_decoder,
-        gui_panels=("region_overlay", "transcript_panel"),
-        sinks=("json", "jsonl"),
-        records="words",
-    ),
-    # Taught silent commands: the lip task's mouth crop and per-frame lip features, then the
-    # few-shot head of models/fewshot.py over a window, decoded like actions (smoothing,
-    # hysteresis, "uncertain", "unknown" from the head's novelty output, and from a window
-    # without speech when the bundle asks: engine/lipwords.py).
-    "lip-words": TaskSpec(
-        name="lip-words",
-        description="which taught word or phrase the lips say: one label per window, with top-k",
-        roi="mouth",
-        logits_ranks=(2,),
-        frame_stages=_lip_stages,
-        decoder=_lip_words_decoder,
-        gui_panels=("region_overlay", "label_overlay", "topk_panel", "probability_timeline"),
-        sinks=("csv", "json", "jsonl"),
-    ),
-}
+# Taught silent commands: the lip task's mouth crop and per-frame lip features, then the
+# few-shot head of models/fewshot.py over a window, decoded like actions (smoothing,
+# hysteresis, "uncertain", "unknown" from the head's novelty output, and from a window
+# without speech when the bundle asks: engine/lips/words.py).
+register_task(TaskSpec(
+    name="lip-words",
+    description="which taught word or phrase the lips say: one label per window, with top-k",
+    roi="mouth",
+    logits_ranks=(2,),
+    frame_stages=lips.frame_stages,
+    decoder=lips.words_decoder,
+    gui_panels=("region_overlay", "label_overlay", "topk_panel", "probability_timeline"),
+    sinks=("csv", "json", "jsonl"),
+))
 
 
 def task_spec(name: str) -> TaskSpec:

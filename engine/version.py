@@ -72,7 +72,7 @@ def qt_version() -> str:
 
 def bundle_versions() -> list[tuple[str, str]]:
     """(name, version) of every shipped bundle, read from the manifests (no checksum pass)."""
-    from engine.bundle import MANIFEST, list_shipped_bundles
+    from engine.bundles import MANIFEST, list_shipped_bundles
 
     out = []
     for path in list_shipped_bundles():

@@ -76,7 +76,7 @@ def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout
     """Poll until predictions flowed for ``delay_s`` and the file timeline is filled, then grab
     the window; with ``at_s``, first seek there and wait for a prediction past it that is no
     longer warming up. With ``of="error"``, grab the error dialog as soon as one is shown."""
-    from engine.prediction import PredictionState
+    from engine.core.prediction import PredictionState
     from PySide6.QtCore import QTimer
 
     started = time.monotonic()
@@ -129,7 +129,7 @@ def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``kinesight-gui``."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from engine.memory import tune_malloc
+    from engine.core.memory import tune_malloc
 
     tune_malloc()  # before Qt and the engine start threads: hours of playback stay flat
     from PySide6.QtCore import QSettings, Qt, QTimer

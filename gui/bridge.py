@@ -23,8 +23,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.frames import Frame, FrameSource
-from engine.prediction import Prediction
+from engine.core.frames import Frame, FrameSource
+from engine.core.prediction import Prediction
 
 
 def fit_frame(frame: Frame, size: tuple[int, int]) -> Frame:
@@ -99,7 +99,7 @@ class SourceAhead:
         self.thread.start()
 
     def _run(self) -> None:
-        from engine.sources import open_source
+        from engine.io.sources import open_source
 
         source = None
         try:
@@ -409,8 +409,8 @@ class EngineBridge(QObject):
             self._latest.predictions_pending = False
 
     def _make_engine(self, bundle, settings_kwargs: dict):
-        from engine.live import Engine
-        from engine.settings import EngineSettings
+        from engine.runners.live import Engine
+        from engine.core.settings import EngineSettings
 
         return Engine(
             bundle, EngineSettings(**settings_kwargs),
@@ -425,7 +425,7 @@ class EngineBridge(QObject):
         try:
             bundle_changed = self._engine is None or bundle_path != self._bundle_path
             if bundle_changed:
-                from engine.bundle import load_bundle
+                from engine.bundles import load_bundle
 
                 self.modelLoading.emit(bundle_path.stem if bundle_path.suffix.lower() == ".zip" else bundle_path.name)
                 # A bad bundle raises here, before anything that plays now is touched.

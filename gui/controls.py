@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget,
 )
 
-from engine.settings import default_of  # the one set of defaults, shared with the CLI and the engine
+from engine.core.settings import default_of  # the one set of defaults, shared with the CLI and the engine
 
 
 @dataclass

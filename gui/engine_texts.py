@@ -1,8 +1,8 @@
 """Engine texts in the user's language: the GUI boundary's translation of what the engine reports.
 
 The engine (Qt-free, used by the CLI too) words its reports in English. The GUI recognises the
-ones it knows (the CUDA fallback reasons of ``engine.runtime``, the stopped-file warning of
-``engine.sources``) and shows a translated sentence; the engine's own words stay available as
+ones it knows (the CUDA fallback reasons of ``engine.core.runtime``, the stopped-file warning of
+``engine.io.sources``) and shows a translated sentence; the engine's own words stay available as
 the technical detail. An unknown text is shown as it is rather than hidden.
 """
 
@@ -12,7 +12,7 @@ import re
 
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 
-from engine.runtime import NO_DRIVER
+from engine.core.runtime import NO_DRIVER
 
 
 

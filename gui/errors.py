@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
-from engine.errors import (
+from engine.core.errors import (
     BundleError, DecodeError, EngineError, InferenceError, KinesightError, SourceError, SourceNotFound,
     SourceOpenError,
 )

@@ -2,7 +2,7 @@
 annotated MP4, and "Save predictions beside the recording".
 
 Exports run on a worker thread (the annotated video re-encodes the whole file), never on the
-GUI thread; each file is written atomically by the engine (engine/exports.py), so a failed
+GUI thread; each file is written atomically by the engine (engine/io/exports.py), so a failed
 export leaves no half-written file. Results come back through Qt signals (queued to the GUI
 thread) as status-bar messages.
 """
@@ -25,7 +25,7 @@ KINDS = {"csv": (".csv", "*.csv"), "json": (".json", "*.json"), "srt": (".srt", 
 def export_result(result, kind: str, target: Path, source: Path | None = None, progress=None) -> Path:
     """Write ``result`` as ``kind`` to ``target`` (the annotated video needs the ``source`` file)."""
     if kind == "video":
-        from engine.annotate import write_annotated_video
+        from engine.io.annotate import write_annotated_video
 
         return write_annotated_video(result, source, target, progress=progress)
     return getattr(result, f"to_{kind}")(target)

@@ -19,16 +19,16 @@ from PySide6.QtCore import QObject, Signal
 
 
 def _child_command() -> list[str]:
-    """How to start the analysis child: ``python -m engine.analysis_process``, or, in the
+    """How to start the analysis child: ``python -m engine.runners.analysis_process``, or, in the
     packaged app (PyInstaller sets ``sys.frozen``; there is no ``python -m``), the app's own
     executable with the hidden argument its entry dispatches on (packaging/kinesight_entry.py)."""
     if getattr(sys, "frozen", False):
         return [sys.executable, "--kinesight-analysis-child"]
-    return [sys.executable, "-m", "engine.analysis_process"]
+    return [sys.executable, "-m", "engine.runners.analysis_process"]
 
 
 class AnalysisJob(QObject):
-    """Runs ``analyze_file`` in a child process (``python -m engine.analysis_process``) to fill a
+    """Runs ``analyze_file`` in a child process (``python -m engine.runners.analysis_process``) to fill a
     file's whole timeline; a thread of this process waits on the child's pipe and re-emits.
 
     Signals: progress(done_s, total_s), done(AnalysisResult), failed(Exception); a cancelled

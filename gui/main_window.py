@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (
     QFileDialog, QInputDialog, QMainWindow, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
-from engine.bundle import default_bundle_path, list_shipped_bundles
-from engine.errors import BundleError
+from engine.bundles import default_bundle_path, list_shipped_bundles
+from engine.core.errors import BundleError
 from gui.bridge import EngineBridge, EngineReady
 from gui.bundle_panel import BundlePanel
 from gui.controls import ControlsPanel, RecognitionControls, load_unknown_threshold, save_unknown_threshold

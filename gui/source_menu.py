@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from engine.sources import VIDEO_SUFFIXES  # the one list of video suffixes
+from engine.io.sources import VIDEO_SUFFIXES  # the one list of video suffixes
 
 VIDEO_FILTER = " ".join(f"*{suffix}" for suffix in VIDEO_SUFFIXES)
 MAX_RECENT = 8
@@ -40,7 +40,7 @@ class CameraProbe(threading.Thread):
 
     def run(self) -> None:
         try:
-            from engine.sources import list_cameras
+            from engine.io.sources import list_cameras
 
             cameras = list_cameras()
         except Exception as exc:  # noqa: BLE001 - shown in the menu instead of cameras

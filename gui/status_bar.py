@@ -6,7 +6,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
-from engine.prediction import Prediction
+from engine.core.prediction import Prediction
 from gui.engine_texts import cuda_reason_text
 
 # What the fps field calls the source: a camera, a video file or a network stream.

@@ -24,7 +24,7 @@ import logging
 
 import numpy as np
 
-from engine.prediction import PredictionState
+from engine.core.prediction import PredictionState
 from engine.tasks import task_spec
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Panel:
         """The newest record, at most 15 times a second (text panels)."""
 
     def analysed(self, result) -> None:
-        """A file's whole-file analysis (engine.results.AnalysisResult) is done."""
+        """A file's whole-file analysis (engine.io.results.AnalysisResult) is done."""
 
     def position(self, t_s: float) -> None:
         """The playhead is at ``t_s``."""

@@ -72,7 +72,7 @@ class RecordJob(threading.Thread):
     def run(self) -> None:
         import cv2  # only the recorder writes video
 
-        from engine.sources import open_source
+        from engine.io.sources import open_source
 
         writer = None
         try:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.prediction import Prediction, PredictionState
+from engine.core.prediction import Prediction, PredictionState
 from gui.throttle import Throttle
 
 UNCERTAIN_GREY = QColor(158, 158, 158)  # the top-k panel's grey for uncertain / unknown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QProgressBar, QWidget
 
-from engine.prediction import Prediction, PredictionState
+from engine.core.prediction import Prediction, PredictionState
 from gui.timeline import class_colour
 
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.prediction import Prediction, PredictionState
+from engine.core.prediction import Prediction, PredictionState
 from gui.throttle import Throttle
 
 

@@ -1,6 +1,6 @@
 """Image backbones behind one interface: frames (B,3,H,W) -> features (B,D).
 
-Each backbone carries its preprocessing as an :class:`engine.bundle.InputSpec` (the way
+Each backbone carries its preprocessing as an :class:`engine.bundles.InputSpec` (the way
 torchvision weights carry their transforms), so the bundle's manifest and the features seen in
 training can never drift apart. ``classify`` keeps the ImageNet classifier for checking that the
 weights are real; ``forward`` (what gets exported) leaves it out.
@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.bundle import InputSpec
-from engine.errors import KinesightError
+from engine.bundles import InputSpec
+from engine.core.errors import KinesightError
 from models import catalog
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

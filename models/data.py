@@ -12,9 +12,9 @@ DATA_DIR/ucfTrainTestlist) are used when present. Otherwise the split is by grou
 ever in both train and test (a group id shared by several classes, like a person, stays on one
 side for all of them).
 
-Frames are sampled by time on the engine's own model clock (``engine.window.ModelClock``) at the
+Frames are sampled by time on the engine's own model clock (``engine.core.window.ModelClock``) at the
 bundle's ``sample_fps``, turned into features by ONNX Runtime running the very backbone.onnx that
-goes into the bundle, preprocessed by ``engine.preprocess`` -- so training and inference see
+goes into the bundle, preprocessed by ``engine.bundles.preprocess`` -- so training and inference see
 identical features. Features are cached per (backbone file, input spec, video content,
 sample_fps, augmentation).
 """
@@ -33,11 +33,11 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from engine.bundle import InputSpec, sha256_of
-from engine.errors import KinesightError
-from engine.preprocess import preprocess
-from engine.sources import VIDEO_SUFFIXES, open_source
-from engine.window import ModelClock
+from engine.bundles import InputSpec, sha256_of
+from engine.core.errors import KinesightError
+from engine.bundles.preprocess import preprocess
+from engine.io.sources import VIDEO_SUFFIXES, open_source
+from engine.core.window import ModelClock
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ class FeatureExtractor:
     """Runs a bundle's backbone.onnx in ONNX Runtime on preprocessed frames: images -> (N, D)."""
 
     def __init__(self, backbone_onnx: Path, spec: InputSpec, *, batch: int = 16, threads: int = 0) -> None:
-        from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
+        from engine.core.runtime import make_session  # the one place ONNX Runtime sessions are made
 
         self.path = Path(backbone_onnx)
         self.spec = spec
@@ -273,7 +273,7 @@ class FeatureExtractor:
         (a frame repeated for several ticks goes through it once, as in the engine) and puts the
         features of its views side by side, as the Recognizer does."""
         if self.spec.roi == "full+motion":
-            from engine.stages import MotionCropStage
+            from engine.actions.motion import MotionCropStage
 
             stage, per_frame = MotionCropStage(sample_fps), []
             for k, im in enumerate(images):
@@ -312,7 +312,7 @@ class FeatureCache:
             "video_sha256": _content_sha(video, self._sha), "sample_fps": float(sample_fps), "aug": aug.key(),
         }
         if extractor.spec.roi == "full+motion":
-            from engine.motion import VERSION
+            from engine.actions.motion import VERSION
 
             desc["motion_crop"] = VERSION  # a changed crop recipe computes its features again
         return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.bundle import (
+from engine.bundles import (
     BACKBONE_FILE,
     HEAD_FILE,
     HeadSpec,
@@ -102,7 +102,7 @@ def _onnx_export(module: nn.Module, args: tuple, path: Path, input_names, output
 
 
 def _ort_session(path: Path):
-    from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
+    from engine.core.runtime import make_session  # the one place ONNX Runtime sessions are made
 
     return make_session(path, "cpu")[0]
 

@@ -2,7 +2,7 @@
 
 The weights come from the ``facenet-pytorch`` wheel (MIT licence; ``pip install
 facenet-pytorch==2.5.3 --no-deps``): they ship inside the package, so building a lip bundle
-downloads nothing. ``engine/face.py`` runs the three graphs with ONNX Runtime; this module is
+downloads nothing. ``engine/lips/face.py`` runs the three graphs with ONNX Runtime; this module is
 the build step that makes them, and checks each against torch before it writes anything.
 
     python -m models.face_export OUT_DIR     # writes face_pnet.onnx, face_rnet.onnx, face_onet.onnx
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.face import ONET_FILE, PNET_FILE, RNET_FILE
+from engine.lips.face import ONET_FILE, PNET_FILE, RNET_FILE
 
 PARITY_ATOL = 1e-4
 OPSET = 17
@@ -54,7 +54,7 @@ def _mtcnn_module():
 
 def export_mtcnn(out_dir: str | Path) -> list[Path]:
     """Write the three MTCNN graphs into ``out_dir`` and check them against torch."""
-    from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
+    from engine.core.runtime import make_session  # the one place ONNX Runtime sessions are made
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from engine.bundle import (
+from engine.bundles import (
     BACKBONE_FILE,
     HEAD_FILE,
     MANIFEST,
@@ -50,7 +50,7 @@ from engine.bundle import (
     shipped_bundles_dir,
     write_manifest,
 )
-from engine.errors import KinesightError
+from engine.core.errors import KinesightError
 from models.data import (
     Cancelled,
     DatasetError,
@@ -813,7 +813,7 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     """Features -> CV-chosen few-shot head -> bundle at ``out``. ``labels[item.label]`` names each item's action.
 
     ``roi``: what the backbone sees of each frame. "full+motion" (default) adds a crop that follows
-    the moving region (engine/motion.py) to the whole frame, so a person taught small or off-centre
+    the moving region (engine/actions/motion.py) to the whole frame, so a person taught small or off-centre
     is recognised elsewhere in the frame too; "full" is the whole frame alone (half the work)."""
     cfg = cfg or FewShotConfig()
     t0 = time.perf_counter()

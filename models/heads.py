@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.errors import KinesightError
+from engine.core.errors import KinesightError
 from models import catalog
 
 HEAD_ARCHS = catalog.HEAD_ARCHS  # names and descriptions: models/catalog.py (torch-free, for CLI help)

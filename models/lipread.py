@@ -12,7 +12,7 @@ sequence plus a frame-level cross-entropy from the corpus' word alignments on th
 augmentation (JPEG 15-60, blur, sharpening, noise), flips and small shifts so that the
 re-encoded H.264 and the original MPEG-1 clips read alike.
 
-Crops come from the app's own causal cropper (``engine.mouth.MouthTracker`` over MTCNN), cached
+Crops come from the app's own causal cropper (``engine.lips.mouth.MouthTracker`` over MTCNN), cached
 under ``~/.cache/kinesight/`` (never in the repository):
 
     python -m models.lipread extract  --face FACE_DIR                # crops of all GRID s1 clips
@@ -83,7 +83,7 @@ def split_ids() -> dict[str, list[str]]:
 def crop_clip(path: Path, tracker) -> tuple[np.ndarray, np.ndarray]:
     """Gray mouth crops (T, 48, 96) of one clip, decoded as the app decodes, and the per-frame
     face state (1 = face or held, 0 = no face)."""
-    from engine.sources import VideoFileSource
+    from engine.io.sources import VideoFileSource
 
     tracker.reset()
     crops, states = [], []
@@ -95,9 +95,9 @@ def crop_clip(path: Path, tracker) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_tracker(face_dir: Path):
-    """The cropper the app uses for the shipped bundle (same settings as engine/lips.py)."""
-    from engine.face import MtcnnLocator
-    from engine.mouth import MouthTracker
+    """The cropper the app uses for the shipped bundle (same settings as engine/lips/yunet.py)."""
+    from engine.lips.face import MtcnnLocator
+    from engine.lips.mouth import MouthTracker
 
     return MouthTracker(MtcnnLocator(face_dir), out_size=CROP_SIZE, gray=True, fps=FPS)
 
@@ -246,7 +246,7 @@ def wer(ref: list[str], hyp: list[str]) -> int:
 
 def evaluate_logits(logits: list[np.ndarray], refs: list[list[str]]) -> dict[str, float]:
     """WER (greedy CTC and grammar Viterbi) of per-clip (T, V) logits against reference words."""
-    from engine.lipgrammar import SlotGrammar, greedy_tokens
+    from engine.lips.grammar import SlotGrammar, greedy_tokens
 
     grammar = SlotGrammar(TOKENS, [list(s) for s in SLOTS])
     errs_g = errs_v = n = 0
@@ -415,13 +415,13 @@ def export(ckpt_path: Path, out: Path, face_dir: Path | None = None, window: int
     import shutil
     import warnings
 
-    from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
+    from engine.core.runtime import make_session  # the one place ONNX Runtime sessions are made
     import torch
     from torch import nn
 
-    from engine.bundle import HeadSpec, InputSpec, Manifest, WindowSpec, load_bundle, sha256_of, write_manifest
-    from engine.face import FACE_FILES
-    from engine.lipgrammar import GRAMMAR_FILE
+    from engine.bundles import HeadSpec, InputSpec, Manifest, WindowSpec, load_bundle, sha256_of, write_manifest
+    from engine.lips.face import FACE_FILES
+    from engine.lips.grammar import GRAMMAR_FILE
 
     ck = torch.load(ckpt_path, weights_only=False, map_location="cpu")
     backbone, head = build_model()
@@ -504,8 +504,8 @@ def evaluate(bundle: Path, limit: int | None = None) -> dict:
     """WER of a bundle through the engine's own offline path (decode -> causal mouth crop ->
     backbone -> head -> lip decoder) on the sentences never trained on: the 40 validation
     sentences, the 20 raw sentences' H.264 copies and their original MPEG-1 files."""
-    from engine.offline import analyze_file
-    from engine.settings import EngineSettings
+    from engine.runners.offline import analyze_file
+    from engine.core.settings import EngineSettings
 
     ids = split_ids()
     sets = {"val_h264": [GRID / "video" / f"{i}.mp4" for i in ids["val"]],

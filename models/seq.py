@@ -1,11 +1,11 @@
 """Train a temporal head on multichannel time series; write a sequence bundle and a report.
 
     sequences (T_i, D) -> split (official, or group-aware) -> per-channel normalisation fitted
-      on the training part -> left-padded batches (engine.sequence.prepare_batch) -> a head from
+      on the training part -> left-padded batches (engine.sequences.runner.prepare_batch) -> a head from
       models.heads (classification: cross-entropy with class weights; regression: MSE or Huber,
       for the last step or every step) with AdamW, gradient clipping, early stopping, fixed seed
       -> head.onnx (parity-checked) + manifest -> test figures measured by ONNX Runtime through
-      engine.sequence, the code path of ``kinesight analyze-seq``, so it reproduces them exactly.
+      engine.sequences.bundle, the code path of ``kinesight analyze-seq``, so it reproduces them exactly.
 """
 
 from __future__ import annotations
@@ -21,19 +21,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from engine.errors import KinesightError
-from engine.sequence import (
+from engine.core.errors import KinesightError
+from engine.sequences.bundle import (
     Normalisation,
     SequenceManifest,
-    SequenceRunner,
     SequenceSpec,
-    classification_figures,
     load_sequence_bundle,
-    prepare_batch,
-    regression_figures,
     write_sequence_manifest,
 )
-from engine.series_files import SeriesSet
+from engine.sequences.figures import classification_figures, regression_figures
+from engine.sequences.runner import SequenceRunner, prepare_batch
+from engine.sequences.series_files import SeriesSet
 from models.seq_data import SequenceDataError, SeriesSplit, split_series
 
 log = logging.getLogger(__name__)
@@ -274,7 +272,7 @@ def _time_axis_dynamic(path: Path) -> None:
 
 
 def _prepare_out(out: Path) -> None:
-    from engine.bundle import MANIFEST
+    from engine.bundles import MANIFEST
 
     if out.exists() and not (out.is_dir() and ((out / MANIFEST).is_file() or not any(out.iterdir()))):
         raise KinesightError(f"{out} exists and is not a bundle folder; choose a new --out (it would be replaced)")
@@ -283,7 +281,7 @@ def _prepare_out(out: Path) -> None:
 def export_sequence_bundle(out: Path, model, cfg: SeqConfig, spec: SequenceSpec, labels: Sequence[str],
                            training: dict[str, Any]) -> Path:
     """Write head.onnx (parity-checked by models.export) and manifest.json to ``out``; checked by loading."""
-    from engine.bundle import HEAD_FILE
+    from engine.bundles import HEAD_FILE
     from models.export import export_head
 
     _prepare_out(out)

@@ -1,7 +1,7 @@
 """Sequence data for training: group-aware splits and the generated sin -> cos example (torch-free).
 
-Files are read by ``engine.series_files`` (the same readers ``kinesight analyze-seq`` uses);
-normalisation and padding are ``engine.sequence.prepare_batch``, so training and the runtime
+Files are read by ``engine.sequences.series_files`` (the same readers ``kinesight analyze-seq`` uses);
+normalisation and padding are ``engine.sequences.runner.prepare_batch``, so training and the runtime
 feed the head identically.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import KinesightError
-from engine.series_files import SeriesSet
+from engine.core.errors import KinesightError
+from engine.sequences.series_files import SeriesSet
 
 
 class SequenceDataError(KinesightError):

@@ -10,7 +10,7 @@ with an "unknown" (novelty) output calibrated on held-out groups. A label named 
 the clips are linked into a temporary dataset folder and trained like ``kinesight train``.
 
 Actions look at the whole frame and at a crop that follows the moving region
-(``roi="full+motion"``, the default: :mod:`engine.motion`), so that a person taught small or
+(``roi="full+motion"``, the default: :mod:`engine.actions.motion`), so that a person taught small or
 off-centre is still recognised elsewhere in the frame and in someone else's clips; ``roi="full"``
 keeps the whole frame alone (half the backbone work; the torch heads always use it).
 

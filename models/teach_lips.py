@@ -3,7 +3,7 @@
 The clips go through the same stages the app runs on them (``engine/tasks.py``, task "lip-words"):
 
     clip -> frames on the model clock (25 fps, the lip reader's) -> the lip task's mouth stage
-      (MTCNN face locator, causal stabilised crop; ``engine/mouth.py``) -> the lip reader's
+      (MTCNN face locator, causal stabilised crop; ``engine/lips/mouth.py``) -> the lip reader's
       per-frame backbone (``resources/bundles/grid-lips/backbone.onnx``: 48x96 mouth crop -> 192-d)
       -> feature sequence (n, 192) per appearance view (clean, mirrored, dimmer and flatter)
       -> the few-shot recipe of :mod:`models.fewshot` (pooled temporal statistics over windows of
@@ -12,7 +12,7 @@ The clips go through the same stages the app runs on them (``engine/tasks.py``, 
 
 The bundle holds copies of the source lip bundle's backbone and face graphs and the new head; its manifest says task "lip-words", so the engine
 crops the mouth first and decodes labels like actions (uncertain, unknown), and says "unknown"
-while the mouth does not move as in speech (``engine/lipwords.py``; a still mouth otherwise gets
+while the mouth does not move as in speech (``engine/lips/words.py``; a still mouth otherwise gets
 a confident word, as the head has only seen words being said).
 
 The window length T defaults to the taught clips' length (most of the shortest clip, at least
@@ -32,18 +32,18 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from engine.bundle import (
+from engine.bundles import (
     BACKBONE_FILE,
     load_bundle,
     shipped_bundles_dir,
 )
-from engine.face import FACE_FILES
-from engine.preprocess import preprocess
-from engine.runtime import make_session
-from engine.sources import open_source
-from engine.stages import run_stages
+from engine.lips.face import FACE_FILES
+from engine.bundles.preprocess import preprocess
+from engine.core.runtime import make_session
+from engine.io.sources import open_source
+from engine.core.stages import run_stages
 from engine.tasks import TASKS
-from engine.window import ModelClock
+from engine.core.window import ModelClock
 from models.data import Cancelled, DatasetError
 from models.fewshot import (
     ClipFeatures,
@@ -147,7 +147,7 @@ def train_lip_bundle(
     ``source``: the lip bundle whose backbone and face locator are reused (default: the shipped
     grid-lips); ``groups``: clip path -> group for cross-validation (default: each clip is its
     own group, i.e. leave-one-clip-out); ``requires_speaking``: the app says "unknown" for a
-    window in which the mouth did not move as in speech (``engine/lipwords.py``; turn it off for
+    window in which the mouth did not move as in speech (``engine/lips/words.py``; turn it off for
     a face whose silent words the speech-activity signal misses); ``options`` override :class:`FewShotConfig` fields
     (``window`` defaults to :func:`auto_window` of the clips, ``sample_fps`` is the source's).
     ``progress(stage, fraction)`` is called on this thread; ``cancel`` stops at the next clip or

@@ -22,9 +22,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from engine.bundle import BACKBONE_FILE, InputSpec, WindowSpec, load_bundle, sha256_of
-from engine.errors import KinesightError
-from engine.postprocess import softmax
+from engine.bundles import BACKBONE_FILE, InputSpec, WindowSpec, load_bundle, sha256_of
+from engine.core.errors import KinesightError
+from engine.core.postprocess import softmax
 from models.data import (
     Augment,
     Cancelled,
@@ -84,7 +84,7 @@ class TrainConfig:
     attribution: str = ""
     threads: int = 0  # torch / ORT threads (0 = library default)
     # few-shot recipe only: "full+motion" (whole frame + the crop that follows what moves,
-    # engine/motion.py) or "full"; the torch heads always see the whole frame
+    # engine/actions/motion.py) or "full"; the torch heads always see the whole frame
     roi: str = "full+motion"
 
 
@@ -145,7 +145,7 @@ def evaluate_windows(logits: np.ndarray, ws: WindowSet, labels: Sequence[str]) -
 
 def run_head_onnx(bundle_root: Path, ws: WindowSet, batch: int = 256) -> np.ndarray:
     """Logits (K, C) of the bundle's head.onnx over every window (streaming heads from zero state)."""
-    from engine.runtime import make_session  # the one place ONNX Runtime sessions are made
+    from engine.core.runtime import make_session  # the one place ONNX Runtime sessions are made
 
     bundle = load_bundle(bundle_root)
     sess = make_session(bundle.head_path, "cpu")[0]
@@ -534,7 +534,7 @@ def train_from_folder(
 
 def _update_manifest_training(bundle_root: Path, extra: dict[str, Any]) -> None:
     """Add metrics to ``manifest.json``'s training section (the files' checksums are unchanged)."""
-    from engine.bundle import MANIFEST, parse_manifest, write_manifest
+    from engine.bundles import MANIFEST, parse_manifest, write_manifest
     from dataclasses import replace
 
     m = parse_manifest(json.loads((bundle_root / MANIFEST).read_text(encoding="utf-8")))
@@ -546,7 +546,7 @@ def _quantise_bundle_backbone(out: Path, split: Split, cfg: TrainConfig, spec: I
     """Swap the bundle's backbone for an int8 static-QDQ one and measure what that costs in accuracy."""
     from models.data import sample_frames
     from models.export import quantize_backbone
-    from engine.preprocess import preprocess
+    from engine.bundles.preprocess import preprocess
 
     rng = np.random.default_rng(cfg.seed)
     frames = []

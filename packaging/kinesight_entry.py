@@ -9,7 +9,7 @@ The packaged folder holds a single executable, ``kinesight``, and a symbolic lin
   starts for the timeline. A frozen app has no ``python -m``, so the module that spawns the child
   re-invokes ``sys.executable`` with this hidden first argument when ``sys.frozen`` is set;
 - anything else: the ``kinesight`` command line, ``kinesight.cli.main`` (run/analyze/info from
-  the engine; train/eval from ``models.cli``: the torch-free few-shot head works here, the full
+  the engine; train/eval from ``kinesight.train``: the torch-free few-shot head works here, the full
   heads say that they need PyTorch, i.e. the developer install).
 
 One executable instead of two keeps one copy of the Python archive in the folder (a second
@@ -29,7 +29,7 @@ import sys
 ANALYSIS_CHILD_ARG = "--kinesight-analysis-child"
 # Where the child's ``main()`` lives (it moved from gui/ to engine/; the old place is kept as a
 # fallback so that a build of an older checkout still works).
-ANALYSIS_CHILD_MODULES = ("engine.analysis_process", "gui.analysis_process")
+ANALYSIS_CHILD_MODULES = ("engine.runners.analysis_process", "gui.analysis_process")
 # Hidden check of the frozen folder's native libraries (build-deb.sh and tests/packaging run it
 # after packaging/slim.py has re-linked and stripped them): a frozen app has no Python prompt.
 SELFCHECK_ARG = "--kinesight-selfcheck"
@@ -123,7 +123,7 @@ def _selfcheck() -> int:
         with av.open(str(clip)) as container:
             frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
         checks.append(("PyAV decode", len(frames) == 25 and frames[0].shape == (120, 160, 3)))
-        # H.264 encoding, as engine/annotate.py writes annotated videos (listing the codecs first
+        # H.264 encoding, as engine/io/annotate.py writes annotated videos (listing the codecs first
         # runs every codec's start-up hook, the stand-ins' too).
         h264 = Path(tmp) / "check-h264.mp4"
         with av.open(str(h264), "w") as out:
@@ -205,8 +205,8 @@ def _trace_startup() -> None:
     MainWindow.showEvent = show_event
 
     # The steps between the window and the first frame (gui/bridge.py runs them on its thread).
-    import engine.bundle
-    import engine.live
+    import engine.bundles
+    import engine.runners.live
     from gui.bridge import EngineBridge
 
     def traced(owner, name: str, what: str) -> None:
@@ -220,9 +220,9 @@ def _trace_startup() -> None:
 
         setattr(owner, name, wrapper)
 
-    traced(engine.bundle, "load_bundle", "bundle check (manifest, checksums, graphs)")
+    traced(engine.bundles, "load_bundle", "bundle check (manifest, checksums, graphs)")
     traced(EngineBridge, "_make_engine", "model load (ONNX Runtime sessions)")
-    traced(engine.live.Engine, "start", "source open")
+    traced(engine.runners.live.Engine, "start", "source open")
     note("python running, gui imported")
 
 

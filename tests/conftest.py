@@ -86,7 +86,7 @@ def _tiny_models(head_kind: str, feature_dim: int = 32, classes: int = 3):
 
 def export_tiny_bundle(out: Path, head: str = "window", *, length: int = 8, sample_fps: float = 10.0) -> Path:
     """Export a small but real bundle (tiny CNN + head) to ``out``."""
-    from engine.bundle import InputSpec, WindowSpec
+    from engine.bundles import InputSpec, WindowSpec
     from models.export import export_bundle
 
     backbone, head_module = _tiny_models(head)
@@ -125,7 +125,7 @@ def _write_head_bundle(out: Path, base: Path, head_graph, **manifest_changes) ->
 
     import onnx
 
-    from engine.bundle import BACKBONE_FILE, HEAD_FILE, load_bundle, write_manifest
+    from engine.bundles import BACKBONE_FILE, HEAD_FILE, load_bundle, write_manifest
 
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(base / BACKBONE_FILE, out / BACKBONE_FILE)
@@ -157,7 +157,7 @@ def toy_sequence_bundle(tiny_bundle, tmp_path_factory) -> Path:
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper
 
-    from engine.bundle import HeadSpec, load_bundle
+    from engine.bundles import HeadSpec, load_bundle
 
     rng = np.random.default_rng(7)
     w = (rng.standard_normal((32, len(TOY_VOCAB))) * 400.0).astype(np.float32)

@@ -14,7 +14,7 @@ import pytest
 from e2e_cli import kinesight
 from e2e_cli import one_line_error as _one_line_error
 
-from kinesight.cli import main
+from kinesight.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,7 +88,7 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
 
 
 def test_info_prints_versions_providers_and_the_bundle(tiny_bundle, capsys):
-    from engine.runtime import make_session
+    from engine.core.runtime import make_session
 
     assert main(["info", "--bundle", str(tiny_bundle), "--cameras", "1", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
@@ -106,13 +106,13 @@ def test_info_prints_versions_providers_and_the_bundle(tiny_bundle, capsys):
         assert "can run on: CUDA, CPU" in out
 
 
-def test_train_and_eval_come_from_models_cli(capsys):
-    from engine.cli import main as engine_main
+def test_train_and_eval_come_from_the_training_side(capsys):
+    from kinesight.cli import run_command
 
     assert main(["train", "--help"]) == 0
     assert "--epochs EPOCHS" in capsys.readouterr().out
     # The engine's own entry point (the frozen app's) has no training side: it says how to get it.
-    assert engine_main(["train", "data", "--out", "x"]) == 1
+    assert run_command(["train", "data", "--out", "x"]) == 1
     assert "needs the training side" in capsys.readouterr().err
 
 
@@ -196,8 +196,7 @@ def test_progress_in_a_log_file_is_plain_lines(tiny_bundle, clips):
 
 
 def test_engine_options_take_their_defaults_from_engine_settings():
-    from engine.cli import build_parser
-    from engine.settings import EngineSettings
+    from engine.core.settings import EngineSettings
 
     d = EngineSettings()
     for command in ("run", "analyze"):
@@ -208,10 +207,9 @@ def test_engine_options_take_their_defaults_from_engine_settings():
 
 
 def test_every_train_and_eval_option_has_help_and_shows_its_default():
-    import models.cli
-    from engine.cli import build_parser
+    import kinesight.train
 
-    parser = build_parser(models.cli)
+    parser = build_parser(kinesight.train)
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for command in ("train", "eval"):
         p = sub.choices[command]

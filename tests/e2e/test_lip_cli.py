@@ -7,9 +7,9 @@ import json
 
 from e2e_cli import kinesight
 
-from engine.bundle import shipped_bundles_dir
-from engine.offline import analyze_file
-from engine.settings import EngineSettings
+from engine.bundles import shipped_bundles_dir
+from engine.runners.offline import analyze_file
+from engine.core.settings import EngineSettings
 
 BUNDLE = shipped_bundles_dir() / "grid-lips"
 

@@ -41,7 +41,7 @@ def motion_data(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def motion_bundle(motion_data, tmp_path_factory) -> Path:
-    from engine.series_files import read_series
+    from engine.sequences.series_files import read_series
     from models.seq import SeqConfig, train_sequences
 
     out = tmp_path_factory.mktemp("seqbundle") / "motions"
@@ -54,7 +54,7 @@ def motion_bundle(motion_data, tmp_path_factory) -> Path:
 def test_analyze_seq_prints_labels_and_figures_writes_csv_json_and_never_imports_torch(motion_bundle, motion_data, tmp_path):
     out_csv, out_json = tmp_path / "r.csv", tmp_path / "r.json"
     code = (
-        "import sys; from engine.cli import main; "
+        "import sys; from kinesight.cli import main; "
         f"rc = main(['analyze-seq', {str(motion_bundle)!r}, {str(motion_data)!r}, '--csv', {str(out_csv)!r}, "
         f"'--json', {str(out_json)!r}]); "
         "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH'); sys.exit(rc)"
@@ -111,10 +111,10 @@ def test_the_video_commands_point_a_sequence_bundle_to_analyze_seq(motion_bundle
 def test_every_train_seq_and_analyze_seq_option_has_help():
     import argparse
 
-    import models.cli
-    from engine.cli import build_parser
+    import kinesight.train
+    from kinesight.cli import build_parser
 
-    sub = next(a for a in build_parser(models.cli)._actions if isinstance(a, argparse._SubParsersAction))
+    sub = next(a for a in build_parser(kinesight.train)._actions if isinstance(a, argparse._SubParsersAction))
     for command in ("train-seq", "analyze-seq"):
         for action in sub.choices[command]._actions:
             assert action.help, f"{command} {action.dest} has no help"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.bundle import load_bundle
-from engine.errors import BundleError, InferenceError
-from engine.runtime import ProviderReport, available_providers, make_session
+from engine.bundles import load_bundle
+from engine.core.errors import BundleError, InferenceError
+from engine.core.runtime import ProviderReport, available_providers, make_session
 
 
 def _copy(src: Path, dst: Path) -> Path:
@@ -84,7 +84,7 @@ def test_a_zip_bundle_extracted_copy_is_removed_at_exit(tiny_bundle, tmp_path):
             zf.write(f, f.name)
     temp = tmp_path / "temp"
     temp.mkdir()
-    code = f"from engine.bundle import load_bundle; print(load_bundle({str(good)!r}).root)"
+    code = f"from engine.bundles import load_bundle; print(load_bundle({str(good)!r}).root)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          env={**os.environ, "TMPDIR": str(temp)}, check=True)
     assert out.stdout.strip().startswith(str(temp))

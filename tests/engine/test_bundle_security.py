@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.bundle import MAX_ZIP_ENTRIES, load_bundle, write_manifest, parse_manifest
-from engine.errors import BundleError
+from engine.bundles import MAX_ZIP_ENTRIES, load_bundle, write_manifest, parse_manifest
+from engine.core.errors import BundleError
 
 ROOT = Path(__file__).resolve().parents[2]
 GiB = 1 << 30

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.postprocess import PostProcessor, softmax
-from engine.window import FeatureWindow, ModelClock
+from engine.core.postprocess import PostProcessor, softmax
+from engine.core.window import FeatureWindow, ModelClock
 
 
 def _ticks(fps: float, seconds: float, sample_fps: float, start: float = 0.0) -> dict[int, float]:

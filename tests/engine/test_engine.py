@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from engine.errors import DecodeError, EngineError, SourceError, SourceNotFound
-from engine.live import Engine
-from engine.offline import analyze_file
-from engine.settings import EngineSettings
-from engine.prediction import PredictionState
-from engine.sources import FakeSource, open_source
+from engine.core.errors import DecodeError, EngineError, SourceError, SourceNotFound
+from engine.runners.live import Engine
+from engine.runners.offline import analyze_file
+from engine.core.settings import EngineSettings
+from engine.core.prediction import PredictionState
+from engine.io.sources import FakeSource, open_source
 
 
 class Recorder:
@@ -262,7 +262,7 @@ def test_seek_after_the_end_plays_again_from_there(tiny_bundle, clips):
 
 
 def test_an_owned_source_is_closed_when_a_slow_read_ends_after_stop(tiny_bundle, monkeypatch):
-    import engine.live as live
+    import engine.runners.live as live
 
     release, reading, closed = threading.Event(), threading.Event(), threading.Event()
 
@@ -295,7 +295,7 @@ def test_an_owned_source_is_closed_when_a_slow_read_ends_after_stop(tiny_bundle,
 def test_restart_while_the_old_worker_is_stuck_in_a_model_run_never_shares_the_recognizer(tiny_bundle):
     """stop() gives up after its timeout; the next start() must not drive the Recognizer that the
     old worker is still inside (it is not thread-safe)."""
-    import engine.live as live
+    import engine.runners.live as live
 
     entered, gate = threading.Event(), threading.Event()
     preds = []

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.events import SCHEMA_FILE, EventRules, action_events
-from engine.exports import atomic_path, remove_stale_temporaries, write_text_atomic
-from engine.prediction import Prediction, PredictionState, TimedToken
-from engine.results import AnalysisResult
-from engine.runtime import ProviderReport
+from engine.io.events import SCHEMA_FILE, EventRules, action_events
+from engine.io.exports import atomic_path, remove_stale_temporaries, write_text_atomic
+from engine.core.prediction import Prediction, PredictionState, TimedToken
+from engine.io.results import AnalysisResult
+from engine.core.runtime import ProviderReport
 
 C, U, N, W = PredictionState.CONFIDENT, PredictionState.UNCERTAIN, PredictionState.UNKNOWN, PredictionState.WARMING_UP
 
@@ -61,8 +61,8 @@ def test_min_duration_absorbs_short_events_but_never_warming_up():
 
 @pytest.fixture(scope="module")
 def ucf_result(tiny_bundle, clips) -> AnalysisResult:
-    from engine.offline import analyze_file
-    from engine.settings import EngineSettings
+    from engine.runners.offline import analyze_file
+    from engine.core.settings import EngineSettings
 
     return analyze_file(clips["ucf"], tiny_bundle, EngineSettings(device="cpu", threshold=0.36))
 
@@ -126,7 +126,7 @@ def test_lip_subtitles_are_the_words():
     words = [TimedToken("bin", 0.4, 0.7, 0.9), TimedToken("blue", 0.7, 1.1, 0.8), TimedToken("at", 1.3, 1.5, 0.6)]
     result = AnalysisResult([], ("bin", "blue", "at"), 2.0, 50, 1.0, ProviderReport("CPU", "cpu"),
                             task="lip", tokens=words, sample_fps=25.0)
-    from engine.exports import srt_text
+    from engine.io.exports import srt_text
 
     assert [(a, b, t) for a, b, t in parse_srt(srt_text(result.events()))] == [
         (0.4, 0.7, "bin (0.90)"), (0.7, 1.1, "blue (0.80)"), (1.3, 1.5, "at (0.60)")]
@@ -155,8 +155,8 @@ def _decode(path: Path) -> tuple[list[np.ndarray], object]:
 
 
 def test_the_annotated_video_is_h264_with_every_frame_the_overlay_and_the_audio(ucf_result, clips, tmp_path):
-    from engine.annotate import write_annotated_video
-    from engine.video_file import VideoFileSource
+    from engine.io.annotate import write_annotated_video
+    from engine.io.video_file import VideoFileSource
 
     out = write_annotated_video(ucf_result, clips["ucf"], tmp_path / "annotated.mp4")
     assert [p.name for p in tmp_path.iterdir()] == ["annotated.mp4"]  # no temporary left

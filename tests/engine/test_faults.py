@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from onnxruntime.capi.onnxruntime_pybind11_state import Fail, RuntimeException
 
-from engine import runtime
-from engine.errors import DecodeError, EngineError, InferenceError
-from engine.frames import Frame
-from engine.live import Engine
-from engine.runtime import ProviderReport
-from engine.settings import EngineSettings
-from engine.sources import FakeSource
+from engine.core import runtime
+from engine.core.errors import DecodeError, EngineError, InferenceError
+from engine.core.frames import Frame
+from engine.runners.live import Engine
+from engine.core.runtime import ProviderReport
+from engine.core.settings import EngineSettings
+from engine.io.sources import FakeSource
 
 WAIT = 20.0
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.preprocess import preprocess
-from engine.runtime import make_session, run_fixed_batch
+from engine.bundles.preprocess import preprocess
+from engine.core.runtime import make_session, run_fixed_batch
 
 
 @pytest.mark.parametrize("n, size", [(7, 4), (3, 16), (16, 16), (1, 1), (5, 1)])
 def test_fixed_batch_runs_give_the_same_features(tiny_bundle, clips, n, size):
-    from engine.sources import open_source
+    from engine.io.sources import open_source
 
-    from engine.bundle import load_bundle
+    from engine.bundles import load_bundle
 
     bundle = load_bundle(tiny_bundle)
     backbone, _ = make_session(bundle.backbone_path, "cpu")

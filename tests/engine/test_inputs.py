@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.errors import SourceError, SourceOpenError
-from engine.offline import analyze_file
-from engine.settings import EngineSettings
-from engine.sources import open_source
+from engine.core.errors import SourceError, SourceOpenError
+from engine.runners.offline import analyze_file
+from engine.core.settings import EngineSettings
+from engine.io.sources import open_source
 
 CPU = EngineSettings(device="cpu")
 

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-from engine.errors import EngineError
-from engine.lips import YUNET_ENV, MouthCropper
+from engine.core.errors import EngineError
+from engine.lips.yunet import YUNET_ENV, MouthCropper
 from engine.pipeline import Recognizer
-from engine.settings import EngineSettings
-from engine.sources import open_source
+from engine.core.settings import EngineSettings
+from engine.io.sources import open_source
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_lip_bundle_needs_the_face_model(tiny_bundle, tmp_path, yunet, grid_fram
     manifest["task"], manifest["input"]["roi"] = "lip", "mouth"  # the lip task's stage: the mouth crop
     (lip / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.delenv(YUNET_ENV, raising=False)
-    monkeypatch.setattr("engine.lips.YUNET_DEFAULT", tmp_path / "absent.onnx")
+    monkeypatch.setattr("engine.lips.yunet.YUNET_DEFAULT", tmp_path / "absent.onnx")
     with pytest.raises(EngineError, match=YUNET_ENV):
         Recognizer(lip, EngineSettings(device="cpu"))
     monkeypatch.setenv(YUNET_ENV, str(yunet))

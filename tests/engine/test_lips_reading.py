@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.bundle import load_bundle, shipped_bundles_dir
-from engine.face import MtcnnLocator
-from engine.lipgrammar import SlotGrammar
-from engine.mouth import MouthStage, MouthTracker
-from engine.offline import analyze_file
+from engine.bundles import load_bundle, shipped_bundles_dir
+from engine.lips.face import MtcnnLocator
+from engine.lips.grammar import SlotGrammar
+from engine.lips.mouth import MouthStage, MouthTracker
+from engine.runners.offline import analyze_file
 from engine.pipeline import Recognizer
-from engine.settings import EngineSettings
-from engine.sources import open_source
+from engine.core.settings import EngineSettings
+from engine.io.sources import open_source
 
 BUNDLE = shipped_bundles_dir() / "grid-lips"
 
@@ -135,7 +135,7 @@ def test_a_grid_clip_reads_as_its_sentence(bundle, shared_data):
 def test_no_face_gives_no_words(clips):
     rec = Recognizer(BUNDLE, EngineSettings(device="cpu"))
     frames = _frames(clips["pool"], 90)
-    from engine.frames import Frame
+    from engine.core.frames import Frame
 
     updates = rec.run([Frame(i, i / 30.0, im) for i, im in enumerate(frames)])
     assert updates and all(u.regions == () for u in updates)  # no face: no box to draw
@@ -154,9 +154,9 @@ def test_speech_activity_is_on_while_speaking_and_off_for_a_still_mouth(bundle, 
 
 
 def test_decoder_reads_utterances_from_sliding_windows_and_skips_faceless_frames():
-    from engine.decoders import HeadOutput, TickContext
-    from engine.lipreading import LipTranscriptDecoder
-    from engine.prediction import Region, StageTimings, StreamStats
+    from engine.core.decoders import HeadOutput, TickContext
+    from engine.lips.reading import LipTranscriptDecoder
+    from engine.core.prediction import Region, StageTimings, StreamStats
 
     tokens = ("<blank>", "bin", "lay", "at", "b", "f")
     grammar = SlotGrammar(tokens, [["bin", "lay"], ["at"], ["b", "f"]])

@@ -1,4 +1,4 @@
-"""engine.memory, as kinesight, kinesight-gui and the soak apply it at start (tune_malloc): freed
+"""engine.core.memory, as kinesight, kinesight-gui and the soak apply it at start (tune_malloc): freed
 memory beyond 8 MiB at the heap's top goes back to the OS, and a recurring big buffer (a decoded
 frame) is still reused from the heap instead of being mapped and faulted in afresh each time.
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(not _glibc(), reason="glibc's malloc settings ex
 _COMMON = r"""
 import ctypes, resource, sys
 sys.path.insert(0, sys.argv[1])
-from engine.memory import tune_malloc
+from engine.core.memory import tune_malloc
 print(tune_malloc())
 libc = ctypes.CDLL("libc.so.6")
 libc.malloc.restype = ctypes.c_void_p

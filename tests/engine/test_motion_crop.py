@@ -1,4 +1,4 @@
-"""The motion crop of taught action bundles (engine/motion.py, input.roi "full+motion"): it finds
+"""The motion crop of taught action bundles (engine/actions/motion.py, input.roi "full+motion"): it finds
 the moving person, not the furniture, steadies on them, ignores camera noise and forgets on reset."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from engine.bundle import load_bundle
-from engine.errors import BundleError
-from engine.motion import MotionCropper
+from engine.bundles import load_bundle
+from engine.core.errors import BundleError
+from engine.actions.motion import MotionCropper
 
 
 def _scene(t: int, *, person_x: int = 470, noise: np.random.Generator | None = None) -> np.ndarray:

@@ -10,11 +10,11 @@ import shutil
 import numpy as np
 import pytest
 
-from engine.bundle import load_bundle
-from engine.errors import BundleError
-from engine.offline import analyze_file
-from engine.prediction import PredictionState
-from engine.settings import EngineSettings
+from engine.bundles import load_bundle
+from engine.core.errors import BundleError
+from engine.runners.offline import analyze_file
+from engine.core.prediction import PredictionState
+from engine.core.settings import EngineSettings
 
 U, W = PredictionState.UNKNOWN, PredictionState.WARMING_UP
 

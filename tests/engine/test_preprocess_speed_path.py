@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.bundle import InputSpec
-from engine.preprocess import normalise, preprocess
+from engine.bundles import InputSpec
+from engine.bundles.preprocess import normalise, preprocess
 
 
 @pytest.mark.parametrize("colour", ["RGB", "BGR"])
 @pytest.mark.parametrize("mean, std", [((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)), ((127 / 255,) * 3, (128 / 255,) * 3)])
 def test_uint8_lookup_equals_float_arithmetic(colour, mean, std, clips):
-    from engine.sources import open_source
+    from engine.io.sources import open_source
 
     spec = InputSpec(size=(224, 224), resize=256, colour=colour, mean=mean, std=std)
     with open_source(clips["arm"]) as src:

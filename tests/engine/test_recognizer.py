@@ -9,14 +9,14 @@ import threading
 import numpy as np
 import pytest
 
-from engine.errors import EngineError, SourceNotFound
-from engine.frames import Frame
-from engine.offline import analyze_file
+from engine.core.errors import EngineError, SourceNotFound
+from engine.core.frames import Frame
+from engine.runners.offline import analyze_file
 from engine.pipeline import Recognizer
-from engine.prediction import PredictionState
-from engine.runtime import make_session
-from engine.settings import EngineSettings
-from engine.sources import open_source
+from engine.core.prediction import PredictionState
+from engine.core.runtime import make_session
+from engine.core.settings import EngineSettings
+from engine.io.sources import open_source
 
 
 def _frames(path):
@@ -140,15 +140,15 @@ def test_analyze_can_be_cancelled(tiny_bundle, clips):
 
 
 def _prediction(tick, state, label=None, confidence=0.0):
-    from engine.prediction import Prediction
+    from engine.core.prediction import Prediction
 
     return Prediction(pts_s=tick / 4, tick=tick, frame_index=tick, top_k=(), probs=(), label=label,
                       confidence=confidence, state=state)
 
 
 def test_segments_keep_warming_up_and_uncertain_apart_and_end_with_the_file():
-    from engine.results import AnalysisResult
-    from engine.runtime import ProviderReport
+    from engine.io.results import AnalysisResult
+    from engine.core.runtime import ProviderReport
 
     W, C, U = PredictionState.WARMING_UP, PredictionState.CONFIDENT, PredictionState.UNCERTAIN
     preds = [_prediction(0, W), _prediction(1, W), _prediction(2, C, "a", 0.9), _prediction(3, C, "a", 0.7),

@@ -1,6 +1,6 @@
 """Hostile sequence bundles (``kinesight analyze-seq``): the same refusals as action bundles.
 
-A sequence bundle folder is read with engine.bundle's own checks: a linked or special file is
+A sequence bundle folder is read with engine.bundles' own checks: a linked or special file is
 refused before it is read (a link could make Kinesight hash any file on the machine, a FIFO would
 block the command for ever), in one line with exit code 4. The bundle is a real one (an ONNX graph
 and its manifest, no training needed) and the command runs in a real subprocess.
@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.errors import BundleError
-from engine.sequence import (
+from engine.core.errors import BundleError
+from engine.sequences.bundle import (
     Normalisation,
     SequenceManifest,
     SequenceSpec,

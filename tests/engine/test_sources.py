@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from engine.errors import DecodeError, SourceError, SourceNotFound, SourceOpenError
-from engine.sources import (
+from engine.core.errors import DecodeError, SourceError, SourceNotFound, SourceOpenError
+from engine.io.sources import (
     CameraSource,
     FakeSource,
     FrameSource,

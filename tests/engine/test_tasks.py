@@ -8,14 +8,14 @@ import shutil
 
 import pytest
 
-from engine.bundle import load_bundle
-from engine.errors import BundleError
-from engine.lips import YUNET_ENV
-from engine.offline import analyze_file
+from engine.bundles import load_bundle
+from engine.core.errors import BundleError
+from engine.lips.yunet import YUNET_ENV
+from engine.runners.offline import analyze_file
 from engine.pipeline import Recognizer
-from engine.prediction import PredictionState, TranscriptUpdate
-from engine.settings import EngineSettings
-from engine.sources import open_source
+from engine.core.prediction import PredictionState, TranscriptUpdate
+from engine.core.settings import EngineSettings
+from engine.io.sources import open_source
 from engine.tasks import TASKS, reports_words
 
 

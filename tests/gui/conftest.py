@@ -84,7 +84,7 @@ def clip_segments(tmp_path_factory, clips) -> dict[str, list]:
     """Short clips cut from the real clips, three per action, as a user would give the teach dialog."""
     import cv2
 
-    from engine.sources import open_source
+    from engine.io.sources import open_source
 
     out = tmp_path_factory.mktemp("teach-clips")
     segments: dict[str, list] = {}

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import time
 
-from engine.sources import open_source
+from engine.io.sources import open_source
 
 
 def test_the_first_frame_is_painted_before_the_model_is_ready(qtbot, qsettings, message_boxes, clips):
-    from engine.bundle import default_bundle_path
+    from engine.bundles import default_bundle_path
     from gui.main_window import MainWindow
 
     events: dict[str, tuple[float, str]] = {}
@@ -41,7 +41,7 @@ def test_the_first_frame_is_painted_before_the_model_is_ready(qtbot, qsettings, 
 
 
 def test_the_painted_first_frame_is_the_clip_s_first_frame(qtbot, qsettings, message_boxes, clips):
-    from engine.bundle import default_bundle_path
+    from engine.bundles import default_bundle_path
     from gui.main_window import MainWindow
 
     # The arm-wrestling clip changes fast: its second frame already differs by ~17 levels.
@@ -77,9 +77,9 @@ def test_the_source_opened_ahead_gives_the_predictions_of_a_plain_start(qtbot, c
     and every prediction (time, model tick, probabilities) is the one a plain start gives."""
     import numpy as np
 
-    from engine.bundle import default_bundle_path
-    from engine.live import Engine
-    from engine.settings import EngineSettings
+    from engine.bundles import default_bundle_path
+    from engine.runners.live import Engine
+    from engine.core.settings import EngineSettings
     from gui.bridge import EngineBridge
 
     # As fast as it decodes, with a ring that never drops: the same input every run.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.prediction import PredictionState
+from engine.core.prediction import PredictionState
 
 GUI = Path(__file__).resolve().parents[2] / "gui"
 TS = GUI / "i18n" / "kinesight_zh_CN.ts"
@@ -122,7 +122,7 @@ def _visible_texts(window) -> list[tuple[str, str]]:
 
 
 def test_the_chinese_ui_leaves_nothing_in_english(qtbot, make_window, clips, tmp_path):
-    from engine.bundle import default_bundle_path, list_shipped_bundles, load_bundle
+    from engine.bundles import default_bundle_path, list_shipped_bundles, load_bundle
 
     bundle = load_bundle(default_bundle_path())  # the shipped bundle: its description is shown
     m = bundle.manifest
@@ -165,8 +165,8 @@ def test_the_chinese_ui_leaves_nothing_in_english(qtbot, make_window, clips, tmp
 
 @pytest.mark.parametrize("reason_of", ["no driver", "library", "no provider", "session", "generic"])
 def test_every_cuda_fallback_reason_the_engine_gives_reads_in_chinese(qtbot, reason_of):
-    # The reasons as engine.runtime words them; the status bar shows them translated.
-    from engine import runtime
+    # The reasons as engine.core.runtime words them; the status bar shows them translated.
+    from engine.core import runtime
     from gui.status_bar import provider_text
     from gui.translations import install_language
 
@@ -187,7 +187,7 @@ def test_every_cuda_fallback_reason_the_engine_gives_reads_in_chinese(qtbot, rea
 
 def test_a_truncated_file_warning_reads_in_chinese(qtbot):
     # The engine's warning for a file that stops early, as the status bar shows it.
-    from engine.video_file import stopped_warning
+    from engine.io.video_file import stopped_warning
     from gui.engine_texts import warning_text
     from gui.translations import install_language
 

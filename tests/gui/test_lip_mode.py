@@ -94,7 +94,7 @@ def test_a_clip_without_a_face_says_no_face_and_reads_no_words(qtbot, lip_window
 def test_live_words_reach_the_transcript_and_the_timeline_as_they_come(qtbot, lip_window, tmp_path, monkeypatch):
     import cv2
 
-    from engine.sources import open_source
+    from engine.io.sources import open_source
 
     # Two GRID sentences back to back, played at their own pace through the live path with no
     # whole-file analysis (as for a camera): the words must come from the live records.

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from engine.prediction import PredictionState
+from engine.core.prediction import PredictionState
 
 WAIT = 20000  # ms; generous for a loaded 2-core CI machine
 
@@ -220,7 +220,7 @@ def test_camera_menu_lists_cameras_or_says_there_are_none(qtbot, window):
 
 
 def test_opening_a_missing_camera_says_what_to_do(qtbot, window):
-    from engine.sources import list_cameras
+    from engine.io.sources import list_cameras
 
     missing = 5 if not list_cameras() else 99
     window.open_source(missing)
@@ -264,7 +264,7 @@ def test_dropping_a_file_plays_it(qtbot, window, clips):
 def test_camera_lost_mid_stream_tells_the_user(qtbot, window):
     # No webcam on CI: a live fake that breaks after 20 frames the way a real camera does
     # (its reads fail, and it goes through CameraSource's own failure path).
-    from engine.sources import FakeSource
+    from engine.io.sources import FakeSource
 
     window.open_source(FakeSource(fps=30, n=None, live=True, fail_after=20))
     qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
@@ -402,7 +402,7 @@ def test_a_zipped_bundle_opens_and_runs(qtbot, window, clips, streaming_bundle, 
 
 
 def test_live_source_timeline_scrolls_and_ignores_clicks(qtbot, window):
-    from engine.sources import FakeSource
+    from engine.io.sources import FakeSource
 
     window.open_source(FakeSource(fps=30, n=None, live=True))
     qtbot.waitUntil(lambda: window.prediction_count >= 5, timeout=WAIT)
@@ -452,7 +452,7 @@ def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, cli
 
 
 def test_a_fresh_install_runs_the_shipped_default_bundle(qtbot, qsettings):
-    from engine.bundle import default_bundle_path, list_shipped_bundles
+    from engine.bundles import default_bundle_path, list_shipped_bundles
     from gui.main_window import MainWindow
 
     window = MainWindow(qsettings)  # no bundle given, nothing in the settings yet
@@ -469,7 +469,7 @@ def test_a_fresh_install_runs_the_shipped_default_bundle(qtbot, qsettings):
 
 
 def test_a_damaged_remembered_bundle_falls_back_to_the_shipped_one(qtbot, qsettings, tmp_path):
-    from engine.bundle import default_bundle_path
+    from engine.bundles import default_bundle_path
     from gui.main_window import MainWindow
 
     broken = tmp_path / "was-fine-yesterday"
@@ -517,7 +517,7 @@ def _dark_pixels(widget) -> int:
 
 
 def test_without_a_source_nothing_pretends_to_play(qtbot, window, clips, tmp_path):
-    from engine.sources import FakeSource
+    from engine.io.sources import FakeSource
 
     # Nothing open: play and seek are disabled, Space does nothing, the timeline asks for a source.
     assert not window.transport.play_button.isEnabled() and not window.menus.play.isEnabled()
@@ -562,7 +562,7 @@ def test_playing_a_finished_file_again_keeps_its_timeline(qtbot, window, clips):
 
 def test_real_footage_the_shipped_demo_never_saw_reads_unknown(qtbot, make_window, clips):
     # The shipped bundle knows rendered stick figures only; its novelty output flags real video.
-    from engine.bundle import default_bundle_path
+    from engine.bundles import default_bundle_path
 
     window = make_window(bundle=default_bundle_path())
     _play(qtbot, window, clips["arm"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.bundle import load_bundle
+from engine.bundles import load_bundle
 
 WAIT = 30000  # ms; generous for a loaded 2-core machine
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.bundle import load_bundle
+from engine.bundles import load_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 # A small, quick few-shot run (train_bundle's FewShotConfig options): a short window at 5 fps and
@@ -50,7 +50,7 @@ def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(q
 
 
 def test_bundle_figures_show_in_the_figures_dialog(qtbot, window):
-    from engine.bundle import default_bundle_path
+    from engine.bundles import default_bundle_path
     from gui.bundle_panel import FiguresDialog, bundle_figures
 
     figures = bundle_figures(default_bundle_path())  # loss curve and confusion matrix of a torch run
@@ -118,8 +118,8 @@ def test_the_app_starts_without_torch():
 
 
 def test_recording_a_clip_counts_down_previews_and_adds_it(qtbot, window, tmp_path, monkeypatch):
-    # No webcam on CI: a live synthetic source stands in for the camera (engine.sources.FakeSource).
-    from engine.sources import FakeSource, open_source
+    # No webcam on CI: a live synthetic source stands in for the camera (engine.io.sources.FakeSource).
+    from engine.io.sources import FakeSource, open_source
 
     import gui.teach as teach
 
@@ -173,7 +173,7 @@ def test_teach_again_while_the_dialog_is_open_raises_it(qtbot, window):
 def test_a_cancelled_recording_leaves_no_clip_behind(tmp_path):
     import threading
 
-    from engine.sources import FakeSource
+    from engine.io.sources import FakeSource
     from gui.teach import RecordJob
 
     out = tmp_path / "clips" / "waving" / "clip.mp4"

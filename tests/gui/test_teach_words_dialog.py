@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grid_words import word_clips
 
-from engine.bundle import load_bundle
+from engine.bundles import load_bundle
 
 
 def test_teach_dialog_trains_words_from_the_lips(qtbot, window, shared_data, tmp_path, message_boxes):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from engine.prediction import PredictionState
+from engine.core.prediction import PredictionState
 
 
 def _preds(times, n_classes=4):

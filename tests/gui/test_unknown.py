@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.prediction import PredictionState
+from engine.core.prediction import PredictionState
 
 WAIT = 30000  # ms; generous for a loaded 2-core machine
 
@@ -14,7 +14,7 @@ WAIT = 30000  # ms; generous for a loaded 2-core machine
 @pytest.fixture
 def demo_window(qtbot, make_window):
     """The main window running the shipped demo bundle (stick figures, calibrated 'unknown')."""
-    from engine.bundle import default_bundle_path
+    from engine.bundles import default_bundle_path
 
     w = make_window(bundle=default_bundle_path())
     qtbot.waitUntil(lambda: w.panels != [] and w.controls.unknown.isEnabled(), timeout=WAIT)
@@ -96,7 +96,7 @@ def test_the_unknown_control_sets_the_engines_threshold_per_bundle(qtbot, demo_w
     qtbot.waitUntil(lambda: w.bundle_path == tiny_bundle and not slider.isEnabled(), timeout=WAIT)
     assert "open_set" in slider.toolTip()
     # The demo bundle's value was kept for it: a new window (same settings) gets it back.
-    from engine.bundle import default_bundle_path
+    from engine.bundles import default_bundle_path
 
     w2 = make_window(settings=qsettings)
     w2.switch_bundle(default_bundle_path())

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.sources import open_source
+from engine.io.sources import open_source
 from models.synthetic import write_clip
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from skimage import data
 
-from engine.preprocess import preprocess
+from engine.bundles.preprocess import preprocess
 from models.backbones import BACKBONES, WeightsUnavailable, build_backbone, imagenet_categories
 
 

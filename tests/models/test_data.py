@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from engine.bundle import load_bundle
+from engine.bundles import load_bundle
 from models.data import (
     Augment,
     DatasetError,

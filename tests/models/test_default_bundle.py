@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from engine.bundle import default_bundle_path, load_bundle
-from engine.offline import analyze_file
+from engine.bundles import default_bundle_path, load_bundle
+from engine.runners.offline import analyze_file
 from models.synthetic import LABELS, generate
 
 
@@ -36,7 +36,7 @@ def test_default_bundle_recognises_freshly_rendered_actors(tmp_path):
 
 def test_default_bundle_says_unknown_on_real_video(clips, shared_data):
     """It has only seen stick figures: on real people it must not name a stick-figure motion."""
-    from engine.prediction import PredictionState
+    from engine.core.prediction import PredictionState
 
     bundle = load_bundle(default_bundle_path())
     assert bundle.manifest.open_set["threshold"] > 0

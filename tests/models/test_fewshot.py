@@ -14,11 +14,11 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from engine.bundle import load_bundle
-from engine.offline import analyze_file
+from engine.bundles import load_bundle
+from engine.runners.offline import analyze_file
 from engine.pipeline import Recognizer
-from engine.sources import open_source
-from engine.prediction import PredictionState
+from engine.io.sources import open_source
+from engine.core.prediction import PredictionState
 from models.data import DatasetError, FeatureExtractor, sample_frames
 from models.fewshot import ClipFeatures, FewShotConfig, fit_fewshot, teaching_warnings
 

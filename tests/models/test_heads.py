@@ -7,7 +7,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from engine.bundle import HEAD_FILE
+from engine.bundles import HEAD_FILE
 from models.export import export_head
 from models.heads import HEAD_ARCHS, build_head, can_stream
 
@@ -93,7 +93,7 @@ def test_head_contract(arch, extra, tmp_path):
 
 
 def test_unknown_head_is_a_clear_error():
-    from engine.errors import KinesightError
+    from engine.core.errors import KinesightError
 
     with pytest.raises(KinesightError, match="choose one of"):
         build_head("lstmm", D, C)

@@ -11,8 +11,8 @@ pytest.importorskip("torch")
 if importlib.util.find_spec("facenet_pytorch") is None:  # its __init__ needs `requests`: look, do not import
     pytest.skip("facenet-pytorch (the [train] extra) is not installed", allow_module_level=True)
 
-from engine.bundle import load_bundle  # noqa: E402
-from engine.face import FACE_FILES, MtcnnLocator  # noqa: E402
+from engine.bundles import load_bundle  # noqa: E402
+from engine.lips.face import FACE_FILES, MtcnnLocator  # noqa: E402
 from models import lipread  # noqa: E402
 from models.face_export import _mtcnn_module, export_mtcnn  # noqa: E402
 
@@ -28,7 +28,7 @@ def test_exported_locator_agrees_with_facenet_pytorch(face_dir, shared_data):
     """The torch-free cascade finds the same face and landmarks as facenet-pytorch's MTCNN."""
     import torch
 
-    from engine.sources import open_source
+    from engine.io.sources import open_source
 
     with open_source(shared_data / "grid" / "s1" / "video" / "bbaf3s.mp4") as src:
         image = next(iter(src)).image

@@ -8,9 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from engine.errors import SourceError
-from engine.sequence import Normalisation, prepare_batch
-from engine.series_files import SeriesFileError, read_series
+from engine.core.errors import SourceError
+from engine.sequences.bundle import Normalisation
+from engine.sequences.runner import prepare_batch
+from engine.sequences.series_files import SeriesFileError, read_series
 from models.seq_data import save_npz, sin_cos_example, split_series
 
 TS_HEADER = """# a comment line
@@ -195,7 +196,8 @@ def test_every_head_gives_one_output_per_step(arch):
 # --- the sin -> cos example, end to end ------------------------------------------------------------
 
 def test_sin_to_cos_regresses_held_out_phase_offsets(tmp_path):
-    from engine.sequence import SequenceRunner, load_sequence_bundle
+    from engine.sequences.bundle import load_sequence_bundle
+    from engine.sequences.runner import SequenceRunner
     from models.seq import SeqConfig, train_sequences
 
     ss = sin_cos_example(offsets=16, per_offset=4, length=48, seed=0)
@@ -222,7 +224,8 @@ def test_sin_to_cos_regresses_held_out_phase_offsets(tmp_path):
 # Recurrent heads only: the torch.export path (tcn, transformer) costs ~30 s per export here.
 @pytest.mark.parametrize(("arch", "output"), [("cnn_gru", "per_step"), ("gru", "last")])
 def test_regression_bundles_export_reload_and_give_values_in_the_data_units(arch, output, tmp_path):
-    from engine.sequence import SequenceRunner, load_sequence_bundle
+    from engine.sequences.bundle import load_sequence_bundle
+    from engine.sequences.runner import SequenceRunner
     from models.seq import SeqConfig, train_sequences
 
     ss = sin_cos_example(offsets=4, per_offset=3, length=16)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.series_files import read_series
+from engine.sequences.series_files import read_series
 from models.seq_data import packaged_uea_problem
 
 # Short settings (bench/bench_seq.py --quick); the full ones reach 1.000 and 0.984 (README).

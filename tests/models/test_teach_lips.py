@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from grid_words import sentences_with, word_clips, word_spans
 
-from engine.bundle import load_bundle, shipped_bundles_dir
-from engine.events import SCHEMA_FILE
-from engine.face import FACE_FILES
-from engine.offline import analyze_file
-from engine.prediction import PredictionState
-from engine.settings import EngineSettings
+from engine.bundles import load_bundle, shipped_bundles_dir
+from engine.io.events import SCHEMA_FILE
+from engine.lips.face import FACE_FILES
+from engine.runners.offline import analyze_file
+from engine.core.prediction import PredictionState
+from engine.core.settings import EngineSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = ["bin", "lay", "place"]  # GRID's commands: the first spoken word of every sentence

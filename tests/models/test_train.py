@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from engine.bundle import load_bundle
+from engine.bundles import load_bundle
 from kinesight.cli import main as kinesight
 from models.data import Cancelled, scan_video_folder
 from models.synthetic import generate
@@ -131,7 +131,7 @@ def test_teach_cancel_stops_with_a_typed_error(dataset, cache, tmp_path):
 def test_int8_backbone_keeps_features_close(trained, dataset):
     import onnxruntime as ort
 
-    from engine.preprocess import preprocess
+    from engine.bundles.preprocess import preprocess
     from models.data import sample_frames
     from models.export import quantize_backbone
 

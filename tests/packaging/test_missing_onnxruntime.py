@@ -85,7 +85,7 @@ def test_a_broken_onnxruntime_is_named_with_its_cause(tmp_path):
 PRELOAD = textwrap.dedent('''
     import functools, sys, types
     import onnxruntime as ort
-    from engine import runtime
+    from engine.core import runtime
 
     # ORT's own preloader, looking for CUDA/cuDNN in an empty folder and on the default paths
     # only (not in the nvidia-* pip packages): what the packaged GPU app meets on a machine
@@ -119,7 +119,7 @@ def test_missing_cuda_libraries_print_nothing_of_ort_s_own(tmp_path):
 
 
 def test_the_cuda_fallback_names_what_to_install():
-    from engine import runtime
+    from engine.core import runtime
 
     reason = runtime._fallback_reason("libcudnn.so.9: cannot open shared object file")
     assert reason.startswith("CUDA library libcudnn.so.9 not found: ") and "PyTorch" not in reason, reason

@@ -1,0 +1,9 @@
+"""The ``action`` task: what the person does, one label per window.
+
+    motion.py  MotionCropper and its frame stage: the crop that follows what moves (taught
+               bundles, ``input.roi = "full+motion"``)
+    task.py    the factories the registry entry names: frame stages, output decoder
+
+The decoder itself (softmax, smoothing, hysteresis, top-k, "unknown") is the core's
+:class:`~engine.core.decoders.ActionDecoder`, which taught lip words share.
+"""

