@@ -11,7 +11,7 @@ and a crop that follows the moving region, engine/actions/motion.py).
 
 The held-out set of issue 9 (3 arm gestures x 3 people x 3 takes) is not in this repository, so
 the figures come from proxies built from what is at hand. None of them is tuned on: the recipe's
-settings are fixed in models/fewshot.py before this runs, and every test part is held out.
+settings are fixed in models/fewshot/ before this runs, and every test part is held out.
 
 A. person-out, synthetic: 3 actions x 3 rendered actors x 3 takes (actors never used anywhere
    else); teach from two actors, test on the third, all three ways round (the issue's protocol).
@@ -246,7 +246,7 @@ def rejected(player: Player, clips: list[Path]) -> tuple[float, int]:
 
 def teach(recipe: str, clips: dict[str, list[Path]], out: Path, cache: Path) -> float:
     """Teach with the old (GRU), v1 (first few-shot) or new (default few-shot) recipe; returns seconds."""
-    from models.fewshot import RECIPE_V1
+    from models.fewshot.fit import RECIPE_V1
     from models.teach import train_bundle
 
     t = time.perf_counter()

@@ -6,12 +6,12 @@
     tasks.py     the task registry: one register_task entry per task subpackage
     actions/     the action task (motion crop)
     lips/        the lip tasks (face, mouth crop, transcript and taught-word decoders)
-    sequences/   time series bundles and their runner
+    sequences/   the time-series task: its manifest section, runner, figures and file readers
     pipeline.py  Recognizer: one frame's walk from stages to the decoded record (read this first)
     io/          sources in; analysis results, events and exports out
     runners/     live, offline, batch and Ray analysis over the pipeline
     version.py   Kinesight's version and what it runs on
 
-Imports go downwards only (runners > pipeline/io > bundles > tasks > task subpackages > core);
+Imports go downwards only (runners > pipeline/io/version > bundles > tasks > task subpackages > core);
 import-linter contracts in pyproject.toml keep it so.
 """

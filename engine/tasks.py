@@ -10,6 +10,8 @@ outputs its decoder reads, and (d) the GUI panels and export sinks that show its
     lip-words  the lip task's mouth crop; LipWordsDecoder -> Prediction: words or phrases a user
                taught (silent commands, models/teach_lips.py), one label per window, "unknown"
                (also for a window where the mouth did not move as in speech)
+    sequence   reads no frames: multichannel time series, no backbone; its own manifest section
+               and runner (engine/sequences/, ``kinesight analyze-seq``)
 
 What a task's records are (``TaskSpec.records``) decides its timeline and exports: "labels"
 (Prediction: events, segments, per-label probabilities) or "words" (TranscriptUpdate: timed
@@ -31,6 +33,7 @@ from engine.core.errors import BundleError
 from engine.core.settings import EngineSettings
 from engine.core.stages import FrameStage
 from engine.lips import task as lips
+from engine.sequences import spec as sequences
 
 
 @dataclass(frozen=True)
@@ -44,17 +47,28 @@ class TaskSpec:
     description: str
     roi: str
     logits_ranks: tuple[int, ...]
-    frame_stages: Callable[[Any], list[FrameStage]]
-    decoder: Callable[[Any, EngineSettings], OutputDecoder]
+    # None: the task reads no frames (time series): its bundles have no backbone and no window,
+    # and its own runner decodes (``decoder`` None too).
+    frame_stages: Callable[[Any], list[FrameStage]] | None
+    decoder: Callable[[Any, EngineSettings], OutputDecoder] | None
     gui_panels: tuple[str, ...]
     sinks: tuple[str, ...]
     records: str = "labels"
     other_rois: tuple[str, ...] = ()
+    # Tasks that read no frames: their manifest section (data, where -> section record) and the
+    # check of head.onnx's inputs and outputs (manifest, ins, outs -> problems).
+    parse_section: Callable[[dict, str], Any] | None = None
+    check_head: Callable[[Any, dict, dict], list[str]] | None = None
 
     @property
     def rois(self) -> tuple[str, ...]:
         """Every ``input.roi`` a bundle of this task may declare."""
         return (self.roi, *self.other_rois)
+
+    @property
+    def reads_frames(self) -> bool:
+        """Whether the task's bundles read video frames (a backbone), or time series."""
+        return self.frame_stages is not None
 
 
 TASKS: dict[str, TaskSpec] = {}
@@ -94,7 +108,7 @@ register_task(TaskSpec(
 ))
 
 # Taught silent commands: the lip task's mouth crop and per-frame lip features, then the
-# few-shot head of models/fewshot.py over a window, decoded like actions (smoothing,
+# few-shot head of models/fewshot/ over a window, decoded like actions (smoothing,
 # hysteresis, "uncertain", "unknown" from the head's novelty output, and from a window
 # without speech when the bundle asks: engine/lips/words.py).
 register_task(TaskSpec(
@@ -108,6 +122,20 @@ register_task(TaskSpec(
     sinks=("csv", "json", "jsonl"),
 ))
 
+
+# Multichannel time series (sensors, keypoints): a bundle whose task reads no frames.
+register_task(TaskSpec(
+    name="sequence",
+    description="what a multichannel time series is: a class, or numeric targets per sequence or per step",
+    roi="",
+    logits_ranks=(2, 3),
+    frame_stages=None,
+    decoder=None,
+    gui_panels=(),
+    sinks=("csv", "json"),
+    parse_section=sequences.parse_section,
+    check_head=sequences.check_head,
+))
 
 def task_spec(name: str) -> TaskSpec:
     """The registered task ``name``; a BundleError naming the known tasks otherwise."""

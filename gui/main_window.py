@@ -7,10 +7,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QInputDialog, QMainWindow, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+    QMainWindow, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
-from engine.bundles import default_bundle_path, list_shipped_bundles
+from engine.bundles import default_bundle_path
 from engine.core.errors import BundleError
 from gui.bridge import EngineBridge, EngineReady
 from gui.bundle_panel import BundlePanel
@@ -21,7 +21,7 @@ from gui.errors import ErrorText, camera_lost, describe_error, error_dialog
 from gui.file_analysis import FileAnalysis
 from gui.menus import MainMenus
 from gui.mouth_view import MouthView
-from gui.source_menu import VIDEO_FILTER, SourceMenu, load_recent, remember_recent
+from gui.source_menu import SourceMenu
 from gui.status_bar import StatusPanel
 from gui.task_panels import optional_widgets, panels_for
 from gui.throttle import Throttle
@@ -31,11 +31,13 @@ from gui.transcript_panel import TranscriptPanel
 from gui.translations import install_language, resolve_language
 from gui.transport import TransportBar
 from gui.video_view import VideoView
+from gui.window_bundles import BundleActions
+from gui.window_sources import SourceActions
 
 SEEK_STEP_S = 5.0
 
 
-class MainWindow(QMainWindow):
+class MainWindow(BundleActions, SourceActions, QMainWindow):
     """Kinesight's main window: video with overlay, top-k, timeline, controls, model and status."""
 
     # Emitted after a language switch so that open dialogs can follow.
@@ -237,149 +239,6 @@ class MainWindow(QMainWindow):
         return {**self.controls_values.engine_kwargs(), "realtime": self.realtime,
                 "unknown_threshold": self.unknown_threshold}
 
-    # -- sources -----------------------------------------------------------------------
-    def open_source(self, spec) -> None:
-        """Play a camera index, a file path or a URL (the engine restarts cleanly)."""
-        if self.bundle_path is None:
-            self.show_error(BundleError(self.tr("No model bundle is loaded.")))
-            return
-        if isinstance(spec, str) and not spec.isdigit() and "://" not in spec:
-            spec = str(Path(spec).expanduser())
-            if Path(spec).is_file():
-                remember_recent(self.settings, spec)
-        self.file_analysis.cancel()
-        self._failed = False
-        self.current_spec = spec
-        self.source_info = None
-        self.source_finished = False
-        self.paused = False
-        self.last_prediction = None
-        self.position_s = 0.0  # until its first frame: the slider and ←/→ used the last source's position
-        self.video.clear()
-        self.last_frame_image = None
-        self._clear_records()
-        self.status.show_numbers(None)
-        self._last_warning = ""
-        self.status.set_source_kind(self._source_kind(spec))
-        self.bridge.open(self.bundle_path, self._engine_kwargs(), spec)
-        self._update_title()
-
-    def open_file_dialog(self) -> None:
-        """Ask for a video file and play it."""
-        recent = load_recent(self.settings)
-        start = str(Path(recent[0]).parent) if recent else ""
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open Video"), start,
-                                              self.tr("Videos (%1);;All files (*)").replace("%1", VIDEO_FILTER))
-        if path:
-            self.open_source(path)
-
-    def open_url_dialog(self) -> None:
-        """Ask for a stream URL and play it."""
-        url, ok = QInputDialog.getText(self, self.tr("Open URL"),
-                                       self.tr("Stream URL (rtsp://, http://, …):"))
-        if ok and url.strip():
-            self.open_source(url.strip())
-
-    def stop(self) -> None:
-        """Stop the source; the model stays loaded."""
-        self.file_analysis.cancel()
-        self.bridge.stop()
-        self.current_spec = None
-        self.source_info = None
-        self.video.clear()
-        self.video.set_placeholder(self.tr("Stopped. Open a camera, a file or a URL to continue."))
-        self.timeline.show_no_source()
-        self._update_transport()
-        self._update_title()
-
-    def toggle_play(self) -> None:
-        """Pause or resume the file (a finished file starts again)."""
-        if self.current_spec is None:
-            return
-        if self.source_finished:
-            self._restart_at(0.0)
-            return
-        if self.source_info is not None and self.source_info.is_live:
-            return  # a camera cannot be paused meaningfully; keep it live
-        self.paused = not self.paused
-        (self.bridge.pause if self.paused else self.bridge.resume)()
-        self._update_transport()
-
-    def seek(self, t_s: float) -> None:
-        """Jump to ``t_s`` seconds in the file that plays (ignored for live sources)."""
-        if self.source_info is None or self.source_info.is_live or self.source_info.duration_s is None:
-            return
-        t_s = float(min(max(t_s, 0.0), max(self.source_info.duration_s - 0.05, 0.0)))
-        self.position_s = t_s
-        self.timeline.set_playhead(t_s)
-        if self.source_finished:
-            self._restart_at(t_s)
-        else:
-            self.bridge.seek(t_s)
-        self._update_transport()
-
-    def _restart_at(self, t_s: float) -> None:
-        self.source_finished = False
-        self.paused = False
-        self.bridge.open(self.bundle_path, self._engine_kwargs(), self.current_spec)
-        if t_s > 0:
-            self.bridge.seek(t_s)
-        self._update_transport()
-
-    # -- models ------------------------------------------------------------------------
-    def _known_bundles(self) -> list[Path]:
-        return list_shipped_bundles() + self._extra_bundles
-
-    def _refresh_bundle_list(self) -> None:
-        self.bundle_panel.set_bundles(self._known_bundles(), self.bundle_path)
-
-    def switch_bundle(self, path: Path) -> None:
-        """Run another bundle; whatever plays keeps playing with it (no restart of the app)."""
-        path = Path(path)
-        self._remember_bundle = True  # the user chose it in the app
-        self.file_analysis.cancel()
-        resume_at = self.position_s if self.source_info is not None and not self.source_info.is_live else 0.0
-        self.unknown_threshold = load_unknown_threshold(self.settings, path)
-        self.bridge.open(path, self._engine_kwargs(), self.current_spec)
-        if self.current_spec is not None and resume_at > 0:
-            self.bridge.seek(resume_at)
-
-    def open_bundle_dialog(self) -> None:
-        """Ask for a bundle (.zip, or a folder's manifest.json) and switch to it."""
-        dialog = QFileDialog(self, self.tr("Open Model Bundle (a folder or a .zip)"))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilter(self.tr("Model bundles (*.zip manifest.json)"))
-        if dialog.exec():
-            chosen = Path(dialog.selectedFiles()[0])
-            self.switch_bundle(chosen.parent if chosen.name == "manifest.json" else chosen)
-
-    def add_bundle(self, path: Path, *, switch: bool = True) -> None:
-        """Remember a bundle (opened or just taught) in the picker, and run it."""
-        path = Path(path)
-        if path not in self._extra_bundles and path not in list_shipped_bundles():
-            self._extra_bundles.append(path)
-            self.settings.setValue("bundles/extra", [str(p) for p in self._extra_bundles])
-        if switch:
-            self.switch_bundle(path)
-        else:
-            self._refresh_bundle_list()
-
-    def open_teach_dialog(self) -> None:
-        """Open the Teach New Actions dialog (the source stops: it may need the camera)."""
-        from gui.teach import TeachDialog
-
-        self.stop()  # the dialog may need the camera
-        if self.teach_dialog is not None and self.teach_dialog.isVisible():
-            # One dialog at a time: a second would compete for the camera, and the first one's
-            # threads would no longer be stopped when the window closes.
-            self.teach_dialog.raise_()
-            self.teach_dialog.activateWindow()
-            return
-        dialog = TeachDialog(self.settings, parent=self)
-        dialog.bundleSaved.connect(lambda p: self.add_bundle(Path(p)))
-        self.teach_dialog = dialog
-        dialog.show()
-
     # -- the task's panels ---------------------------------------------------------------
     def _apply_task(self, bundle) -> None:
         """Show the panels the bundle's task names (engine/tasks.py), hide the others."""
@@ -442,17 +301,6 @@ class MainWindow(QMainWindow):
             self._update_transport()
             self._update_title()
         self.show_error(error, live=live, source=source)
-
-    def _fall_back_to_default_bundle(self) -> None:
-        # Nothing runs (the remembered bundle is gone or damaged): use the shipped one.
-        try:
-            default = default_bundle_path()
-        except BundleError:
-            return
-        if self.bundle_path is None or Path(self.bundle_path) != default:
-            self.bundle_path = default
-            self.unknown_threshold = load_unknown_threshold(self.settings, default)
-            self.bridge.open(default, self._engine_kwargs(), self.current_spec)
 
     def _on_engine_error(self, error: BaseException) -> None:
         self._failed = True  # the end of the stream that follows is not a normal end
@@ -544,16 +392,6 @@ class MainWindow(QMainWindow):
         if self.source_info is not None and not self.source_info.is_live:
             self._reanalyse_timer.start()  # the whole-file timeline follows the new threshold
 
-    @staticmethod
-    def _is_demo_bundle(path: Path | None) -> bool:
-        """True for the shipped demo bundle (stick figures only), wherever the app is installed."""
-        if path is None:
-            return False
-        try:
-            return Path(path).resolve() == default_bundle_path().resolve()
-        except BundleError:
-            return False
-
     # -- errors, language, misc ------------------------------------------------------------
     def show_error(self, error: BaseException, *, live: bool = False, source: str = "") -> None:
         """Tell the user what went wrong and what to do; the app keeps running."""
@@ -591,57 +429,6 @@ class MainWindow(QMainWindow):
                           self.tr("Kinesight recognises actions in video in real time.\n"
                                   "Models run with ONNX Runtime; see the Model panel for the bundle in use.")
                           + "\n\n" + version_report(qt=f"Qt {qVersion()} (PySide6 {pyside_version})"))
-
-    @staticmethod
-    def _spec_is_live(spec) -> bool:
-        if spec is None:
-            return False
-        if isinstance(spec, (str, int)):
-            return isinstance(spec, int) or spec.isdigit() or "://" in spec
-        return bool(getattr(spec, "is_live", False))
-
-    @staticmethod
-    def _source_kind(spec) -> str:
-        """"camera", "stream" or "video": what the status bar calls the source's fps."""
-        if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
-            return "camera"
-        if isinstance(spec, str):
-            return "stream" if "://" in spec else "video"
-        return "camera" if getattr(spec, "is_live", False) else "video"
-
-    def _dialog_source_name(self) -> str:
-        """The source as a dialog names it: "Camera 0", or a file name in quotes."""
-        spec = self.current_spec
-        if spec is None:
-            return ""
-        if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
-            return self.tr("Camera %1").replace("%1", str(spec))
-        if not isinstance(spec, str):
-            return self.tr("The camera") if getattr(spec, "is_live", False) else self.tr("The video")
-        return f"“{Path(spec).name if '://' not in spec else spec}”"
-
-    def _source_name(self) -> str:
-        spec = self.current_spec
-        if spec is None:
-            return ""
-        if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
-            return self.tr("camera %1").replace("%1", str(spec))
-        return Path(str(spec)).name if "://" not in str(spec) else str(spec)
-
-    def _update_title(self) -> None:
-        name = self._source_name()
-        self.setWindowTitle(f"Kinesight — {name}" if name else "Kinesight")
-
-    def _update_transport(self) -> None:
-        info = self.source_info
-        live = info is not None and info.is_live
-        duration = info.duration_s if info is not None else None
-        self.transport.show_source(has_source=info is not None, live=live, duration_s=duration)
-        self.transport.show_position(self.position_s, duration)
-        self.transport.show_playing(self.current_spec is not None and not self.paused and not self.source_finished)
-        self.menus.set_seekable(info is not None and not live and bool(duration))
-        # Space only does something for a file (pause, resume, play again).
-        self.menus.play.setEnabled(info is not None and not live)
 
     # -- drag and drop / close -----------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API

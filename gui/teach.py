@@ -15,12 +15,11 @@ bundle that crops the mouth as lip mode does); the report is the same cross-vali
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
     QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox, QTableWidget,
@@ -29,6 +28,8 @@ from PySide6.QtWidgets import (
 
 from gui.errors import describe_error
 from gui.source_menu import VIDEO_FILTER, CameraProbe
+from gui.teach_jobs import RecordJob, TrainJob, data_dir, safe_name
+from gui.teach_recording import RecordingActions
 from gui.video_view import VideoView
 
 
@@ -40,106 +41,7 @@ MIN_CLIPS = 3  # fewer and the held-out figures (and the model) are shaky: warn
 ROIS = ("full+motion", "mouth")
 
 
-def data_dir() -> Path:
-    """Where taught bundles and recorded clips live (per user)."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".kinesight")
-
-
-def safe_name(text: str) -> str:
-    """A file-system-safe version of a user-typed name."""
-    return re.sub(r"[^\w.-]+", "_", text.strip(), flags=re.UNICODE).strip("._") or "unnamed"
-
-
-class RecordJob(threading.Thread):
-    """Records one clip from a camera: ``countdown_s`` of preview, then ``seconds`` to ``out``.
-
-    Calls ``on_frame(rgb, phase, remaining_s)`` (latest-wins in the dialog), then
-    ``on_done(path)`` or ``on_failed(exc)``; ``cancel()`` stops it early without a clip.
-    """
-
-    def __init__(self, camera: int | str, out: Path, seconds: float, countdown_s: float,
-                 on_frame, on_done, on_failed) -> None:
-        super().__init__(name="kinesight-gui-recorder", daemon=True)
-        self.camera, self.out, self.seconds, self.countdown_s = camera, Path(out), seconds, countdown_s
-        self._on_frame, self._on_done, self._on_failed = on_frame, on_done, on_failed
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        """Stop recording; no clip is saved."""
-        self._cancel.set()
-
-    def run(self) -> None:
-        import cv2  # only the recorder writes video
-
-        from engine.io.sources import open_source
-
-        writer = None
-        try:
-            source = open_source(self.camera)
-        except Exception as exc:  # noqa: BLE001 - reported in the dialog
-            self._on_failed(exc)
-            return
-        try:
-            started = time.monotonic()
-            fps = source.fps or 25.0
-            written = 0
-            for frame in source:
-                if self._cancel.is_set():
-                    return
-                elapsed = time.monotonic() - started
-                if elapsed < self.countdown_s:
-                    self._on_frame(frame.image, "countdown", self.countdown_s - elapsed)
-                    continue
-                if writer is None:
-                    self.out.parent.mkdir(parents=True, exist_ok=True)
-                    h, w = frame.image.shape[:2]
-                    writer = cv2.VideoWriter(str(self.out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-                    if not writer.isOpened():
-                        raise OSError(f"cannot write {self.out}")
-                writer.write(cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
-                written += 1
-                remaining = self.countdown_s + self.seconds - elapsed
-                self._on_frame(frame.image, "recording", max(0.0, remaining))
-                if remaining <= 0:
-                    break
-            if writer is None or written == 0:
-                raise OSError("the camera delivered no frames; check that it is connected and not in use")
-        except Exception as exc:  # noqa: BLE001 - reported in the dialog
-            self._on_failed(exc)
-            return
-        finally:
-            if writer is not None:
-                writer.release()
-                if self._cancel.is_set():
-                    self.out.unlink(missing_ok=True)  # cancelled part-way: no clip is kept
-            source.close()
-        if not self._cancel.is_set():
-            self._on_done(self.out)
-
-
-class TrainJob(threading.Thread):
-    """Runs ``models.teach.train_bundle`` (imported here, lazily) and reports through callbacks."""
-
-    def __init__(self, clips: dict[str, list[Path]], out: Path, options: dict, on_progress, on_done, on_failed) -> None:
-        super().__init__(name="kinesight-gui-trainer", daemon=True)
-        self.clips, self.out, self.options = clips, Path(out), dict(options)
-        self._on_progress, self._on_done, self._on_failed = on_progress, on_done, on_failed
-        self.cancel_event = threading.Event()
-
-    def run(self) -> None:
-        try:
-            from models.teach import train_bundle  # imported on this thread, only when teaching (no torch)
-
-            result = train_bundle(self.clips, self.out, progress=self._on_progress, cancel=self.cancel_event,
-                                  **self.options)
-        except BaseException as exc:  # noqa: BLE001 - including cancellation: the dialog says what happened
-            self._on_failed(exc)
-            return
-        self._on_done(result)
-
-
-class TeachDialog(QDialog):
+class TeachDialog(RecordingActions, QDialog):
     """The "Teach New Actions" dialog. Emits ``bundleSaved(path)`` when a bundle was trained."""
 
     bundleSaved = Signal(str)
@@ -407,80 +309,6 @@ class TeachDialog(QDialog):
                                                 self.tr("Videos (%1);;All files (*)").replace("%1", VIDEO_FILTER))
         if paths:
             self.add_clips(action, paths)
-
-    # -- recording ------------------------------------------------------------------------
-    def _fill_cameras(self, cameras, error) -> None:
-        self._cameras = list(cameras or [])
-        self.camera_picker.clear()
-        for cam in self._cameras:
-            self.camera_picker.addItem(f"{cam.index}: {cam.name}", cam.index)
-        if not self._cameras:
-            # Still editable: a stream URL or a camera index the probe missed can be typed in.
-            self.camera_picker.lineEdit().setPlaceholderText(self.tr("No camera found — add video files instead"))
-            self.record_button.setToolTip(self.tr("No camera found. Connect one, or add video files."))
-        self._update_enabled()
-
-    def _camera_spec(self):
-        data = self.camera_picker.currentData()
-        if data is not None and self.camera_picker.currentText() == self.camera_picker.itemText(self.camera_picker.currentIndex()):
-            return int(data)
-        text = self.camera_picker.currentText().strip()
-        return int(text) if text.isdigit() else text
-
-    def _record(self) -> None:
-        action = self.current_action()
-        if action is None or self._recorder is not None:
-            return
-        camera = self._camera_spec()
-        if camera == "":
-            QMessageBox.information(self, self.tr("Record from camera"),
-                                    self.tr("No camera found. Connect one, or add video files instead."))
-            return
-        self.settings.setValue("teach/clip_seconds", self.clip_seconds.value())
-        out = data_dir() / "clips" / safe_name(action) / f"{time.strftime('%Y%m%d-%H%M%S')}.mp4"
-        self._record_action = action
-        self._recorder = RecordJob(
-            camera, out, float(self.clip_seconds.value()), float(self.countdown.value()),
-            on_frame=self._recorder_frame, on_done=self._recorded.emit, on_failed=self._recordFailed.emit,
-        )
-        self.record_button.setEnabled(False)
-        self._recorder.start()
-
-    def _recorder_frame(self, image, phase: str, remaining: float) -> None:
-        # Recorder thread: keep only the newest frame, one paint signal in flight.
-        with self._latest_lock:
-            self._latest = (image, phase, remaining)
-            emit = not self._frame_pending
-            self._frame_pending = True
-        if emit:
-            self._frame.emit()
-
-    def _paint_frame(self) -> None:
-        with self._latest_lock:
-            latest, self._latest = self._latest, None
-            self._frame_pending = False
-        if latest is None:
-            return
-        image, phase, remaining = latest
-        self.preview.set_frame(image)
-        if phase == "countdown":
-            self.countdown_label.setText(self.tr("Get ready… %1").replace("%1", str(int(remaining) + 1)))
-        else:
-            self.countdown_label.setText(self.tr("● Recording — %1 s left").replace("%1", f"{remaining:.1f}"))
-
-    def _on_recorded(self, path) -> None:
-        self._recorder = None
-        self.countdown_label.setText(self.tr("Saved %1").replace("%1", Path(path).name))
-        self.add_clips(self._record_action, [Path(path)])
-        self.record_button.setEnabled(True)
-
-    def _on_record_failed(self, error) -> None:
-        self._recorder = None
-        self.record_button.setEnabled(True)
-        self.countdown_label.setText("")
-        self.error = error
-        title, message = describe_error(error, live=True)
-        QMessageBox.warning(self, title, message)
 
     # -- training -------------------------------------------------------------------------
     def output_path(self) -> Path:

@@ -218,7 +218,7 @@ def run_command(argv: Sequence[str] | None = None, *, training=None) -> int:
     except UsageError as exc:
         return fail(str(exc), EXIT_USAGE)
     except SystemExit as exc:  # --help / --version, or a subcommand that exits by itself
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else _fail(str(exc.code), EXIT_FAIL))
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else fail(str(exc.code), EXIT_FAIL))
     except KinesightError as exc:
         return fail(str(exc), exit_code(exc))
     except KeyboardInterrupt:

@@ -48,13 +48,13 @@ def _label_index(ss, labels) -> np.ndarray | None:
 
 def cmd_analyze_seq(args: argparse.Namespace, out: TextIO) -> int:
     """Run the bundle over every sequence of FILE; print, and write CSV/JSON when asked."""
-    from engine.sequences.bundle import load_sequence_bundle
+    from engine.bundles import load_bundle
     from engine.sequences.figures import classification_figures, regression_figures
     from engine.sequences.runner import SequenceRunner
     from engine.sequences.series_files import read_series
 
-    bundle = load_sequence_bundle(args.bundle)
-    spec, labels = bundle.spec, bundle.manifest.labels
+    bundle = load_bundle(args.bundle, frames=False)
+    spec, labels = bundle.manifest.sequence, bundle.manifest.labels
     # CSV columns are picked by the bundle's channel names (.npz and .ts channels go by position).
     ss = read_series(args.file, channels=spec.channels, target_columns=spec.targets, targets_optional=True)
     runner = SequenceRunner(bundle, args.device, args.threads)
@@ -63,7 +63,7 @@ def cmd_analyze_seq(args: argparse.Namespace, out: TextIO) -> int:
     results = runner.run(ss.x, ss.names)
     wall = time.perf_counter() - t0
     print(f"{args.file.name}: {len(results)} sequences ({ss.dim} channel{'s' if ss.dim != 1 else ''}) in {wall:.2f} s on {runner.provider.provider} "
-          f"with {bundle.manifest.name} ({spec.mode}, head {bundle.manifest.arch})", file=out)
+          f"with {bundle.manifest.name} ({spec.mode}, head {bundle.manifest.head.arch})", file=out)
     width = max([len(r.name) for r in results] + [8]) + 2
     if not args.quiet:
         print(bundle.manifest.summary(), file=out)

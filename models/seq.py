@@ -5,7 +5,7 @@
       models.heads (classification: cross-entropy with class weights; regression: MSE or Huber,
       for the last step or every step) with AdamW, gradient clipping, early stopping, fixed seed
       -> head.onnx (parity-checked) + manifest -> test figures measured by ONNX Runtime through
-      engine.sequences.bundle, the code path of ``kinesight analyze-seq``, so it reproduces them exactly.
+      engine.sequences.runner, the code path of ``kinesight analyze-seq``, so it reproduces them exactly.
 """
 
 from __future__ import annotations
@@ -21,17 +21,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from engine.bundles import HEAD_FILE, SEQUENCE_TASK, HeadSpec, Manifest, load_bundle, write_manifest
 from engine.core.errors import KinesightError
-from engine.sequences.bundle import (
-    Normalisation,
-    SequenceManifest,
-    SequenceSpec,
-    load_sequence_bundle,
-    write_sequence_manifest,
-)
+from engine.sequences.spec import Normalisation, SequenceSpec
 from engine.sequences.figures import classification_figures, regression_figures
 from engine.sequences.runner import SequenceRunner, prepare_batch
 from engine.sequences.series_files import SeriesSet
+from models.loop import LoopSettings, train_loop
 from models.seq_data import SequenceDataError, SeriesSplit, split_series
 
 log = logging.getLogger(__name__)
@@ -201,7 +197,6 @@ def _fit(cfg: SeqConfig, train: _Arrays, val: _Arrays | None, width: int):
     import torch
 
     torch.manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
     model = build_sequence_head(cfg, train.x.shape[2], width)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     # Cosine decay over the epoch budget: with a constant rate the last epochs kept jumping
@@ -215,45 +210,19 @@ def _fit(cfg: SeqConfig, train: _Arrays, val: _Arrays | None, width: int):
     loss_fn = _loss_fn(cfg, cw)
     tx = torch.from_numpy(train.x)
     ty, tm = torch.from_numpy(train.y), torch.from_numpy(train.mask)
-    history: dict[str, list[float]] = {"train_loss": [], "val_loss": []}
-    best: tuple[float, dict | None, int] = (float("inf"), None, 0)
-    since_best, epochs_run = 0, 0
-    for epoch in range(cfg.epochs):
-        model.train()
-        order = rng.permutation(len(tx))
-        total = 0.0
-        for i in range(0, len(order), cfg.batch_size):
-            idx = torch.from_numpy(order[i : i + cfg.batch_size])
-            loss = loss_fn(model(tx[idx]), ty[idx], tm[idx])
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad)
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-        sched.step()
-        history["train_loss"].append(total / max(1, len(tx)))
-        epochs_run = epoch + 1
-        if val is not None and len(val.x):
-            model.eval()
-            with torch.no_grad():
-                vl = float(loss_fn(model(torch.from_numpy(val.x)), torch.from_numpy(val.y), torch.from_numpy(val.mask)))
-            history["val_loss"].append(vl)
-            monitored = vl
-        else:
-            monitored = history["train_loss"][-1]  # no validation part: stop when training stalls
-        # An improvement must be real (1 % of the loss, at least 1e-4), or a loss creeping
-        # towards 0 would keep training for every remaining epoch.
-        if best[1] is None or monitored < best[0] - max(1e-4, 0.01 * best[0]):
-            best = (monitored, {k: v.detach().clone() for k, v in model.state_dict().items()}, epoch + 1)
-            since_best = 0
-        else:
-            since_best += 1
-        if since_best >= cfg.patience:
-            break
-    if best[1] is not None:
-        model.load_state_dict(best[1])
-    history["best_epoch"] = [best[2]]
-    return model.eval(), history, epochs_run
+
+    def batch_loss(idx: np.ndarray):
+        i = torch.from_numpy(idx)
+        return loss_fn(model(tx[i]), ty[i], tm[i])
+
+    def validate() -> dict[str, float]:
+        return {"val_loss": float(loss_fn(model(torch.from_numpy(val.x)), torch.from_numpy(val.y),
+                                          torch.from_numpy(val.mask)))}
+
+    # An improvement must be 1 % of the loss, at least 1e-4 (as measured for sequence heads).
+    settings = LoopSettings(cfg.epochs, cfg.patience, cfg.batch_size, cfg.clip_grad, cfg.seed, 0.01, 1e-4)
+    return train_loop(model, opt, len(tx), batch_loss, settings,
+                      validate=validate if val is not None and len(val.x) else None, scheduler=sched)
 
 
 # --- bundle -------------------------------------------------------------------------------------
@@ -294,13 +263,14 @@ def export_sequence_bundle(out: Path, model, cfg: SeqConfig, spec: SequenceSpec,
                              streaming=False, atol=PARITY_ATOL)
         if spec.output == "per_step":
             _time_axis_dynamic(tmp / HEAD_FILE)
-        manifest = SequenceManifest(
-            name=cfg.name or out.name, version="1.0", labels=tuple(labels), sequence=spec, arch=cfg.head, files={},
+        manifest = Manifest(
+            name=cfg.name or out.name, version="1.0", task=SEQUENCE_TASK, labels=tuple(labels), sequence=spec,
+            head=HeadSpec("window", cfg.head),
             description=cfg.description, attribution=cfg.attribution,
             training={**training, "export": {"head_parity_max_abs": err}}, created_by="kinesight models.seq",
         )
-        write_sequence_manifest(tmp, manifest)
-        load_sequence_bundle(tmp)  # the checks a user's load will make
+        write_manifest(tmp, manifest)
+        load_bundle(tmp, frames=False)  # the checks a user's load will make
         if out.exists():
             shutil.rmtree(out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -314,15 +284,15 @@ def _update_training(out: Path, extra: dict[str, Any]) -> None:
     """Add figures to the manifest's training section (head.onnx and its checksum are unchanged)."""
     from dataclasses import replace
 
-    m = load_sequence_bundle(out, check=False).manifest
-    write_sequence_manifest(out, replace(m, training={**m.training, **extra}))
+    m = load_bundle(out, check=False, frames=False).manifest
+    write_manifest(out, replace(m, training={**m.training, **extra}))
 
 
 def evaluate_sequences(bundle_path: Path, ss: SeriesSet, warmup_steps: int = 0) -> dict[str, Any]:
     """Run the bundle's head.onnx (as analyze-seq does) over ``ss`` and measure it against its labels/targets."""
-    bundle = load_sequence_bundle(bundle_path)
+    bundle = load_bundle(bundle_path, frames=False)
     runner = SequenceRunner(bundle, "cpu")
-    spec = bundle.spec
+    spec = bundle.manifest.sequence
     results = runner.run(ss.x, ss.names)
     if spec.mode == "classify":
         pred = np.array([bundle.manifest.labels.index(r.label) for r in results])
@@ -359,7 +329,7 @@ def _plots(report_dir: Path, history: dict, test: dict, cfg: SeqConfig, labels: 
     if not test:
         return written
     if cfg.task == "classify":
-        from models.train import plot_confusion
+        from models.evaluate import plot_confusion
 
         plot_confusion(test["confusion_matrix"], labels, f"Test sequences: accuracy {test['accuracy']:.3f}",
                        report_dir / "confusion.png")

@@ -106,13 +106,15 @@ def train_bundle(
 
 
 def _is_background(label: str) -> bool:
-    from models.fewshot import is_background
+    from models.fewshot.model import is_background
 
     return is_background(label)
 
 
 def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cache_dir, options, roi) -> TrainResult:
-    from models.fewshot import FewShotConfig, shipped_backbone, teach_from_items
+    from models.fewshot.bundle import teach_from_items
+    from models.fewshot.fit import FewShotConfig
+    from models.fewshot.model import shipped_backbone
 
     if backbone != "efficientnet_lite0":
         raise DatasetError(f"teaching without torch uses the shipped efficientnet_lite0 backbone, not {backbone!r}; "

@@ -45,15 +45,9 @@ from engine.core.stages import run_stages
 from engine.tasks import TASKS
 from engine.core.window import ModelClock
 from models.data import Cancelled, DatasetError
-from models.fewshot import (
-    ClipFeatures,
-    FewShotConfig,
-    FewShotResult,
-    fit_fewshot,
-    is_background,
-    teaching_warnings,
-    write_fewshot_bundle,
-)
+from models.fewshot.bundle import FewShotResult, teaching_warnings, write_fewshot_bundle
+from models.fewshot.fit import ClipFeatures, FewShotConfig, fit_fewshot
+from models.fewshot.model import is_background
 
 Progress = Callable[[str, float], None]
 

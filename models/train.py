@@ -24,10 +24,8 @@ import numpy as np
 
 from engine.bundles import BACKBONE_FILE, InputSpec, WindowSpec, load_bundle, sha256_of
 from engine.core.errors import KinesightError
-from engine.core.postprocess import softmax
 from models.data import (
     Augment,
-    Cancelled,
     DatasetError,
     ExtractStats,
     FeatureCache,
@@ -43,6 +41,8 @@ from models.data import (
     scan_video_folder,
     split_dataset,
 )
+from models.evaluate import classification_report, evaluate_windows, plot_report, run_head_onnx
+from models.loop import LoopSettings, check_cancel, train_loop
 
 log = logging.getLogger(__name__)
 
@@ -103,62 +103,6 @@ class TrainResult:
     report: dict[str, Any] = field(default_factory=dict)
 
 
-# --- metrics ------------------------------------------------------------------------------------
-
-def classification_report(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
-    """Accuracy, macro-F1, per-class recall/precision and the confusion matrix (rows = truth)."""
-    c = len(labels)
-    cm = np.zeros((c, c), dtype=np.int64)
-    for t, p in zip(y_true, y_pred):
-        cm[int(t), int(p)] += 1
-    tp = np.diag(cm).astype(float)
-    support = cm.sum(1)
-    predicted = cm.sum(0)
-    recall = np.divide(tp, support, out=np.zeros(c), where=support > 0)
-    precision = np.divide(tp, predicted, out=np.zeros(c), where=predicted > 0)
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(c), where=(precision + recall) > 0)
-    present = support > 0
-    return {
-        "n": int(len(y_true)),
-        "accuracy": float(tp.sum() / max(1, len(y_true))),
-        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
-        "per_class_recall": {labels[i]: float(recall[i]) for i in range(c)},
-        "per_class_precision": {labels[i]: float(precision[i]) for i in range(c)},
-        "support": {labels[i]: int(support[i]) for i in range(c)},
-        "confusion_matrix": cm.tolist(),
-    }
-
-
-def evaluate_windows(logits: np.ndarray, ws: WindowSet, labels: Sequence[str]) -> dict[str, Any]:
-    """Window-level report plus clip-level accuracy (mean probability over a clip's windows)."""
-    rep = classification_report(ws.labels, logits.argmax(1), labels)
-    probs = softmax(logits)
-    vids = np.unique(ws.videos)
-    clip_true = np.array([ws.labels[ws.videos == v][0] for v in vids])
-    clip_pred = np.array([probs[ws.videos == v].mean(0).argmax() for v in vids])
-    rep["clip_accuracy"] = float((clip_true == clip_pred).mean()) if len(vids) else 0.0
-    rep["clips"] = int(len(vids))
-    return rep
-
-
-# --- ONNX head runner (shared by train and eval) ------------------------------------------------
-
-def run_head_onnx(bundle_root: Path, ws: WindowSet, batch: int = 256) -> np.ndarray:
-    """Logits (K, C) of the bundle's head.onnx over every window (streaming heads from zero state)."""
-    from engine.core.runtime import make_session  # the one place ONNX Runtime sessions are made
-
-    bundle = load_bundle(bundle_root)
-    sess = make_session(bundle.head_path, "cpu")[0]
-    out = []
-    for i in range(0, len(ws), batch):
-        x = ws.batch(np.arange(i, min(len(ws), i + batch)))
-        feeds = {"features": x}
-        for s in bundle.manifest.head.state:
-            feeds[f"{s.name}_in"] = np.zeros((s.shape[0], len(x), *s.shape[2:]), np.float32)
-        out.append(sess.run(["logits"], feeds)[0])
-    return np.concatenate(out) if out else np.zeros((0, len(bundle.labels)), np.float32)
-
-
 # --- backbone ONNX, exported once per (backbone, size, weights) ---------------------------------
 
 def backbone_onnx(cfg: TrainConfig, cache_dir: Path) -> tuple[Path, InputSpec, int]:
@@ -207,7 +151,9 @@ def choose_head(ds) -> str:
 def train_fewshot_folder(ds, out: str | Path, cfg: TrainConfig, *, cache_dir: str | Path | None = None,
                          progress: Progress | None = None, cancel: threading.Event | None = None) -> TrainResult:
     """``kinesight train`` on small data: the torch-free few-shot recipe, figures by group-out CV."""
-    from models.fewshot import FewShotConfig, shipped_backbone, teach_from_items
+    from models.fewshot.bundle import teach_from_items
+    from models.fewshot.fit import FewShotConfig
+    from models.fewshot.model import shipped_backbone
 
     out = Path(out).expanduser()
     fcfg = FewShotConfig(window=cfg.window, sample_fps=cfg.sample_fps, flip=cfg.flip, seed=cfg.seed,
@@ -254,14 +200,10 @@ def train_fewshot_folder(ds, out: str | Path, cfg: TrainConfig, *, cache_dir: st
 
 # --- training -----------------------------------------------------------------------------------
 
-def _check_cancel(cancel: threading.Event | None, where: str) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled(f"training cancelled {where}")
-
-
 def fit_head(cfg: TrainConfig, train: WindowSet, val: WindowSet | None, num_classes: int, *,
              progress: Progress | None = None, cancel: threading.Event | None = None):
-    """Train a head on windows; returns (head in eval mode, history, epochs run)."""
+    """Train a head on windows with the one training loop (models/loop.py); returns (head in eval
+    mode, history, epochs run)."""
     import torch
     import torch.nn.functional as F
 
@@ -270,62 +212,27 @@ def fit_head(cfg: TrainConfig, train: WindowSet, val: WindowSet | None, num_clas
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
     dim = train.feats.shape[1]
     head = build_head(cfg.head, dim, num_classes, hidden=cfg.hidden, num_layers=cfg.num_layers, dropout=cfg.dropout)
     opt = torch.optim.AdamW(head.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     counts = np.bincount(train.labels, minlength=num_classes).astype(np.float64)
     # Inverse-frequency class weights: a class with few clips still counts as much in the loss.
     cw = torch.tensor(np.where(counts > 0, counts.sum() / (num_classes * np.maximum(counts, 1)), 0.0), dtype=torch.float32)
-    history: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "val_accuracy": []}
-    best = (float("inf"), None, 0)
-    since_best = 0
-    epochs_run = 0
-    for epoch in range(cfg.epochs):
-        _check_cancel(cancel, "while training")
-        head.train()
-        order = rng.permutation(len(train))
-        total, seen = 0.0, 0
-        for i in range(0, len(order), cfg.batch_size):
-            idx = order[i : i + cfg.batch_size]
-            x = torch.from_numpy(train.batch(idx))
-            y = torch.from_numpy(train.labels[idx])
-            loss = F.cross_entropy(head(x), y, weight=cw)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(head.parameters(), cfg.clip_grad)
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-            seen += len(idx)
-        history["train_loss"].append(total / max(1, seen))
-        epochs_run = epoch + 1
-        if val is not None and len(val):
-            head.eval()
-            with torch.no_grad():
-                logits = torch.cat([head(torch.from_numpy(val.batch(np.arange(j, min(len(val), j + 512)))))
-                                    for j in range(0, len(val), 512)])
-                vl = float(F.cross_entropy(logits, torch.from_numpy(val.labels), weight=cw))
-                va = float((logits.argmax(1).numpy() == val.labels).mean())
-            history["val_loss"].append(vl)
-            history["val_accuracy"].append(va)
-            monitored = vl
-        else:
-            monitored = history["train_loss"][-1]  # no validation videos: stop when training stalls
-        # An improvement must be real (2 % of the loss, at least 1e-3): once the loss nears 0,
-        # creeping gains would otherwise keep training for every remaining epoch.
-        if best[1] is None or monitored < best[0] - max(1e-3, 0.02 * best[0]):
-            best = (monitored, {k: v.detach().clone() for k, v in head.state_dict().items()}, epoch + 1)
-            since_best = 0
-        else:
-            since_best += 1
-        if progress is not None:
-            progress("training", epochs_run / cfg.epochs)
-        if since_best >= cfg.patience:
-            break
-    if best[1] is not None:
-        head.load_state_dict(best[1])
-    history["best_epoch"] = [best[2]]
-    return head.eval(), history, epochs_run
+
+    def batch_loss(idx: np.ndarray):
+        return F.cross_entropy(head(torch.from_numpy(train.batch(idx))), torch.from_numpy(train.labels[idx]), weight=cw)
+
+    def validate() -> dict[str, float]:
+        logits = torch.cat([head(torch.from_numpy(val.batch(np.arange(j, min(len(val), j + 512)))))
+                            for j in range(0, len(val), 512)])
+        return {"val_loss": float(F.cross_entropy(logits, torch.from_numpy(val.labels), weight=cw)),
+                "val_accuracy": float((logits.argmax(1).numpy() == val.labels).mean())}
+
+    # An improvement must be 2 % of the loss, at least 1e-3 (as measured for window heads).
+    settings = LoopSettings(cfg.epochs, cfg.patience, cfg.batch_size, cfg.clip_grad, cfg.seed, 0.02, 1e-3)
+    return train_loop(head, opt, len(train), batch_loss, settings,
+                      validate=validate if val is not None and len(val) else None,
+                      val_keys=("val_loss", "val_accuracy"), progress=progress, cancel=cancel)
 
 
 def save_checkpoint(head, folder: Path, cfg: TrainConfig, labels: Sequence[str], feature_dim: int) -> Path:
@@ -355,51 +262,6 @@ def load_checkpoint(path: str | Path):
                       num_layers=cfg.num_layers, dropout=cfg.dropout)
     head.load_state_dict(load_file(str(path)))
     return head.eval(), labels, cfg
-
-
-def _plots(report_dir: Path, history: dict, test: dict, labels: Sequence[str]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(range(1, len(history["train_loss"]) + 1), history["train_loss"], label="train loss")
-    if history.get("val_loss"):
-        ax.plot(range(1, len(history["val_loss"]) + 1), history["val_loss"], label="validation loss")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("cross-entropy (class-weighted)")
-    ax.legend()
-    ax.set_title("Loss curves")
-    fig.tight_layout()
-    fig.savefig(report_dir / "loss.png", dpi=100)
-    plt.close(fig)
-
-    plot_confusion(test["confusion_matrix"], labels, f"Test windows: accuracy {test['accuracy']:.3f}",
-                   report_dir / "confusion.png")
-
-
-def plot_confusion(matrix, labels: Sequence[str], title: str, path: Path) -> None:
-    """Write a confusion matrix (rows true, columns predicted) as a PNG with counts in the cells."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cm = np.asarray(matrix)
-    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(labels), 1.0 + 0.8 * len(labels)))
-    ax.imshow(cm, cmap="Blues")
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    for i in range(cm.shape[0]):
-        for j in range(cm.shape[1]):
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center", color="white" if cm[i, j] > cm.max() / 2 else "black")
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def _windows_for(items: Sequence[VideoItem], extractor: FeatureExtractor, cache: FeatureCache, cfg: TrainConfig,
@@ -468,7 +330,7 @@ def train_from_folder(
 
     head, history, epochs_run = fit_head(cfg, train_ws, val_ws, len(ds.labels), progress=stage("training", 0, 1), cancel=cancel)
     t_fit = time.perf_counter()
-    _check_cancel(cancel, "before export")
+    check_cancel(cancel, "before export")
 
     from models.heads import can_stream
 
@@ -520,7 +382,7 @@ def train_from_folder(
     }
     (report_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if test_report:
-        _plots(report_dir, history, test_report, ds.labels)
+        plot_report(report_dir, history, test_report, ds.labels)
     save_checkpoint(head, out / CHECKPOINT_DIR, cfg, ds.labels, dim)
     if progress:
         progress("done", 1.0)

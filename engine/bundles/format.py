@@ -7,6 +7,10 @@ torchvision's weights carry their transforms and categories:
     backbone.onnx   frames (N, 3, H, W) float32 -> features (N, D)
     head.onnx       features (N, S, D) [+ state] -> logits (N, C) [+ state]
 
+One format for every task: a task whose bundles read no frames (``sequence``: time series) has
+no backbone and keeps its own section (``sequence``) in the manifest instead of ``window`` and
+``input``.
+
 ``models/`` writes bundles through :func:`write_manifest`, so there is one schema in one place;
 :mod:`engine.bundles.loading` reads and checks them.
 
@@ -33,8 +37,8 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 BACKBONE_FILE = "backbone.onnx"
 HEAD_FILE = "head.onnx"
-# Task ``sequence`` (multichannel time series: no backbone, the head takes the channels) has its
-# own schema and runner in ``engine/sequences/`` (``kinesight analyze-seq``).
+# Task ``sequence`` (multichannel time series: no backbone, the head takes the channels): its
+# manifest section and runner are in ``engine/sequences/`` (``kinesight analyze-seq``).
 SEQUENCE_TASK = "sequence"
 
 
@@ -111,14 +115,16 @@ class Manifest:
 
     name: str
     version: str
-    task: str  # a key of engine.tasks.TASKS: "action", "lip"
-    labels: tuple[str, ...]  # classes; for sequence tasks the token vocabulary, blank first
-    window: WindowSpec
-    input: InputSpec
-    backbone: str  # backbone architecture name, e.g. "efficientnet_lite0"
-    feature_dim: int
-    head: HeadSpec
-    files: dict[str, str]  # file name -> sha256 hex
+    task: str  # a key of engine.tasks.TASKS: "action", "lip", "lip-words", "sequence"
+    labels: tuple[str, ...]  # classes; for per-step lip readers the token vocabulary, blank first
+    # What frame tasks need (their backbone reads frames); None/empty for a task that reads no
+    # frames (time series: no backbone, the head takes the channels).
+    window: WindowSpec | None = None
+    input: InputSpec | None = None
+    backbone: str = ""  # backbone architecture name, e.g. "efficientnet_lite0"
+    feature_dim: int = 0
+    head: HeadSpec = HeadSpec("window", "")
+    files: dict[str, str] = field(default_factory=dict)  # file name -> sha256 hex
     description: str = ""
     attribution: str = ""
     training: dict[str, Any] = field(default_factory=dict)  # metrics, dataset, date...
@@ -126,17 +132,36 @@ class Manifest:
     # Optional: {"threshold": float, "method": str, ...calibration figures}; a window whose head
     # ``novelty`` output is above the threshold is reported as "unknown".
     open_set: dict[str, Any] = field(default_factory=dict)
+    # A time-series task's own section (``sequence``: engine.sequences.spec.SequenceSpec), with
+    # ``to_json()`` and ``summary(manifest)``; None for frame tasks.
+    sequence: Any = None
+
+    @property
+    def model_files(self) -> tuple[str, ...]:
+        """The ONNX files the bundle holds: backbone and head, or the head alone (no frames)."""
+        return (HEAD_FILE,) if self.input is None else (BACKBONE_FILE, HEAD_FILE)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as JSON data (what :func:`write_manifest` writes)."""
+        if self.sequence is not None:
+            return {
+                "format": FORMAT, "format_version": FORMAT_VERSION, "task": self.task, "name": self.name,
+                "version": self.version, "labels": list(self.labels), "sequence": self.sequence.to_json(),
+                "head": {"kind": self.head.kind, "arch": self.head.arch}, "files": dict(self.files),
+                "description": self.description, "attribution": self.attribution, "training": self.training,
+                "created_by": self.created_by,
+            }
         data = asdict(self)
+        del data["sequence"]
         data["window"] = self.window.to_json()
         if not self.open_set:
             del data["open_set"]
         return {"format": FORMAT, "format_version": FORMAT_VERSION, **data}
 
     def summary(self) -> str:
-        """A few human-readable lines (for ``kinesight info`` and the GUI)."""
+        """A few human-readable lines (for ``kinesight info``, ``analyze-seq`` and the GUI)."""
+        if self.sequence is not None:
+            return self.sequence.summary(self)
         w = self.window
         acc = self.training.get("test_accuracy")
         lines = [
@@ -188,7 +213,7 @@ def sha256_of(path: Path) -> str:
 def write_manifest(folder: Path, manifest: Manifest) -> Path:
     """Write ``manifest.json`` into ``folder``, filling ``files`` with fresh sha256 sums."""
     folder = Path(folder)
-    files = {name: sha256_of(folder / name) for name in (BACKBONE_FILE, HEAD_FILE)}
+    files = {name: sha256_of(folder / name) for name in manifest.model_files}
     data = manifest.to_json()
     data["files"] = files
     path = folder / MANIFEST

@@ -1,5 +1,7 @@
-"""Loading a bundle: parse and check its manifest against the task registry, its files'
-checksums and its ONNX graphs; find the bundles shipped with the app.
+"""Loading a bundle, of any task: parse and check its manifest against the task registry, its
+files' checksums and its ONNX graphs; find the bundles shipped with the app. A task that reads
+no frames (time series) parses its own manifest section and checks its head through its
+registry entry; everything else (safety, checksums, the zip) is the same for every bundle.
 
 Loading reads JSON and ONNX protobufs only; it never executes code (no pickle). The manifest's
 ``task`` must be one of ``engine.tasks.TASKS``; anything else is refused.
@@ -12,12 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.bundles.format import (
-    BACKBONE_FILE,
     FORMAT,
     FORMAT_VERSION,
-    HEAD_FILE,
     MANIFEST,
-    SEQUENCE_TASK,
     Bundle,
     HeadSpec,
     InputSpec,
@@ -54,14 +53,14 @@ def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manife
         raise BundleError(f"{where} is not a JSON object")
     if data.get("format") != FORMAT:
         raise BundleError(f"{where} is not a Kinesight bundle manifest (format={data.get('format')!r})")
-    if data.get("task") == SEQUENCE_TASK:
-        raise BundleError(f"{where} is a sequence bundle (time series, no video), which this command does not run; "
-                          "use `kinesight analyze-seq BUNDLE FILE`")
     if int(data.get("format_version", 0)) > FORMAT_VERSION:
         raise BundleError(
             f"{where} has format_version {data['format_version']}, newer than this Kinesight "
             f"understands ({FORMAT_VERSION}); upgrade Kinesight."
         )
+    spec = TASKS.get(data.get("task")) if isinstance(data.get("task"), str) else None
+    if spec is not None and not spec.reads_frames:
+        return _parse_without_frames(data, where, spec)
     try:
         w = _req(data, "window", where)
         i = _req(data, "input", where)
@@ -144,6 +143,23 @@ def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manife
     return manifest
 
 
+def _parse_without_frames(data: dict[str, Any], where: str, spec) -> Manifest:
+    """A manifest whose task reads no frames (time series): the common fields, and the task's own
+    section parsed by the task (``TaskSpec.parse_section``)."""
+    section = spec.parse_section(data, where)
+    try:
+        h = data.get("head") or {}
+        return Manifest(
+            name=str(data["name"]), version=str(data.get("version", "0")), task=spec.name,
+            labels=tuple(str(x) for x in data.get("labels", ())),
+            head=HeadSpec(kind=h.get("kind", "window"), arch=str(h.get("arch", ""))), files=dict(data["files"]),
+            description=str(data.get("description", "")), attribution=str(data.get("attribution", "")),
+            training=dict(data.get("training", {})), created_by=str(data.get("created_by", "")), sequence=section,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise BundleError(f"{where} is malformed ({type(exc).__name__}: {exc}); re-export the bundle.") from exc
+
+
 def _check_dim(actual, expected: int, what: str, problems: list[str]) -> None:
     if isinstance(actual, int) and actual > 0 and actual != expected:
         problems.append(f"{what} is {actual} in the graph but {expected} in the manifest")
@@ -152,6 +168,13 @@ def _check_dim(actual, expected: int, what: str, problems: list[str]) -> None:
 def check_graphs(bundle: Bundle) -> None:
     """Check that the ONNX graphs take and give what the manifest says."""
     m = bundle.manifest
+    spec = TASKS[m.task]
+    if not spec.reads_frames:  # the head alone, checked by its task
+        ins, outs = onnx_io(bundle.head_path)
+        problems = spec.check_head(m, ins, outs)
+        if problems:
+            raise BundleError(f"bundle {bundle.root} does not match its graph: " + "; ".join(problems))
+        return
     problems: list[str] = []
     b_in, b_out = onnx_io(bundle.backbone_path)
     if "frames" not in b_in or "features" not in b_out:
@@ -179,7 +202,7 @@ def check_graphs(bundle: Bundle) -> None:
             _check_dim(h_in["features"][2], m.feature_dim, "head feature size", problems)
             if m.head.kind == "window":
                 _check_dim(h_in["features"][1], m.window.window_length, "head window length", problems)
-        ranks = TASKS[m.task].logits_ranks
+        ranks = spec.logits_ranks
         logits = h_out["logits"]
         if len(logits) in ranks:
             _check_dim(logits[-1], len(m.labels), "head output classes", problems)
@@ -201,19 +224,37 @@ def check_graphs(bundle: Bundle) -> None:
         raise BundleError(f"bundle {bundle.root} does not match its graphs: " + "; ".join(problems))
 
 
-def load_bundle(path: str | Path, *, check: bool = True) -> Bundle:
-    """Load and check a bundle folder or .zip; raises :class:`BundleError` saying what is wrong."""
+def load_bundle(path: str | Path, *, check: bool = True, frames: bool = True) -> Bundle:
+    """Load and check a bundle folder or .zip of any task; raises :class:`BundleError` saying what
+    is wrong. ``frames``: the caller runs video (False: time series, ``kinesight analyze-seq``);
+    a bundle of the other kind is refused with a line saying which command runs it."""
     path = Path(path).expanduser()
     if not path.exists():
+        if not frames:
+            raise BundleError(f"sequence bundle not found: {path}. Pass the folder (or .zip) `kinesight train-seq` wrote.")
         raise BundleError(f"model bundle not found: {path}. Pass a bundle folder or .zip (see `kinesight info`).")
-    return load_folder_or_zip(path, lambda root: _load_folder(root, path, check))
+    return load_folder_or_zip(path, lambda root: _load_folder(root, path, check, frames))
 
 
-def _load_folder(root: Path, path: Path, check: bool) -> Bundle:
+def _check_kind(data: Any, where: str, frames: bool) -> None:
+    """Refuse a bundle of the other kind (video vs time series) before anything else is read."""
+    task = data.get("task") if isinstance(data, dict) else None
+    spec = TASKS.get(task) if isinstance(task, str) else None
+    if spec is None or spec.reads_frames == frames:
+        return
+    if frames:
+        raise BundleError(f"{where} is a {spec.name} bundle (time series, no video), which this command does not run; "
+                          "use `kinesight analyze-seq BUNDLE FILE`")
+    raise BundleError(f"{where} is a {spec.name!r} bundle, not a sequence bundle; use it with `kinesight analyze`/`run`, "
+                      "or pass a bundle made by `kinesight train-seq`")
+
+
+def _load_folder(root: Path, path: Path, check: bool, frames: bool = True) -> Bundle:
     """Load the bundle in folder ``root`` (``path``: what the user named, for messages)."""
     mpath, data = read_manifest(root, path)
+    _check_kind(data, str(mpath), frames)
     manifest = parse_manifest(data, str(mpath))
-    for name in (BACKBONE_FILE, HEAD_FILE):
+    for name in manifest.model_files:
         f = root / name
         plain_file(f, path)
         want = manifest.files.get(name)

@@ -1,6 +1,7 @@
 """The runners: who drives the stage chain (engine/pipeline.py) over a source, and on which threads.
 
     live.py              Engine: a capture thread and an engine worker, latest frame wins (live view)
+    live_run.py          one live run's state: frame ring, flags, seek epochs, rate meters
     offline.py           analyze_file: a whole file as fast as possible, backbone batched
     batch.py             many files on worker processes, resumable, a summary CSV
     ray_runner.py        the same batch on Ray actors

@@ -15,8 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Callable
 
@@ -30,89 +29,9 @@ from engine.core.runtime import ProviderReport, mark_cuda_failed
 from engine.core.settings import EngineSettings
 from engine.io.sources import FrameSource, open_source
 from engine.io.video_file import VideoFileSource
+from engine.runners.live_run import CapturedFrame, EngineStats, HANDOVER_TIMEOUT_S, LiveRun
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EngineStats:
-    """A snapshot of the live engine's counters."""
-
-    input_fps: float = 0.0
-    model_fps: float = 0.0
-    dropped_frames: int = 0
-    frames_seen: int = 0
-    running: bool = False
-    predictions: int = 0
-    paused: bool = False
-
-
-class RateMeter:
-    """Events per second over the last ``span`` seconds of wall time."""
-
-    def __init__(self, span: float = 2.0) -> None:
-        self.span = span
-        self._times: deque[float] = deque()
-        self._lock = threading.Lock()  # written by one thread, read by others (stats)
-
-    def add(self, n: int = 1, now: float | None = None) -> None:
-        """Count ``n`` events at ``now`` (default: this moment)."""
-        now = time.perf_counter() if now is None else now
-        with self._lock:
-            for _ in range(n):
-                self._times.append(now)
-            while self._times and now - self._times[0] > self.span:
-                self._times.popleft()
-
-    @property
-    def rate(self) -> float:
-        """Events per second over the span (0 until two events are in)."""
-        with self._lock:
-            if len(self._times) < 2:
-                return 0.0
-            dt = self._times[-1] - self._times[0]
-            return (len(self._times) - 1) / dt if dt > 0 else 0.0
-
-
-@dataclass(slots=True)
-class CapturedFrame:
-    """A frame in the live ring, with when it was captured and which seek epoch it belongs to."""
-
-    frame: Frame
-    epoch: int
-    captured_at: float
-    decode_ms: float
-
-
-HANDOVER_TIMEOUT_S = 2.0  # how long a new run waits for a busy old worker (see Engine._launch)
-
-
-class _Run:
-    """The state of one started source: its threads, ring and control flags."""
-
-    def __init__(self, source: FrameSource, owned: bool, capacity: int) -> None:
-        self.source = source
-        self.owned = owned
-        self.ring: FrameRing[CapturedFrame] = FrameRing(capacity)
-        self.stop = threading.Event()
-        self.running = threading.Event()
-        self.running.set()  # cleared while paused
-        self.lock = threading.Lock()
-        self.seek_to: float | None = None
-        self.epoch = 0
-        self.epoch_start: dict[int, float] = {0: 0.0}
-        self.error: BaseException | None = None
-        self.frames_seen = 0
-        self.input_rate = RateMeter()  # frames captured per second
-        self.model_rate = RateMeter()  # model-clock ticks through the backbone per second
-        self.predictions = 0
-        # Sequence tasks: words delivered since the recognizer's last reset, and the newest
-        # record, so the end of a file can deliver the words still held by the decoder.
-        self.tokens_delivered = 0
-        self.last_record = None
-        self.capture: threading.Thread | None = None
-        self.worker: threading.Thread | None = None
-        self.finished = threading.Event()
 
 
 class Engine:
@@ -147,7 +66,7 @@ class Engine:
         self.on_warning = on_warning
         self._lock = threading.RLock()
         self._pending_settings: EngineSettings | None = None
-        self._run: _Run | None = None
+        self._run: LiveRun | None = None
         self._closed = False
         self.warnings: list[str] = []
 
@@ -222,7 +141,7 @@ class Engine:
         with self._lock:
             self._apply_pending_settings()
             self._recognizer.reset(0.0)
-            run = _Run(src, owned, self._settings.ring_capacity)
+            run = LiveRun(src, owned, self._settings.ring_capacity)
             run.seek_to = seek_to
             if paused:
                 run.running.clear()
@@ -331,7 +250,7 @@ class Engine:
         self.close()
 
     # -- threads ----------------------------------------------------------------------
-    def _capture_loop(self, run: _Run) -> None:
+    def _capture_loop(self, run: LiveRun) -> None:
         """Capture thread: read frames, pace file sources, hand them to the ring."""
         src = run.source
         try:
@@ -389,7 +308,7 @@ class Engine:
                 # safe for FFmpeg or a camera); the read has returned now, so close it here.
                 run.source.close()
 
-    def _worker_loop(self, run: _Run) -> None:
+    def _worker_loop(self, run: LiveRun) -> None:
         """Engine worker: drain the ring, run the recognizer, call back."""
         rec = self._recognizer
         epoch = 0
@@ -431,7 +350,7 @@ class Engine:
                 del rec
                 trim_heap()
 
-    def _infer_and_deliver(self, run: _Run, batch: list[SampledFrame]) -> None:
+    def _infer_and_deliver(self, run: LiveRun, batch: list[SampledFrame]) -> None:
         if not batch:
             return
         stats = StreamStats(run.input_rate.rate, run.model_rate.rate, run.ring.dropped)
@@ -467,7 +386,7 @@ class Engine:
         if self.on_warning is not None:
             self._safe_call(self.on_warning, msg)
 
-    def _deliver(self, run: _Run, predictions: list[Prediction]) -> None:
+    def _deliver(self, run: LiveRun, predictions: list[Prediction]) -> None:
         for p in predictions:
             if run.stop.is_set():
                 return
@@ -481,7 +400,7 @@ class Engine:
                 except Exception as exc:  # noqa: BLE001 - a caller bug must not vanish
                     raise EngineError(f"the on_prediction callback raised {type(exc).__name__}: {exc}") from exc
 
-    def _flush(self, run: _Run) -> None:
+    def _flush(self, run: LiveRun) -> None:
         """The source ended on its own: deliver the words the decoder still holds (a lip
         reader decodes an utterance only at a pause or once later frames are seen, so the last
         sentence of a file would otherwise never appear). One record per word, as the decoder
@@ -498,7 +417,7 @@ class Engine:
         transcript = " ".join(t.text for t in tokens)
         self._deliver(run, [replace(last, token=t, current=None, transcript=transcript) for t in new])
 
-    def _finish(self, run: _Run) -> None:
+    def _finish(self, run: LiveRun) -> None:
         # Wait briefly for the capture thread so its error (if any) is reported too.
         if run.capture is not None and run.capture is not threading.current_thread():
             run.capture.join(0.5)

@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.core.errors import InferenceError
 from engine.core.postprocess import softmax
-from engine.sequences.bundle import Normalisation, SequenceBundle, SequenceSpec
+from engine.sequences.spec import Normalisation, SequenceSpec
 
 def prepare_batch(seqs: Sequence[np.ndarray], norm: Normalisation, length: int) -> np.ndarray:
     """Normalise each (T_i, D) sequence and left-pad with zeros to one length -> (N, L, D) float32.
@@ -55,7 +55,8 @@ class SequenceResult:
 class SequenceRunner:
     """Runs a sequence bundle over whole sequences with ONNX Runtime (CPU or CUDA)."""
 
-    def __init__(self, bundle: SequenceBundle, device: str = "cpu", threads: int | None = None) -> None:
+    def __init__(self, bundle: Any, device: str = "cpu", threads: int | None = None) -> None:
+        """``bundle``: a loaded bundle of the ``sequence`` task (``load_bundle(path, frames=False)``)."""
         from engine.core.runtime import make_session
 
         self.bundle = bundle
@@ -63,7 +64,8 @@ class SequenceRunner:
 
     @property
     def spec(self) -> SequenceSpec:
-        return self.bundle.spec
+        """The bundle's ``sequence`` section."""
+        return self.bundle.manifest.sequence
 
     def check_channels(self, dim: int, where: str) -> None:
         """Raise unless sequences of ``dim`` channels fit this bundle."""

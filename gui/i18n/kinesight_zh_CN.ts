@@ -2,6 +2,19 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>BundleActions</name>
+    <message>
+        <location filename="../window_bundles.py" line="38"/>
+        <source>Open Model Bundle (a folder or a .zip)</source>
+        <translation>打开模型包（文件夹或 .zip）</translation>
+    </message>
+    <message>
+        <location filename="../window_bundles.py" line="40"/>
+        <source>Model bundles (*.zip manifest.json)</source>
+        <translation>模型包 (*.zip manifest.json)</translation>
+    </message>
+</context>
+<context>
     <name>BundlePanel</name>
     <message>
         <location filename="../bundle_panel.py" line="27"/>
@@ -312,106 +325,46 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="189"/>
+        <location filename="../main_window.py" line="191"/>
         <source>Opening…</source>
         <translation>正在打开…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="191"/>
+        <location filename="../main_window.py" line="193"/>
         <source>Loading model %1…</source>
         <translation>正在加载模型 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207"/>
+        <location filename="../main_window.py" line="209"/>
         <source>The timeline could not be filled for this file; playback goes on.</source>
         <translation>无法为此文件生成时间线；播放继续进行。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="244"/>
-        <source>No model bundle is loaded.</source>
-        <translation>尚未加载模型包。</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="271"/>
-        <source>Open Video</source>
-        <translation>打开视频</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="272"/>
-        <source>Videos (%1);;All files (*)</source>
-        <translation>视频 (%1);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="278"/>
-        <source>Open URL</source>
-        <translation>打开网址</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="279"/>
-        <source>Stream URL (rtsp://, http://, …):</source>
-        <translation>视频流网址（rtsp://、http://…）：</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="290"/>
-        <source>Stopped. Open a camera, a file or a URL to continue.</source>
-        <translation>已停止。打开摄像头、文件或网址以继续。</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="349"/>
-        <source>Open Model Bundle (a folder or a .zip)</source>
-        <translation>打开模型包（文件夹或 .zip）</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="351"/>
-        <source>Model bundles (*.zip manifest.json)</source>
-        <translation>模型包 (*.zip manifest.json)</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="416"/>
+        <location filename="../main_window.py" line="275"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="423"/>
+        <location filename="../main_window.py" line="282"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="474"/>
+        <location filename="../main_window.py" line="322"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590"/>
+        <location filename="../main_window.py" line="428"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591"/>
+        <location filename="../main_window.py" line="429"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
 模型由 ONNX Runtime 运行；当前使用的模型包见“模型”面板。</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="618"/>
-        <source>Camera %1</source>
-        <translation>摄像头 %1</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="620"/>
-        <source>The camera</source>
-        <translation>摄像头</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="620"/>
-        <source>The video</source>
-        <translation>视频</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="628"/>
-        <source>camera %1</source>
-        <translation>摄像头 %1</translation>
     </message>
 </context>
 <context>
@@ -430,6 +383,97 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../mouth_view.py" line="102"/>
         <source>mouth crop</source>
         <translation>嘴部裁剪</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingActions</name>
+    <message>
+        <location filename="../teach_recording.py" line="26"/>
+        <source>No camera found — add video files instead</source>
+        <translation>未找到摄像头——请改为添加视频文件</translation>
+    </message>
+    <message>
+        <location filename="../teach_recording.py" line="27"/>
+        <source>No camera found. Connect one, or add video files.</source>
+        <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
+    </message>
+    <message>
+        <location filename="../teach_recording.py" line="43"/>
+        <source>Record from camera</source>
+        <translation>用摄像头录制</translation>
+    </message>
+    <message>
+        <location filename="../teach_recording.py" line="44"/>
+        <source>No camera found. Connect one, or add video files instead.</source>
+        <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
+    </message>
+    <message>
+        <location filename="../teach_recording.py" line="74"/>
+        <source>Get ready… %1</source>
+        <translation>准备… %1</translation>
+    </message>
+    <message>
+        <location filename="../teach_recording.py" line="76"/>
+        <source>● Recording — %1 s left</source>
+        <translation>● 正在录制——剩余 %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../teach_recording.py" line="80"/>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+</context>
+<context>
+    <name>SourceActions</name>
+    <message>
+        <location filename="../window_sources.py" line="21"/>
+        <source>No model bundle is loaded.</source>
+        <translation>尚未加载模型包。</translation>
+    </message>
+    <message>
+        <location filename="../window_sources.py" line="48"/>
+        <source>Open Video</source>
+        <translation>打开视频</translation>
+    </message>
+    <message>
+        <location filename="../window_sources.py" line="49"/>
+        <source>Videos (%1);;All files (*)</source>
+        <translation>视频 (%1);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../window_sources.py" line="55"/>
+        <source>Open URL</source>
+        <translation>打开网址</translation>
+    </message>
+    <message>
+        <location filename="../window_sources.py" line="56"/>
+        <source>Stream URL (rtsp://, http://, …):</source>
+        <translation>视频流网址（rtsp://、http://…）：</translation>
+    </message>
+    <message>
+        <location filename="../window_sources.py" line="67"/>
+        <source>Stopped. Open a camera, a file or a URL to continue.</source>
+        <translation>已停止。打开摄像头、文件或网址以继续。</translation>
+    </message>
+    <message>
+        <location filename="../window_sources.py" line="129"/>
+        <source>Camera %1</source>
+        <translation>摄像头 %1</translation>
+    </message>
+    <message>
+        <location filename="../window_sources.py" line="131"/>
+        <source>The camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../window_sources.py" line="131"/>
+        <source>The video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <location filename="../window_sources.py" line="139"/>
+        <source>camera %1</source>
+        <translation>摄像头 %1</translation>
     </message>
 </context>
 <context>
@@ -581,347 +625,316 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="177"/>
+        <location filename="../teach.py" line="80"/>
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="179"/>
+        <location filename="../teach.py" line="82"/>
         <source>Actions (whole frame)</source>
         <translation>动作（整个画面）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="180"/>
+        <location filename="../teach.py" line="83"/>
         <source>Words (lips)</source>
         <translation>词语（唇部）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="182"/>
+        <location filename="../teach.py" line="85"/>
         <source>Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
         <translation>词语（唇部）：模型像唇读模式一样读取嘴部，因此你可以为自己的脸教授无声命令。请面对摄像头，将每个词语或短语各录制几次。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="185"/>
-        <location filename="../teach.py" line="328"/>
+        <location filename="../teach.py" line="88"/>
+        <location filename="../teach.py" line="231"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="186"/>
+        <location filename="../teach.py" line="89"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="188"/>
+        <location filename="../teach.py" line="91"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="190"/>
+        <location filename="../teach.py" line="93"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="191"/>
-        <location filename="../teach.py" line="327"/>
+        <location filename="../teach.py" line="94"/>
+        <location filename="../teach.py" line="230"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="194"/>
+        <location filename="../teach.py" line="97"/>
         <source>What to teach</source>
         <translation>教授内容</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="196"/>
-        <location filename="../teach.py" line="331"/>
+        <location filename="../teach.py" line="99"/>
+        <location filename="../teach.py" line="234"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="207"/>
+        <location filename="../teach.py" line="110"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="208"/>
-        <location filename="../teach.py" line="435"/>
+        <location filename="../teach.py" line="111"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="214"/>
-        <location filename="../teach.py" line="218"/>
+        <location filename="../teach.py" line="117"/>
+        <location filename="../teach.py" line="121"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="219"/>
-        <location filename="../teach.py" line="333"/>
+        <location filename="../teach.py" line="122"/>
+        <location filename="../teach.py" line="236"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="221"/>
-        <location filename="../teach.py" line="337"/>
+        <location filename="../teach.py" line="124"/>
+        <location filename="../teach.py" line="240"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="230"/>
+        <location filename="../teach.py" line="133"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="231"/>
+        <location filename="../teach.py" line="134"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="232"/>
+        <location filename="../teach.py" line="135"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="236"/>
+        <location filename="../teach.py" line="139"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="244"/>
+        <location filename="../teach.py" line="147"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="249"/>
-        <location filename="../teach.py" line="323"/>
+        <location filename="../teach.py" line="152"/>
+        <location filename="../teach.py" line="226"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="250"/>
+        <location filename="../teach.py" line="153"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="251"/>
+        <location filename="../teach.py" line="154"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="255"/>
+        <location filename="../teach.py" line="158"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="264"/>
+        <location filename="../teach.py" line="167"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="267"/>
+        <location filename="../teach.py" line="170"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="270"/>
+        <location filename="../teach.py" line="173"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="323"/>
+        <location filename="../teach.py" line="226"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="327"/>
+        <location filename="../teach.py" line="230"/>
         <source>1. Words or phrases</source>
         <translation>1. 词语或短语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="328"/>
+        <location filename="../teach.py" line="231"/>
         <source>Add word…</source>
         <translation>添加词语…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="330"/>
+        <location filename="../teach.py" line="233"/>
         <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
         <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="332"/>
+        <location filename="../teach.py" line="235"/>
         <source>2. Clips of the selected word</source>
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="335"/>
+        <location filename="../teach.py" line="238"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="359"/>
+        <location filename="../teach.py" line="262"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="378"/>
-        <location filename="../teach.py" line="380"/>
+        <location filename="../teach.py" line="281"/>
+        <location filename="../teach.py" line="283"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="378"/>
+        <location filename="../teach.py" line="281"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="380"/>
+        <location filename="../teach.py" line="283"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="405"/>
+        <location filename="../teach.py" line="308"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="406"/>
+        <location filename="../teach.py" line="309"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="418"/>
-        <source>No camera found — add video files instead</source>
-        <translation>未找到摄像头——请改为添加视频文件</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="419"/>
-        <source>No camera found. Connect one, or add video files.</source>
-        <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="436"/>
-        <source>No camera found. Connect one, or add video files instead.</source>
-        <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="466"/>
-        <source>Get ready… %1</source>
-        <translation>准备… %1</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="468"/>
-        <source>● Recording — %1 s left</source>
-        <translation>● 正在录制——剩余 %1 秒</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="472"/>
-        <source>Saved %1</source>
-        <translation>已保存 %1</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="493"/>
+        <location filename="../teach.py" line="322"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="518"/>
+        <location filename="../teach.py" line="347"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="521"/>
+        <location filename="../teach.py" line="350"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="529"/>
+        <location filename="../teach.py" line="358"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="533"/>
+        <location filename="../teach.py" line="362"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="543"/>
+        <location filename="../teach.py" line="372"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="555"/>
+        <location filename="../teach.py" line="384"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="556"/>
+        <location filename="../teach.py" line="385"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="557"/>
+        <location filename="../teach.py" line="386"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="557"/>
+        <location filename="../teach.py" line="386"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="558"/>
+        <location filename="../teach.py" line="387"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="570"/>
+        <location filename="../teach.py" line="399"/>
         <source>leave-one-person-out</source>
         <translation>留一人法</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="571"/>
+        <location filename="../teach.py" line="400"/>
         <source>leave-one-clip-out</source>
         <translation>留一片段法</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="572"/>
+        <location filename="../teach.py" line="401"/>
         <source>Held-out accuracy (%1): %2 of clips, %3 of moments</source>
         <translation>留出集准确率（%1）：片段 %2，时刻 %3</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="576"/>
+        <location filename="../teach.py" line="405"/>
         <source>Held-out accuracy: %1</source>
         <translation>留出集准确率：%1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="580"/>
+        <location filename="../teach.py" line="409"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="585"/>
+        <location filename="../teach.py" line="414"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="558"/>
-        <location filename="../teach.py" line="587"/>
+        <location filename="../teach.py" line="387"/>
+        <location filename="../teach.py" line="416"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="505"/>
+        <location filename="../teach.py" line="334"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="578"/>
+        <location filename="../teach.py" line="407"/>
         <source>Held-out accuracy: not measured (give every action 2 or more clips).</source>
         <translation>留出集准确率：未测量（请为每个动作提供至少 2 个片段）。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="617"/>
+        <location filename="../teach.py" line="446"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>

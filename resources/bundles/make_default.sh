@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates resources/bundles/default-actions from nothing but this repository:
 # procedural stick-figure clips (models/synthetic.py) -> `kinesight train` -> a novelty output
-# calibrated on the same clips (models/fewshot.py), so real footage is reported as unknown.
+# calibrated on the same clips (models/fewshot/), so real footage is reported as unknown.
 # Run from the repository root with the virtualenv active. Takes a few minutes on 2 CPU cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,5 +19,5 @@ rm -rf resources/bundles/default-actions/checkpoint
 # "unknown" for anything unlike the stick figures: a novelty output on the head (distance of the
 # window's mean feature to the nearest of 256 training windows) and open_set.threshold in the
 # manifest, chosen by holding each rendered actor out in turn. Rewrites head.onnx and its sha256.
-python -m models.fewshot add-novelty resources/bundles/default-actions "$DATA" --bank 256
+python -m models.fewshot.novelty add-novelty resources/bundles/default-actions "$DATA" --bank 256
 kinesight eval resources/bundles/default-actions "$DATA" --quiet

@@ -38,7 +38,7 @@ def test_a_bundle_with_an_unknown_task_is_refused_with_a_clear_message(tiny_bund
     with pytest.raises(BundleError) as err:
         load_bundle(odd)
     message = str(err.value)
-    assert "task 'sign_language' is not one this Kinesight can run (it knows: action, lip, lip-words)" in message
+    assert "task 'sign_language' is not one this Kinesight can run (it knows: action, lip, lip-words, sequence)" in message
     assert "newer Kinesight" in message
 
 
@@ -49,9 +49,12 @@ def test_a_task_and_its_input_region_must_agree(tiny_bundle, tmp_path):
 
 
 def test_the_registry_names_stages_decoder_and_panels_for_every_task(tiny_bundle):
-    assert set(TASKS) == {"action", "lip", "lip-words"}
+    assert set(TASKS) == {"action", "lip", "lip-words", "sequence"}
     for spec in TASKS.values():
-        assert spec.gui_panels and spec.sinks and spec.logits_ranks
+        assert spec.sinks and spec.logits_ranks
+        # A task that reads frames has stages, a decoder and panels; one that reads time series
+        # parses its own manifest section and checks its head instead.
+        assert spec.reads_frames == bool(spec.gui_panels) == (spec.decoder is not None) != bool(spec.parse_section)
     # Taught lip words read the mouth as the lip reader does, and report labels as actions do.
     assert TASKS["lip-words"].frame_stages is TASKS["lip"].frame_stages
     assert [reports_words(t) for t in ("action", "lip", "lip-words")] == [False, True, False]
@@ -95,3 +98,11 @@ def test_a_sequence_task_yields_timed_tokens_on_a_real_clip(toy_sequence_bundle,
                  "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert f"transcript: {result.transcript}" in out and f"{tokens[0].start_s:7.2f} - {tokens[0].end_s:7.2f} s  {tokens[0].text}" in out
+
+
+def test_a_task_registered_twice_is_refused():
+    from engine.tasks import register_task
+
+    with pytest.raises(ValueError, match="registered twice"):
+        register_task(TASKS["action"])
+    assert list(TASKS) == ["action", "lip", "lip-words", "sequence"]

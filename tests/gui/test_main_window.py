@@ -9,27 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from window_helpers import WAIT, overlay_pixels, play
 
 from engine.core.prediction import PredictionState
 
-WAIT = 20000  # ms; generous for a loaded 2-core CI machine
-
-
-def _play(qtbot, window, path, predictions: int = 1):
-    window.open_source(str(path))
-    qtbot.waitUntil(lambda: window.prediction_count >= predictions, timeout=WAIT)
-
-
-def _overlay_pixels(window):
-    """The video pane as an RGB array, as painted now."""
-    img = window.video.grab().toImage().convertToFormat(window.video.grab().toImage().Format.Format_RGB888)
-    ptr = img.constBits()
-    arr = np.frombuffer(ptr, dtype=np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
-    return arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
 
 
 def test_prediction_reaches_overlay_topk_and_status_bar(qtbot, window, clips):
-    _play(qtbot, window, clips["ucf"])
+    play(qtbot, window, clips["ucf"])
     qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.CONFIDENT, timeout=WAIT)
     p = window.last_prediction
     headline, detail = window.video.overlay_text()
@@ -44,10 +31,10 @@ def test_prediction_reaches_overlay_topk_and_status_bar(qtbot, window, clips):
     assert "fps" in window.status.camera_fps.text() and "ms" in window.status.latency.text()
 
     # The overlay is really painted over the video: top-left differs from the same frame without it.
-    with_overlay = _overlay_pixels(window)
+    with_overlay = overlay_pixels(window)
     window.bridge.pause()
     window.video.set_prediction(None)
-    without = _overlay_pixels(window)
+    without = overlay_pixels(window)
     h, w = with_overlay.shape[:2]
     corner = (slice(0, h // 4), slice(0, w // 3))
     # Frames keep arriving until the pause lands, so compare a region, not exact pixels.
@@ -55,15 +42,15 @@ def test_prediction_reaches_overlay_topk_and_status_bar(qtbot, window, clips):
 
 
 def test_uncertain_looks_different_from_confident(qtbot, window, clips):
-    _play(qtbot, window, clips["arm"])
+    play(qtbot, window, clips["arm"])
     qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.CONFIDENT, timeout=WAIT)
-    confident = _overlay_pixels(window)
+    confident = overlay_pixels(window)
     # The user raises the threshold above any probability: the app must say "uncertain".
     window.controls.threshold.setValue(1.0)
     qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.UNCERTAIN, timeout=WAIT)
     headline, detail = window.video.overlay_text()
     assert headline == "uncertain" and "best guess" in detail
-    uncertain = _overlay_pixels(window)
+    uncertain = overlay_pixels(window)
 
     def green_accent(img):  # the confident label's green bar (46, 160, 67)
         r, g, b = img[..., 0].astype(int), img[..., 1].astype(int), img[..., 2].astype(int)
@@ -77,7 +64,7 @@ def test_uncertain_looks_different_from_confident(qtbot, window, clips):
 
 
 def test_file_timeline_fills_and_click_seeks(qtbot, window, clips):
-    _play(qtbot, window, clips["arm"])
+    play(qtbot, window, clips["arm"])
     qtbot.waitUntil(lambda: window.analysis_result is not None, timeout=WAIT)
     duration = window.source_info.duration_s
     assert duration == pytest.approx(10.0, abs=0.5)
@@ -119,7 +106,7 @@ def test_bad_file_shows_error_and_app_stays_usable(qtbot, window, clips, tmp_pat
     assert window.current_spec is None
     assert window.status.currentMessage() == what
     # The app keeps working: the next file plays.
-    _play(qtbot, window, clips["ucf"], predictions=3)
+    play(qtbot, window, clips["ucf"], predictions=3)
     missing = tmp_path / "nope.mp4"
     window.open_source(str(missing))
     qtbot.waitUntil(lambda: len(window.errors_shown) >= 2, timeout=WAIT)
@@ -127,33 +114,9 @@ def test_bad_file_shows_error_and_app_stays_usable(qtbot, window, clips, tmp_pat
     assert window.error_box.text() == "Kinesight cannot find “nope.mp4”."
 
 
-def test_switching_bundles_keeps_playing(qtbot, window, clips, streaming_bundle, tmp_path):
-    _play(qtbot, window, clips["pool"], predictions=3)
-    assert "tiny-window" in window.bundle_panel.summary_text()
-    window.switch_bundle(streaming_bundle)
-    qtbot.waitUntil(lambda: "tiny-streaming" in window.bundle_panel.summary_text(), timeout=WAIT)
-    summary = window.bundle_panel.summary_text()
-    assert "tiny-streaming" in summary and "alpha, beta, gamma" in summary and "gru" in summary
-    count = window.prediction_count
-    qtbot.waitUntil(lambda: window.prediction_count >= count + 3, timeout=WAIT)
-    assert window.bridge.engine.bundle.manifest.head.kind == "streaming"
-    assert window.settings.value("bundles/current") == str(streaming_bundle)
-
-    # A damaged bundle is refused with a dialog; the running one keeps going.
-    broken = tmp_path / "broken-bundle"
-    broken.mkdir()
-    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
-    window.switch_bundle(broken)
-    qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
-    assert window.errors_shown[-1].title == "Cannot load the model bundle"
-    count = window.prediction_count
-    qtbot.waitUntil(lambda: window.prediction_count >= count + 3, timeout=WAIT)
-    assert window.bridge.bundle.manifest.name == "tiny-streaming"
-
-
 def test_closing_stops_every_thread_within_a_second(qtbot, thread_snapshot, make_window, clips):
     window = make_window()
-    _play(qtbot, window, clips["arm"], predictions=2)
+    play(qtbot, window, clips["arm"], predictions=2)
     qtbot.waitUntil(lambda: bool(_child_processes()) or window.analysis_result is not None, timeout=WAIT)
     # While the file plays and is being analysed in the background.
     assert window.file_analysis.running or window.analysis_result is not None
@@ -192,7 +155,7 @@ def test_settings_geometry_and_recent_files_persist(qtbot, qsettings, make_windo
     first.controls.threshold.setValue(0.65)
     first.controls.top_k.setValue(2)
     first.resize(720, 560)  # within the offscreen screen (800x800): restoring clamps to the screen
-    _play(qtbot, first, clips["ucf"])
+    play(qtbot, first, clips["ucf"])
     first.close()
     second = make_window(size=None)  # not resized by the test: the saved geometry decides
     v = second.controls.values()
@@ -206,76 +169,6 @@ def test_settings_geometry_and_recent_files_persist(qtbot, qsettings, make_windo
     # The engine really runs with the restored settings.
     assert second.bridge.engine.settings.top_k == 2
     assert second.bridge.engine.settings.smoothing == pytest.approx(0.8)
-
-
-def test_camera_menu_lists_cameras_or_says_there_are_none(qtbot, window):
-    window.source_menu.probe_cameras()
-    qtbot.waitUntil(lambda: window.source_menu.cameras() is not None, timeout=WAIT)
-    texts = [a.text() for a in window.source_menu.camera_menu.actions()]
-    cams = window.source_menu.cameras()
-    if cams:
-        assert any(f"({c.index})" in t for c in cams for t in texts)
-    else:
-        assert any("No camera found" in t for t in texts)
-
-
-def test_opening_a_missing_camera_says_what_to_do(qtbot, window):
-    from engine.io.sources import list_cameras
-
-    missing = 5 if not list_cameras() else 99
-    window.open_source(missing)
-    qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
-    box = window.error_box
-    assert box.windowTitle() == "Source not found"
-    assert box.text().startswith(f"Kinesight cannot find Camera {missing}")
-    assert "Source ▸ Camera" in box.informativeText()
-    assert window.current_spec is None
-
-
-def test_switching_sources_restarts_cleanly_without_leaking_threads(qtbot, window, clips):
-    _play(qtbot, window, clips["arm"], predictions=2)
-    baseline = threading.active_count()
-    for key in ("pool", "ucf", "arm", "pool"):
-        count = window.prediction_count
-        window.open_source(str(clips[key]))
-        qtbot.waitUntil(lambda: window.prediction_count > count + 1 and window.source_info is not None
-                        and str(window.source_info.spec) == str(clips[key]), timeout=WAIT)
-        # No prediction of the previous file leaks into the new one: time restarts near 0.
-        assert window.last_prediction.pts_s < 3.0
-    assert clips["pool"].name in window.windowTitle()
-    qtbot.wait(300)
-    assert threading.active_count() <= baseline + 1  # at most a finishing analysis thread
-
-
-def test_dropping_a_file_plays_it(qtbot, window, clips):
-    from PySide6.QtCore import QMimeData, QPointF, QUrl
-    from PySide6.QtGui import QDropEvent
-
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(clips["pool"]))])
-    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)
-    window.video.dropEvent(event)
-    qtbot.waitUntil(lambda: window.prediction_count > 0, timeout=WAIT)
-    assert window.current_spec == str(clips["pool"])
-    assert "kinetics_cleaning_pool.mp4" in window.windowTitle()
-
-
-def test_camera_lost_mid_stream_tells_the_user(qtbot, window):
-    # No webcam on CI: a live fake that breaks after 20 frames the way a real camera does
-    # (its reads fail, and it goes through CameraSource's own failure path).
-    from engine.io.sources import FakeSource
-
-    window.open_source(FakeSource(fps=30, n=None, live=True, fail_after=20))
-    qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
-    box = window.error_box
-    assert box.windowTitle() == "Camera lost"
-    assert box.text() == "The camera stopped sending frames."
-    assert "Reconnect it" in box.informativeText()
-    assert "stopped delivering frames" in box.detailedText()  # the engine's own words, folded away
-    assert window.transport.time_label.text() == "live"
-    assert not window.transport.position.isEnabled()  # a live source cannot seek
-    assert len(window.errors_shown) == 1  # one dialog, not one for the error and one for the end
 
 
 def _runqueue_wait_s() -> float:
@@ -348,20 +241,6 @@ def test_gui_thread_stays_responsive_while_engine_runs_flat_out(qtbot, window, c
         f"(best of {len(results)} runs)")
 
 
-def test_space_pauses_and_resumes_a_file(qtbot, window, clips):
-    _play(qtbot, window, clips["arm"], predictions=2)
-    window.activateWindow()
-    window.video.setFocus()
-    qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert window.paused
-    qtbot.wait(300)  # frames already in flight land
-    frozen = window.position_s
-    qtbot.wait(500)
-    assert window.position_s == frozen
-    qtbot.keyClick(window, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.position_s > frozen + 0.2, timeout=WAIT)
-
-
 def test_dark_palette_is_followed(qtbot, window):
     from PySide6.QtGui import QColor, QPalette
 
@@ -386,35 +265,6 @@ def test_closing_right_after_opening_leaves_no_thread(qtbot, thread_snapshot, ma
     while time.monotonic() < deadline and started():
         time.sleep(0.02)
     assert [t.name for t in started()] == []
-
-
-def test_a_zipped_bundle_opens_and_runs(qtbot, window, clips, streaming_bundle, tmp_path):
-    import shutil
-
-    archive = Path(shutil.make_archive(str(tmp_path / "shared-model"), "zip", streaming_bundle))
-    _play(qtbot, window, clips["ucf"], predictions=2)
-    window.switch_bundle(archive)
-    qtbot.waitUntil(lambda: "tiny-streaming" in window.bundle_panel.summary_text(), timeout=WAIT)
-    count = window.prediction_count
-    qtbot.waitUntil(lambda: window.prediction_count > count + 2, timeout=WAIT)
-    assert window.bundle_path == archive
-    assert window.bundle_panel.picker.currentText() == "shared-model.zip"
-
-
-def test_live_source_timeline_scrolls_and_ignores_clicks(qtbot, window):
-    from engine.io.sources import FakeSource
-
-    window.open_source(FakeSource(fps=30, n=None, live=True))
-    qtbot.waitUntil(lambda: window.prediction_count >= 5, timeout=WAIT)
-    tl = window.timeline
-    assert not tl.is_file_mode and tl.duration_s is None
-    before = tl.point_count()
-    qtbot.waitUntil(lambda: tl.point_count() >= before + 3, timeout=WAIT)
-    t0, t1 = tl._time_range()
-    assert t1 - t0 == pytest.approx(tl.live_span_s)
-    qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(tl.width() // 2, tl.height() // 2))
-    assert window.errors_shown == []  # a live source does not seek, and does not complain either
-    assert not window.transport.play_button.isEnabled()
 
 
 @pytest.mark.parametrize("scale", ["1", "2"])
@@ -451,40 +301,6 @@ def test_kinesight_gui_entry_point_saves_a_screenshot(tmp_path, tiny_bundle, cli
     assert after.value("bundles/current") is None  # --bundle too
 
 
-def test_a_fresh_install_runs_the_shipped_default_bundle(qtbot, qsettings):
-    from engine.bundles import default_bundle_path, list_shipped_bundles
-    from gui.main_window import MainWindow
-
-    window = MainWindow(qsettings)  # no bundle given, nothing in the settings yet
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.bridge.bundle is not None, timeout=WAIT)
-    qtbot.waitUntil(lambda: default_bundle_path().name in window.bundle_panel.summary_text(), timeout=WAIT)
-    assert window.bundle_path == default_bundle_path()
-    window.menus.model.aboutToShow.emit()  # the Model menu lists every shipped bundle
-    names = [a.text() for a in window.menus.model.actions()]
-    assert all(p.name in names for p in list_shipped_bundles())
-    assert window.errors_shown == []
-    window.close()
-
-
-def test_a_damaged_remembered_bundle_falls_back_to_the_shipped_one(qtbot, qsettings, tmp_path):
-    from engine.bundles import default_bundle_path
-    from gui.main_window import MainWindow
-
-    broken = tmp_path / "was-fine-yesterday"
-    broken.mkdir()
-    (broken / "manifest.json").write_text("{}", encoding="utf-8")
-    qsettings.setValue("bundles/current", str(broken))
-    window = MainWindow(qsettings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.bridge.bundle is not None, timeout=WAIT)
-    qtbot.waitUntil(lambda: window.bundle_path == default_bundle_path(), timeout=WAIT)
-    assert [e.title for e in window.errors_shown] == ["Cannot load the model bundle"]
-    window.close()
-
-
 def test_a_long_status_message_shortens_at_a_word_and_never_hides_behind_the_fields(qtbot, make_window):
     from PySide6.QtGui import QFontMetrics
 
@@ -510,64 +326,3 @@ def test_a_long_status_message_shortens_at_a_word_and_never_hides_behind_the_fie
     assert status.message.shown_text() == "Playing a.mp4"
 
 
-def _dark_pixels(widget) -> int:
-    """Pixels of ``widget`` as painted that are dark (an icon's strokes on a light button)."""
-    image = widget.grab().toImage()
-    return sum(image.pixelColor(x, y).lightness() < 110 for x in range(image.width()) for y in range(image.height()))
-
-
-def test_without_a_source_nothing_pretends_to_play(qtbot, window, clips, tmp_path):
-    from engine.io.sources import FakeSource
-
-    # Nothing open: play and seek are disabled, Space does nothing, the timeline asks for a source.
-    assert not window.transport.play_button.isEnabled() and not window.menus.play.isEnabled()
-    assert not window.transport.position.isEnabled()
-    disabled_play = _dark_pixels(window.transport.play_button)
-    tl = window.timeline
-    assert not tl.has_source and "Open a video or camera" in tl.placeholder_text()
-    _play(qtbot, window, clips["arm"])
-    assert window.transport.play_button.isEnabled() and window.menus.play.isEnabled()
-    assert tl.has_source and tl.is_file_mode
-    assert window.status.camera_fps.text().startswith("Video ")  # a file's fps, not a camera's
-    window.toggle_play()  # paused: the same play icon, now enabled
-    assert window.paused and window.transport.play_button.isEnabled()
-    # Disabled looks disabled: the icon is much fainter than the enabled one.
-    assert disabled_play < 0.5 * _dark_pixels(window.transport.play_button)
-    window.open_source(FakeSource(fps=30, n=None, live=True))
-    qtbot.waitUntil(lambda: window.source_info is not None and window.source_info.is_live, timeout=WAIT)
-    assert window.status.camera_fps.text().startswith("Camera ")
-    assert not window.transport.play_button.isEnabled()  # a camera cannot be paused
-    # A file that fails to open leaves nothing half-open behind.
-    bad = tmp_path / "bad.mp4"
-    bad.write_bytes(b"nope" * 100)
-    window.open_source(str(bad))
-    qtbot.waitUntil(lambda: bool(window.errors_shown), timeout=WAIT)
-    assert not window.transport.play_button.isEnabled() and not tl.has_source
-    window.stop()
-    assert not tl.has_source
-
-
-def test_playing_a_finished_file_again_keeps_its_timeline(qtbot, window, clips):
-    window.realtime = False  # reach the end quickly
-    _play(qtbot, window, clips["pool"])
-    qtbot.waitUntil(lambda: window.source_finished and window.analysis_result is not None, timeout=60000)
-    result, job = window.analysis_result, window.file_analysis.job
-    count = window.prediction_count
-    window.toggle_play()  # Space at the end plays the file again
-    qtbot.waitUntil(lambda: window.prediction_count > count + 3, timeout=WAIT)
-    # The same file with the same model and settings: no second whole-file analysis.
-    assert window.file_analysis.job is job and window.analysis_result is result
-    assert window.timeline.covered_span_s() > 0.85 * window.source_info.duration_s
-
-
-def test_real_footage_the_shipped_demo_never_saw_reads_unknown(qtbot, make_window, clips):
-    # The shipped bundle knows rendered stick figures only; its novelty output flags real video.
-    from engine.bundles import default_bundle_path
-
-    window = make_window(bundle=default_bundle_path())
-    _play(qtbot, window, clips["arm"])
-    qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.UNKNOWN, timeout=60000)
-    headline, detail = window.video.overlay_text()
-    assert headline == "unknown" and "%" not in detail  # no percentage that reads as confidence
-    window._refresh_panels()
-    assert not window.topk._rows[0][1].isEnabled()  # the bars are greyed, as for "uncertain"

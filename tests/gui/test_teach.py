@@ -174,7 +174,7 @@ def test_a_cancelled_recording_leaves_no_clip_behind(tmp_path):
     import threading
 
     from engine.io.sources import FakeSource
-    from gui.teach import RecordJob
+    from gui.teach_jobs import RecordJob
 
     out = tmp_path / "clips" / "waving" / "clip.mp4"
     recording = threading.Event()

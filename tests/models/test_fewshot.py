@@ -20,7 +20,8 @@ from engine.pipeline import Recognizer
 from engine.io.sources import open_source
 from engine.core.prediction import PredictionState
 from models.data import DatasetError, FeatureExtractor, sample_frames
-from models.fewshot import ClipFeatures, FewShotConfig, fit_fewshot, teaching_warnings
+from models.fewshot.bundle import teaching_warnings
+from models.fewshot.fit import ClipFeatures, FewShotConfig, fit_fewshot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -178,7 +179,7 @@ def _rhythm_clips(groups, amplitudes, *, seed: int = 0, dim: int = 32, takes: in
 def test_a_new_person_who_moves_bigger_is_recognised_by_the_rhythm(recipe):
     """Taught by two people with small movements, tested on one with big ones: the lagged |change|
     statistics (default recipe) tell fast from slow whatever the size; the first recipe (v1) could not."""
-    from models.fewshot import RECIPE_V1
+    from models.fewshot.fit import RECIPE_V1
 
     cfg = FewShotConfig(window=8) if recipe == "default" else FewShotConfig(window=8, **RECIPE_V1)
     model, _, _ = fit_fewshot(_rhythm_clips(["small", "mid"], [0.5, 0.7]), ["fast", "slow"], cfg)

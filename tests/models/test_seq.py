@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.core.errors import SourceError
-from engine.sequences.bundle import Normalisation
+from engine.sequences.spec import Normalisation
 from engine.sequences.runner import prepare_batch
 from engine.sequences.series_files import SeriesFileError, read_series
 from models.seq_data import save_npz, sin_cos_example, split_series
@@ -196,7 +196,7 @@ def test_every_head_gives_one_output_per_step(arch):
 # --- the sin -> cos example, end to end ------------------------------------------------------------
 
 def test_sin_to_cos_regresses_held_out_phase_offsets(tmp_path):
-    from engine.sequences.bundle import load_sequence_bundle
+    from engine.bundles import load_bundle
     from engine.sequences.runner import SequenceRunner
     from models.seq import SeqConfig, train_sequences
 
@@ -215,7 +215,7 @@ def test_sin_to_cos_regresses_held_out_phase_offsets(tmp_path):
     manifest = json.loads((tmp_path / "sincos" / "manifest.json").read_text())
     assert manifest["task"] == "sequence" and manifest["sequence"]["output"] == "per_step"
     assert manifest["training"]["test_rmse"] == pytest.approx(res.test["rmse"])
-    bundle = load_sequence_bundle(tmp_path / "sincos")
+    bundle = load_bundle(tmp_path / "sincos", frames=False)
     one = SequenceRunner(bundle).run([ss.x[0], ss.x[1][:20]])
     assert one[0].values.shape == (48, 1) and one[1].values.shape == (20, 1)  # a shorter sequence works too
     assert (tmp_path / "sincos" / "report" / "prediction_vs_target.png").stat().st_size > 10_000
@@ -224,7 +224,7 @@ def test_sin_to_cos_regresses_held_out_phase_offsets(tmp_path):
 # Recurrent heads only: the torch.export path (tcn, transformer) costs ~30 s per export here.
 @pytest.mark.parametrize(("arch", "output"), [("cnn_gru", "per_step"), ("gru", "last")])
 def test_regression_bundles_export_reload_and_give_values_in_the_data_units(arch, output, tmp_path):
-    from engine.sequences.bundle import load_sequence_bundle
+    from engine.bundles import load_bundle
     from engine.sequences.runner import SequenceRunner
     from models.seq import SeqConfig, train_sequences
 
@@ -234,8 +234,8 @@ def test_regression_bundles_export_reload_and_give_values_in_the_data_units(arch
     ss.y = np.stack([s[-1] for s in ss.y_steps])
     cfg = SeqConfig(task="regress", head=arch, output=output, hidden=8, epochs=2, val_frac=0.0, loss="huber")
     res = train_sequences(ss, tmp_path / "b", cfg)
-    bundle = load_sequence_bundle(tmp_path / "b")
-    assert bundle.spec.target_normalisation.std[0] > 10  # fitted on the targets, stored in the manifest
+    bundle = load_bundle(tmp_path / "b", frames=False)
+    assert bundle.manifest.sequence.target_normalisation.std[0] > 10  # fitted on the targets, stored in the manifest
     longer = np.concatenate([ss.x[0], ss.x[0]])  # the graph takes any length, not only the exported one
     out = SequenceRunner(bundle).run([ss.x[0], longer])
     assert out[0].values.shape == ((16, 1) if output == "per_step" else (1,))

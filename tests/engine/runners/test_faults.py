@@ -263,7 +263,7 @@ def test_a_full_disk_during_export_loses_nothing_already_written(tiny_bundle, cl
         "from kinesight.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     proc = subprocess.run([sys.executable, "-c", code, "analyze", str(clips["pool"]), "--bundle", str(tiny_bundle),
                            "--device", "cpu", "--no-progress", "--csv", str(out)],
                           capture_output=True, text=True, cwd=root, timeout=300)

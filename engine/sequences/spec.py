@@ -1,6 +1,7 @@
-"""Sequence bundles: a temporal head over multichannel time series, run by ONNX Runtime (torch-free).
+"""The ``sequence`` task's part of the bundle format: a temporal head over multichannel time series.
 
-A sequence bundle has no backbone: its head takes the channels directly. The folder (or .zip):
+A sequence bundle is a bundle (engine/bundles/, one format and one loader for every task) whose
+task reads no frames: no backbone, its head takes the channels directly. The folder (or .zip):
 
     manifest.json   format "kinesight-bundle", task "sequence", labels (classes; empty when it
                     regresses), head {kind "window", arch}, files {head.onnx: sha256}, and
@@ -20,16 +21,12 @@ implementation, used by training too, so a bundle sees exactly what its head was
 
 from __future__ import annotations
 
-import json
 import math
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from engine.bundles import HEAD_FILE, SEQUENCE_TASK, load_folder_or_zip, onnx_io, plain_file, read_manifest, sha256_of
 from engine.core.errors import BundleError
 
 MODES = ("classify", "regress")
@@ -90,85 +87,25 @@ class SequenceSpec:
             data["target_normalisation"] = (self.target_normalisation or Normalisation.identity(len(self.targets))).to_json()
         return data
 
-
-@dataclass(frozen=True)
-class SequenceManifest:
-    """Everything a sequence bundle's ``manifest.json`` says."""
-
-    name: str
-    version: str
-    labels: tuple[str, ...]
-    sequence: SequenceSpec
-    arch: str
-    files: dict[str, str]
-    description: str = ""
-    attribution: str = ""
-    training: dict[str, Any] = field(default_factory=dict)
-    created_by: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        from engine.bundles import FORMAT, FORMAT_VERSION
-
-        return {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "task": SEQUENCE_TASK, "name": self.name,
-            "version": self.version, "labels": list(self.labels), "sequence": self.sequence.to_json(),
-            "head": {"kind": "window", "arch": self.arch}, "files": dict(self.files),
-            "description": self.description, "attribution": self.attribution, "training": self.training,
-            "created_by": self.created_by,
-        }
-
-    def summary(self) -> str:
-        """A few human-readable lines (for the CLI)."""
-        s = self.sequence
-        what = (f"{len(self.labels)} classes: {', '.join(self.labels)}" if s.mode == "classify"
-                else f"targets {', '.join(s.targets)} ({'per step' if s.output == 'per_step' else 'last step'})")
-        lines = [f"{self.name} {self.version} (sequence, {s.mode}): {what}",
-                 f"  input: {len(s.channels)} channel{'s' if len(s.channels) != 1 else ''} ({', '.join(s.channels[:8])}{', ...' if len(s.channels) > 8 else ''}), "
-                 f"trained on {s.length} steps; head {self.arch}"]
-        acc = self.training.get("test_accuracy")
-        rmse = self.training.get("test_rmse")
+    def summary(self, manifest: Any) -> str:
+        """A few human-readable lines about the bundle whose ``manifest`` holds this section."""
+        m = manifest
+        what = (f"{len(m.labels)} classes: {', '.join(m.labels)}" if self.mode == "classify"
+                else f"targets {', '.join(self.targets)} ({'per step' if self.output == 'per_step' else 'last step'})")
+        lines = [f"{m.name} {m.version} (sequence, {self.mode}): {what}",
+                 f"  input: {len(self.channels)} channel{'s' if len(self.channels) != 1 else ''} "
+                 f"({', '.join(self.channels[:8])}{', ...' if len(self.channels) > 8 else ''}), "
+                 f"trained on {self.length} steps; head {m.head.arch}"]
+        acc = m.training.get("test_accuracy")
+        rmse = m.training.get("test_rmse")
         if acc is not None:
             lines.append(f"  test accuracy: {acc:.3f}")
         if rmse is not None:
-            warmup = self.training.get("warmup_steps")
+            warmup = m.training.get("warmup_steps")
             lines.append(f"  test RMSE: {rmse:.4g}" + (f" (after {warmup} warm-up steps)" if warmup else ""))
-        if self.description:
-            lines.append(f"  {self.description}")
+        if m.description:
+            lines.append(f"  {m.description}")
         return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class SequenceBundle:
-    """A loaded, checked sequence bundle."""
-
-    root: Path
-    manifest: SequenceManifest
-
-    @property
-    def head_path(self) -> Path:
-        from engine.bundles import HEAD_FILE
-
-        return self.root / HEAD_FILE
-
-    @property
-    def spec(self) -> SequenceSpec:
-        return self.manifest.sequence
-
-
-def is_sequence_manifest(data: Any) -> bool:
-    """True when manifest JSON data describes a sequence bundle (task "sequence")."""
-    return isinstance(data, dict) and data.get("task") == SEQUENCE_TASK
-
-
-def write_sequence_manifest(folder: Path, manifest: SequenceManifest) -> Path:
-    """Write ``manifest.json`` into ``folder`` with a fresh sha256 of head.onnx."""
-    from engine.bundles import HEAD_FILE, MANIFEST, sha256_of
-
-    data = manifest.to_json()
-    data["files"] = {HEAD_FILE: sha256_of(Path(folder) / HEAD_FILE)}
-    path = Path(folder) / MANIFEST
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
 
 
 def _norm(d: Any, n: int, what: str) -> Normalisation:
@@ -178,18 +115,9 @@ def _norm(d: Any, n: int, what: str) -> Normalisation:
     return Normalisation(mean, std)
 
 
-def parse_sequence_manifest(data: dict[str, Any], where: str = "manifest.json") -> SequenceManifest:
-    """Turn manifest JSON into a :class:`SequenceManifest`, refusing anything malformed."""
-    from engine.bundles import FORMAT, FORMAT_VERSION
-
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise BundleError(f"{where} is not a Kinesight bundle manifest")
-    if int(data.get("format_version", 0)) > FORMAT_VERSION:
-        raise BundleError(f"{where} has format_version {data['format_version']}, newer than this Kinesight "
-                          f"understands ({FORMAT_VERSION}); upgrade Kinesight.")
-    if not is_sequence_manifest(data):
-        raise BundleError(f"{where} is a {data.get('task')!r} bundle, not a sequence bundle; "
-                          "use it with `kinesight analyze`/`run`, or pass a bundle made by `kinesight train-seq`")
+def parse_section(data: dict[str, Any], where: str = "manifest.json") -> SequenceSpec:
+    """The manifest's ``sequence`` section as a :class:`SequenceSpec`, refusing anything malformed
+    (the loader, engine/bundles/loading.py, calls it for every bundle of this task)."""
     try:
         s = data["sequence"]
         channels = tuple(str(c) for c in s["channels"])
@@ -202,13 +130,7 @@ def parse_sequence_manifest(data: dict[str, Any], where: str = "manifest.json") 
             target_normalisation=_norm(s["target_normalisation"], len(targets), "sequence.target_normalisation")
             if mode == "regress" else None,
         )
-        m = SequenceManifest(
-            name=str(data["name"]), version=str(data.get("version", "0")),
-            labels=tuple(str(x) for x in data.get("labels", ())), sequence=spec,
-            arch=str(data.get("head", {}).get("arch", "")), files=dict(data["files"]),
-            description=str(data.get("description", "")), attribution=str(data.get("attribution", "")),
-            training=dict(data.get("training", {})), created_by=str(data.get("created_by", "")),
-        )
+        labels = tuple(str(x) for x in data.get("labels", ()))
     except (KeyError, TypeError, ValueError) as exc:
         raise BundleError(f"{where} is malformed ({type(exc).__name__}: {exc}); re-export the bundle with "
                           "`kinesight train-seq`.") from exc
@@ -217,7 +139,7 @@ def parse_sequence_manifest(data: dict[str, Any], where: str = "manifest.json") 
         problems.append(f"sequence.mode must be one of {', '.join(MODES)}, not {spec.mode!r}")
     if spec.output not in OUTPUTS:
         problems.append(f"sequence.output must be one of {', '.join(OUTPUTS)}, not {spec.output!r}")
-    if spec.mode == "classify" and (len(m.labels) < 2 or len(set(m.labels)) != len(m.labels)):
+    if spec.mode == "classify" and (len(labels) < 2 or len(set(labels)) != len(labels)):
         problems.append("a classifier's labels must list at least two distinct names")
     if spec.mode == "regress" and not spec.targets:
         problems.append("a regressor must name its targets")
@@ -227,46 +149,19 @@ def parse_sequence_manifest(data: dict[str, Any], where: str = "manifest.json") 
         problems.append("sequence needs at least one channel and length >= 1")
     if problems:
         raise BundleError(f"{where} is invalid: " + "; ".join(problems))
-    return m
+    return spec
 
 
-def load_sequence_bundle(path: str | Path, *, check: bool = True) -> SequenceBundle:
-    """Load and check a sequence bundle folder or .zip; raises :class:`BundleError` saying what is wrong."""
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise BundleError(f"sequence bundle not found: {path}. Pass the folder (or .zip) `kinesight train-seq` wrote.")
-    return load_folder_or_zip(path, lambda root: _load_folder(root, path, check))
-
-
-def _load_folder(root: Path, path: Path, check: bool) -> SequenceBundle:
-    # The safety rules (zip limits, plain files only, manifest size, no external ONNX data) are
-    # engine.bundles' own, one implementation for every kind of bundle; only the schema differs.
-    mpath, data = read_manifest(root, path)
-    manifest = parse_sequence_manifest(data, str(mpath))
-    head = root / HEAD_FILE
-    if not os.path.lexists(head):  # a link or FIFO exists: plain_file says what it is
-        raise BundleError(f"bundle {path} is missing {HEAD_FILE}; re-export it with `kinesight train-seq`.")
-    plain_file(head, path)
-    want = manifest.files.get(HEAD_FILE)
-    got = sha256_of(head)
-    if want != got:
-        raise BundleError(f"{HEAD_FILE} in bundle {path} fails its checksum (sha256 {got[:12]}..., manifest says "
-                          f"{str(want)[:12]}...): the file is damaged or was changed. Re-export it.")
-    bundle = SequenceBundle(root, manifest)
-    if check:
-        _check_graph(bundle)
-    return bundle
-
-
-def _check_graph(bundle: SequenceBundle) -> None:
-    spec = bundle.spec
-    ins, outs = onnx_io(bundle.head_path)
+def check_head(manifest: Any, ins: dict[str, list], outs: dict[str, list]) -> list[str]:
+    """What is wrong with head.onnx's inputs ``ins`` and outputs ``outs`` (names -> dims) for
+    this manifest; empty when it fits."""
+    spec = manifest.sequence
     problems = []
     if "features" not in ins or "logits" not in outs:
         problems.append(f"head.onnx must have input 'features' and output 'logits' (has {list(ins)} -> {list(outs)})")
     else:
         f, lg = ins["features"], outs["logits"]
-        width = len(bundle.manifest.labels) if spec.mode == "classify" else len(spec.targets)
+        width = len(manifest.labels) if spec.mode == "classify" else len(spec.targets)
         rank = 3 if spec.output == "per_step" else 2
         if len(f) != 3:
             problems.append(f"head input must be (N, T, D), not {f}")
@@ -276,5 +171,4 @@ def _check_graph(bundle: SequenceBundle) -> None:
             problems.append(f"head output must have rank {rank} for output {spec.output!r}, not {lg}")
         elif isinstance(lg[-1], int) and lg[-1] > 0 and lg[-1] != width:
             problems.append(f"head outputs {lg[-1]} values per step, the manifest expects {width}")
-    if problems:
-        raise BundleError(f"bundle {bundle.root} does not match its graph: " + "; ".join(problems))
+    return problems

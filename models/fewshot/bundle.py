@@ -1,0 +1,186 @@
+"""From clips to a few-shot bundle: features through the shipped backbone (cached), the fit, and the
+bundle written with its manifest (teaching warnings included)."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Sequence
+
+from engine.bundles import (
+    BACKBONE_FILE,
+    HEAD_FILE,
+    MANIFEST,
+    HeadSpec,
+    InputSpec,
+    Manifest,
+    WindowSpec,
+    load_bundle,
+    sha256_of,
+    write_manifest,
+)
+from models.data import (
+    Cancelled,
+    DatasetError,
+    ExtractStats,
+    FeatureCache,
+    FeatureExtractor,
+    VideoItem,
+    augmentations,
+    default_cache_dir,
+    extract_features,
+)
+from models.fewshot.fit import CVReport, ClipFeatures, FewShotConfig, fit_fewshot
+from models.fewshot.model import (
+    FewShotModel,
+    HEAD_ARCH,
+    NOVELTY_METHOD,
+    Progress,
+    is_background,
+    shipped_backbone,
+)
+
+# --- from clips to a bundle ------------------------------------------------------------------------
+
+def extract_clip_features(items: Sequence[VideoItem], backbone: Path, spec: InputSpec, cfg: FewShotConfig, *,
+                          cache_dir: str | Path | None = None, progress: Progress | None = None,
+                          cancel: threading.Event | None = None, stats: ExtractStats | None = None,
+                          names: Sequence[str] | None = None) -> list[ClipFeatures]:
+    """Backbone features of every clip under every appearance view (cached on disk)."""
+    extractor = FeatureExtractor(backbone, spec, threads=cfg.threads)
+    cache = FeatureCache(Path(cache_dir).expanduser() if cache_dir else default_cache_dir())
+    augs = augmentations(cfg.views, flip=cfg.flip, seed=cfg.seed)
+    feats = extract_features(items, extractor, cache, cfg.sample_fps, augs, progress=progress, cancel=cancel,
+                             show_bar=False, stats=stats)
+    return [ClipFeatures(f, it.label, it.group, (names[i] if names else it.path.name))
+            for i, (f, it) in enumerate(zip(feats, items))]
+
+
+def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path, spec: InputSpec, feature_dim: int,
+                         backbone_name: str, cfg: FewShotConfig, name: str, description: str = "",
+                         training: dict[str, Any] | None = None, open_set: dict[str, Any] | None = None,
+                         task: str = "action", extra_files: dict[str, Path] | None = None,
+                         attribution: str = "", created_by: str = "kinesight models.fewshot") -> Path:
+    """Write a complete, checked bundle (backbone.onnx copied, head.onnx from numpy) to ``out``.
+
+    ``extra_files`` (bundle name -> source path) are copied too and listed with their checksums
+    (e.g. the face locator's graphs of a lip-words bundle); copies, not links, so a rebuilt
+    source bundle never changes a taught one."""
+    out = Path(out).expanduser()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        shutil.copyfile(backbone, tmp / BACKBONE_FILE)
+        for f, src in (extra_files or {}).items():
+            shutil.copyfile(src, tmp / f)
+        model.to_onnx(tmp / HEAD_FILE)
+        open_set = {"threshold": round(model.threshold, 4), "method": NOVELTY_METHOD, "output": "novelty",
+                    **({"background_labels": [lab for lab in model.train_labels if is_background(lab)]}
+                       if model.background_index is not None else {}),
+                    **(open_set or {})}
+        manifest = Manifest(
+            name=name, version="1.0", task=task, labels=tuple(model.labels),
+            window=WindowSpec(cfg.window, cfg.sample_fps, 1), input=spec, backbone=backbone_name,
+            feature_dim=feature_dim, head=HeadSpec(kind="window", arch=HEAD_ARCH), files={},
+            description=description, attribution=attribution, training=dict(training or {}),
+            created_by=created_by, open_set=open_set,
+        )
+        write_manifest(tmp, manifest)
+        if extra_files:
+            # write_manifest hashes the two graphs; the extra files are listed and checked too.
+            data = json.loads((tmp / MANIFEST).read_text(encoding="utf-8"))
+            data["files"].update({f: sha256_of(tmp / f) for f in extra_files})
+            (tmp / MANIFEST).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        load_bundle(tmp)  # the checks a user's load makes
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.move(str(tmp), str(out))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+@dataclass
+class FewShotResult:
+    """What teaching produced: the bundle, its cross-validated figures and the time it took."""
+
+    bundle_path: Path
+    cv: CVReport
+    open_set: dict[str, Any]
+    seconds: dict[str, float]
+    clips: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def teaching_warnings(counts: dict[str, int], cv: CVReport, min_clips: int = 3) -> list[str]:
+    """Plain-language warnings: too few clips for an action, pairs of actions the CV confused."""
+    out = [f"'{lab}' has only {n} clip(s); record at least {min_clips} (5 or more is better)."
+           for lab, n in counts.items() if n < min_clips]
+    for a, b, share in cv.confusable:
+        out.append(f"'{a}' and '{b}' look alike: {share:.0%} of the '{a}' clips held out were taken for '{b}'. "
+                   "Make them more different or add clips.")
+    return out
+
+
+def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str | Path, *,
+                     cfg: FewShotConfig | None = None, name: str = "", description: str = "",
+                     backbone: tuple[Path, InputSpec, int] | None = None, backbone_name: str = "efficientnet_lite0",
+                     cache_dir: str | Path | None = None, progress: Progress | None = None,
+                     cancel: threading.Event | None = None, names: Sequence[str] | None = None,
+                     extra_training: dict[str, Any] | None = None, roi: str = "full+motion") -> FewShotResult:
+    """Features -> CV-chosen few-shot head -> bundle at ``out``. ``labels[item.label]`` names each item's action.
+
+    ``roi``: what the backbone sees of each frame. "full+motion" (default) adds a crop that follows
+    the moving region (engine/actions/motion.py) to the whole frame, so a person taught small or off-centre
+    is recognised elsewhere in the frame too; "full" is the whole frame alone (half the work)."""
+    cfg = cfg or FewShotConfig()
+    t0 = time.perf_counter()
+    counts = {lab: sum(1 for it in items if it.label == i) for i, lab in enumerate(labels)}
+    empty = [lab for lab, n in counts.items() if n == 0]
+    if empty:
+        raise DatasetError(f"no clips for {', '.join(empty)}; give every action at least one clip")
+    bb_path, spec, dim = backbone or shipped_backbone()
+    if roi not in ("full", "full+motion"):
+        raise DatasetError(f"roi must be 'full+motion' or 'full' for actions, not {roi!r}")
+    spec = replace(spec, roi=roi)
+
+    def stage(nm: str, lo: float, hi: float):
+        return (lambda _s, f: progress(nm, lo + (hi - lo) * f)) if progress else None
+
+    stats = ExtractStats()
+    clips = extract_clip_features(items, bb_path, spec, cfg, cache_dir=cache_dir, progress=stage("features", 0, 1),
+                                  cancel=cancel, stats=stats, names=names)
+    t1 = time.perf_counter()
+    model, cv, calib = fit_fewshot(clips, labels, cfg, progress=stage("training", 0, 1), cancel=cancel)
+    t2 = time.perf_counter()
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("teaching cancelled before the bundle was written")
+    warnings = teaching_warnings(counts, cv)
+    training = {
+        "recipe": "fewshot", "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
+        "clips": counts, "cv": cv.to_json(),
+        "test_accuracy": None if math.isnan(cv.window_accuracy) else round(cv.window_accuracy, 4),
+        "clip_accuracy": None if math.isnan(cv.clip_accuracy) else round(cv.clip_accuracy, 4),
+        "evaluation": f"leave-one-{'person' if cv.method == 'person-out' else 'clip'}-out cross-validation",
+        "warnings": warnings, "feature_extraction": asdict(stats),
+        **(extra_training or {}),
+    }
+    if progress:
+        progress("export", 0.0)
+    out = write_fewshot_bundle(out, model, backbone=bb_path, spec=spec, feature_dim=dim * spec.views,
+                               backbone_name=backbone_name,
+                               cfg=cfg, name=name or Path(out).name, description=description, training=training,
+                               open_set={"calibration": calib})
+    t3 = time.perf_counter()
+    if progress:
+        progress("done", 1.0)
+    return FewShotResult(out, cv, load_bundle(out).manifest.open_set, {"features": round(t1 - t0, 2), "fit": round(t2 - t1, 2),
+                                                       "export": round(t3 - t2, 2), "total": round(t3 - t0, 2)},
+                         len(items), warnings)

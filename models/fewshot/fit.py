@@ -1,0 +1,400 @@
+"""Fitting the few-shot head: training windows (speed and offset jitter), logistic regression and
+prototypes, the feature set and head chosen by leave-one-group-out cross-validation, the novelty
+threshold calibrated on held-out groups."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from models.data import Cancelled
+from models.fewshot.model import (
+    FEATURE_SETS,
+    FewShotError,
+    FewShotModel,
+    MAX_NOVELTY_PROTOTYPES,
+    NOVELTY_MIN_DISTANCE,
+    NOVELTY_SCALE_FLOOR,
+    Progress,
+    STATISTICS,
+    softmax_rows,
+    unit_rows,
+    clip_windows,
+    pool_windows,
+    resample_speed,
+)
+
+# --- BLAS threads ------------------------------------------------------------------------------------
+
+class BlasThreads:
+    """Limits numpy's OpenBLAS to ``n`` threads inside a ``with`` block (a no-op when not found).
+
+    Measured on the 2-core CI machine with other work running: a 360 x 360 ``eigh`` took 1.6 s with
+    OpenBLAS' default 2 threads (spinning threads fighting for the cores) and 0.06 s with one; the
+    whole cross-validation 22 s vs 4.5 s. The matrices here are small, so one thread loses nothing.
+    """
+
+    _set = _get = None
+    _looked = False
+
+    @classmethod
+    def _find(cls) -> None:
+        cls._looked = True
+        import ctypes
+        import glob
+        import os
+
+        root = os.path.dirname(np.__file__)
+        libs = sorted(glob.glob(os.path.join(root + ".libs", "*openblas*")) +
+                      glob.glob(os.path.join(root, ".dylibs", "*openblas*")))
+        for lib in libs:
+            try:
+                dll = ctypes.CDLL(lib)
+            except OSError:
+                continue
+            for prefix in ("scipy_openblas_", "openblas_"):
+                for suffix in ("64_", ""):
+                    try:
+                        cls._set = getattr(dll, f"{prefix}set_num_threads{suffix}")
+                        cls._get = getattr(dll, f"{prefix}get_num_threads{suffix}")
+                        cls._get.restype = ctypes.c_int
+                        return
+                    except AttributeError:
+                        continue
+
+    def __init__(self, n: int = 1) -> None:
+        self.n = n
+        self.before = None
+
+    def __enter__(self) -> "BlasThreads":
+        if not self._looked:
+            self._find()
+        if self._set is not None:
+            self.before = int(self._get())
+            self._set(self.n)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._set is not None and self.before is not None:
+            self._set(self.before)
+
+
+# --- fitting ---------------------------------------------------------------------------------------
+
+@dataclass
+class FewShotConfig:
+    """The few-shot recipe's settings (recorded in the manifest)."""
+
+    window: int = 16  # T ticks per window
+    sample_fps: float = 8.0
+    speeds: tuple[float, ...] = (0.8, 1.0, 1.25)  # speed jitter of the training clips
+    stride: int = 1  # training windows at every tick offset (offset jitter)
+    views: int = 2  # appearance views per clip: clean + flip/crop/brightness (each is a backbone pass)
+    flip: bool = True
+    # Candidate L2 strengths (per window, on z). Taught by two people, the strong ones (1, 10) carry
+    # over to a third far better: dev set of 6 rendered actors (seed of /tmp/fs_dev), teach 2 test 1,
+    # clip accuracy 87 % with (1e-3, 1e-2, 1e-1), 93 % adding 1 and 10, 98 % with the lags below too.
+    l2: tuple[float, ...] = (1e-2, 1e-1, 1.0, 10.0)
+    heads: tuple[str, ...] = ("linear", "prototype", "ensemble")
+    # ties go to the first; the lagged |change| statistics (LAGS) are in both
+    feature_sets: tuple[str, ...] = ("motion+lags", "appearance+motion+lags")
+    proto_scale: float = 10.0
+    max_train_windows: int = 360  # windows per fit (subsampled evenly; neighbours are near-duplicates)
+    iterations: int = 100
+    threshold_quantile: float = 0.99  # of held-out-group novelty, before the margin
+    threshold_margin: float = 1.5  # a new person or room is further than a held-out clip of a known one
+    seed: int = 0
+    threads: int = 0
+
+
+# The first few-shot recipe (before the lagged |change| statistics), kept selectable for comparison:
+# ``train_bundle(clips, out, **RECIPE_V1)``; bench/bench_fewshot.py runs it as "v1".
+RECIPE_V1: dict[str, Any] = {"feature_sets": ("motion", "appearance+motion"), "l2": (1e-3, 1e-2, 1e-1), "views": 2}
+
+
+def _standardiser(pooled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mu = pooled.mean(0)
+    sd = pooled.std(0)
+    # A floor on sd: a feature that hardly varies in a few clips must not dominate z on new data.
+    floor = max(float(np.median(sd)) * 0.1, 1e-4)
+    return mu.astype(np.float32), (1.0 / np.maximum(sd, floor)).astype(np.float32)
+
+
+def fit_logreg(z: np.ndarray, y: np.ndarray, classes: int, l2s: Sequence[float], iterations: int = 100
+               ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Class-balanced multinomial logistic regression with an L2 penalty, one fit per strength in ``l2s``.
+
+    The L2 solution lies in the span of the training rows, so it is fitted in that span's
+    coordinates (N <= a few hundred, instead of 3 x 1280 features) and mapped back: the same
+    optimum, several times faster on a 2-core CPU (skinny matmuls over 3840 columns are memory-bound).
+    Returns {l2: (W (D, C), b (C,))}.
+    """
+    z = np.asarray(z, np.float32)
+    gram = (z @ z.T).astype(np.float64)
+    evals, evecs = np.linalg.eigh(gram)
+    keep = evals > evals.max() * 1e-7
+    root = np.sqrt(evals[keep])
+    basis = (z.T @ (evecs[:, keep] / root).astype(np.float32)).astype(np.float32)  # (D, r), orthonormal columns
+    coords = (evecs[:, keep] * root).astype(np.float32)  # (N, r) = z @ basis
+    out = {}
+    for l2 in l2s:
+        Wr, b = _adam_logreg(coords, y, classes, l2, iterations)
+        out[l2] = ((basis @ Wr).astype(np.float32), b)
+    return out
+
+
+def _adam_logreg(z: np.ndarray, y: np.ndarray, classes: int, l2: float, iterations: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    n, d = z.shape
+    counts = np.bincount(y, minlength=classes).astype(np.float32)
+    sw = (n / (classes * np.maximum(counts, 1)))[y].astype(np.float32) / n  # balanced weights, mean-normalised
+    Y = np.eye(classes, dtype=np.float32)[y]
+    W = np.zeros((d, classes), np.float32)
+    b = np.zeros(classes, np.float32)
+    mW, vW, mb, vb = (np.zeros_like(W), np.zeros_like(W), np.zeros_like(b), np.zeros_like(b))
+    lr, b1, b2 = 0.05, 0.9, 0.999
+    for k in range(1, iterations + 1):
+        p = softmax_rows(z @ W + b)
+        g = (p - Y) * sw[:, None]
+        gW = z.T @ g + l2 * W
+        gb = g.sum(0)
+        mW = b1 * mW + (1 - b1) * gW
+        vW = b2 * vW + (1 - b2) * gW * gW
+        mb = b1 * mb + (1 - b1) * gb
+        vb = b2 * vb + (1 - b2) * gb * gb
+        c1, c2 = 1 - b1**k, 1 - b2**k
+        W -= lr * (mW / c1) / (np.sqrt(vW / c2) + 1e-8)
+        b -= lr * (mb / c1) / (np.sqrt(vb / c2) + 1e-8)
+    return W, b
+
+
+@dataclass
+class ClipFeatures:
+    """One training clip: its feature sequences per appearance view, label and group."""
+
+    views: list[np.ndarray]  # each (n_ticks, D); views[0] is the clean one
+    label: int
+    group: str
+    name: str = ""
+
+
+@dataclass
+class _Windows:
+    x: np.ndarray  # (K, T, D)
+    y: np.ndarray
+    clip: np.ndarray
+
+
+def _train_windows(clips: Sequence[ClipFeatures], cfg: FewShotConfig, *, augmented: bool) -> _Windows:
+    xs, ys, cs = [], [], []
+    for ci, c in enumerate(clips):
+        views = c.views if augmented else c.views[:1]
+        speeds = cfg.speeds if augmented else (1.0,)
+        for v in views:
+            for s in speeds:
+                w = clip_windows(resample_speed(v, s) if s != 1.0 else v, cfg.window, cfg.stride if augmented else 1)
+                xs.append(w)
+                ys += [c.label] * len(w)
+                cs += [ci] * len(w)
+    return _Windows(np.concatenate(xs).astype(np.float32), np.asarray(ys, np.int64), np.asarray(cs, np.int64))
+
+
+def subsample(n: int, cap: int) -> np.ndarray:
+    """At most ``cap`` indices of ``n``, evenly spread."""
+    return np.arange(n) if n <= cap else np.unique(np.linspace(0, n - 1, cap).round().astype(np.int64))
+
+
+def _fit(pooled: np.ndarray, y: np.ndarray, classes: int, l2s: Sequence[float], cfg: FewShotConfig):
+    """Fitted weights on pooled training windows: (mu, inv_sd, protos, {l2: (W, b)})."""
+    mu, inv_sd = _standardiser(pooled)
+    z = (pooled - mu) * inv_sd
+    protos = unit_rows(np.stack([unit_rows(z[y == c]).mean(0) if (y == c).any() else np.zeros(z.shape[1], np.float32)
+                             for c in range(classes)]))
+    lin = fit_logreg(z, y, classes, l2s, cfg.iterations) if l2s else {}
+    return mu, inv_sd, protos.astype(np.float32), lin
+
+
+def _params(fit, head: str, l2: float):
+    """One candidate's (mu, inv_sd, W, b, protos, w_lin, w_proto) from a :func:`_fit` result."""
+    mu, inv_sd, protos, lin = fit
+    w_lin, w_proto = {"linear": (1.0, 0.0), "prototype": (0.0, 1.0), "ensemble": (0.5, 0.5)}[head]
+    if head == "prototype":
+        W, b = np.zeros((len(mu), len(protos)), np.float32), np.zeros(len(protos), np.float32)
+    else:
+        W, b = lin[l2]
+    return mu, inv_sd, W, b, protos, w_lin, w_proto
+
+
+def _logits(params, pooled: np.ndarray, cfg: FewShotConfig) -> np.ndarray:
+    mu, inv_sd, W, b, protos, w_lin, w_proto = params
+    z = (pooled - mu) * inv_sd
+    out = np.zeros((len(z), W.shape[1]), np.float32)
+    if w_lin:
+        out += w_lin * (z @ W + b)
+    if w_proto:
+        out += w_proto * cfg.proto_scale * (unit_rows(z) @ protos.T)
+    return out
+
+
+def group_folds(groups: Sequence[str], max_folds: int = 8) -> list[list[str]]:
+    """Leave-one-group-out folds; with many groups, groups are dealt into ``max_folds`` folds."""
+    uniq = sorted(set(groups))
+    if len(uniq) <= max_folds:
+        return [[g] for g in uniq]
+    return [uniq[k::max_folds] for k in range(max_folds)]
+
+
+@dataclass
+class CVReport:
+    """What leave-one-group-out cross-validation measured for the chosen head."""
+
+    method: str  # "person-out" or "clip-out"
+    folds: int
+    clip_accuracy: float
+    window_accuracy: float
+    windows: int  # held-out windows the window accuracy is over
+    confusion: list[list[int]]  # clips, rows = truth, columns = predicted (train labels)
+    labels: list[str]
+    candidates: dict[str, float] = field(default_factory=dict)  # candidate -> clip accuracy
+    chosen: str = ""
+    clip_predictions: list[tuple[str, str, str]] = field(default_factory=list)  # (clip, truth, predicted)
+    confusable: list[tuple[str, str, float]] = field(default_factory=list)  # (a, b, share of a's clips called b)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (for the manifest and the teach dialog)."""
+        return asdict(self)
+
+
+def fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewShotConfig | None = None, *,
+                progress: Progress | None = None, cancel: threading.Event | None = None
+                ) -> tuple[FewShotModel, "CVReport", dict[str, Any]]:
+    """Choose a head by leave-one-group-out CV, calibrate novelty on held-out groups, fit on everything.
+
+    Returns (model, CV report, open-set calibration figures).
+    """
+    with BlasThreads(1):
+        return _fit_fewshot(clips, labels, cfg, progress=progress, cancel=cancel)
+
+
+def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewShotConfig | None = None, *,
+                progress: Progress | None = None, cancel: threading.Event | None = None
+                ) -> tuple[FewShotModel, CVReport, dict[str, Any]]:
+    cfg = cfg or FewShotConfig()
+    labels = list(labels)
+    classes = len(labels)
+    if classes < 2:
+        raise FewShotError("teaching needs at least two labels")
+    groups = [c.group for c in clips]
+    person_groups = len(set(groups)) < len(clips)
+    folds = group_folds(groups)
+    aug = _train_windows(clips, cfg, augmented=True)
+    aug_all = pool_windows(aug.x)
+    clean = _train_windows(clips, cfg, augmented=False)
+    clean_all = pool_windows(clean.x)
+    dim = aug.x.shape[2]
+
+    def columns(stats: Sequence[str]) -> np.ndarray:
+        return np.concatenate([np.arange(i * dim, (i + 1) * dim) for i, k in enumerate(STATISTICS) if k in stats])
+
+    cols = {fs: columns(FEATURE_SETS[fs]) for fs in cfg.feature_sets}
+    clean_mean_unit = unit_rows(clean.x.mean(1))
+    aug_mean_unit = unit_rows(aug.x.mean(1))
+    clip_group = np.array(groups)
+    candidates = [(fs, h, l2) for fs in cfg.feature_sets for h in cfg.heads
+                  for l2 in (cfg.l2 if h != "prototype" else (0.0,))]
+    # held-out clip probabilities per candidate
+    clip_probs = {cand: np.zeros((len(clips), classes), np.float32) for cand in candidates}
+    win_right = {cand: 0 for cand in candidates}
+    held_nov: list[np.ndarray] = []
+    n_steps = max(1, len(folds))
+    step = 0
+    can_validate = len(folds) >= 2
+    if can_validate:
+        for fold in folds:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("teaching cancelled during cross-validation")
+            test_clip = np.isin(clip_group, fold)
+            tr = ~test_clip[aug.clip]
+            te = test_clip[clean.clip]
+            if not tr.any() or not te.any():
+                continue
+            idx = np.flatnonzero(tr)[subsample(int(tr.sum()), cfg.max_train_windows)]
+            # novelty of held-out windows against the training groups (distance only)
+            sim = (clean_mean_unit[te] @ aug_mean_unit[idx].T).max(1)
+            held_nov.append(1.0 - sim)
+            # Per feature set, one standardiser, one basis and one logistic fit per L2 strength
+            # serve all head kinds.
+            fits = {fs: _fit(aug_all[idx][:, c], aug.y[idx], classes, cfg.l2, cfg) for fs, c in cols.items()}
+            for cand in candidates:
+                fs, head, l2 = cand
+                lg = _logits(_params(fits[fs], head, l2), clean_all[te][:, cols[fs]], cfg)
+                win_right[cand] += int((lg.argmax(1) == clean.y[te]).sum())
+                p = softmax_rows(lg)
+                for ci in np.flatnonzero(test_clip):
+                    clip_probs[cand][ci] = p[clean.clip[te] == ci].mean(0)
+            step += 1
+            if progress is not None:
+                progress("cross-validation", step / n_steps)
+    y_clip = np.array([c.label for c in clips])
+
+    def score(cand) -> tuple[float, float]:
+        pred = clip_probs[cand].argmax(1)
+        ll = -np.log(np.maximum(clip_probs[cand][np.arange(len(clips)), y_clip], 1e-6)).mean()
+        return float((pred == y_clip).mean()), -float(ll)
+
+    if can_validate:
+        chosen = max(candidates, key=score)
+    else:
+        chosen = (cfg.feature_sets[0], "ensemble", cfg.l2[len(cfg.l2) // 2])
+    name = lambda c: f"{c[0]}: " + (c[1] if c[1] == "prototype" else f"{c[1]} l2={c[2]:g}")  # noqa: E731
+    cm = np.zeros((classes, classes), np.int64)
+    preds = clip_probs[chosen].argmax(1)
+    for t, p in zip(y_clip, preds):
+        cm[t, p] += 1
+    confusable = []
+    for a in range(classes):
+        n_a = max(1, int(cm[a].sum()))
+        for b in range(classes):
+            if a != b and cm[a, b] / n_a >= 0.25:
+                confusable.append((labels[a], labels[b], round(float(cm[a, b] / n_a), 3)))
+    report = CVReport(
+        method="person-out" if person_groups else "clip-out", folds=len(folds) if can_validate else 0,
+        clip_accuracy=float((preds == y_clip).mean()) if can_validate else float("nan"),
+        window_accuracy=float(win_right[chosen] / max(1, len(clean.y))) if can_validate else float("nan"),
+        windows=int(len(clean.y)) if can_validate else 0,
+        confusion=cm.tolist(), labels=labels,
+        candidates={name(c): round(score(c)[0], 4) for c in candidates} if can_validate else {},
+        chosen=name(chosen),
+        clip_predictions=[(c.name, labels[c.label], labels[int(p)]) for c, p in zip(clips, preds)] if can_validate else [],
+        confusable=confusable,
+    )
+    # final fit on every clip
+    idx = subsample(len(aug.y), cfg.max_train_windows)
+    fs, head, l2 = chosen
+    fit = _fit(aug_all[idx][:, cols[fs]], aug.y[idx], classes, (l2,) if head != "prototype" else (), cfg)
+    params = _params(fit, head, l2)
+    bank_idx = subsample(len(aug_mean_unit), MAX_NOVELTY_PROTOTYPES)
+    held = np.concatenate(held_nov) if held_nov else np.zeros(0, np.float32)
+    if len(held) >= 5:
+        scale = float(max(np.median(held), NOVELTY_SCALE_FLOOR))
+        threshold = float(np.quantile(held / scale, cfg.threshold_quantile) * cfg.threshold_margin)
+    else:
+        # One group only: nothing to hold out; the floors below decide.
+        scale, threshold = NOVELTY_SCALE_FLOOR, 0.0
+    threshold = max(threshold, NOVELTY_MIN_DISTANCE / scale, 1.5)
+    mu, inv_sd, W, b, protos, w_lin, w_proto = params
+    model = FewShotModel(train_labels=labels, mu=mu, inv_sd=inv_sd, W=W, b=b, protos=protos,
+                         proto_scale=cfg.proto_scale, w_lin=w_lin, w_proto=w_proto,
+                         novelty_bank=aug_mean_unit[bank_idx].astype(np.float32), novelty_scale=scale,
+                         threshold=threshold, stats=tuple(FEATURE_SETS[fs]))
+    calib = {
+        "held_out_windows": int(len(held)),
+        "held_out_novelty_median": round(float(np.median(held / scale)), 4) if len(held) else None,
+        "held_out_novelty_q99": round(float(np.quantile(held / scale, 0.99)), 4) if len(held) else None,
+        "held_out_accepted": round(float((held / scale <= threshold).mean()), 4) if len(held) else None,
+        "quantile": cfg.threshold_quantile, "margin": cfg.threshold_margin,
+    }
+    return model, report, calib
