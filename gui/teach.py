@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from gui.errors import describe_error
 from gui.source_menu import VIDEO_FILTER, CameraProbe
-from gui.teach_jobs import RecordJob, TrainJob, data_dir, safe_name
+from gui import teach_jobs
+from gui.teach_jobs import RecordJob, TrainJob, safe_name
 from gui.teach_recording import RecordingActions
 from gui.video_view import VideoView
 
@@ -313,7 +314,7 @@ class TeachDialog(RecordingActions, QDialog):
     # -- training -------------------------------------------------------------------------
     def output_path(self) -> Path:
         """The folder the trained bundle will be written to."""
-        return data_dir() / "bundles" / safe_name(self.bundle_name.text())
+        return teach_jobs.data_dir() / "bundles" / safe_name(self.bundle_name.text())
 
     def train(self, out: Path | None = None) -> None:
         """Start training on the clips given so far (in the background)."""

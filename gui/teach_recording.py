@@ -9,7 +9,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox
 
 from gui.errors import describe_error
-from gui.teach_jobs import RecordJob, data_dir, safe_name
+from gui import teach_jobs
+from gui.teach_jobs import RecordJob, safe_name
 
 
 class RecordingActions:
@@ -44,7 +45,7 @@ class RecordingActions:
                                     self.tr("No camera found. Connect one, or add video files instead."))
             return
         self.settings.setValue("teach/clip_seconds", self.clip_seconds.value())
-        out = data_dir() / "clips" / safe_name(action) / f"{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+        out = teach_jobs.data_dir() / "clips" / safe_name(action) / f"{time.strftime('%Y%m%d-%H%M%S')}.mp4"
         self._record_action = action
         self._recorder = RecordJob(
             camera, out, float(self.clip_seconds.value()), float(self.countdown.value()),

@@ -27,9 +27,9 @@ import sys
 # uses the same string; it is an argument no user types (it starts with two dashes and names
 # the project) and is never shown in --help.
 ANALYSIS_CHILD_ARG = "--kinesight-analysis-child"
-# Where the child's ``main()`` lives (it moved from gui/ to engine/; the old place is kept as a
+# Where the child's ``main()`` lives (it moved from gui/ to engine/ to engine/runners/; the old places are kept as a
 # fallback so that a build of an older checkout still works).
-ANALYSIS_CHILD_MODULES = ("engine.runners.analysis_process", "gui.analysis_process")
+ANALYSIS_CHILD_MODULES = ("engine.runners.analysis_process", "engine.analysis_process", "gui.analysis_process")
 # Hidden check of the frozen folder's native libraries (build-deb.sh and tests/packaging run it
 # after packaging/slim.py has re-linked and stripped them): a frozen app has no Python prompt.
 SELFCHECK_ARG = "--kinesight-selfcheck"

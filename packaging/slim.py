@@ -21,7 +21,7 @@ Five steps, each measured and printed:
 3. **Stand-ins for codecs the app cannot reach.** PyAV's libavcodec links the HEVC (x265, 20 MB)
    and SVT-AV1 (7 MB) encoders, and OpenCV's AVIF image codec links libaom (8 MB, AV1). The app
    encodes H.264 only (annotated videos: libx264, kept) and MPEG-4 (the Teach recorder), and
-   reads no AVIF (engine/sources.IMAGE_SUFFIXES). Each is replaced by a small library of the same
+   reads no AVIF (engine/io/sources.IMAGE_SUFFIXES). Each is replaced by a small library of the same
    name that defines exactly the functions the folder imports from it (checked; otherwise the
    original stays), compiled here with ``cc``: they report failure ("not available") or
    nothing, as a build without that codec would. FFmpeg asks x265 for its API once at start-up

@@ -45,7 +45,7 @@ def test_no_command_hides_an_import_from_import_linter():
             assert "import_module(" not in text and "__import__(" not in text, path
 
 
-# Modules longer than this hide several concerns behind one name (models/fewshot.py once held
+# Modules longer than this hide several concerns behind one name (models/fewshot/ once held
 # features, augmentation, three heads, model selection, calibration and bundle writing in 997
 # lines); split along a real seam instead. Generated files (none are Python today) would be listed.
 MAX_MODULE_LINES = 500

@@ -7,7 +7,7 @@ from pathlib import Path
 
 # The hand-made zips of the engine's bundle tests (loaded by path: tests/ is not a package).
 _spec = importlib.util.spec_from_file_location(
-    "_bundle_security", Path(__file__).resolve().parents[1] / "engine" / "test_bundle_security.py")
+    "_bundle_security", Path(__file__).resolve().parents[1] / "engine" / "bundles" / "test_bundle_security.py")
 _zips = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_zips)
 CRC_2GIB_ZEROS, GiB, _deflated_zeros, _raw_zip = _zips.CRC_2GIB_ZEROS, _zips.GiB, _zips._deflated_zeros, _zips._raw_zip

@@ -121,9 +121,9 @@ def test_recording_a_clip_counts_down_previews_and_adds_it(qtbot, window, tmp_pa
     # No webcam on CI: a live synthetic source stands in for the camera (engine.io.sources.FakeSource).
     from engine.io.sources import FakeSource, open_source
 
-    import gui.teach as teach
+    import gui.teach_jobs as teach_jobs
 
-    monkeypatch.setattr(teach, "data_dir", lambda: tmp_path)
+    monkeypatch.setattr(teach_jobs, "data_dir", lambda: tmp_path)
     window.open_teach_dialog()
     dialog = window.teach_dialog
     dialog.add_action("waving")
