@@ -53,8 +53,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.bundles import default_bundle_path, load_bundle  # noqa: E402
-from engine.core.settings import EngineSettings  # noqa: E402
 from engine.core.postprocess import PostProcessor, softmax  # noqa: E402
+from engine.core.settings import EngineSettings  # noqa: E402
 from engine.io.sources import open_source  # noqa: E402
 from models.data import Augment, FeatureCache, FeatureExtractor, VideoItem, extract_features  # noqa: E402
 from models.synthetic import write_clip  # noqa: E402

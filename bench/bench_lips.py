@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.bundles import load_bundle, shipped_bundles_dir  # noqa: E402
+from engine.io.sources import open_source  # noqa: E402
 from engine.lips.face import MtcnnLocator  # noqa: E402
 from engine.lips.mouth import MouthTracker, measure  # noqa: E402
-from engine.io.sources import open_source  # noqa: E402
 
 GRID = ROOT.parent / "shared" / "data" / "grid" / "s1"
 

@@ -18,10 +18,10 @@ import time
 import numpy as np
 
 from engine.bundles import default_bundle_path, load_bundle
-from engine.runners.offline import analyze_file
-from engine.pipeline import Recognizer
-from engine.core.settings import EngineSettings
 from engine.core.runtime import make_session, runtime_summary
+from engine.core.settings import EngineSettings
+from engine.pipeline import Recognizer
+from engine.runners.offline import analyze_file
 
 
 def _time_backbone(sess, size: tuple[int, int], batch: int, runs: int = 50) -> float:

@@ -37,16 +37,16 @@ from typing import Iterable
 import numpy as np
 
 from engine.bundles import Bundle, load_bundle
+from engine.bundles.preprocess import preprocess
 from engine.core.decoders import HeadOutput, TickContext
 from engine.core.errors import EngineError, InferenceError, KinesightError, in_stage
 from engine.core.frames import Frame
 from engine.core.prediction import Region, StageTimings, StreamStats
-from engine.bundles.preprocess import preprocess
 from engine.core.runtime import make_session, run_fixed_batch
 from engine.core.settings import EngineSettings
 from engine.core.stages import run_stages
-from engine.tasks import task_spec
 from engine.core.window import FeatureWindow, ModelClock
+from engine.tasks import task_spec
 
 
 @dataclass(slots=True)

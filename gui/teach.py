@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from gui import teach_jobs
 from gui.errors import describe_error
 from gui.source_menu import VIDEO_FILTER, CameraProbe
-from gui import teach_jobs
 from gui.teach_jobs import RecordJob, TrainJob, safe_name
 from gui.teach_recording import RecordingActions
 from gui.video_view import VideoView

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
-from gui.errors import describe_error
 from gui import teach_jobs
+from gui.errors import describe_error
 from gui.teach_jobs import RecordJob, safe_name
 
 

@@ -34,10 +34,10 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from engine.bundles import InputSpec, sha256_of
-from engine.core.errors import KinesightError
 from engine.bundles.preprocess import preprocess
-from engine.io.sources import VIDEO_SUFFIXES, open_source
+from engine.core.errors import KinesightError
 from engine.core.window import ModelClock
+from engine.io.sources import VIDEO_SUFFIXES, open_source
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ import numpy as np
 
 from engine.bundles import HEAD_FILE, SEQUENCE_TASK, HeadSpec, Manifest, load_bundle, write_manifest
 from engine.core.errors import KinesightError
-from engine.sequences.spec import Normalisation, SequenceSpec
 from engine.sequences.figures import classification_figures, regression_figures
 from engine.sequences.runner import SequenceRunner, prepare_batch
 from engine.sequences.series_files import SeriesSet
+from engine.sequences.spec import Normalisation, SequenceSpec
 from models.loop import LoopSettings, train_loop
 from models.seq_data import SequenceDataError, SeriesSplit, split_series
 

@@ -37,13 +37,13 @@ from engine.bundles import (
     load_bundle,
     shipped_bundles_dir,
 )
-from engine.lips.face import FACE_FILES
 from engine.bundles.preprocess import preprocess
 from engine.core.runtime import make_session
-from engine.io.sources import open_source
 from engine.core.stages import run_stages
-from engine.tasks import TASKS
 from engine.core.window import ModelClock
+from engine.io.sources import open_source
+from engine.lips.face import FACE_FILES
+from engine.tasks import TASKS
 from models.data import Cancelled, DatasetError
 from models.fewshot.bundle import FewShotResult, teaching_warnings, write_fewshot_bundle
 from models.fewshot.fit import ClipFeatures, FewShotConfig, fit_fewshot

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.core.prediction import PredictionState, TimedToken
+from engine.core.runtime import ProviderReport
 from engine.io.events import (
     SCHEMA_ID,
     SCHEMA_VERSION,
@@ -27,8 +29,6 @@ from engine.io.events import (
     token_events,
 )
 from engine.io.exports import write_srt, write_text_atomic, write_vtt
-from engine.core.prediction import PredictionState, TimedToken
-from engine.core.runtime import ProviderReport
 
 
 @dataclass(frozen=True)

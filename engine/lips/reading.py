@@ -25,9 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from engine.core.decoders import HeadOutput, TickContext
-from engine.lips.grammar import DecodedWord, SlotGrammar, greedy_words, log_softmax
 from engine.core.prediction import PredictionState, TimedToken, TranscriptUpdate
 from engine.core.settings import EngineSettings
+from engine.lips.grammar import DecodedWord, SlotGrammar, greedy_words, log_softmax
 
 BLANK = 0
 

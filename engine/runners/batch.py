@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Callable
 
 from engine.core.errors import EngineError, KinesightError
+from engine.core.settings import EngineSettings
 from engine.io.events import EventRules, top_events
 from engine.io.exports import remove_stale_temporaries, write_text_atomic
 from engine.io.results import AnalysisResult
-from engine.core.settings import EngineSettings
 from engine.runners.worker import init_worker, safe_analyze
 from engine.tasks import reports_words
 

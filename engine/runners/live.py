@@ -23,12 +23,12 @@ from engine.bundles import Bundle, load_bundle
 from engine.core.errors import EngineError, InferenceError, KinesightError, SourceError
 from engine.core.frames import Frame, FrameRing
 from engine.core.memory import trim_heap
-from engine.pipeline import Recognizer, SampledFrame
 from engine.core.prediction import Prediction, StreamStats, TranscriptUpdate
 from engine.core.runtime import ProviderReport, mark_cuda_failed
 from engine.core.settings import EngineSettings
 from engine.io.sources import FrameSource, open_source
 from engine.io.video_file import VideoFileSource
+from engine.pipeline import Recognizer, SampledFrame
 from engine.runners.live_run import CapturedFrame, EngineStats, HANDOVER_TIMEOUT_S, LiveRun
 
 log = logging.getLogger(__name__)

@@ -19,10 +19,10 @@ from typing import Callable
 
 from engine.bundles import Bundle
 from engine.core.errors import EngineError, KinesightError, SourceError
-from engine.pipeline import Recognizer, SampledFrame
-from engine.io.results import AnalysisResult
 from engine.core.settings import EngineSettings
+from engine.io.results import AnalysisResult
 from engine.io.sources import FrameSource, open_source
+from engine.pipeline import Recognizer, SampledFrame
 
 
 _END = object()

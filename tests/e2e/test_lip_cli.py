@@ -8,8 +8,8 @@ import json
 from e2e_cli import kinesight
 
 from engine.bundles import shipped_bundles_dir
-from engine.runners.offline import analyze_file
 from engine.core.settings import EngineSettings
+from engine.runners.offline import analyze_file
 
 BUNDLE = shipped_bundles_dir() / "grid-lips"
 

@@ -11,12 +11,12 @@ import pytest
 
 from engine.core.errors import EngineError, SourceNotFound
 from engine.core.frames import Frame
-from engine.runners.offline import analyze_file
-from engine.pipeline import Recognizer
 from engine.core.prediction import PredictionState
 from engine.core.runtime import make_session
 from engine.core.settings import EngineSettings
 from engine.io.sources import open_source
+from engine.pipeline import Recognizer
+from engine.runners.offline import analyze_file
 
 
 def _frames(path):

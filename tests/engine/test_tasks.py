@@ -10,12 +10,12 @@ import pytest
 
 from engine.bundles import load_bundle
 from engine.core.errors import BundleError
-from engine.lips.yunet import YUNET_ENV
-from engine.runners.offline import analyze_file
-from engine.pipeline import Recognizer
 from engine.core.prediction import PredictionState, TranscriptUpdate
 from engine.core.settings import EngineSettings
 from engine.io.sources import open_source
+from engine.lips.yunet import YUNET_ENV
+from engine.pipeline import Recognizer
+from engine.runners.offline import analyze_file
 from engine.tasks import TASKS, reports_words
 
 

@@ -15,10 +15,10 @@ import onnxruntime as ort
 import pytest
 
 from engine.bundles import load_bundle
-from engine.runners.offline import analyze_file
-from engine.pipeline import Recognizer
-from engine.io.sources import open_source
 from engine.core.prediction import PredictionState
+from engine.io.sources import open_source
+from engine.pipeline import Recognizer
+from engine.runners.offline import analyze_file
 from models.data import DatasetError, FeatureExtractor, sample_frames
 from models.fewshot.bundle import teaching_warnings
 from models.fewshot.fit import ClipFeatures, FewShotConfig, fit_fewshot

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from engine.core.errors import SourceError
-from engine.sequences.spec import Normalisation
 from engine.sequences.runner import prepare_batch
 from engine.sequences.series_files import SeriesFileError, read_series
+from engine.sequences.spec import Normalisation
 from models.seq_data import save_npz, sin_cos_example, split_series
 
 TS_HEADER = """# a comment line

@@ -15,11 +15,11 @@ import pytest
 from grid_words import sentences_with, word_clips, word_spans
 
 from engine.bundles import load_bundle, shipped_bundles_dir
+from engine.core.prediction import PredictionState
+from engine.core.settings import EngineSettings
 from engine.io.events import SCHEMA_FILE
 from engine.lips.face import FACE_FILES
 from engine.runners.offline import analyze_file
-from engine.core.prediction import PredictionState
-from engine.core.settings import EngineSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = ["bin", "lay", "place"]  # GRID's commands: the first spoken word of every sentence

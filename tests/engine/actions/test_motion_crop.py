@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
+from engine.actions.motion import MotionCropper
 from engine.bundles import load_bundle
 from engine.core.errors import BundleError
-from engine.actions.motion import MotionCropper
 
 
 def _scene(t: int, *, person_x: int = 470, noise: np.random.Generator | None = None) -> np.ndarray:

@@ -12,9 +12,9 @@ import pytest
 
 from engine.bundles import load_bundle
 from engine.core.errors import BundleError
-from engine.runners.offline import analyze_file
 from engine.core.prediction import PredictionState
 from engine.core.settings import EngineSettings
+from engine.runners.offline import analyze_file
 
 U, W = PredictionState.UNKNOWN, PredictionState.WARMING_UP
 

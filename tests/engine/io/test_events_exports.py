@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.core.prediction import Prediction, PredictionState, TimedToken
+from engine.core.runtime import ProviderReport
 from engine.io.events import SCHEMA_FILE, EventRules, action_events
 from engine.io.exports import atomic_path, remove_stale_temporaries, write_text_atomic
-from engine.core.prediction import Prediction, PredictionState, TimedToken
 from engine.io.results import AnalysisResult
-from engine.core.runtime import ProviderReport
 
 C, U, N, W = PredictionState.CONFIDENT, PredictionState.UNCERTAIN, PredictionState.UNKNOWN, PredictionState.WARMING_UP
 

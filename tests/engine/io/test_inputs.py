@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from engine.core.errors import SourceError, SourceOpenError
-from engine.runners.offline import analyze_file
 from engine.core.settings import EngineSettings
 from engine.io.sources import open_source
+from engine.runners.offline import analyze_file
 
 CPU = EngineSettings(device="cpu")
 

@@ -10,10 +10,10 @@ import threading
 import pytest
 
 from engine.bundles import load_bundle, shipped_bundles_dir
+from engine.core.settings import EngineSettings
 from engine.io.events import SCHEMA_FILE
 from engine.runners.live import Engine
 from engine.runners.offline import analyze_file
-from engine.core.settings import EngineSettings
 
 BUNDLE = shipped_bundles_dir() / "grid-lips"
 FPS = 25.0

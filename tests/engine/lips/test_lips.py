@@ -8,10 +8,10 @@ import shutil
 import pytest
 
 from engine.core.errors import EngineError
-from engine.lips.yunet import YUNET_ENV, MouthCropper
-from engine.pipeline import Recognizer
 from engine.core.settings import EngineSettings
 from engine.io.sources import open_source
+from engine.lips.yunet import YUNET_ENV, MouthCropper
+from engine.pipeline import Recognizer
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from engine.bundles import load_bundle, shipped_bundles_dir
+from engine.core.settings import EngineSettings
+from engine.io.sources import open_source
 from engine.lips.face import MtcnnLocator
 from engine.lips.grammar import SlotGrammar
 from engine.lips.mouth import MouthStage, MouthTracker
-from engine.runners.offline import analyze_file
 from engine.pipeline import Recognizer
-from engine.core.settings import EngineSettings
-from engine.io.sources import open_source
+from engine.runners.offline import analyze_file
 
 BUNDLE = shipped_bundles_dir() / "grid-lips"
 

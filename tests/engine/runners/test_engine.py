@@ -9,11 +9,11 @@ import time
 import pytest
 
 from engine.core.errors import DecodeError, EngineError, SourceError, SourceNotFound
+from engine.core.prediction import PredictionState
+from engine.core.settings import EngineSettings
+from engine.io.sources import FakeSource, open_source
 from engine.runners.live import Engine
 from engine.runners.offline import analyze_file
-from engine.core.settings import EngineSettings
-from engine.core.prediction import PredictionState
-from engine.io.sources import FakeSource, open_source
 
 
 class Recorder:

@@ -22,10 +22,10 @@ from onnxruntime.capi.onnxruntime_pybind11_state import Fail, RuntimeException
 from engine.core import runtime
 from engine.core.errors import DecodeError, EngineError, InferenceError
 from engine.core.frames import Frame
-from engine.runners.live import Engine
 from engine.core.runtime import ProviderReport
 from engine.core.settings import EngineSettings
 from engine.io.sources import FakeSource
+from engine.runners.live import Engine
 
 WAIT = 20.0
 
