@@ -1,0 +1,579 @@
+"""Actions and other motions as parametric joint-angle trajectories.
+
+Every motion is a function ``f(t, rng, body, base) -> (channels, params)``: ``t`` is time in
+seconds (T,), ``base`` the clip's neutral posture (scalars per channel, see
+:func:`sample_neutral`), and the result overrides some channels of the posture with (T,) arrays
+(see :mod:`.skeleton` for what the channels mean). ``params`` holds every value drawn (period,
+amplitude, phase, side, style...) for the clip's metadata. Idle sway and breathing are added on
+top by the caller (:func:`idle_sway`), so they run through actions and transitions alike.
+
+``ACTIONS`` are the twelve everyday actions of the default model; ``OTHER_MOTIONS`` are motions
+that are none of them (open-set negatives), kept apart so a training set can label them unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .skeleton import Body, arm_ik
+
+D = np.deg2rad
+
+#: the default model's actions (English names; ``ACTION_TITLES`` has readable ones)
+ACTIONS = (
+    "wave_one_arm", "wave_both_arms", "raise_arms_sideways", "raise_arms_forward", "clap",
+    "jumping_jack", "squat", "bow", "punch", "kick", "stand_still", "walk_on_the_spot",
+)
+ACTION_TITLES = {
+    "wave_one_arm": "wave one arm", "wave_both_arms": "wave both arms",
+    "raise_arms_sideways": "raise both arms sideways", "raise_arms_forward": "raise both arms forward",
+    "clap": "clap", "jumping_jack": "jumping jack", "squat": "squat", "bow": "bow", "punch": "punch",
+    "kick": "kick", "stand_still": "stand still", "walk_on_the_spot": "walk on the spot",
+}
+#: actions done with one arm or leg: their params carry ``side`` ("L"/"R", the person's side)
+ONE_SIDED = ("wave_one_arm", "punch", "kick")
+
+Motion = Callable[[np.ndarray, np.random.Generator, Body, dict], tuple[dict, dict]]
+_REGISTRY: dict[str, Motion] = {}
+_OTHER: list[str] = []
+
+
+def _motion(name: str, other: bool = False):
+    def deco(f: Motion) -> Motion:
+        _REGISTRY[name] = f
+        if other:
+            _OTHER.append(name)
+        return f
+    return deco
+
+
+def u(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(rng.uniform(lo, hi))
+
+
+def pulse(c: np.ndarray, rise: float, hold: float) -> np.ndarray:
+    """Raise-hold-lower-rest profile in [0, 1] over one cycle fraction ``c`` in [0, 1)."""
+    c = np.mod(c, 1.0)
+    up = 0.5 - 0.5 * np.cos(np.pi * np.clip(c / rise, 0, 1))
+    down = 0.5 + 0.5 * np.cos(np.pi * np.clip((c - rise - hold) / rise, 0, 1))
+    return np.where(c < rise + hold, up, down)
+
+
+def smooth_noise(rng: np.random.Generator, t: np.ndarray, amp: float, fmin: float = 0.1,
+                 fmax: float = 0.5, n: int = 3) -> np.ndarray:
+    """Smooth random signal: a sum of ``n`` sinusoids, standard deviation about ``amp``."""
+    f = rng.uniform(fmin, fmax, n)
+    ph = rng.uniform(0, 2 * np.pi, n)
+    a = rng.uniform(0.5, 1.0, n)
+    a *= amp * np.sqrt(2.0) / np.sqrt(np.sum(a * a))
+    return np.sum(a[:, None] * np.sin(2 * np.pi * f[:, None] * t[None, :] + ph[:, None]), axis=0)
+
+
+def _side(rng: np.random.Generator, p_left: float = 0.4) -> tuple[str, float]:
+    return ("L", 1.0) if rng.random() < p_left else ("R", -1.0)
+
+
+def _cycle(rng: np.random.Generator, t: np.ndarray, lo: float, hi: float, p: dict) -> np.ndarray:
+    """Cycle fraction c(t) for a random period in [lo, hi] s and a random phase (stored in ``p``)."""
+    p["period"] = u(rng, lo, hi)
+    p["phase"] = u(rng, 0, 1)
+    return t / p["period"] + p["phase"]
+
+
+def _ik(target: np.ndarray, body: Body, side: str, pole=None) -> dict:
+    s = 1.0 if side == "L" else -1.0
+    return {f"{k}_{side}": v for k, v in arm_ik(target, body, s, None if pole is None else np.asarray(pole)).items()}
+
+
+def _pt(T: int, x, y, z) -> np.ndarray:
+    """(T,3) points from scalars or (T,) arrays."""
+    return np.stack([np.broadcast_to(np.asarray(v, float), (T,)) for v in (x, y, z)], -1)
+
+
+def sample_neutral(rng: np.random.Generator) -> dict[str, float]:
+    """A relaxed standing posture (arms hanging, feet apart), slightly asymmetric."""
+    b = {"hd_pitch": D(u(rng, -5, 8)), "sp_flex": D(u(rng, -3, 5)), "hd_yaw": D(u(rng, -5, 5))}
+    toe = u(rng, 3, 18)
+    stance = u(rng, 1.5, 5)
+    for s in "LR":
+        b[f"sh_elev_{s}"] = D(u(rng, 4, 14))
+        b[f"sh_plane_{s}"] = D(u(rng, -10, 20))
+        b[f"el_flex_{s}"] = D(u(rng, 5, 25))
+        b[f"el_dir_{s}"] = 0.0
+        b[f"hip_elev_{s}"] = D(stance + u(rng, -0.5, 0.5))
+        b[f"hip_plane_{s}"] = 0.0
+        b[f"kn_flex_{s}"] = D(u(rng, 0, 5))
+        b[f"toe_out_{s}"] = D(toe + u(rng, -3, 3))
+    return b
+
+
+def idle_sway(rng: np.random.Generator, t: np.ndarray) -> tuple[dict, dict]:
+    """Small sway, breathing and head movement of a person standing (added to every motion)."""
+    k = u(rng, 0.5, 1.5)
+    breath = u(rng, 3.0, 5.0)
+    bp = u(rng, 0, 2 * np.pi)
+    br = np.sin(2 * np.pi * t / breath + bp)
+    d = {
+        "tx": smooth_noise(rng, t, 0.008 * k), "tz": smooth_noise(rng, t, 0.008 * k),
+        "turn": smooth_noise(rng, t, D(1.5) * k), "sp_lat": smooth_noise(rng, t, D(1.2) * k),
+        "sp_flex": smooth_noise(rng, t, D(1.0) * k) + D(0.5) * br,
+        "hd_yaw": smooth_noise(rng, t, D(5) * k, 0.1, 0.6), "hd_pitch": smooth_noise(rng, t, D(2.5) * k, 0.1, 0.6),
+        "hd_roll": smooth_noise(rng, t, D(1.5) * k),
+    }
+    for s in "LR":
+        d[f"sh_elev_{s}"] = smooth_noise(rng, t, D(2.0) * k, 0.1, 0.7)
+        d[f"el_flex_{s}"] = smooth_noise(rng, t, D(2.5) * k, 0.1, 0.7)
+        d[f"shrug_{s}"] = 0.003 * br
+    return d, {"sway": round(k, 3), "breath_period": round(breath, 3)}
+
+
+# --------------------------------------------------------------------------- the twelve actions
+
+@_motion("wave_one_arm")
+def wave_one_arm(t, rng, body, base):
+    p = {}
+    side, _ = _side(rng)
+    p["side"] = side
+    c = _cycle(rng, t, 0.38, 0.9, p)
+    phi = 2 * np.pi * c
+    p["style"] = str(rng.choice(["high", "low"], p=[0.55, 0.45]))
+    if p["style"] == "high":
+        elev, f0 = u(rng, 110, 150), u(rng, 25, 55)
+    else:
+        elev, f0 = u(rng, 50, 85), u(rng, 85, 115)
+    p["amplitude_deg"] = a = u(rng, 15, 35)
+    ch = {
+        f"sh_elev_{side}": D(elev) + D(u(rng, 0, 6)) * np.sin(phi + u(rng, -1, 1)),
+        f"sh_plane_{side}": np.full_like(t, D(u(rng, 5, 50))),
+        f"el_flex_{side}": D(f0) + D(a) * np.sin(phi),
+        f"el_dir_{side}": np.full_like(t, D(90)),
+    }
+    p.update(elevation_deg=elev, elbow_deg=f0)
+    return ch, p
+
+
+@_motion("wave_both_arms")
+def wave_both_arms(t, rng, body, base):
+    p = {}
+    c = _cycle(rng, t, 0.4, 1.0, p)
+    phi = 2 * np.pi * c
+    p["style"] = style = str(rng.choice(["overhead", "low", "signal"], p=[0.4, 0.3, 0.3]))
+    p["sync"] = sync = str(rng.choice(["mirror", "parallel"]))
+    p["amplitude_deg"] = a = u(rng, 15, 35)
+    ch = {}
+    for s in "LR":
+        sgn = -1.0 if (sync == "parallel" and s == "R") else 1.0
+        wav = sgn * np.sin(phi)
+        if style == "signal":  # straight arms swinging overhead
+            ch[f"sh_elev_{s}"] = D(u(rng, 125, 145)) + D(a) * wav
+            ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 0, 20)))
+        else:
+            elev, f0 = (u(rng, 135, 165), u(rng, 5, 35)) if style == "overhead" else (u(rng, 50, 85), u(rng, 85, 115))
+            ch[f"sh_elev_{s}"] = np.full_like(t, D(elev))
+            ch[f"el_flex_{s}"] = D(f0 + a) + D(a) * wav
+        ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, 0, 35)))
+        ch[f"el_dir_{s}"] = np.full_like(t, D(90))
+    return ch, p
+
+
+def _raise(t, rng, base, plane_lo, plane_hi, p):
+    c = _cycle(rng, t, 1.6, 3.5, p)
+    p["rise"], p["hold"] = u(rng, 0.18, 0.33), u(rng, 0.05, 0.3)
+    p["target_deg"] = target = u(rng, 80, 110)
+    p["held"] = bool(rng.random() < 0.15)
+    ch = {}
+    for s in "LR":
+        lag = u(rng, -0.04, 0.04)
+        prof = np.full_like(t, 1.0) - 0.08 * (1 + np.sin(2 * np.pi * c)) if p["held"] else pulse(c + lag, p["rise"], p["hold"])
+        e0 = base[f"sh_elev_{s}"]
+        ch[f"sh_elev_{s}"] = e0 + (D(target + u(rng, -4, 4)) - e0) * prof
+        ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, plane_lo, plane_hi)))
+        ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 0, 15)))
+        ch[f"el_dir_{s}"] = np.full_like(t, D(90))
+    return ch, p
+
+
+@_motion("raise_arms_sideways")
+def raise_arms_sideways(t, rng, body, base):
+    return _raise(t, rng, base, -10, 15, {})
+
+
+@_motion("raise_arms_forward")
+def raise_arms_forward(t, rng, body, base):
+    return _raise(t, rng, base, 80, 98, {})
+
+
+@_motion("clap")
+def clap(t, rng, body, base):
+    p = {}
+    c = _cycle(rng, t, 0.35, 0.8, p)
+    phi = 2 * np.pi * c
+    p["style"] = str(rng.choice(["chest", "overhead"], p=[0.85, 0.15]))
+    if p["style"] == "chest":
+        cy, cz = body.torso + u(rng, -0.28, 0.05), u(rng, 0.25, 0.42)
+    else:
+        cy, cz = body.torso + body.neck + u(rng, 0.2, 0.35), u(rng, 0.1, 0.25)
+    p["gap_min"], p["gap_open"] = gmin, gopen = u(rng, 0.04, 0.07), u(rng, 0.18, 0.42)
+    gap = gmin + gopen * (0.5 - 0.5 * np.cos(phi))
+    cx = u(rng, -0.03, 0.03)
+    ch = {}
+    for s, sg in (("L", 1.0), ("R", -1.0)):
+        ch.update(_ik(_pt(len(t), cx + sg * gap / 2, cy, cz), body, s, (sg * 1.0, -1.0, -0.3)))
+    return ch, p
+
+
+@_motion("jumping_jack")
+def jumping_jack(t, rng, body, base):
+    p = {}
+    c = _cycle(rng, t, 0.8, 1.5, p)
+    phi = 2 * np.pi * c
+    opened = 0.5 - 0.5 * np.cos(phi)
+    p["arm_top_deg"], p["leg_deg"] = top, leg = u(rng, 145, 175), u(rng, 8, 16)
+    p["jump_m"] = h = 0.0 if rng.random() < 0.2 else u(rng, 0.04, 0.12)
+    ch = {"jump": h * np.sin(phi) ** 2}
+    bend = D(u(rng, 5, 20)) * np.cos(phi) ** 2
+    for s in "LR":
+        e0 = base[f"sh_elev_{s}"]
+        ch[f"sh_elev_{s}"] = e0 + (D(top) - e0) * opened
+        ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, -5, 15)))
+        ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 0, 20)))
+        ch[f"el_dir_{s}"] = np.full_like(t, D(90))
+        h0 = base[f"hip_elev_{s}"]
+        ch[f"hip_elev_{s}"] = h0 + (D(leg) - h0) * opened
+        ch[f"hip_plane_{s}"] = np.zeros_like(t)
+        ch[f"kn_flex_{s}"] = bend
+    return ch, p
+
+
+@_motion("squat")
+def squat(t, rng, body, base):
+    p = {}
+    c = _cycle(rng, t, 1.8, 3.5, p)
+    prof = pulse(c, u(rng, 0.22, 0.38), u(rng, 0.0, 0.2))
+    p["knee_deg"] = knee = u(rng, 70, 125)
+    p["arms"] = arms = str(rng.choice(["forward", "hips", "chest", "hang"], p=[0.4, 0.2, 0.2, 0.2]))
+    ch = {"sp_flex": base.get("sp_flex", 0.0) + D(u(rng, 10, 35)) * prof}
+    out = u(rng, 65, 88)
+    for s, sg in (("L", 1.0), ("R", -1.0)):
+        ch[f"kn_flex_{s}"] = base[f"kn_flex_{s}"] + D(knee) * prof
+        ch[f"hip_elev_{s}"] = base[f"hip_elev_{s}"] + D(knee * u(rng, 0.72, 0.9)) * prof
+        ch[f"hip_plane_{s}"] = D(out) * prof
+        if arms == "forward":
+            e0 = base[f"sh_elev_{s}"]
+            ch[f"sh_elev_{s}"] = e0 + (D(u(rng, 70, 95)) - e0) * prof
+            ch[f"sh_plane_{s}"] = np.full_like(t, D(90))
+            ch[f"el_dir_{s}"] = np.full_like(t, D(90))
+        elif arms == "hips":
+            ch.update(_ik(_pt(len(t), sg * (body.hip_width / 2 + 0.08), 0.08, 0.02), body, s, (sg, 0.0, -0.6)))
+        elif arms == "chest":
+            ch.update(_ik(_pt(len(t), sg * 0.04, body.torso - 0.15, 0.2), body, s, (sg, -1.0, -0.2)))
+    return ch, p
+
+
+@_motion("bow")
+def bow(t, rng, body, base):
+    p = {}
+    c = _cycle(rng, t, 2.0, 4.0, p)
+    prof = pulse(c, u(rng, 0.22, 0.38), u(rng, 0.05, 0.3))
+    p["depth_deg"] = depth = u(rng, 25, 70)
+    p["arm_hang"] = k = u(rng, 0.6, 1.0)
+    ch = {"sp_flex": base.get("sp_flex", 0.0) + D(depth) * prof,
+          "hd_pitch": base.get("hd_pitch", 0.0) + D(u(rng, 0, 20)) * prof,
+          "tz": -0.25 * body.torso * np.sin(D(depth) * prof)}
+    for s in "LR":
+        ch[f"sh_elev_{s}"] = base[f"sh_elev_{s}"] * (1 - prof) + D(depth * k) * prof
+        ch[f"sh_plane_{s}"] = base[f"sh_plane_{s}"] * (1 - prof) + D(90) * prof
+        ch[f"kn_flex_{s}"] = base[f"kn_flex_{s}"] + D(u(rng, 0, 12)) * prof
+    return ch, p
+
+
+@_motion("punch")
+def punch(t, rng, body, base):
+    p = {}
+    side, _ = _side(rng)
+    p["side"] = side
+    p["alternate"] = alt = bool(rng.random() < 0.25)
+    if alt:
+        p["side"] = "both"
+    c = _cycle(rng, t, 0.6, 1.4, p)
+    rise, hold = u(rng, 0.1, 0.18), u(rng, 0.0, 0.08)
+    reach = body.upper_arm + body.forearm
+    gy = body.torso + u(rng, -0.18, 0.08)
+    ch = {"sp_twist": np.zeros_like(t)}
+    twist = D(u(rng, 5, 20))
+    for s, sg in (("L", 1.0), ("R", -1.0)):
+        active = alt or s == side
+        ext = pulse(c + (0.5 if (alt and s == "R") else 0.0), rise, hold) if active else np.zeros_like(t)
+        guard = np.array([sg * u(rng, 0.08, 0.16), gy, u(rng, 0.18, 0.3)])
+        hit = np.array([sg * u(rng, -0.02, 0.1), body.torso + u(rng, -0.05, 0.1), 0.97 * reach])
+        tgt = guard[None, :] + (hit - guard)[None, :] * ext[:, None]
+        ch.update(_ik(tgt, body, s, (sg * 0.4, -1.0, 0.0)))
+        ch["sp_twist"] = ch["sp_twist"] - sg * twist * ext
+    return ch, p
+
+
+@_motion("kick")
+def kick(t, rng, body, base):
+    p = {}
+    side, sg = _side(rng)
+    p["side"] = side
+    c = _cycle(rng, t, 1.2, 2.5, p)
+    lift = pulse(c, u(rng, 0.15, 0.25), u(rng, 0.1, 0.2))
+    ext = pulse(c - 0.1, 0.12, 0.05)
+    p["height_deg"] = hgt = u(rng, 45, 90)
+    chamber = u(rng, 70, 100)
+    ch = {
+        f"hip_elev_{side}": base[f"hip_elev_{side}"] + D(hgt) * lift,
+        f"hip_plane_{side}": D(u(rng, 75, 100)) * lift,
+        f"kn_flex_{side}": lift * (D(chamber) - D(chamber - u(rng, 0, 20)) * ext),
+        "sp_flex": base.get("sp_flex", 0.0) - D(u(rng, 0, 15)) * lift,
+    }
+    p["arms"] = arms = str(rng.choice(["guard", "balance", "hang"], p=[0.4, 0.4, 0.2]))
+    for s, g in (("L", 1.0), ("R", -1.0)):
+        if arms == "guard":
+            ch.update(_ik(_pt(len(t), g * 0.12, body.torso + u(rng, -0.15, 0.05), 0.22), body, s, (g * 0.4, -1.0, 0.0)))
+        elif arms == "balance":
+            e0 = base[f"sh_elev_{s}"]
+            ch[f"sh_elev_{s}"] = e0 + (D(u(rng, 20, 50)) - e0) * lift
+    return ch, p
+
+
+@_motion("stand_still")
+def stand_still(t, rng, body, base):
+    p = {"arms": str(rng.choice(["hang", "hands_front"], p=[0.85, 0.15]))}
+    ch = {}
+    if p["arms"] == "hands_front":
+        y, z = u(rng, -0.05, 0.15), u(rng, 0.1, 0.2)
+        for s, g in (("L", 1.0), ("R", -1.0)):
+            ch.update(_ik(_pt(len(t), g * 0.03, y, z), body, s))
+    return ch, p
+
+
+@_motion("walk_on_the_spot")
+def walk_on_the_spot(t, rng, body, base):
+    p = {}
+    c = _cycle(rng, t, 0.9, 1.4, p)
+    phi = 2 * np.pi * c
+    p["knee_lift_deg"] = lift_deg = u(rng, 22, 55)
+    p["arm_swing_deg"] = arm = u(rng, 5, 30)
+    ch = {}
+    for s, sg in (("L", 1.0), ("R", -1.0)):
+        lift = np.maximum(0.0, sg * np.sin(phi)) ** 1.2
+        ch[f"hip_elev_{s}"] = base[f"hip_elev_{s}"] + D(lift_deg) * lift
+        ch[f"hip_plane_{s}"] = D(90) * np.clip(lift * 3, 0, 1)
+        ch[f"kn_flex_{s}"] = base[f"kn_flex_{s}"] + D(lift_deg * u(rng, 1.2, 1.8)) * lift
+        ch[f"sh_elev_{s}"] = D(arm) * (-sg * np.sin(phi))
+        ch[f"sh_plane_{s}"] = np.full_like(t, D(90))
+        ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 10, 40)))
+    return ch, p
+
+
+# --------------------------------------------------------------------- other motions (negatives)
+
+@_motion("stretch_up", other=True)
+def stretch_up(t, rng, body, base):
+    p = {}
+    c = _cycle(rng, t, 3.0, 6.0, p)
+    prof = pulse(c, 0.25, 0.4)
+    ch = {"sp_lat": D(u(rng, -12, 12)) * np.sin(2 * np.pi * c) * prof, "sp_flex": -D(u(rng, 0, 8)) * prof,
+          "hd_pitch": -D(u(rng, 0, 15)) * prof}
+    top = _pt(len(t), 0.0, body.torso + body.neck + 0.2 + 0.3 * prof, 0.05)
+    rest = {"L": _pt(len(t), 0.22, 0.05, 0.05), "R": _pt(len(t), -0.22, 0.05, 0.05)}
+    for s, sg in (("L", 1.0), ("R", -1.0)):
+        tgt = rest[s] + (top - rest[s]) * prof[:, None]
+        ch.update(_ik(tgt, body, s, (sg, 0.2, -0.3)))
+    return ch, p
+
+
+@_motion("scratch_head", other=True)
+def scratch_head(t, rng, body, base):
+    p = {}
+    side, sg = _side(rng)
+    p["side"] = side
+    f = u(rng, 2.5, 5.0)
+    y = body.torso + body.neck + u(rng, 0.08, 0.16) + 0.015 * np.sin(2 * np.pi * f * t)
+    tgt = _pt(len(t), sg * u(rng, 0.04, 0.1), y, u(rng, -0.02, 0.06))
+    ch = _ik(tgt, body, side, (sg, 0.3, 0.0))
+    ch["hd_roll"] = np.full_like(t, -sg * D(u(rng, 0, 10)))
+    return ch, p
+
+
+@_motion("arms_crossed", other=True)
+def arms_crossed(t, rng, body, base):
+    y = body.torso + u(rng, -0.3, -0.18)
+    ch = {}
+    for s, sg in (("L", 1.0), ("R", -1.0)):
+        tgt = _pt(len(t), -sg * u(rng, 0.1, 0.18), y + smooth_noise(rng, t, 0.01), u(rng, 0.1, 0.16) + 0.02 * (sg > 0))
+        ch.update(_ik(tgt, body, s, (sg, -0.6, 0.0)))
+    return ch, {}
+
+
+@_motion("hands_on_hips", other=True)
+def hands_on_hips(t, rng, body, base):
+    ch = {}
+    for s, sg in (("L", 1.0), ("R", -1.0)):
+        ch.update(_ik(_pt(len(t), sg * (body.hip_width / 2 + 0.08), u(rng, 0.03, 0.12), u(rng, -0.02, 0.05)),
+                      body, s, (sg, 0.0, -0.6)))
+    return ch, {}
+
+
+@_motion("touch_face", other=True)
+def touch_face(t, rng, body, base):
+    side, sg = _side(rng)
+    y = body.torso + body.neck + u(rng, -0.03, 0.03)
+    tgt = _pt(len(t), sg * u(rng, 0.0, 0.05), y + smooth_noise(rng, t, 0.01, 0.2, 1.0), u(rng, 0.1, 0.14))
+    ch = _ik(tgt, body, side, (sg * 0.5, -1.0, 0.0))
+    ch["hd_pitch"] = np.full_like(t, D(u(rng, 0, 12)))
+    return ch, {"side": side}
+
+
+@_motion("phone_call", other=True)
+def phone_call(t, rng, body, base):
+    side, sg = _side(rng)
+    tgt = _pt(len(t), sg * u(rng, 0.08, 0.11), body.torso + body.neck + u(rng, 0.02, 0.07), u(rng, 0.0, 0.04))
+    ch = _ik(tgt, body, side, (sg * 0.5, -1.0, 0.0))
+    ch["hd_yaw"] = smooth_noise(rng, t, D(10))
+    return ch, {"side": side}
+
+
+@_motion("turn_around", other=True)
+def turn_around(t, rng, body, base):
+    p = {"direction": float(rng.choice([-1.0, 1.0])), "duration": u(rng, 2.0, 4.0), "start": u(rng, -0.5, 0.8)}
+    x = np.clip((t - t[0] - p["start"]) / p["duration"], 0, 1)
+    turn = p["direction"] * 2 * np.pi * (3 * x * x - 2 * x * x * x)
+    ch = {"turn": turn}
+    step = np.abs(np.sin(2 * np.pi * t / 0.9)) * (x > 0) * (x < 1)
+    for s, ph in (("L", 0.0), ("R", 0.45)):
+        lift = np.maximum(0, np.sin(2 * np.pi * (t / 0.9 + ph))) * (x > 0) * (x < 1)
+        ch[f"hip_elev_{s}"] = base[f"hip_elev_{s}"] + D(15) * lift
+        ch[f"hip_plane_{s}"] = D(90) * np.clip(3 * lift, 0, 1)
+        ch[f"kn_flex_{s}"] = D(25) * lift
+    del step
+    return ch, p
+
+
+@_motion("sit_like", other=True)
+def sit_like(t, rng, body, base):
+    knee = u(rng, 40, 85)
+    ch = {"sp_flex": np.full_like(t, D(u(rng, 10, 35)))}
+    for s in "LR":
+        ch[f"kn_flex_{s}"] = np.full_like(t, D(knee))
+        ch[f"hip_elev_{s}"] = np.full_like(t, D(knee * u(rng, 0.7, 0.95)))
+        ch[f"hip_plane_{s}"] = np.full_like(t, D(u(rng, 70, 90)))
+        ch[f"sh_elev_{s}"] = np.full_like(t, D(u(rng, 20, 45)))
+        ch[f"sh_plane_{s}"] = np.full_like(t, D(80))
+        ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 10, 40)))
+    return ch, {"knee_deg": knee}
+
+
+@_motion("reach_down", other=True)
+def reach_down(t, rng, body, base):
+    p = {}
+    side, sg = _side(rng)
+    p["side"] = side
+    c = _cycle(rng, t, 2.5, 4.5, p)
+    prof = pulse(c, 0.3, 0.15)
+    depth = u(rng, 50, 85)
+    ch = {"sp_flex": D(depth) * prof, "sp_lat": -sg * D(u(rng, 0, 10)) * prof,
+          "tz": -0.25 * body.torso * np.sin(D(depth) * prof)}
+    for s in "LR":
+        ch[f"kn_flex_{s}"] = D(u(rng, 0, 30)) * prof
+    ch[f"sh_elev_{side}"] = base[f"sh_elev_{side}"] + D(depth + u(rng, 0, 25)) * prof
+    ch[f"sh_plane_{side}"] = D(90) * prof
+    return ch, p
+
+
+@_motion("look_around", other=True)
+def look_around(t, rng, body, base):
+    return {"hd_yaw": smooth_noise(rng, t, D(u(rng, 25, 45)), 0.15, 0.5),
+            "hd_pitch": smooth_noise(rng, t, D(8), 0.1, 0.4), "turn": smooth_noise(rng, t, D(10), 0.1, 0.3)}, {}
+
+
+@_motion("shrug", other=True)
+def shrug(t, rng, body, base):
+    p = {}
+    c = _cycle(rng, t, 1.0, 2.2, p)
+    prof = pulse(c, 0.2, 0.2)
+    ch = {"hd_roll": D(u(rng, -8, 8)) * prof}
+    for s in "LR":
+        ch[f"shrug_{s}"] = u(rng, 0.025, 0.05) * prof
+        ch[f"el_flex_{s}"] = base[f"el_flex_{s}"] + D(u(rng, 40, 80)) * prof
+        ch[f"sh_elev_{s}"] = base[f"sh_elev_{s}"] + D(u(rng, 5, 20)) * prof
+        ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, 10, 40)))
+    return ch, p
+
+
+@_motion("point", other=True)
+def point(t, rng, body, base):
+    side, sg = _side(rng)
+    e, pl = u(rng, 60, 120), u(rng, -10, 100)
+    start = u(rng, -0.3, 1.0)
+    prof = np.clip((t - t[0] - start) / 0.5, 0, 1)
+    prof = 3 * prof ** 2 - 2 * prof ** 3
+    ch = {f"sh_elev_{side}": base[f"sh_elev_{side}"] + (D(e) - base[f"sh_elev_{side}"]) * prof,
+          f"sh_plane_{side}": D(pl) * prof, f"el_flex_{side}": np.full_like(t, D(u(rng, 0, 20))),
+          f"el_dir_{side}": np.full_like(t, D(90)), "hd_yaw": sg * D(u(rng, 0, 30)) * prof}
+    return ch, {"side": side, "elevation_deg": e, "plane_deg": pl}
+
+
+@_motion("step_side", other=True)
+def step_side(t, rng, body, base):
+    p = {}
+    c = _cycle(rng, t, 1.5, 3.0, p)
+    phi = 2 * np.pi * c
+    ch = {"tx": u(rng, 0.1, 0.3) * np.sin(phi)}
+    for s, sg in (("L", 1.0), ("R", -1.0)):
+        lift = np.maximum(0, np.sin(2 * phi + (0 if s == "L" else np.pi)))
+        ch[f"hip_elev_{s}"] = base[f"hip_elev_{s}"] + D(u(rng, 3, 10)) * lift
+        ch[f"kn_flex_{s}"] = D(u(rng, 10, 30)) * lift
+    return ch, p
+
+
+@_motion("gesture_talk", other=True)
+def gesture_talk(t, rng, body, base):
+    ch = {"hd_pitch": base.get("hd_pitch", 0.0) + smooth_noise(rng, t, D(4), 0.5, 2.0),
+          "hd_yaw": smooth_noise(rng, t, D(8), 0.2, 0.8)}
+    y0, z0 = u(rng, 0.0, 0.25), u(rng, 0.15, 0.3)
+    amp = u(rng, 0.03, 0.1)
+    for s, sg in (("L", 1.0), ("R", -1.0)):
+        tgt = np.stack([sg * u(rng, 0.08, 0.25) + smooth_noise(rng, t, amp, 0.3, 1.5),
+                        y0 + smooth_noise(rng, t, amp, 0.3, 1.5), z0 + smooth_noise(rng, t, amp / 2, 0.3, 1.5)], -1)
+        ch.update(_ik(tgt, body, s))
+    return ch, {"amplitude_m": amp}
+
+
+@_motion("random_smooth", other=True)
+def random_smooth(t, rng, body, base):
+    k = u(rng, 0.4, 1.0)
+    ch = {"sp_flex": base.get("sp_flex", 0.0) + np.abs(smooth_noise(rng, t, D(12) * k, 0.1, 0.6)),
+          "sp_lat": smooth_noise(rng, t, D(8) * k, 0.1, 0.6), "sp_twist": smooth_noise(rng, t, D(15) * k, 0.1, 0.6),
+          "hd_yaw": smooth_noise(rng, t, D(20) * k, 0.1, 0.8), "hd_pitch": smooth_noise(rng, t, D(10) * k, 0.1, 0.8)}
+    for s in "LR":
+        ch[f"sh_elev_{s}"] = base[f"sh_elev_{s}"] + np.abs(smooth_noise(rng, t, D(45) * k, 0.15, 1.0))
+        ch[f"sh_plane_{s}"] = D(45) + smooth_noise(rng, t, D(45) * k, 0.15, 1.0)
+        ch[f"el_flex_{s}"] = base[f"el_flex_{s}"] + np.abs(smooth_noise(rng, t, D(50) * k, 0.15, 1.0))
+        ch[f"el_dir_{s}"] = smooth_noise(rng, t, D(60) * k, 0.1, 0.6)
+        ch[f"hip_elev_{s}"] = base[f"hip_elev_{s}"] + np.abs(smooth_noise(rng, t, D(12) * k, 0.1, 0.6))
+        ch[f"hip_plane_{s}"] = D(60) + smooth_noise(rng, t, D(30) * k, 0.1, 0.6)
+        ch[f"kn_flex_{s}"] = np.abs(smooth_noise(rng, t, D(20) * k, 0.1, 0.6))
+    return ch, {"scale": k}
+
+
+OTHER_MOTIONS = tuple(_OTHER)
+ALL_MOTIONS = ACTIONS + OTHER_MOTIONS
+assert set(ACTIONS) <= set(_REGISTRY) and not set(ACTIONS) & set(OTHER_MOTIONS)
+
+
+def motion_channels(name: str, t: np.ndarray, rng: np.random.Generator, body: Body,
+                    base: dict) -> tuple[dict, dict]:
+    """The channels and drawn params of motion ``name`` over times ``t`` (``"idle"``: none)."""
+    if name == "idle":
+        return {}, {}
+    try:
+        f = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown motion {name!r}; known: {', '.join(ALL_MOTIONS)}") from None
+    ch, p = f(t, rng, body, base)
+    return ch, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in p.items()}
