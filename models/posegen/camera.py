@@ -118,7 +118,7 @@ def project(world: np.ndarray, body: Body, cam: CameraSpec) -> dict[str, np.ndar
     z = (zc - z_hip[:, None]) * f / z_hip[:, None]
 
     side = np.minimum(np.minimum(u, cam.width - u), np.minimum(v, cam.height - v))
-    in_frame = np.clip(0.5 + side / (0.04 * min(cam.width, cam.height)), 0.0, 1.0)
+    in_frame = np.clip(0.5 + side / (0.02 * min(cam.width, cam.height)), 0.0, 1.0)
 
     # occlusion: torso (a band around mid-hip -> mid-shoulder) and head (a disc), each with depth
     uv = np.stack([u, v], -1)

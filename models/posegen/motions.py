@@ -111,7 +111,7 @@ def sample_neutral(rng: np.random.Generator) -> dict[str, float]:
 
 def idle_sway(rng: np.random.Generator, t: np.ndarray) -> tuple[dict, dict]:
     """Small sway, breathing and head movement of a person standing (added to every motion)."""
-    k = u(rng, 0.5, 1.5)
+    k = u(rng, 0.5, 1.3)
     breath = u(rng, 3.0, 5.0)
     bp = u(rng, 0, 2 * np.pi)
     br = np.sin(2 * np.pi * t / breath + bp)
@@ -123,8 +123,8 @@ def idle_sway(rng: np.random.Generator, t: np.ndarray) -> tuple[dict, dict]:
         "hd_roll": smooth_noise(rng, t, D(1.5) * k),
     }
     for s in "LR":
-        d[f"sh_elev_{s}"] = smooth_noise(rng, t, D(2.0) * k, 0.1, 0.7)
-        d[f"el_flex_{s}"] = smooth_noise(rng, t, D(2.5) * k, 0.1, 0.7)
+        d[f"sh_elev_{s}"] = smooth_noise(rng, t, D(1.5) * k, 0.1, 0.7)
+        d[f"el_flex_{s}"] = smooth_noise(rng, t, D(2.0) * k, 0.1, 0.7)
         d[f"shrug_{s}"] = 0.003 * br
     return d, {"sway": round(k, 3), "breath_period": round(breath, 3)}
 
@@ -142,8 +142,8 @@ def wave_one_arm(t, rng, body, base):
     if p["style"] == "high":
         elev, f0 = u(rng, 110, 150), u(rng, 25, 55)
     else:
-        elev, f0 = u(rng, 50, 85), u(rng, 85, 115)
-    p["amplitude_deg"] = a = u(rng, 15, 35)
+        elev, f0 = u(rng, 60, 90), u(rng, 95, 120)
+    p["amplitude_deg"] = a = u(rng, 18, 35 if p["style"] == "high" else 28)
     ch = {
         f"sh_elev_{side}": D(elev) + D(u(rng, 0, 6)) * np.sin(phi + u(rng, -1, 1)),
         f"sh_plane_{side}": np.full_like(t, D(u(rng, 5, 50))),
@@ -212,7 +212,7 @@ def clap(t, rng, body, base):
     phi = 2 * np.pi * c
     p["style"] = str(rng.choice(["chest", "overhead"], p=[0.85, 0.15]))
     if p["style"] == "chest":
-        cy, cz = body.torso + u(rng, -0.28, 0.05), u(rng, 0.25, 0.42)
+        cy, cz = body.torso + u(rng, -0.35, -0.05), u(rng, 0.25, 0.42)
     else:
         cy, cz = body.torso + body.neck + u(rng, 0.2, 0.35), u(rng, 0.1, 0.25)
     p["gap_min"], p["gap_open"] = gmin, gopen = u(rng, 0.04, 0.07), u(rng, 0.18, 0.42)
@@ -230,7 +230,7 @@ def jumping_jack(t, rng, body, base):
     c = _cycle(rng, t, 0.8, 1.5, p)
     phi = 2 * np.pi * c
     opened = 0.5 - 0.5 * np.cos(phi)
-    p["arm_top_deg"], p["leg_deg"] = top, leg = u(rng, 145, 175), u(rng, 8, 16)
+    p["arm_top_deg"], p["leg_deg"] = top, leg = u(rng, 145, 175), u(rng, 10, 18)
     p["jump_m"] = h = 0.0 if rng.random() < 0.2 else u(rng, 0.04, 0.12)
     ch = {"jump": h * np.sin(phi) ** 2}
     bend = D(u(rng, 5, 20)) * np.cos(phi) ** 2
@@ -240,7 +240,7 @@ def jumping_jack(t, rng, body, base):
         ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, -5, 15)))
         ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 0, 20)))
         ch[f"el_dir_{s}"] = np.full_like(t, D(90))
-        h0 = base[f"hip_elev_{s}"]
+        h0 = min(base[f"hip_elev_{s}"], D(1.0))  # feet together when closed
         ch[f"hip_elev_{s}"] = h0 + (D(leg) - h0) * opened
         ch[f"hip_plane_{s}"] = np.zeros_like(t)
         ch[f"kn_flex_{s}"] = bend
@@ -259,7 +259,7 @@ def squat(t, rng, body, base):
     for s, sg in (("L", 1.0), ("R", -1.0)):
         ch[f"kn_flex_{s}"] = base[f"kn_flex_{s}"] + D(knee) * prof
         ch[f"hip_elev_{s}"] = base[f"hip_elev_{s}"] + D(knee * u(rng, 0.72, 0.9)) * prof
-        ch[f"hip_plane_{s}"] = D(out) * prof
+        ch[f"hip_plane_{s}"] = np.full_like(t, D(out))
         if arms == "forward":
             e0 = base[f"sh_elev_{s}"]
             ch[f"sh_elev_{s}"] = e0 + (D(u(rng, 70, 95)) - e0) * prof
@@ -326,7 +326,7 @@ def kick(t, rng, body, base):
     chamber = u(rng, 70, 100)
     ch = {
         f"hip_elev_{side}": base[f"hip_elev_{side}"] + D(hgt) * lift,
-        f"hip_plane_{side}": D(u(rng, 75, 100)) * lift,
+        f"hip_plane_{side}": np.full_like(t, D(u(rng, 75, 100))),
         f"kn_flex_{side}": lift * (D(chamber) - D(chamber - u(rng, 0, 20)) * ext),
         "sp_flex": base.get("sp_flex", 0.0) - D(u(rng, 0, 15)) * lift,
     }
@@ -362,7 +362,7 @@ def walk_on_the_spot(t, rng, body, base):
     for s, sg in (("L", 1.0), ("R", -1.0)):
         lift = np.maximum(0.0, sg * np.sin(phi)) ** 1.2
         ch[f"hip_elev_{s}"] = base[f"hip_elev_{s}"] + D(lift_deg) * lift
-        ch[f"hip_plane_{s}"] = D(90) * np.clip(lift * 3, 0, 1)
+        ch[f"hip_plane_{s}"] = np.full_like(t, D(90))
         ch[f"kn_flex_{s}"] = base[f"kn_flex_{s}"] + D(lift_deg * u(rng, 1.2, 1.8)) * lift
         ch[f"sh_elev_{s}"] = D(arm) * (-sg * np.sin(phi))
         ch[f"sh_plane_{s}"] = np.full_like(t, D(90))

@@ -202,7 +202,9 @@ def forward_kinematics(ch: dict[str, np.ndarray], body: Body, n_frames: int) -> 
     for side, s in (("L", 1.0), ("R", -1.0)):
         hip = np.array([s * body.hip_width / 2, 0.0, 0.0])
         d = limb_direction(g[f"hip_elev_{side}"], g[f"hip_plane_{side}"], s)
-        hinge = _perp(np.broadcast_to(_X, d.shape), d, _Z)
+        # the knee faces forward turned out like the foot (toe_out): its hinge is horizontal
+        gam = g[f"toe_out_{side}"]
+        hinge = _perp(np.stack([np.cos(gam), np.zeros(T), -s * np.sin(gam)], -1), d, _Z)
         f = g[f"kn_flex_{side}"][:, None]
         sd = d * np.cos(f) + np.cross(hinge, d) * np.sin(f)
         hips[side] = _apply(r_root, hip)
