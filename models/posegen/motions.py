@@ -116,10 +116,10 @@ def idle_sway(rng: np.random.Generator, t: np.ndarray) -> tuple[dict, dict]:
     bp = u(rng, 0, 2 * np.pi)
     br = np.sin(2 * np.pi * t / breath + bp)
     d = {
-        "tx": smooth_noise(rng, t, 0.008 * k), "tz": smooth_noise(rng, t, 0.008 * k),
-        "turn": smooth_noise(rng, t, D(1.5) * k), "sp_lat": smooth_noise(rng, t, D(1.2) * k),
-        "sp_flex": smooth_noise(rng, t, D(1.0) * k) + D(0.5) * br,
-        "hd_yaw": smooth_noise(rng, t, D(5) * k, 0.1, 0.6), "hd_pitch": smooth_noise(rng, t, D(2.5) * k, 0.1, 0.6),
+        "tx": smooth_noise(rng, t, 0.006 * k), "tz": smooth_noise(rng, t, 0.006 * k),
+        "turn": smooth_noise(rng, t, D(1.2) * k), "sp_lat": smooth_noise(rng, t, D(0.8) * k),
+        "sp_flex": smooth_noise(rng, t, D(0.8) * k) + D(0.5) * br,
+        "hd_yaw": smooth_noise(rng, t, D(4) * k, 0.1, 0.6), "hd_pitch": smooth_noise(rng, t, D(2) * k, 0.1, 0.6),
         "hd_roll": smooth_noise(rng, t, D(1.5) * k),
     }
     for s in "LR":
@@ -142,13 +142,13 @@ def wave_one_arm(t, rng, body, base):
     if p["style"] == "high":
         elev, f0 = u(rng, 110, 150), u(rng, 25, 55)
     else:
-        elev, f0 = u(rng, 60, 90), u(rng, 95, 120)
+        elev, f0 = u(rng, 70, 95), u(rng, 100, 125)
     p["amplitude_deg"] = a = u(rng, 18, 35 if p["style"] == "high" else 28)
     ch = {
         f"sh_elev_{side}": D(elev) + D(u(rng, 0, 6)) * np.sin(phi + u(rng, -1, 1)),
-        f"sh_plane_{side}": np.full_like(t, D(u(rng, 5, 50))),
+        f"sh_plane_{side}": np.full_like(t, D(u(rng, 0, 25))),  # forearm swings across the view
         f"el_flex_{side}": D(f0) + D(a) * np.sin(phi),
-        f"el_dir_{side}": np.full_like(t, D(90)),
+        f"el_dir_{side}": np.full_like(t, D(-90)),
     }
     p.update(elevation_deg=elev, elbow_deg=f0)
     return ch, p
@@ -170,18 +170,18 @@ def wave_both_arms(t, rng, body, base):
             ch[f"sh_elev_{s}"] = D(u(rng, 125, 145)) + D(a) * wav
             ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 0, 20)))
         else:
-            elev, f0 = (u(rng, 135, 165), u(rng, 5, 35)) if style == "overhead" else (u(rng, 50, 85), u(rng, 85, 115))
+            elev, f0 = (u(rng, 135, 165), u(rng, 5, 35)) if style == "overhead" else (u(rng, 70, 95), u(rng, 100, 125))
             ch[f"sh_elev_{s}"] = np.full_like(t, D(elev))
             ch[f"el_flex_{s}"] = D(f0 + a) + D(a) * wav
-        ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, 0, 35)))
-        ch[f"el_dir_{s}"] = np.full_like(t, D(90))
+        ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, 0, 25)))
+        ch[f"el_dir_{s}"] = np.full_like(t, D(-90))
     return ch, p
 
 
 def _raise(t, rng, base, plane_lo, plane_hi, p):
     c = _cycle(rng, t, 1.6, 3.5, p)
     p["rise"], p["hold"] = u(rng, 0.18, 0.33), u(rng, 0.05, 0.3)
-    p["target_deg"] = target = u(rng, 80, 110)
+    p["target_deg"] = target = u(rng, 84, 110)
     p["held"] = bool(rng.random() < 0.15)
     ch = {}
     for s in "LR":
@@ -191,7 +191,7 @@ def _raise(t, rng, base, plane_lo, plane_hi, p):
         ch[f"sh_elev_{s}"] = e0 + (D(target + u(rng, -4, 4)) - e0) * prof
         ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, plane_lo, plane_hi)))
         ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 0, 15)))
-        ch[f"el_dir_{s}"] = np.full_like(t, D(90))
+        ch[f"el_dir_{s}"] = np.full_like(t, 0.0)
     return ch, p
 
 
@@ -202,7 +202,7 @@ def raise_arms_sideways(t, rng, body, base):
 
 @_motion("raise_arms_forward")
 def raise_arms_forward(t, rng, body, base):
-    return _raise(t, rng, base, 80, 98, {})
+    return _raise(t, rng, base, 86, 100, {})
 
 
 @_motion("clap")
@@ -215,7 +215,7 @@ def clap(t, rng, body, base):
         cy, cz = body.torso + u(rng, -0.35, -0.05), u(rng, 0.25, 0.42)
     else:
         cy, cz = body.torso + body.neck + u(rng, 0.2, 0.35), u(rng, 0.1, 0.25)
-    p["gap_min"], p["gap_open"] = gmin, gopen = u(rng, 0.04, 0.07), u(rng, 0.18, 0.42)
+    p["gap_min"], p["gap_open"] = gmin, gopen = u(rng, 0.04, 0.07), u(rng, 0.2, 0.45)
     gap = gmin + gopen * (0.5 - 0.5 * np.cos(phi))
     cx = u(rng, -0.03, 0.03)
     ch = {}
@@ -239,7 +239,7 @@ def jumping_jack(t, rng, body, base):
         ch[f"sh_elev_{s}"] = e0 + (D(top) - e0) * opened
         ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, -5, 15)))
         ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 0, 20)))
-        ch[f"el_dir_{s}"] = np.full_like(t, D(90))
+        ch[f"el_dir_{s}"] = np.full_like(t, 0.0)
         h0 = min(base[f"hip_elev_{s}"], D(1.0))  # feet together when closed
         ch[f"hip_elev_{s}"] = h0 + (D(leg) - h0) * opened
         ch[f"hip_plane_{s}"] = np.zeros_like(t)
@@ -252,7 +252,7 @@ def squat(t, rng, body, base):
     p = {}
     c = _cycle(rng, t, 1.8, 3.5, p)
     prof = pulse(c, u(rng, 0.22, 0.38), u(rng, 0.0, 0.2))
-    p["knee_deg"] = knee = u(rng, 70, 125)
+    p["knee_deg"] = knee = u(rng, 80, 125)
     p["arms"] = arms = str(rng.choice(["forward", "hips", "chest", "hang"], p=[0.4, 0.2, 0.2, 0.2]))
     ch = {"sp_flex": base.get("sp_flex", 0.0) + D(u(rng, 10, 35)) * prof}
     out = u(rng, 65, 88)
@@ -264,7 +264,7 @@ def squat(t, rng, body, base):
             e0 = base[f"sh_elev_{s}"]
             ch[f"sh_elev_{s}"] = e0 + (D(u(rng, 70, 95)) - e0) * prof
             ch[f"sh_plane_{s}"] = np.full_like(t, D(90))
-            ch[f"el_dir_{s}"] = np.full_like(t, D(90))
+            ch[f"el_dir_{s}"] = np.full_like(t, 0.0)
         elif arms == "hips":
             ch.update(_ik(_pt(len(t), sg * (body.hip_width / 2 + 0.08), 0.08, 0.02), body, s, (sg, 0.0, -0.6)))
         elif arms == "chest":
@@ -277,7 +277,7 @@ def bow(t, rng, body, base):
     p = {}
     c = _cycle(rng, t, 2.0, 4.0, p)
     prof = pulse(c, u(rng, 0.22, 0.38), u(rng, 0.05, 0.3))
-    p["depth_deg"] = depth = u(rng, 25, 70)
+    p["depth_deg"] = depth = u(rng, 30, 70)
     p["arm_hang"] = k = u(rng, 0.6, 1.0)
     ch = {"sp_flex": base.get("sp_flex", 0.0) + D(depth) * prof,
           "hd_pitch": base.get("hd_pitch", 0.0) + D(u(rng, 0, 20)) * prof,
@@ -302,7 +302,7 @@ def punch(t, rng, body, base):
     reach = body.upper_arm + body.forearm
     gy = body.torso + u(rng, -0.18, 0.08)
     ch = {"sp_twist": np.zeros_like(t)}
-    twist = D(u(rng, 5, 20))
+    twist = D(u(rng, 3, 12))
     for s, sg in (("L", 1.0), ("R", -1.0)):
         active = alt or s == side
         ext = pulse(c + (0.5 if (alt and s == "R") else 0.0), rise, hold) if active else np.zeros_like(t)
@@ -514,7 +514,7 @@ def point(t, rng, body, base):
     prof = 3 * prof ** 2 - 2 * prof ** 3
     ch = {f"sh_elev_{side}": base[f"sh_elev_{side}"] + (D(e) - base[f"sh_elev_{side}"]) * prof,
           f"sh_plane_{side}": D(pl) * prof, f"el_flex_{side}": np.full_like(t, D(u(rng, 0, 20))),
-          f"el_dir_{side}": np.full_like(t, D(90)), "hd_yaw": sg * D(u(rng, 0, 30)) * prof}
+          f"el_dir_{side}": np.full_like(t, 0.0), "hd_yaw": sg * D(u(rng, 0, 30)) * prof}
     return ch, {"side": side, "elevation_deg": e, "plane_deg": pl}
 
 

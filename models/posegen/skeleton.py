@@ -14,8 +14,11 @@ head        ``hd_yaw`` (+ = looks to the person's left), ``hd_pitch`` (+ = chin 
 arms (L, R) ``sh_elev`` angle of the upper arm from hanging straight down (0) to straight up (pi),
             ``sh_plane`` plane of that elevation (0 = sideways, pi/2 = forward, > pi/2 = across the
             body, < 0 = backward), ``el_flex`` elbow flexion (0 = straight), ``el_dir`` direction
-            the forearm bends toward: cos(el_dir)*forward + sin(el_dir)*up made perpendicular to
-            the upper arm, ``shrug`` shoulder lift (m)
+            the forearm bends toward, an angle about the upper arm: 0 = the arm's front (forward
+            for a hanging arm, up for an arm raised forward, forward for one raised sideways),
+            +pi/2 = its inner side (toward the body when hanging, down when raised sideways),
+            -pi/2 = its outer side (up for an arm raised sideways: a wave), ``shrug`` shoulder
+            lift (m)
 legs (L, R) ``hip_elev``/``hip_plane`` as for the arms (pi/2 plane = forward = hip flexion),
             ``kn_flex`` knee flexion (shank folds backward), ``toe_out`` foot yaw outward
 
@@ -158,6 +161,23 @@ def limb_direction(elev: np.ndarray, plane: np.ndarray, side: float) -> np.ndarr
     return np.stack([se * np.cos(plane) * side, -np.cos(elev), se * np.sin(plane)], axis=-1)
 
 
+def arm_front(elev: np.ndarray, plane: np.ndarray, side: float) -> np.ndarray:
+    """(T,3) the upper arm's "front": the forward vector carried along by the rotation that
+    raises a hanging arm by ``elev`` in ``plane`` (perpendicular to the arm, never degenerate)."""
+    hx, hz = side * np.cos(plane), np.sin(plane)
+    c, s = np.cos(elev), np.sin(elev)
+    return np.stack([-hz * hx * (1 - c), hz * s, c + hx * hx * (1 - c)], axis=-1)
+
+
+def bend_direction(elev, plane, el_dir, side: float) -> tuple[np.ndarray, np.ndarray]:
+    """Unit upper-arm direction u and the unit direction w (perpendicular to u) the forearm
+    bends toward, for ``el_dir`` (see the module doc)."""
+    u = limb_direction(elev, plane, side)
+    ref = arm_front(elev, plane, side)
+    r = np.asarray(el_dir)[..., None]
+    return u, np.cos(r) * ref + side * np.sin(r) * np.cross(u, ref)
+
+
 def arm_ik(target: np.ndarray, body: Body, side: float, pole: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Arm channels that put the wrist at ``target`` ((T,3), chest frame, metres).
 
@@ -181,12 +201,9 @@ def arm_ik(target: np.ndarray, body: Body, side: float, pole: np.ndarray | None 
     wrist = shoulder + u * a + _unit(shoulder + n * d[:, None] - (shoulder + u * a)) * b
     w = _perp(wrist - (shoulder + u * a), u, _Z)  # forearm direction's part perpendicular to u
     elev = np.arccos(np.clip(-u[:, 1], -1, 1))
-    plane = np.arctan2(u[:, 2], side * u[:, 0])
-    m = np.cross(u, w)
-    r = np.arctan2(-m[:, 2], m[:, 1])
-    flip = (np.cos(r) * w[:, 2] + np.sin(r) * w[:, 1]) < 0
-    r = np.where(flip, r + np.pi, r)
-    r = np.where(np.hypot(m[:, 1], m[:, 2]) < 1e-6, np.arctan2(w[:, 1], w[:, 2]), r)
+    plane = np.unwrap(np.arctan2(u[:, 2], side * u[:, 0]))
+    ref = arm_front(elev, plane, side)
+    r = np.arctan2(np.sum(w * side * np.cross(u, ref), -1), np.sum(w * ref, -1))
     return {"sh_elev": elev, "sh_plane": plane, "el_flex": flex, "el_dir": np.unwrap(r)}
 
 
@@ -245,13 +262,13 @@ def forward_kinematics(ch: dict[str, np.ndarray], body: Body, n_frames: int) -> 
         o = 0 if side == "L" else 1
         shoulder = root + _apply(
             r_chest, np.stack([np.full(T, s * body.shoulder_width / 2), body.torso + g[f"shrug_{side}"], np.zeros(T)], -1))
-        u_loc = limb_direction(g[f"sh_elev_{side}"], g[f"sh_plane_{side}"], s)
-        r = g[f"el_dir_{side}"][:, None]
-        w_loc = _perp(np.cos(r) * _Z + np.sin(r) * _Y, u_loc, np.array([-s, 0.0, 0.0]))
+        u_loc, w_loc = bend_direction(g[f"sh_elev_{side}"], g[f"sh_plane_{side}"], g[f"el_dir_{side}"], s)
         f = g[f"el_flex_{side}"][:, None]
         fa_loc = u_loc * np.cos(f) + w_loc * np.sin(f)
         u, fa = _apply(r_chest, u_loc), _apply(r_chest, fa_loc)
-        radial = _perp(_apply(r_chest, w_loc), fa, _apply(r_chest, np.array([-s, 0.0, 0.0])))
+        # thumb side: in the bend plane, perpendicular to the forearm (toward the bend direction
+        # for a straight arm, up along the upper arm for a flexed one)
+        radial = _apply(r_chest, w_loc * np.cos(f) - u_loc * np.sin(f))
         elbow = shoulder + u * body.upper_arm
         wrist = elbow + fa * body.forearm
         hl = body.hand
