@@ -444,13 +444,11 @@ def turn_around(t, rng, body, base):
     x = np.clip((t - t[0] - p["start"]) / p["duration"], 0, 1)
     turn = p["direction"] * 2 * np.pi * (3 * x * x - 2 * x * x * x)
     ch = {"turn": turn}
-    step = np.abs(np.sin(2 * np.pi * t / 0.9)) * (x > 0) * (x < 1)
-    for s, ph in (("L", 0.0), ("R", 0.45)):
+    for s, ph in (("L", 0.0), ("R", 0.5)):  # small steps while turning
         lift = np.maximum(0, np.sin(2 * np.pi * (t / 0.9 + ph))) * (x > 0) * (x < 1)
         ch[f"hip_elev_{s}"] = base[f"hip_elev_{s}"] + D(15) * lift
         ch[f"hip_plane_{s}"] = D(90) * np.clip(3 * lift, 0, 1)
         ch[f"kn_flex_{s}"] = D(25) * lift
-    del step
     return ch, p
 
 

@@ -49,7 +49,7 @@ class NoiseModel:
     jitter_z: float = 3.0
     jitter_global: float = 0.004
     temporal_corr: float = 0.6
-    outlier_rate: float = 0.01
+    outlier_rate: float = 0.005
     outlier_frames: tuple[int, int] = (1, 3)
     outlier_size: float = 0.4
     swap_rate: float = 0.002
