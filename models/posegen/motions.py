@@ -480,6 +480,9 @@ def reach_down(t, rng, body, base):
         ch[f"kn_flex_{s}"] = D(u(rng, 0, 30)) * prof
     ch[f"sh_elev_{side}"] = base[f"sh_elev_{side}"] + D(depth + u(rng, 0, 25)) * prof
     ch[f"sh_plane_{side}"] = D(90) * prof
+    free = "R" if side == "L" else "L"  # the other arm hangs (or rests on the thigh)
+    ch[f"sh_elev_{free}"] = base[f"sh_elev_{free}"] * (1 - prof) + D(depth * u(rng, 0.6, 1.0)) * prof
+    ch[f"sh_plane_{free}"] = base[f"sh_plane_{free}"] * (1 - prof) + D(90) * prof
     return ch, p
 
 
