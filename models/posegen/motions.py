@@ -140,14 +140,16 @@ def wave_one_arm(t, rng, body, base):
     phi = 2 * np.pi * c
     p["style"] = str(rng.choice(["high", "low"], p=[0.55, 0.45]))
     if p["style"] == "high":
-        elev, f0 = u(rng, 110, 150), u(rng, 25, 55)
+        elev = u(rng, 110, 150)
+        f0 = max(5.0, 180 - elev + u(rng, -30, 10))  # forearm about vertical (elbow + forearm = 180)
     else:
-        elev, f0 = u(rng, 70, 95), u(rng, 100, 125)
+        elev = u(rng, 70, 95)
+        f0 = 180 - elev + u(rng, -15, 10)
     p["amplitude_deg"] = a = u(rng, 18, 35 if p["style"] == "high" else 28)
     ch = {
         f"sh_elev_{side}": D(elev) + D(u(rng, 0, 6)) * np.sin(phi + u(rng, -1, 1)),
         f"sh_plane_{side}": np.full_like(t, D(u(rng, 0, 25))),  # forearm swings across the view
-        f"el_flex_{side}": D(f0) + D(a) * np.sin(phi),
+        f"el_flex_{side}": D(max(f0, a)) + D(a) * np.sin(phi),
         f"el_dir_{side}": np.full_like(t, D(-90)),
     }
     p.update(elevation_deg=elev, elbow_deg=f0)
@@ -170,9 +172,10 @@ def wave_both_arms(t, rng, body, base):
             ch[f"sh_elev_{s}"] = D(u(rng, 125, 145)) + D(a) * wav
             ch[f"el_flex_{s}"] = np.full_like(t, D(u(rng, 0, 20)))
         else:
-            elev, f0 = (u(rng, 135, 165), u(rng, 5, 35)) if style == "overhead" else (u(rng, 70, 95), u(rng, 100, 125))
+            elev = u(rng, 135, 165) if style == "overhead" else u(rng, 70, 95)
+            f0 = max(5.0, 180 - elev + u(rng, -25, 10))
             ch[f"sh_elev_{s}"] = np.full_like(t, D(elev))
-            ch[f"el_flex_{s}"] = D(f0 + a) + D(a) * wav
+            ch[f"el_flex_{s}"] = D(max(f0, a)) + D(a) * wav  # never hyperextended
         ch[f"sh_plane_{s}"] = np.full_like(t, D(u(rng, 0, 25)))
         ch[f"el_dir_{s}"] = np.full_like(t, D(-90))
     return ch, p
