@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.pose.features import mirror_keypoints
+
 from .camera import CameraRanges, CameraSpec, project, sample_camera
 from .motions import ACTIONS, ALL_MOTIONS, OTHER_MOTIONS, idle_sway, motion_channels, sample_neutral
 from .noise import NoiseModel, apply_noise
-from .skeleton import CHANNELS, FLIP_INDEX, Body, forward_kinematics, sample_body
+from .skeleton import CHANNELS, Body, forward_kinematics, sample_body
 
 IDLE = "idle"
 
@@ -55,15 +57,12 @@ class ClipSet:
 
 
 def mirror(keypoints: np.ndarray, width: float) -> np.ndarray:
-    """Flip x (``width - x``) and swap left/right landmarks; any leading shape (...,33,4).
+    """Flip x (``width - x``) and swap left/right landmarks; any leading shape (...,33,4); the
+    pose stage's own mirroring (:func:`engine.pose.features.mirror_keypoints`).
 
     All-zero keypoints (frames without a person) stay zero, so mirroring twice is the identity.
     """
-    kp = np.asarray(keypoints)
-    out = kp[..., FLIP_INDEX, :].copy()
-    live = np.any(out != 0, axis=-1)
-    out[..., 0] = np.where(live, width - out[..., 0], out[..., 0])
-    return out
+    return mirror_keypoints(keypoints, width)
 
 
 def _streams(seed: int, n: int) -> list[np.random.Generator]:

@@ -32,34 +32,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-LANDMARKS = (
-    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
-    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
-    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
-    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
-    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
-    "left_foot_index", "right_foot_index",
-)
-NUM_LANDMARKS = 33
-IDX = {name: i for i, name in enumerate(LANDMARKS)}
-
-#: index permutation that swaps every left landmark with its right twin (``kp[..., FLIP_INDEX, :]``)
-FLIP_INDEX = np.arange(NUM_LANDMARKS)
-for _i, _n in enumerate(LANDMARKS):
-    if _n.startswith("left_"):
-        _j = IDX["right_" + _n[5:]]
-        FLIP_INDEX[_i], FLIP_INDEX[_j] = _j, _i
-FLIP_INDEX[IDX["mouth_left"]], FLIP_INDEX[IDX["mouth_right"]] = IDX["mouth_right"], IDX["mouth_left"]
-FLIP_INDEX.setflags(write=False)
-
-#: skeleton edges for drawing (MediaPipe's POSE_CONNECTIONS)
-EDGES = (
-    (0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10),
-    (11, 12), (11, 13), (13, 15), (15, 17), (15, 19), (15, 21), (17, 19),
-    (12, 14), (14, 16), (16, 18), (16, 20), (16, 22), (18, 20),
-    (11, 23), (12, 24), (23, 24), (23, 25), (24, 26), (25, 27), (26, 28),
-    (27, 29), (28, 30), (29, 31), (30, 32), (27, 31), (28, 32),
-)
+# The layout the pose stage reports (names, left/right twins, MediaPipe's edges).
+from engine.pose.landmarks import EDGES, FLIP_INDEX, IDX, LANDMARKS, NUM_LANDMARKS  # noqa: F401
 
 #: keypoints of the hands and feet (the pose stage is noisier there)
 EXTREMITIES = (15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32)
