@@ -158,11 +158,12 @@ def main(argv: list[str] | None = None) -> int:
         out = work / "requirements" / name
         resolve(args.uv, work, inputs, extras, constraints, out)
         newest = pins(out.read_text(encoding="utf-8"))
-        if name == "test.txt":  # aeon rides along without its dependencies, as in the lock
-            newest.setdefault("aeon", locked.get("aeon", ""))
-            aeon = re.search(r"(?ms)^# aeon without.*", (REQ / name).read_text(encoding="utf-8"))
-            if aeon:
-                out.write_text(out.read_text(encoding="utf-8") + "\n" + aeon.group(0), encoding="utf-8")
+        if name == "test.txt":  # the no-deps wheels ride along as in the lock (requirements/nodeps.in)
+            nodeps = re.search(r"(?ms)^# without their dependencies.*", (REQ / name).read_text(encoding="utf-8"))
+            if nodeps:
+                out.write_text(out.read_text(encoding="utf-8") + "\n" + nodeps.group(0), encoding="utf-8")
+                for pkg, version in pins(nodeps.group(0)).items():
+                    newest.setdefault(pkg, version)
         changed += len(report_changes(name, locked, newest))
         if name.startswith("package"):
             ffmpeg = check_ffmpeg(newest, work / "wheels")
