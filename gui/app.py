@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import threading
 import time
 from pathlib import Path
 
 ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "kinesight.svg"
+
+# How long --screenshot waits, beyond --screenshot-delay, for the model to load, the first
+# predictions and the file's timeline (and after --screenshot-at, the window to refill).
+SCREENSHOT_GRACE_S = 90.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -27,9 +32,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "error dialog the source opens (README pictures of the dialogs)")
     parser.add_argument("--screenshot-at", type=float, metavar="S",
                         help="for a file: once ready, seek to S seconds and grab after the model has warmed up "
-                             "there (the same picture whatever the machine's speed)")
+                             "there (the same picture whatever the machine's speed); S must leave one window "
+                             "of video after it (exit code 2 otherwise)")
     parser.add_argument("--screenshot-delay", type=float, default=3.0, metavar="S",
-                        help="seconds of predictions to wait for before the grab (default 3)")
+                        help="seconds of predictions to wait for before the grab (default 3); --screenshot "
+                             f"gives up (exit code 1) when not ready S + {SCREENSHOT_GRACE_S:.0f} s after start")
     parser.add_argument("--size", metavar="WxH",
                         help="window size for this run (default with --screenshot: 1400x860; not saved)")
     return parser.parse_args(argv)
@@ -71,14 +78,61 @@ def qt_binding_problem() -> str | None:
     )
 
 
-def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout_s: float = 90.0,
+HEADLESS_HELP = (
+    "To use Kinesight without a screen: take a screenshot offscreen "
+    "(QT_QPA_PLATFORM=offscreen kinesight-gui --source FILE --screenshot out.png), "
+    "or use the command line (kinesight run --source FILE, kinesight analyze FILE).")
+
+
+def display_problem(env: dict[str, str] | None = None, platform: str = sys.platform) -> str | None:
+    """Why Qt could not open a window here, said before Qt tries, or None when a display looks
+    reachable. Qt's own message for a missing X display names a missing library
+    ("xcb-cursor0 is needed") and then aborts the process; the real cause is that there is no
+    display to connect to. Only the X11 platform is checked (the packaged app runs through X11,
+    XWayland under Wayland); an explicit QT_QPA_PLATFORM other than xcb is left to Qt."""
+    env = dict(os.environ) if env is None else env
+    if not platform.startswith("linux"):
+        return None
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if qpa and qpa != "xcb":
+        return None
+    display = env.get("DISPLAY", "")
+    if not display:
+        return "no display to open the window on (DISPLAY is not set: could not connect to a display)."
+    host, _, number = display.rpartition(":")
+    number = number.split(".")[0]
+    # A local display (":1", "unix:1") has a socket in /tmp/.X11-unix; remote ones are left to Qt.
+    if host in ("", "unix") and number.isdigit() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+        return f"could not connect to display {display} (no X server is listening there)."
+    return None
+
+
+def seek_warm_up_problem(at_s: float, duration_s: float | None, window_span_s: float) -> str | None:
+    """Why a screenshot at ``at_s`` can never show a warmed-up prediction, else None: the model
+    needs one window's span of video after the seek point before it says anything."""
+    if duration_s is None:
+        return None
+    latest = duration_s - window_span_s
+    if at_s <= latest:
+        return None
+    if latest < 0:
+        return (f"--screenshot-at {at_s:g}: the file lasts {duration_s:.2f} s, shorter than the {window_span_s:.2f} s "
+                "the model needs to warm up; no seek into it can show a prediction")
+    return (f"--screenshot-at {at_s:g}: the file lasts {duration_s:.2f} s and the model needs {window_span_s:.2f} s "
+            f"after the seek to warm up; choose at most {latest:.2f}")
+
+
+def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout_s: float | None = None,
                                 of: str = "window", at_s: float | None = None) -> None:
     """Poll until predictions flowed for ``delay_s`` and the file timeline is filled, then grab
     the window; with ``at_s``, first seek there and wait for a prediction past it that is no
-    longer warming up. With ``of="error"``, grab the error dialog as soon as one is shown."""
+    longer warming up. With ``of="error"``, grab the error dialog as soon as one is shown.
+    Gives up (exit code 1) after ``timeout_s``: by default ``delay_s`` + SCREENSHOT_GRACE_S."""
     from engine.core.prediction import PredictionState
     from PySide6.QtCore import QTimer
 
+    if timeout_s is None:
+        timeout_s = delay_s + SCREENSHOT_GRACE_S
     started = time.monotonic()
     state = {"first": None, "seeked": False}
 
@@ -106,6 +160,14 @@ def _take_screenshot_when_ready(window, app, path: Path, delay_s: float, timeout
         ready = state["first"] is not None and now - state["first"] >= delay_s and timeline_ready
         if ready and at_s is not None and window.source_info is not None and not window.source_info.is_live:
             if not state["seeked"]:
+                manifest = window.bridge.bundle.manifest if window.bridge.bundle is not None else None
+                if manifest is not None and not window.timeline.is_words_mode:
+                    span = manifest.window.window_length / manifest.window.sample_fps
+                    problem = seek_warm_up_problem(at_s, window.source_info.duration_s, span)
+                    if problem:
+                        print(f"kinesight-gui: error: {problem}", file=sys.stderr)
+                        app.exit(2)
+                        return
                 window.seek(at_s)
                 state["seeked"], state["count"] = True, window.prediction_count
             last = window.last_prediction
@@ -132,12 +194,16 @@ def main(argv: list[str] | None = None) -> int:
     from engine.core.memory import tune_malloc
 
     tune_malloc()  # before Qt and the engine start threads: hours of playback stay flat
+    problem = display_problem()
+    if problem:
+        print(f"kinesight-gui: error: {problem}\n{HEADLESS_HELP}", file=sys.stderr)
+        return 2
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
-    from gui.translations import install_language, resolve_language
+    from gui.translations import install_language, missing_font, resolve_language
 
     # Fractional scale factors (150 %) render crisply instead of being rounded.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -165,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     if size:
         w, h = (int(x) for x in size.lower().split("x"))
         window.resize(w, h)
+    font_problem = missing_font(resolve_language(language))
+    if font_problem:
+        print(f"kinesight-gui: warning: {font_problem}", file=sys.stderr)
+        window.status.show_font_warning(font_problem)
     window.show()
     # Everything built so far (modules, widgets, models) lives as long as the app: keep it out
     # of the cyclic garbage collector, whose full passes over it stalled the GUI for ~35 ms.

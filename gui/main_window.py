@@ -28,7 +28,7 @@ from gui.throttle import Throttle
 from gui.timeline import TimelineWidget
 from gui.topk_panel import TopKPanel
 from gui.transcript_panel import TranscriptPanel
-from gui.translations import install_language, resolve_language
+from gui.translations import install_language, missing_font, resolve_language
 from gui.transport import TransportBar
 from gui.video_view import VideoView
 from gui.window_bundles import BundleActions
@@ -415,6 +415,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         self.settings.setValue("ui/language", choice)
         lang = resolve_language(choice)
         install_language(lang)
+        self.status.show_font_warning(missing_font(lang))
         self.retranslate()
         self.languageChanged.emit(lang)
 

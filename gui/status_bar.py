@@ -123,7 +123,19 @@ class StatusPanel(QStatusBar):
         self.dropped = QLabel()
         for w in (self.provider, self.camera_fps, self.model_fps, self.latency, self.dropped):
             self.addPermanentWidget(w)
+        # A missing font for the interface's script (gui.translations.missing_font), in English,
+        # until the language changes.
+        self.font_warning = QLabel()
+        self.font_warning.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.font_warning.setVisible(False)
+        self.insertPermanentWidget(0, self.font_warning)
         self.retranslate()
+
+    def show_font_warning(self, text: str | None) -> None:
+        """Show (or with None hide) the missing-font warning; the full text is its tooltip."""
+        self.font_warning.setVisible(bool(text))
+        self.font_warning.setText("No Chinese font installed: text shows as boxes (hover for help)" if text else "")
+        self.font_warning.setToolTip(text or "")
 
     # QStatusBar's own message API, routed to the label (the window and tests use these).
     def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 - Qt API

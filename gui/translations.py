@@ -56,3 +56,21 @@ def install_language(lang: str) -> bool:
         _installed.append(qt)
     QLocale.setDefault(QLocale(lang))
     return True
+
+
+# What to install when the interface's script has no font (shown in English: in the missing
+# script it would be boxes too).
+FONT_PACKAGES = "Debian/Ubuntu: sudo apt install fonts-noto-cjk; Fedora: sudo dnf install google-noto-sans-cjk-fonts"
+
+
+def missing_font(lang: str) -> str | None:
+    """A warning when no installed font can draw ``lang``'s script (the Chinese interface would
+    show boxes), else None. Needs a QGuiApplication."""
+    if lang != "zh_CN":
+        return None
+    from PySide6.QtGui import QFontDatabase
+
+    if QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
+        return None
+    return ("No font with Chinese characters is installed, so the Chinese interface shows boxes. "
+            f"Install one ({FONT_PACKAGES}) and restart, or switch to English (View > Language).")

