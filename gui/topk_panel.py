@@ -50,7 +50,12 @@ class TopKPanel(QGroupBox):
         self._visible_rows = rows
 
     def show_prediction(self, prediction: Prediction | None) -> None:
-        """Fill the rows from a prediction's top-k (None clears them)."""
+        """Fill the rows from a prediction's top-k (None clears them). An "unknown" prediction
+        shows what unknown means instead: its probabilities are those of classes the input is
+        not like, and a "96 %" under "unknown" read as certainty."""
+        if prediction is not None and prediction.state == PredictionState.UNKNOWN:
+            self._show_unknown(prediction.novelty)
+            return
         items = list(prediction.top_k[: self._visible_rows]) if prediction else []
         self._shown = items
         dim = prediction is not None and prediction.state != PredictionState.CONFIDENT
@@ -72,9 +77,30 @@ class TopKPanel(QGroupBox):
             # Uncertain/warming-up rows are greyed so they never read as a confident answer.
             name.setEnabled(not dim)
             bar.setEnabled(not dim)
+            bar.setVisible(r < self._visible_rows)
             font = name.font()
             font.setBold(r == 0 and not dim and bool(items))
             name.setFont(font)
+
+    def _show_unknown(self, novelty: float | None) -> None:
+        self._shown = []
+        text = self.tr("Not like anything taught")
+        if novelty is not None:
+            text = self.tr("Not like anything taught (novelty %1)").replace("%1", f"{novelty:.2f}")
+        for r, (name, bar, pct) in enumerate(self._rows):
+            name.setText(text if r == 0 else "—")
+            name.setEnabled(r == 0)
+            bar.setValue(0)
+            bar.setVisible(False)  # no bar: nothing here is a probability
+            pct.setText("")
+            font = name.font()
+            font.setBold(False)
+            name.setFont(font)
+
+    def text_of_row(self, row: int) -> tuple[str, str]:
+        """What row ``row`` says: its label text and its percentage ("" when none)."""
+        name, _bar, pct = self._rows[row]
+        return name.text(), pct.text()
 
     def shown(self) -> list[tuple[str, float]]:
         """The (label, probability) pairs on screen, top first."""

@@ -186,14 +186,21 @@ def _analyze_one(source: str, recognizer, settings, args, out: TextIO, rules=Non
 
 def _print_result(result, out: TextIO) -> None:
     """A file's header line, then its events (actions) or words and transcript (lip)."""
+    from engine.core.prediction import UNKNOWN_MEANS
     from engine.tasks import reports_words
 
     print(f"{result.source}: {result.duration_s:.2f} s, {result.frames} frames, {len(result.predictions)} predictions "
           f"in {result.wall_s:.2f} s ({result.speed:.1f}x real time) on {result.provider.provider}", file=out)
     if not reports_words(result.task):
         for ev in result.events():
-            # A warming-up stretch has no prediction yet, so no confidence to show.
-            conf = "" if ev.state == "warming_up" else f"  ({ev.mean_confidence:.2f}, peak {ev.peak_confidence:.2f})"
+            # A warming-up stretch has no prediction yet, so no confidence to show; an unknown one
+            # says what unknown means (its probabilities are of classes it is not like).
+            if ev.state == "warming_up":
+                conf = ""
+            elif ev.state == "unknown":
+                conf = f"  {UNKNOWN_MEANS}"
+            else:
+                conf = f"  ({ev.mean_confidence:.2f}, peak {ev.peak_confidence:.2f})"
             print(f"  {ev.start_s:7.2f} - {ev.end_s:7.2f} s  {ev.text}{conf}", file=out)
     for tok in result.tokens:  # sequence tasks
         print(f"  {tok.start_s:7.2f} - {tok.end_s:7.2f} s  {tok.text}  ({tok.confidence:.2f})", file=out)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from engine.core.prediction import UNKNOWN_MEANS
 from kinesight.common import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, PROG, engine_settings, fail, open_bundle
 
 
@@ -21,10 +22,15 @@ def _format_prediction(p, labels_width: int = 18) -> str:
     if p.state.value == "warming_up":
         return f"{p.pts_s:8.2f}s  {'(warming up)':<{labels_width}}"
     label = p.label if p.label is not None else f"({p.state.value})"
-    top = ", ".join(f"{name} {prob:.2f}" for name, prob in p.top_k)
     t = p.timings
-    return (f"{p.pts_s:8.2f}s  {label:<{labels_width}} {p.confidence:5.2f}   top: {top}   "
-            f"[{t.latency_ms:5.1f} ms, {p.model_fps:4.1f} model fps, {p.dropped_frames} dropped]")
+    stats = f"[{t.latency_ms:5.1f} ms, {p.model_fps:4.1f} model fps, {p.dropped_frames} dropped]"
+    if p.state.value == "unknown":
+        # The probabilities of an unknown window are those of classes it is not like: say what
+        # unknown means (and how far from the taught clips it is), never a probability.
+        novelty = "" if p.novelty is None else f" (novelty {p.novelty:.2f})"
+        return f"{p.pts_s:8.2f}s  {label:<{labels_width}} {UNKNOWN_MEANS}{novelty}   {stats}"
+    top = ", ".join(f"{name} {prob:.2f}" for name, prob in p.top_k)
+    return f"{p.pts_s:8.2f}s  {label:<{labels_width}} {p.confidence:5.2f}   top: {top}   {stats}"
 
 
 def _format_transcript(u, labels_width: int = 18) -> str:

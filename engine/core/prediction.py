@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
+# What "unknown" means, in the words the command line shows beside it (never a probability: the
+# probabilities of an unknown window belong to classes the input is not like).
+UNKNOWN_MEANS = "not like anything taught"
+
+
 class PredictionState(str, Enum):
     """How much to trust the current label."""
 

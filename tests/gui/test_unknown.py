@@ -39,8 +39,15 @@ def test_unknown_on_real_footage_is_drawn_like_uncertain_and_says_unknown(qtbot,
                     timeout=WAIT)
     headline, detail = w.video.overlay_text()
     assert headline == "unknown" and "%" not in detail
-    w._refresh_panels()
-    assert not w.topk._rows[0][1].isEnabled()  # the top-k bars are greyed, as while uncertain
+    # The top-k panel says what unknown means, never the rejected class's probability.
+    seen = []
+    qtbot.waitUntil(lambda: (p := w.last_prediction).state == PredictionState.UNKNOWN and p.top_k[0][1] > 0.5
+                    and not seen.append(p), timeout=WAIT)  # a high probability, of a rejected class
+    w.topk.show_prediction(seen[-1])
+    text, pct = w.topk.text_of_row(0)
+    assert text.startswith("Not like anything taught (novelty ") and pct == ""
+    assert all("%" not in w.topk.text_of_row(r)[1] for r in range(len(w.topk._rows)))
+    assert w.topk.shown() == []
     # The whole-file timeline: the shipped model says "unknown" on this real clip nearly
     # throughout, so its curves are grey (as for uncertain), not in the classes' colours.
     qtbot.waitUntil(lambda: w.analysis_result is not None, timeout=WAIT)
