@@ -21,7 +21,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line of ``kinesight-gui``."""
     parser = argparse.ArgumentParser(prog="kinesight-gui", description="Kinesight: real-time action recognition.")
     parser.add_argument("--source", help="camera index, video file or stream URL to open at start")
-    parser.add_argument("--bundle", help="model bundle folder or .zip for this run (default: the last one picked in the app, "
+    parser.add_argument("--bundle", help="model bundle for this run: a shipped or your own bundle's name (e.g. "
+                             "grid-lips), or a bundle folder or .zip (default: the last one picked in the app, "
                              "else the shipped one)")
     parser.add_argument("--lang", choices=["system", "en", "zh_CN"],
                         help="user interface language for this run (the saved choice is kept)")
@@ -194,6 +195,15 @@ def main(argv: list[str] | None = None) -> int:
     from engine.core.memory import tune_malloc
 
     tune_malloc()  # before Qt and the engine start threads: hours of playback stay flat
+    if args.bundle:
+        from engine.bundles import resolve_bundle
+        from engine.core.errors import BundleError
+
+        try:  # a name (grid-lips) or a path; a bundle that is not there is said before any window opens
+            args.bundle = str(resolve_bundle(args.bundle))
+        except BundleError as exc:
+            print(f"kinesight-gui: error: {exc}", file=sys.stderr)
+            return 2
     problem = display_problem()
     if problem:
         print(f"kinesight-gui: error: {problem}\n{HEADLESS_HELP}", file=sys.stderr)

@@ -9,13 +9,14 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from engine.bundles import user_data_dir
 
 
 def data_dir() -> Path:
-    """Where taught bundles and recorded clips live (per user)."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".kinesight")
+    """Where taught bundles (``bundles/``) and recorded clips (``clips/``) live, per user: the
+    engine's user folder (``~/.local/share/kinesight``), so that ``kinesight --bundle NAME`` finds
+    what the app taught. (Qt's AppDataLocation doubled the name: ``Kinesight/Kinesight``.)"""
+    return user_data_dir()
 
 
 def safe_name(text: str) -> str:

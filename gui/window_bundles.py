@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from engine.bundles import default_bundle_path, list_shipped_bundles
+from engine.bundles import default_bundle_path, list_shipped_bundles, list_user_bundles
 from engine.core.errors import BundleError
 from gui.controls import load_unknown_threshold
 
@@ -17,7 +17,10 @@ class BundleActions:
 
     # -- models ------------------------------------------------------------------------
     def _known_bundles(self) -> list[Path]:
-        return list_shipped_bundles() + self._extra_bundles
+        # The shipped bundles, the user's bundle folder (what the Teach dialog and `kinesight
+        # train --out` put there), then bundles opened from elsewhere.
+        found = list_shipped_bundles() + list_user_bundles()
+        return found + [p for p in self._extra_bundles if p not in found]
 
     def _refresh_bundle_list(self) -> None:
         self.bundle_panel.set_bundles(self._known_bundles(), self.bundle_path)

@@ -25,6 +25,7 @@ from typing import Sequence
 
 from engine.core.errors import KinesightError
 from kinesight.common import (
+    BUNDLE_HELP,
     EXIT_FAIL,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -108,7 +109,7 @@ def build_parser(training=None) -> argparse.ArgumentParser:
                     help="no progress report (a bar on a terminal, a few plain lines otherwise)")
 
     info = sub.add_parser("info", help="version, ONNX Runtime providers, devices and the bundle's summary")
-    info.add_argument("--bundle", "-b", help="model bundle to describe (without it: the shipped default bundle)")
+    info.add_argument("--bundle", "-b", help=BUNDLE_HELP.replace("model bundle:", "model bundle to describe:"))
     info.add_argument("--device", choices=DEVICES, default=default_of("device"), help="the device to try the bundle on")
     info.add_argument("--cameras", type=int, default=4, help="probe camera indices 0..N-1 (0 skips)")
 

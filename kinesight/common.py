@@ -82,12 +82,16 @@ class TrainingDependencyMissing(KinesightError):
     install (the packaged app, a slim pip install) does not have."""
 
 
+BUNDLE_HELP = ("model bundle: a shipped or your own bundle's name (e.g. grid-lips; `kinesight info` lists them), "
+               "or a bundle folder or .zip (without it: the shipped default bundle)")
+
+
 def add_engine_args(p: argparse.ArgumentParser) -> None:
     """The options ``run`` and ``analyze`` share."""
     # Defaults come from EngineSettings, the one source of truth the GUI and the engine share.
     from engine.core.settings import DEVICES, default_of
 
-    p.add_argument("--bundle", "-b", help="model bundle folder or .zip (without it: the shipped default bundle)")
+    p.add_argument("--bundle", "-b", help=BUNDLE_HELP)
     p.add_argument("--device", choices=DEVICES, default=default_of("device"), help="where the model runs")
     p.add_argument("--threads", type=int, default=default_of("threads"),
                    help="ONNX Runtime threads (without it: the usable cores, at most 4)")
@@ -118,7 +122,8 @@ def engine_settings(args) -> "EngineSettings":  # noqa: F821 - imported lazily
 
 
 def open_bundle(spec: str | None):
-    """The bundle named by ``--bundle``, or the shipped default."""
+    """The bundle named by ``--bundle`` (a name or a path: engine.bundles.resolve_bundle), or the
+    shipped default."""
     from engine.bundles import default_bundle_path, load_bundle
 
     return load_bundle(spec if spec else default_bundle_path())

@@ -23,7 +23,14 @@ _PROVIDER_NAMES = {"TensorrtExecutionProvider": "TensorRT", "OpenVINOExecutionPr
 
 def cmd_info(args, out: TextIO) -> int:
     """Version, ORT providers, the provider that really runs, cameras, the bundle's summary."""
-    from engine.bundles import default_bundle_path, list_shipped_bundles, load_bundle
+    from engine.bundles import (
+        bundle_name,
+        default_bundle_path,
+        list_shipped_bundles,
+        list_user_bundles,
+        load_bundle,
+        user_bundles_dir,
+    )
     from engine.core.runtime import make_session, runtime_summary
     from engine.io.sources import list_cameras
 
@@ -35,6 +42,10 @@ def cmd_info(args, out: TextIO) -> int:
         print("cameras: " + (", ".join(f"{c.index}: {c.name}" for c in cams) if cams else "none found"), file=out)
     shipped = list_shipped_bundles()
     print("shipped bundles: " + (", ".join(p.name for p in shipped) if shipped else "none"), file=out)
+    mine = list_user_bundles()
+    print(f"your bundles (in {user_bundles_dir()}): " + (", ".join(bundle_name(p) for p in mine) if mine else "none"),
+          file=out)
+    print("  (--bundle takes any of these names, or a bundle folder or .zip)", file=out)
     if args.bundle:
         bundle = load_bundle(args.bundle)
     else:

@@ -21,7 +21,8 @@ def add_analyze_seq_args(p: argparse.ArgumentParser) -> None:
     """Arguments of ``kinesight analyze-seq BUNDLE FILE``."""
     from engine.core.settings import DEVICES
 
-    p.add_argument("bundle", type=Path, metavar="BUNDLE", help="a sequence bundle written by `kinesight train-seq` (folder or .zip)")
+    p.add_argument("bundle", type=Path, metavar="BUNDLE", help="a sequence bundle written by `kinesight train-seq`: "
+                   "its folder or .zip, or its name in your bundle folder")
     p.add_argument("file", type=Path, metavar="FILE",
                    help="sequences: .npz (x, optional y), .ts (UCR/UEA), one CSV file, or a folder of CSV files")
     p.add_argument("--device", choices=DEVICES, default="cpu", help="where the head runs")

@@ -75,7 +75,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
 
 def add_eval_args(p: argparse.ArgumentParser) -> None:
     """Arguments of ``kinesight eval BUNDLE DATA_DIR``."""
-    p.add_argument("bundle", type=Path, metavar="BUNDLE", help="the bundle to evaluate (folder or .zip)")
+    p.add_argument("bundle", type=Path, metavar="BUNDLE", help="the bundle to evaluate: its name (`kinesight info` lists them), "
+                   "or its folder or .zip")
     p.add_argument("data_dir", type=Path, metavar="DATA_DIR", help="the video folder it was trained on (or another)")
     p.add_argument("--split", choices=("test", "all"), default="test",
                    help="test: the held-out videos of the bundle's training run; all: every video")

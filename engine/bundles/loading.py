@@ -1,5 +1,6 @@
 """Loading a bundle, of any task: parse and check its manifest against the task registry, its
-files' checksums and its ONNX graphs; find the bundles shipped with the app. A task that reads
+files' checksums and its ONNX graphs; find the bundles shipped with the app and the user's own
+(``~/.local/share/kinesight/bundles``), so that every command takes a bundle's name for its path. A task that reads
 no frames (time series) parses its own manifest section and checks its head through its
 registry entry; everything else (safety, checksums, the zip) is the same for every bundle.
 
@@ -10,6 +11,7 @@ Loading reads JSON and ONNX protobufs only; it never executes code (no pickle). 
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -228,11 +230,13 @@ def load_bundle(path: str | Path, *, check: bool = True, frames: bool = True) ->
     """Load and check a bundle folder or .zip of any task; raises :class:`BundleError` saying what
     is wrong. ``frames``: the caller runs video (False: time series, ``kinesight analyze-seq``);
     a bundle of the other kind is refused with a line saying which command runs it."""
-    path = Path(path).expanduser()
-    if not path.exists():
+    try:
+        path = resolve_bundle(path)
+    except BundleError:
         if not frames:
-            raise BundleError(f"sequence bundle not found: {path}. Pass the folder (or .zip) `kinesight train-seq` wrote.")
-        raise BundleError(f"model bundle not found: {path}. Pass a bundle folder or .zip (see `kinesight info`).")
+            raise BundleError(f"sequence bundle not found: {path}. Pass the folder (or .zip) `kinesight train-seq` "
+                              "wrote.") from None
+        raise
     return load_folder_or_zip(path, lambda root: _load_folder(root, path, check, frames))
 
 
@@ -283,8 +287,63 @@ def shipped_bundles_dir() -> Path:
 
 def list_shipped_bundles() -> list[Path]:
     """The bundle folders shipped with the app, by name."""
-    d = shipped_bundles_dir()
-    return sorted(p for p in d.iterdir() if (p / MANIFEST).is_file()) if d.is_dir() else []
+    return _bundles_in(shipped_bundles_dir())
+
+
+def user_data_dir() -> Path:
+    """The user's Kinesight folder: ``$XDG_DATA_HOME/kinesight`` (``~/.local/share/kinesight``).
+    Taught bundles go to its ``bundles/``, recorded teaching clips to its ``clips/``."""
+    base = os.environ.get("XDG_DATA_HOME", "").strip()
+    # The XDG spec: a relative XDG_DATA_HOME is invalid and must be ignored.
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / "kinesight"
+
+
+def user_bundles_dir() -> Path:
+    """Where the user's own bundles live (the app's Teach dialog saves there); may not exist yet."""
+    return user_data_dir() / "bundles"
+
+
+def list_user_bundles() -> list[Path]:
+    """The user's bundles (folders with a manifest, or .zip files), by name."""
+    return _bundles_in(user_bundles_dir())
+
+
+def _bundles_in(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if (p.is_dir() and (p / MANIFEST).is_file()) or (p.is_file() and p.suffix.lower() == ".zip"))
+
+
+def bundle_name(path: Path) -> str:
+    """The name a bundle is called by (``--bundle NAME``): its folder's name, a .zip's stem."""
+    return path.stem if path.suffix.lower() == ".zip" else path.name
+
+
+def known_bundles() -> dict[str, Path]:
+    """Every bundle that can be named instead of a path: the shipped ones, then the user's (a
+    user bundle with a shipped bundle's name is reached by its path only)."""
+    found: dict[str, Path] = {}
+    for path in (*list_shipped_bundles(), *list_user_bundles()):
+        found.setdefault(bundle_name(path), path)
+    return found
+
+
+def resolve_bundle(spec: str | Path) -> Path:
+    """The bundle ``spec`` names: a path to a folder or .zip when one exists, else the name of a
+    shipped or user bundle (``grid-lips``); a BundleError listing the known names otherwise."""
+    path = Path(spec).expanduser()
+    if path.exists():
+        return path
+    known = known_bundles()
+    if str(spec) in known:
+        return known[str(spec)]
+    names = ", ".join(known) or "none"
+    raise BundleError(
+        f"model bundle not found: {spec}. Pass a bundle folder or .zip, or the name of one of the known bundles "
+        f"({names}: shipped in {shipped_bundles_dir()}, yours in {user_bundles_dir()})."
+    )
 
 
 def default_bundle_path() -> Path:

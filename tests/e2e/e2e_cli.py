@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,11 +10,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def kinesight(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """The installed ``kinesight`` (or ``python -m kinesight``) with ``args``, run from the repo root."""
+def kinesight(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The installed ``kinesight`` (or ``python -m kinesight``) with ``args``, run from the repo root
+    (``env``: variables to set on top of this process's environment)."""
     exe = Path(sys.executable).with_name("kinesight")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "kinesight"]
-    return subprocess.run([*cmd, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    full_env = {**os.environ, **env} if env else None
+    return subprocess.run([*cmd, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env=full_env)
 
 
 def one_line_error(res: subprocess.CompletedProcess) -> str:

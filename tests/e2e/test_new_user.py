@@ -25,3 +25,40 @@ def test_unknown_says_what_it_means_never_a_probability(clips):
     for ln in unknown:
         assert re.search(r"\(unknown\)\s+not like anything taught \(novelty [\d.]+\)", ln), ln
         assert "top:" not in ln and " 1.00 " not in ln
+
+
+def test_bundles_by_name_shipped_and_the_users_own(shared_data, tiny_bundle, clips, tmp_path):
+    import shutil
+
+    # The name `info` and `--version` list: a real GRID clip read by the shipped lip bundle.
+    grid = shared_data / "grid" / "s1" / "video" / "bbaf3s.mp4"
+    res = kinesight("analyze", grid, "--bundle", "grid-lips", "--no-progress", "--threads", "1")
+    assert res.returncode == 0, res.stderr
+    assert "transcript: bin blue" in res.stdout  # bbaf3s: "bin blue at f three soon"
+    # A user bundle folder ($XDG_DATA_HOME/kinesight/bundles): found by name by every command.
+    data_home = tmp_path / "xdg"
+    shutil.copytree(tiny_bundle, data_home / "kinesight" / "bundles" / "my-actions")
+    env = {"XDG_DATA_HOME": str(data_home)}
+    res = kinesight("info", "--bundle", "my-actions", "--cameras", "0", env=env)
+    assert res.returncode == 0, res.stderr
+    assert f"your bundles (in {data_home / 'kinesight' / 'bundles'}): my-actions" in res.stdout
+    assert f"bundle: {data_home / 'kinesight' / 'bundles' / 'my-actions'}" in res.stdout
+    res = kinesight("analyze", clips["ucf"], "--bundle", "my-actions", "--no-progress", "--device", "cpu", env=env)
+    assert res.returncode == 0 and "ucf101_apply_eye_makeup.avi: 6.56 s" in res.stdout, res.stderr
+    # A name nobody knows: one line that lists the names there are, exit code 4 (bundle).
+    res = kinesight("analyze", clips["ucf"], "--bundle", "grid-lip", env=env)
+    assert res.returncode == 4 and "Traceback" not in res.stderr
+    assert "model bundle not found: grid-lip" in res.stderr
+    assert "default-actions, grid-lips, my-actions" in res.stderr and str(data_home) in res.stderr
+
+
+def test_the_app_takes_a_bundle_name_and_refuses_an_unknown_one(tmp_path):
+    import subprocess
+    import sys
+
+    gui = [sys.executable, "-c", "import sys; from gui.app import main; sys.exit(main())"]
+    res = subprocess.run([*gui, "--bundle", "no-such-bundle"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "XDG_DATA_HOME": str(tmp_path)})
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "kinesight-gui: error: model bundle not found: no-such-bundle" in res.stderr
+    assert "default-actions, grid-lips" in res.stderr
