@@ -70,7 +70,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache", type=Path, default=None,
                    help="feature cache folder (without it: ~/.cache/kinesight/features)")
     p.add_argument("--threads", type=int, default=d["threads"], help="CPU threads for torch and ONNX Runtime (0 = all)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress (without it: a line per stage, redrawn with its percentage on a terminal)")
 
 
 def add_eval_args(p: argparse.ArgumentParser) -> None:
@@ -112,7 +113,18 @@ def run_train(args: argparse.Namespace) -> int:
         streaming=args.streaming, int8=args.int8, name=args.name, description=args.description, threads=args.threads,
         roi=args.roi,
     )
-    res = train_from_folder(args.data_dir, args.out, cfg, cache_dir=args.cache, show_bar=_show_bars(args))
+    from kinesight.progress import StageProgress
+
+    # Progress by stage (features per clip, the folds or epochs, the export): redrawn on a
+    # terminal, one line per stage in a log; the per-video bar of the features would clash with it.
+    progress = None if args.quiet else StageProgress("kinesight train")
+    if progress is not None:
+        progress("starting", 0.0)  # the first clip's features take seconds: say at once that work began
+    try:
+        res = train_from_folder(args.data_dir, args.out, cfg, cache_dir=args.cache, progress=progress, show_bar=False)
+    finally:
+        if progress is not None:
+            progress.close()
     rep = res.report
     if rep.get("recipe") == "fewshot":  # small data: no epochs, figures cross-validated, no PNGs
         print(f"wrote bundle {res.bundle_path} (few-shot head: {rep['cv']['chosen']}; head fitting "

@@ -62,3 +62,55 @@ def test_the_app_takes_a_bundle_name_and_refuses_an_unknown_one(tmp_path):
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "kinesight-gui: error: model bundle not found: no-such-bundle" in res.stderr
     assert "default-actions, grid-lips" in res.stderr
+
+
+def _pty_stderr(cmd: list[str], timeout: float = 300) -> tuple[int, str]:
+    """Run ``cmd`` with stderr on a pseudo-terminal (as in a user's terminal); its rc and stderr."""
+    import os
+    import pty
+    import subprocess
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_train_shows_progress_by_stage(shared_data, clips, tmp_path):
+    import shutil
+
+    data = tmp_path / "actions"
+    for label, srcs in (("sport", [clips["arm"], clips["pool"]]),
+                        ("talking", [shared_data / "grid" / "s1" / "video" / f"{s}.mp4" for s in ("bbaf3s", "bbaf4p")])):
+        (data / label).mkdir(parents=True)
+        for src in srcs:
+            shutil.copy(src, data / label / src.name)
+    cache = tmp_path / "cache"
+    # In a log (stderr not a terminal): one plain line per stage, no carriage returns.
+    res = kinesight("train", data, "--out", tmp_path / "b1", "--cache", cache, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "\r" not in res.stderr
+    stages = [ln for ln in res.stderr.splitlines() if ln.startswith("kinesight train: ")]
+    assert [ln.split(": ")[1].split(" (after")[0] for ln in stages] == [
+        "reading the clips and loading the backbone", "features of every clip", "fitting the head",
+        "writing the bundle"], res.stderr
+    # On a terminal: each stage redrawn in place with its percentage (features per clip: 4 clips).
+    import sys
+
+    exe = Path(sys.executable).with_name("kinesight")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "kinesight"]
+    rc, err = _pty_stderr([*cmd, "train", str(data), "--out", str(tmp_path / "b2"), "--cache", str(cache)])
+    assert rc == 0, err
+    for pct in ("25%", "50%", "75%", "100%"):
+        assert f"\rkinesight train: features of every clip {pct:>4}" in err, err
+    assert "\rkinesight train: fitting the head 100%" in err
