@@ -141,8 +141,10 @@ def _analyze_batch(inputs: list[str], bundle, settings, rules, flagged: tuple, a
                 print(f"{report.file}: already analysed with this bundle and settings (skipped; --force redoes it)", file=out)
             if report.status == "failed":
                 print(f"{PROG}: error: {report.file}: {report.error}", file=sys.stderr)
-            elif report.error:
-                for w in report.error.split("; "):
+            else:
+                # One line per warning (a warning may hold "; " itself: never split on it).
+                warnings = report.result.warnings if report.result is not None else [report.error] if report.error else []
+                for w in warnings:
                     print(f"{PROG}: warning: {w}", file=sys.stderr)
             wall = time.perf_counter() - t0
             print(f"[{done}/{total} files] {report.file} {report.status}; {totals['video_s']:.1f} s of video in "

@@ -39,7 +39,9 @@ class FrameSource(ABC):
     """Anything that yields frames: iterate it for :class:`Frame` records, then ``close()``.
 
     fps is nominal (0 if unknown), duration_s/frame_count are None when unknown or live.
-    ``warnings`` collects problems that did not stop the source (e.g. a file that ended early).
+    ``warnings`` collects problems that did not stop the source (e.g. a file that ended early);
+    ``stopped_at_s`` is where such a file stopped decoding (None: it decoded to its end), so that
+    callers report the duration that really decoded, not the one the container promises.
     """
 
     fps: float = 0.0
@@ -52,6 +54,7 @@ class FrameSource(ABC):
     def __init__(self) -> None:
         self.warnings: list[str] = []
         self.frames_decoded = 0  # frames read by the last full pass (files)
+        self.stopped_at_s: float | None = None  # a damaged file: the last frame that decoded
 
     @abstractmethod
     def __iter__(self) -> Iterator[Frame]:

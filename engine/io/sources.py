@@ -290,7 +290,8 @@ class FakeSource(FrameSource):
                     while not self._closed:
                         failures.failed(i)  # the reads a lost camera fails, then its DecodeError
                     return
-                self.warnings.append(stopped_warning(self.name, max(i - 1, 0) / self.fps, i, self.duration_s,
+                self.stopped_at_s = max(i - 1, 0) / self.fps
+                self.warnings.append(stopped_warning(self.name, self.stopped_at_s, i, self.duration_s,
                                                      "simulated damage"))
                 return
             pts = i / self.fps

@@ -236,6 +236,7 @@ class VideoFileSource(FrameSource):
             self._warn_stopped(last_pts, frames_seen, f"the file ends early (its header promises {self.frame_count} frames)")
 
     def _warn_stopped(self, last_pts: float, frames: int, reason: str) -> None:
+        self.stopped_at_s = max(last_pts, 0.0)
         msg = stopped_warning(self.name, last_pts, frames, self.duration_s, reason)
         # Only collected, never logged: callers show ``warnings`` themselves (logging it too
         # printed every warning twice in the CLI, once without its "kinesight: warning:" prefix).

@@ -145,6 +145,11 @@ def analyze_file(
             raise error
         raise EngineError(f"unexpected {type(error).__name__} while decoding: {error}") from error
     duration = total_s or counters["last_pts"]
+    stopped = getattr(src, "stopped_at_s", None)
+    if stopped is not None and not cancelled:
+        # A damaged file: what decoded is its duration (the warning says where it stopped), and
+        # the progress ends there, complete, rather than at the container's promise.
+        duration = total_s = stopped
     if progress is not None and not cancelled:
         progress(duration, total_s or duration)
     warnings = list(src.warnings)

@@ -114,3 +114,49 @@ def test_train_shows_progress_by_stage(shared_data, clips, tmp_path):
     for pct in ("25%", "50%", "75%", "100%"):
         assert f"\rkinesight train: features of every clip {pct:>4}" in err, err
     assert "\rkinesight train: fitting the head 100%" in err
+
+
+def _truncated_clip(src: Path, dst: Path, keep: float) -> Path:
+    """A real clip re-encoded as an MP4 whose index comes first (faststart: the header promises
+    the whole clip), then cut to ``keep`` of its bytes, as a download that stopped would be."""
+    import av
+
+    full = dst.with_name("full-" + dst.name)
+    with av.open(str(src)) as inp, av.open(str(full), "w", options={"movflags": "faststart"}) as out:
+        stream_in = inp.streams.video[0]
+        stream = out.add_stream("libx264", rate=round(float(stream_in.average_rate)))
+        stream.width, stream.height, stream.pix_fmt = stream_in.width, stream_in.height, "yuv420p"
+        for frame in inp.decode(stream_in):
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    data = full.read_bytes()
+    dst.write_bytes(data[: int(len(data) * keep)])
+    return dst
+
+
+def test_a_truncated_file_reports_the_duration_that_decoded(tiny_bundle, clips, tmp_path):
+    clip = _truncated_clip(clips["arm"], tmp_path / "cut.mp4", 0.5)
+    res = kinesight("analyze", clip, "--bundle", tiny_bundle, "--device", "cpu")
+    assert res.returncode == 0, res.stderr
+    stopped = float(re.search(r"cut.mp4: decoding stopped at ([\d.]+) s of 10.0 s", res.stderr).group(1))
+    assert 2.0 < stopped < 8.0, res.stderr
+    # The summary and the last progress line give what decoded, never the container's 10 s.
+    assert f"cut.mp4: {stopped:.2f} s, " in res.stdout, res.stdout
+    last = [ln for ln in res.stderr.splitlines() if ln.startswith("analysing")][-1]
+    assert last == f"analysing cut.mp4: 100% ({stopped:.1f} of {stopped:.1f} s)", res.stderr
+    # In folder mode, the warning is one line too.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    clip.rename(folder / clip.name)
+    res = kinesight("analyze", folder, "--bundle", tiny_bundle, "--device", "cpu", "--out-dir", tmp_path / "out",
+                    "--no-progress")
+    assert res.returncode == 0, res.stderr
+    warnings = [ln for ln in res.stderr.splitlines() if "cut.mp4" in ln and "[1/1 files]" not in ln]
+    assert len(warnings) == 1 and warnings[0].startswith("kinesight: warning: cut.mp4: decoding stopped at")
+    assert warnings[0].endswith("The file is probably truncated or damaged."), res.stderr
+    import csv
+
+    row = list(csv.DictReader((tmp_path / "out" / "kinesight-summary.csv").open()))[0]
+    assert row["status"] == "done" and abs(float(row["duration_s"]) - stopped) < 0.006, row
