@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.core.errors import EngineError
-from kinesight.common import EXIT_FAIL, EXIT_OK, PROG, UsageError, engine_settings, exit_code, open_bundle
+from kinesight.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    PROG,
+    UsageError,
+    counted,
+    engine_settings,
+    exit_code,
+    open_bundle,
+)
 
 
 def _analysis_inputs(specs: list[str]) -> list[str]:
@@ -39,6 +48,7 @@ def _analysis_inputs(specs: list[str]) -> list[str]:
 
 
 SUMMARY_NAME = "kinesight-summary.csv"
+MIN_SPEED_S = 1.0  # shorter files get no "Nx real time" (see _print_result)
 
 
 def cmd_analyze(args, out: TextIO) -> int:
@@ -147,7 +157,7 @@ def _analyze_batch(inputs: list[str], bundle, settings, rules, flagged: tuple, a
                 for w in warnings:
                     print(f"{PROG}: warning: {w}", file=sys.stderr)
             wall = time.perf_counter() - t0
-            print(f"[{done}/{total} files] {report.file} {report.status}; {totals['video_s']:.1f} s of video in "
+            print(f"[{done}/{counted(total, 'file')}] {report.file} {report.status}; {totals['video_s']:.1f} s of video in "
                   f"{wall:.1f} s", file=sys.stderr, flush=True)
 
     reports = run_batch(jobs, bundle.root, settings, workers=workers, rules=rules, batch_size=args.batch_size,
@@ -163,7 +173,7 @@ def _analyze_batch(inputs: list[str], bundle, settings, rules, flagged: tuple, a
         print(f"wrote {summary}", file=out)
     failed = [r for r in reports if r.status == "failed"]
     if failed:
-        print(f"{PROG}: {len(failed)} of {len(inputs)} inputs failed (see above)", file=sys.stderr)
+        print(f"{PROG}: {len(failed)} of {counted(len(inputs), 'input')} failed (see above)", file=sys.stderr)
         return exit_code(failed[0].exc) if failed[0].exc is not None else EXIT_FAIL
     return EXIT_OK
 
@@ -191,8 +201,12 @@ def _print_result(result, out: TextIO) -> None:
     from engine.core.prediction import UNKNOWN_MEANS
     from engine.tasks import reports_words
 
-    print(f"{result.source}: {result.duration_s:.2f} s, {result.frames} frames, {len(result.predictions)} predictions "
-          f"in {result.wall_s:.2f} s ({result.speed:.1f}x real time) on {result.provider.provider}", file=out)
+    # Below a second of video, opening the file and the first batch dominate the wall time: a
+    # "1.1x real time" for 3 frames says nothing about the speed, so none is given.
+    speed = f" ({result.speed:.1f}x real time)" if result.duration_s >= MIN_SPEED_S else ""
+    print(f"{result.source}: {result.duration_s:.2f} s, {counted(result.frames, 'frame')}, "
+          f"{counted(len(result.predictions), 'prediction')} in {result.wall_s:.2f} s{speed} on "
+          f"{result.provider.provider}", file=out)
     if not reports_words(result.task):
         for ev in result.events():
             # A warming-up stretch has no prediction yet, so no confidence to show; an unknown one

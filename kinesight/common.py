@@ -50,6 +50,11 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and the noun, singular for one: "1 prediction", "0 predictions", "80 predictions"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def exit_code(exc: BaseException) -> int:
     """The exit code for a (typed) error."""
     if isinstance(exc, SourceError):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.core.prediction import UNKNOWN_MEANS
-from kinesight.common import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, PROG, engine_settings, fail, open_bundle
+from kinesight.common import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, PROG, counted, engine_settings, fail, open_bundle
 
 
 def _format_prediction(p, labels_width: int = 18) -> str:
@@ -134,11 +134,12 @@ def cmd_run(args, out: TextIO) -> int:
         if jsonl is not None:
             jsonl.close()
     s = engine.stats
-    print(f"{PROG}: {s.predictions} predictions, {s.frames_seen} frames, {s.dropped_frames} dropped", file=sys.stderr)
+    print(f"{PROG}: {counted(s.predictions, 'prediction')}, {counted(s.frames_seen, 'frame')}, "
+          f"{s.dropped_frames} dropped", file=sys.stderr)
     if jsonl_failed:
         exc = jsonl_failed[0]
         return fail(f"cannot write {args.jsonl}: {exc.strerror or exc} (is the disk full?); the run was stopped "
-                     f"and the {jsonl.lines} predictions written before are kept", EXIT_FAIL)
+                     f"and the {counted(jsonl.lines, 'prediction')} written before are kept", EXIT_FAIL)
     if errors:
         raise errors[0]
     return EXIT_INTERRUPTED if interrupted else EXIT_OK

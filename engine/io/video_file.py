@@ -330,7 +330,7 @@ def stopped_warning(name: str, last_pts: float, frames: int, duration_s: float |
     """The warning of a file that stopped decoding part-way (``frames``: every frame decoded)."""
     total = f" of {duration_s:.1f} s" if duration_s else ""
     return (f"{name}: decoding stopped at {max(last_pts, 0):.2f} s{total}: {reason}; "
-            f"{frames} frames decoded. The file is probably truncated or damaged.")
+            f"{frames} frame{'' if frames == 1 else 's'} decoded. The file is probably truncated or damaged.")
 
 
 def _display_rotation(path: str) -> int:

@@ -153,10 +153,23 @@ def test_a_truncated_file_reports_the_duration_that_decoded(tiny_bundle, clips, 
     res = kinesight("analyze", folder, "--bundle", tiny_bundle, "--device", "cpu", "--out-dir", tmp_path / "out",
                     "--no-progress")
     assert res.returncode == 0, res.stderr
-    warnings = [ln for ln in res.stderr.splitlines() if "cut.mp4" in ln and "[1/1 files]" not in ln]
+    warnings = [ln for ln in res.stderr.splitlines() if "cut.mp4" in ln and "[1/1 file]" not in ln]
     assert len(warnings) == 1 and warnings[0].startswith("kinesight: warning: cut.mp4: decoding stopped at")
     assert warnings[0].endswith("The file is probably truncated or damaged."), res.stderr
     import csv
 
     row = list(csv.DictReader((tmp_path / "out" / "kinesight-summary.csv").open()))[0]
     assert row["status"] == "done" and abs(float(row["duration_s"]) - stopped) < 0.006, row
+
+
+def test_a_three_frame_file_counts_in_words_and_claims_no_speed(tiny_bundle, clips, tmp_path):
+    from test_cli import _cut_clip
+
+    short = _cut_clip(clips["pool"], tmp_path / "three.mp4", 0.1)  # 3 frames at 30 fps
+    res = kinesight("analyze", short, "--bundle", tiny_bundle, "--device", "cpu", "--no-progress")
+    assert res.returncode == 0, res.stderr
+    header = res.stdout.splitlines()[0]
+    assert re.fullmatch(r"three.mp4: 0.10 s, 3 frames, 1 prediction in [\d.]+ s on CPU", header), header
+    res = kinesight("run", "--source", short, "--bundle", tiny_bundle, "--device", "cpu", "--no-realtime")
+    assert res.returncode == 0, res.stderr
+    assert "kinesight: 1 prediction, 3 frames, 0 dropped" in res.stderr
