@@ -57,11 +57,26 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+# The end of `kinesight --help`: what a new user does first.
+FIRST_STEPS = """first steps:
+  kinesight analyze clip.mp4                      what the shipped model sees in a file (its demo knows
+                                                  stick figures only: real people read "unknown")
+  kinesight train MY_ACTIONS/ --out my-actions    teach your actions: one sub-folder of a few clips each
+  kinesight analyze clip.mp4 --bundle my-actions  ...then use what you taught
+  kinesight analyze talk.mp4 --bundle grid-lips   lip mode: the shipped reader knows one speaker (GRID s1)
+  kinesight COMMAND --help                        every option of a command"""
+
+
+ANALYZE_MEASURES = ("analyse video files offline and write their timelines: what the app says over time "
+                    "(smoothing, hold, thresholds, unknown), not a score against labels (that is `eval`)")
+
+
 def build_parser(training=None) -> argparse.ArgumentParser:
     """The argument parser; ``training`` (the module kinesight.train) adds the train/eval/train-seq arguments."""
     from engine.core.settings import DEVICES, default_of
 
-    parser = Parser(prog=PROG, description="Kinesight: real-time video action recognition.")
+    parser = Parser(prog=PROG, description="Kinesight: real-time video action recognition and lip reading.",
+                    epilog=FIRST_STEPS, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
@@ -75,7 +90,8 @@ def build_parser(training=None) -> argparse.ArgumentParser:
                      help="frames buffered between capture and model")
     run.add_argument("--quiet", "-q", action="store_true", help="print only label changes")
 
-    an = sub.add_parser("analyze", aliases=["analyse"], help="analyse video files offline and write their timelines")
+    an = sub.add_parser("analyze", aliases=["analyse"],
+                        help=ANALYZE_MEASURES, description=ANALYZE_MEASURES)
     an.add_argument("files", nargs="+", metavar="FILE",
                     help="video file (mp4, avi, mkv, mov, mpg...), image folder, or a folder of videos")
     add_engine_args(an)
@@ -118,9 +134,13 @@ def build_parser(training=None) -> argparse.ArgumentParser:
 
     add_analyze_seq_args(sub.add_parser("analyze-seq", help="run a sequence bundle over time series (no video)"))
 
-    for name, helptext in (("train", "train a model bundle (PyTorch)"), ("eval", "evaluate a model bundle on clips"),
-                           ("train-seq", "train a head on multichannel time series (PyTorch)")):
-        p = sub.add_parser(name, help=helptext, add_help=training is not None)
+    for name, helptext in (
+            ("train", "teach actions from a folder of your clips: few-shot by default, no PyTorch "
+                      "(--head gru and the other full heads need PyTorch)"),
+            ("eval", "score a bundle's head on labelled clips: each window's and each clip's most likely label "
+                     "(no smoothing, hold, threshold or unknown: `analyze` shows what the app says over time)"),
+            ("train-seq", "train a head on multichannel time series (PyTorch)")):
+        p = sub.add_parser(name, help=helptext, description=helptext, add_help=training is not None)
         if training is not None:
             getattr(training, f"add_{name.replace('-', '_')}_args")(p)
         else:

@@ -147,6 +147,15 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+# What eval's figures are, printed above them: they score the head alone, so they can differ from
+# what `analyze` shows on the same clip (a wrong label for half a second still leaves the clip's
+# mean probability on the right action).
+EVAL_MEASURES = ("  what these figures measure: the head alone, with no smoothing, hold, confidence threshold or "
+                 "unknown;\n  accuracy, macro-F1 and the confusion count windows (each window's most likely label), clip "
+                 "accuracy counts clips (the label of\n  the mean of a clip's window probabilities). "
+                 "`kinesight analyze CLIP` shows what the app says over time.")
+
+
 def run_eval(args: argparse.Namespace) -> int:
     """Re-measure a bundle's test figures (or every video's) with its ONNX files."""
     from models.train import evaluate_bundle
@@ -156,6 +165,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
     labels = load_bundle(args.bundle).labels
     print(f"{args.bundle} on {args.data_dir} ({args.split} split)")
+    print(EVAL_MEASURES)
     _print_figures(rep, labels)
     if args.json:
         args.json.write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")

@@ -114,6 +114,22 @@ def test_train_shows_progress_by_stage(shared_data, clips, tmp_path):
     for pct in ("25%", "50%", "75%", "100%"):
         assert f"\rkinesight train: features of every clip {pct:>4}" in err, err
     assert "\rkinesight train: fitting the head 100%" in err
+    # `eval` says what its figures measure, and that `analyze` is what the app says over time.
+    res = kinesight("eval", tmp_path / "b1", data, "--split", "all", "--cache", cache, "--quiet", timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "what these figures measure: the head alone, with no smoothing, hold, confidence threshold or unknown" \
+        in res.stdout and "clip accuracy counts clips" in res.stdout and "kinesight analyze CLIP" in res.stdout
+
+
+def test_help_names_what_each_command_measures_and_the_first_steps():
+    top = kinesight("--help").stdout
+    assert "(PyTorch)" not in top.split("train-seq")[0]  # teaching needs no PyTorch
+    assert "few-shot by default, no PyTorch" in " ".join(top.split())
+    steps = top.split("first steps:")[1].splitlines()
+    assert steps[1].split()[:3] == ["kinesight", "analyze", "clip.mp4"] and "kinesight train" in steps[3]
+    assert "grid-lips" in top and "one speaker" in top
+    assert "not a score against labels (that is `eval`)" in " ".join(kinesight("analyze", "--help").stdout.split())
+    assert "`analyze` shows what the app says over time" in " ".join(kinesight("eval", "--help").stdout.split())
 
 
 def _truncated_clip(src: Path, dst: Path, keep: float) -> Path:
