@@ -59,6 +59,9 @@ class TaskSpec:
     # check of head.onnx's inputs and outputs (manifest, ins, outs -> problems).
     parse_section: Callable[[dict, str], Any] | None = None
     check_head: Callable[[Any, dict, dict], list[str]] | None = None
+    # What a whole analysis should warn about (source name, records, timed tokens -> warnings),
+    # e.g. lip reading that found a face and read no word.
+    result_warnings: Callable[[str, list, list], list[str]] | None = None
 
     @property
     def rois(self) -> tuple[str, ...]:
@@ -105,6 +108,7 @@ register_task(TaskSpec(
     gui_panels=("region_overlay", "transcript_panel"),
     sinks=("json", "jsonl"),
     records="words",
+    result_warnings=lips.result_warnings,
 ))
 
 # Taught silent commands: the lip task's mouth crop and per-frame lip features, then the

@@ -221,7 +221,7 @@ def _print_result(result, out: TextIO) -> None:
     for tok in result.tokens:  # sequence tasks
         print(f"  {tok.start_s:7.2f} - {tok.end_s:7.2f} s  {tok.text}  ({tok.confidence:.2f})", file=out)
     if reports_words(result.task):
-        print(f"transcript: {result.transcript}", file=out)
+        print(f"transcript: {result.transcript or '(no word read)'}", file=out)
 
 
 class _ProgressReport:

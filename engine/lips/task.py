@@ -47,3 +47,23 @@ def words_decoder(bundle: Any, settings: EngineSettings) -> OutputDecoder:
     from engine.lips.words import LipWordsDecoder
 
     return LipWordsDecoder.for_bundle(bundle, settings)
+
+
+# The region name the mouth stages publish for the mouth they found (engine/lips/mouth.py, yunet.py).
+MOUTH_REGION = "mouth"
+
+
+def result_warnings(source: str, records: list, tokens: list) -> list[str]:
+    """A whole clip read: warn when a face was found and answered for, yet no word was read (the
+    user would otherwise see an empty transcript and no reason). Clips too short to answer are
+    left to the short-clip warning."""
+    if tokens or any(getattr(r, "transcript", "") for r in records):
+        return []
+    saw_face = any(reg.name == MOUTH_REGION for r in records for reg in r.regions)
+    answered = any(r.state.value != "warming_up" for r in records)
+    if not (saw_face and answered):
+        return []
+    return [f"{source}: a face was found but no word was read: the mouth did not move as in speech, or the "
+            "reader does not know this face (a lip reader reads the people and words it was trained on; the "
+            "shipped grid-lips knows one GRID speaker saying GRID sentences and reads other faces poorly or not "
+            "at all). To read your own words, teach them (docs/lip-mode.md)"]

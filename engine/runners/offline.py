@@ -163,6 +163,8 @@ def analyze_file(
     if cancelled:
         warnings.append(f"analysis cancelled at {counters['last_pts']:.1f} s")
     tokens = rec.finish(counters["last_pts"] if cancelled else duration)  # sequence tasks: every timed token
+    if not cancelled and rec.task.result_warnings is not None:
+        warnings.extend(rec.task.result_warnings(str(getattr(src, "name", path)), predictions, tokens))
     return AnalysisResult(
         predictions=predictions,
         labels=rec.labels,

@@ -189,3 +189,30 @@ def test_a_three_frame_file_counts_in_words_and_claims_no_speed(tiny_bundle, cli
     res = kinesight("run", "--source", short, "--bundle", tiny_bundle, "--device", "cpu", "--no-realtime")
     assert res.returncode == 0, res.stderr
     assert "kinesight: 1 prediction, 3 frames, 0 dropped" in res.stderr
+
+
+def test_lip_mode_warns_when_a_face_gives_no_word(shared_data, tmp_path):
+    import av
+
+    # A real GRID face that never speaks: the first frame of a sentence held for 4 s.
+    with av.open(str(shared_data / "grid" / "s1" / "video" / "bbaf3s.mp4")) as inp:
+        still = next(inp.decode(video=0)).to_ndarray(format="rgb24")
+    clip = tmp_path / "still.mp4"
+    with av.open(str(clip), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.height, stream.width, stream.pix_fmt = *still.shape[:2], "yuv420p"
+        for _ in range(100):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(still, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    res = kinesight("analyze", clip, "--bundle", "grid-lips", "--no-progress", "--threads", "1")
+    assert res.returncode == 0, res.stderr
+    assert "transcript: (no word read)" in res.stdout
+    warnings = [ln for ln in res.stderr.splitlines() if ln.startswith("kinesight: warning:")]
+    assert len(warnings) == 1 and "still.mp4: a face was found but no word was read" in warnings[0], res.stderr
+    assert "one GRID speaker" in warnings[0]
+    # A sentence that is read: no such warning.
+    res = kinesight("analyze", shared_data / "grid" / "s1" / "video" / "bbaf3s.mp4", "--bundle", "grid-lips",
+                    "--no-progress", "--threads", "1")
+    assert res.returncode == 0 and "warning" not in res.stderr, res.stderr
