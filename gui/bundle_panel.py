@@ -14,6 +14,12 @@ from PySide6.QtWidgets import (
 from gui.engine_texts import bundle_text
 
 
+def shown_labels(labels) -> list[str]:
+    """The labels a user can see: without a lip reader's special tokens ("<blank>"), which
+    are never said or shown as a word."""
+    return [lab for lab in labels if not (lab.startswith("<") and lab.endswith(">"))]
+
+
 def bundle_figures(root: Path, limit: int = 8) -> list[Path]:
     """PNG figures a bundle carries (training curves, confusion matrix), nearest first."""
     root = Path(root)
@@ -120,10 +126,11 @@ class BundlePanel(QGroupBox):
         self._bundle = bundle
         m = bundle.manifest
         w = m.window
+        labels = shown_labels(m.labels)
         parts = [
             f"<b>{html.escape(m.name)}</b> {html.escape(str(m.version))} — {html.escape(bundle_text(m.task))}",
             # Escaped: the summary is rich text, and a lip bundle's first token is "<blank>".
-            self.tr("Labels (%1): %2").replace("%1", str(len(m.labels))).replace("%2", html.escape(", ".join(m.labels))),
+            self.tr("Labels (%1): %2").replace("%1", str(len(labels))).replace("%2", html.escape(", ".join(labels))),
             self.tr("Window: %1 features at %2 fps = %3 s").replace("%1", str(w.length))
             .replace("%2", f"{w.sample_fps:g}").replace("%3", f"{w.length / w.sample_fps:.2f}"),
             self.tr("Backbone: %1, head: %2 (%3)").replace("%1", m.backbone).replace("%2", m.head.arch or "?")

@@ -117,7 +117,7 @@ class ControlsPanel(QGroupBox):
 
     def __init__(self, values: RecognitionControls, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        form = QFormLayout(self)
+        form = self._form = QFormLayout(self)
         self.window_length = QSpinBox()
         self.window_length.setRange(0, 256)
         self.smoothing = QDoubleSpinBox()
@@ -164,6 +164,16 @@ class ControlsPanel(QGroupBox):
                                                   self.tr("&Threshold"), self.tr("Top-&k"), self.tr("Say &unknown"))):
             label.setText(text)
         self._unknown_tooltip()
+
+    def show_label_controls(self, shown: bool) -> None:
+        """Show or hide Smoothing, Threshold and Top-k: they act on labels and their probabilities
+        and do nothing for a task that reads words (lip reading), so they are not offered there."""
+        for w in (self.smoothing, self.threshold, self.top_k):
+            self._form.setRowVisible(w, shown)
+
+    def label_controls_shown(self) -> bool:
+        """Whether Smoothing, Threshold and Top-k are offered (not hidden for a lip bundle)."""
+        return not self.top_k.isHidden()
 
     # -- "unknown" -----------------------------------------------------------------------
     def set_unknown(self, calibrated: float | None, threshold: float | None) -> None:

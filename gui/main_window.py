@@ -14,6 +14,7 @@ from engine.bundles import default_bundle_path
 from engine.core.errors import BundleError
 from gui.bridge import EngineBridge, EngineReady
 from gui.bundle_panel import BundlePanel
+from engine.tasks import reports_words
 from gui.controls import ControlsPanel, RecognitionControls, load_unknown_threshold, save_unknown_threshold
 from gui.demo_hint import DemoHint
 from gui.engine_texts import warning_text
@@ -246,6 +247,8 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         active = {w for p in self.panels for w in p.widgets()}
         for w in optional_widgets(self):
             w.setVisible(w in active)
+        # Smoothing, threshold and top-k act on labels: a task that reads words has none to tune.
+        self.controls.show_label_controls(not reports_words(bundle.manifest.task))
 
     def _clear_records(self) -> None:
         """A new source opens: no panel keeps the old source's records."""

@@ -41,6 +41,11 @@ def test_a_grid_clip_fills_the_transcript_shows_the_mouth_and_the_words_on_the_t
     # The lip task's panels replace the action ones.
     assert w.transcript.isVisible() and w.mouth_view.isVisible() and not w.topk.isVisible()
     assert w.timeline.is_words_mode
+    # Nothing that does not act on words: no Top-k/Threshold/Smoothing, no "<blank>" in the labels.
+    assert not w.controls.label_controls_shown()
+    assert not w.controls.top_k.isVisible() and not w.controls.threshold.isVisible()
+    assert not w.controls.smoothing.isVisible()
+    assert "blank" not in w.bundle_panel.summary_text() and "bin, lay, place, set" in w.bundle_panel.summary_text()
     w.open_source(str(GRID_CLIP))
     # While it plays, the mouth is located: the crop panel shows an image of it, the box is
     # drawn on the video, and the status bar says a face is there.
@@ -115,3 +120,11 @@ def test_live_words_reach_the_transcript_and_the_timeline_as_they_come(qtbot, li
     assert set(words) <= set(w.bridge.bundle.labels[1:])
     assert w.transcript.current_index() == len(words) - 1  # live: the newest word is highlighted
     assert [t.text for t in w.timeline.words()] == words
+
+
+def test_the_label_controls_come_back_with_an_action_bundle(qtbot, lip_window, tiny_bundle):
+    w = lip_window
+    assert not w.controls.label_controls_shown()
+    w.switch_bundle(tiny_bundle)
+    qtbot.waitUntil(lambda: w.bundle_path == tiny_bundle and w.controls.label_controls_shown(), timeout=WAIT)
+    assert w.controls.top_k.isVisible() and w.controls.threshold.isVisible() and w.controls.smoothing.isVisible()
