@@ -23,13 +23,14 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
     QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QVBoxLayout, QWidget,
 )
 
 from gui import teach_jobs
 from gui.errors import describe_error
 from gui.source_menu import VIDEO_FILTER, CameraProbe
 from gui.teach_jobs import RecordJob, TrainJob, safe_name
+from gui.teach_confusion import fill_confusion_table
 from gui.teach_recording import RecordingActions
 from gui.video_view import VideoView
 
@@ -135,6 +136,11 @@ class TeachDialog(RecordingActions, QDialog):
         form.addRow(self.tr("Clip length"), self.clip_seconds)
         form.addRow(self.tr("Countdown"), self.countdown)
         c_lay.addLayout(form)
+        # Said in a wrapped line of its own: as the camera field's placeholder it was cut off.
+        self.camera_note = QLabel()
+        self.camera_note.setWordWrap(True)
+        self.camera_note.hide()
+        c_lay.addWidget(self.camera_note)
 
         self.preview = VideoView()
         self.preview.set_placeholder(self.tr("Camera preview appears here while recording."))
@@ -166,7 +172,6 @@ class TeachDialog(RecordingActions, QDialog):
         self.confusion_table = QTableWidget(0, 0)
         self.confusion_table.setToolTip(self.tr(
             "Held-out clips: rows are the true action, columns what the model said."))
-        self.confusion_table.setMaximumHeight(160)
         self.confusion_table.hide()
         train_box = QGroupBox(self.tr("3. Train"))
         t_lay = QVBoxLayout(train_box)
@@ -179,8 +184,12 @@ class TeachDialog(RecordingActions, QDialog):
         t_lay.addLayout(row)
         t_lay.addWidget(self.progress)
         t_lay.addWidget(self.stage_label)
-        t_lay.addWidget(self.result_label)
-        t_lay.addWidget(self.confusion_table)
+        # The figures beside their confusion table: stacked, the table was squeezed (clipped) at
+        # the dialog's default 900x640.
+        results = QHBoxLayout()
+        results.addWidget(self.result_label, 1)
+        results.addWidget(self.confusion_table, 0, Qt.AlignmentFlag.AlignTop)
+        t_lay.addLayout(results)
         t_lay.addWidget(self.warnings_label)
 
         top = QHBoxLayout()
@@ -423,18 +432,7 @@ class TeachDialog(RecordingActions, QDialog):
         if not cv or not cv.get("folds"):
             self.confusion_table.hide()
             return
-        names = [self.display_name(lab) for lab in cv["labels"]]
-        cm = cv["confusion"]
-        self.confusion_table.setRowCount(len(names))
-        self.confusion_table.setColumnCount(len(names))
-        self.confusion_table.setVerticalHeaderLabels(names)
-        self.confusion_table.setHorizontalHeaderLabels(names)
-        for i, row in enumerate(cm):
-            for j, n in enumerate(row):
-                cell = QTableWidgetItem(str(n))
-                cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                self.confusion_table.setItem(i, j, cell)
+        fill_confusion_table(self.confusion_table, [self.display_name(lab) for lab in cv["labels"]], cv["confusion"])
         self.confusion_table.show()
 
     def _on_train_failed(self, error) -> None:

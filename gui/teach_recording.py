@@ -24,8 +24,11 @@ class RecordingActions:
             self.camera_picker.addItem(f"{cam.index}: {cam.name}", cam.index)
         if not self._cameras:
             # Still editable: a stream URL or a camera index the probe missed can be typed in.
-            self.camera_picker.lineEdit().setPlaceholderText(self.tr("No camera found — add video files instead"))
+            self.camera_picker.lineEdit().setPlaceholderText(self.tr("index or URL"))
             self.record_button.setToolTip(self.tr("No camera found. Connect one, or add video files."))
+            self.camera_note.setText(self.tr("No camera found — add video files instead, or type a camera index "
+                                             "or stream URL above."))
+        self.camera_note.setVisible(not self._cameras)
         self._update_enabled()
 
     def _camera_spec(self):

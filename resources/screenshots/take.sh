@@ -29,7 +29,11 @@ head -c 4000 /dev/urandom > "$TMP/holiday.mp4"
   --screenshot-of error --screenshot "$TMP/bad-file-dialog-en.png"
 LANG=zh_CN.UTF-8 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/zh.ini" --source "$TMP/holiday.mp4" --lang zh_CN \
   --screenshot-of error --screenshot "$TMP/bad-file-dialog-zh_CN.png"
-for f in main-window-en main-window-zh_CN lip-mode-en bad-file-dialog-en bad-file-dialog-zh_CN; do
+# The Teach dialog at its default 900x640 after a real few-shot run (no camera under Xvfb).
+"${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.py en "$TMP/teach-dialog-en.png"
+LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.py zh_CN "$TMP/teach-dialog-zh_CN.png"
+for f in main-window-en main-window-zh_CN lip-mode-en bad-file-dialog-en bad-file-dialog-zh_CN teach-dialog-en \
+    teach-dialog-zh_CN; do
   # 256-colour PNGs keep each file well under 500 KB.
   convert "$TMP/$f.png" -strip -colors 256 "PNG8:resources/screenshots/$f.png"
 done

@@ -40,6 +40,13 @@ def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(q
     assert not table.isHidden() and table.rowCount() == table.columnCount() == 2
     assert sum(int(table.item(i, j).text()) for i in range(2) for j in range(2)) == 6
     assert table.verticalHeaderItem(0).text() == "makeup"
+    # At the dialog's default size (900x640) every count shows: nothing scrolls, no cell is cut.
+    assert (dialog.width(), dialog.height()) == (900, 640)
+    qtbot.waitUntil(lambda: table.isVisible(), timeout=5000)
+    assert table.verticalScrollBar().maximum() == 0 and table.horizontalScrollBar().maximum() == 0
+    for i in range(2):
+        for j in range(2):
+            assert table.viewport().rect().contains(table.visualItemRect(table.item(i, j)))
     assert dialog.warnings_label.text() == ""  # 3 clips each, nothing confused
     # The main window switched to the new bundle, without a restart.
     qtbot.waitUntil(lambda: "makeup, wrestling" in window.bundle_panel.summary_text(), timeout=20000)
@@ -188,3 +195,24 @@ def test_a_cancelled_recording_leaves_no_clip_behind(tmp_path):
     job.join(10.0)
     assert not job.is_alive()
     assert results == [] and not out.exists()
+
+
+def test_the_teach_dialog_says_no_camera_in_full_and_saves_to_the_user_bundle_folder(qtbot, qsettings, monkeypatch,
+                                                                                      tmp_path):
+    from engine.bundles import user_bundles_dir
+    from gui.teach import TeachDialog
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    dialog = TeachDialog(qsettings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    # Bundles land where `kinesight --bundle NAME` finds them, the name not doubled.
+    assert dialog.output_path() == tmp_path / "data" / "kinesight" / "bundles" / "my-actions" == \
+        user_bundles_dir() / "my-actions"
+    # No camera here (a test machine): the note says so in full, wrapped, at the default size.
+    dialog._fill_cameras([], None)
+    note = dialog.camera_note
+    assert note.isVisible() and note.text().startswith("No camera found — add video files instead")
+    qtbot.waitUntil(lambda: note.height() >= note.heightForWidth(note.width()), timeout=5000)
+    assert note.wordWrap() and note.width() <= dialog.clips_box.width()
+    dialog.close()
