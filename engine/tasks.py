@@ -59,6 +59,9 @@ class TaskSpec:
     # check of head.onnx's inputs and outputs (manifest, ins, outs -> problems).
     parse_section: Callable[[dict, str], Any] | None = None
     check_head: Callable[[Any, dict, dict], list[str]] | None = None
+    # The task's own bundle files, checked when a bundle loads (bundle -> None, or a BundleError);
+    # lip: the speaker statistics of engine/lips/novelty.py.
+    check_bundle: Callable[[Any], None] | None = None
 
     @property
     def rois(self) -> tuple[str, ...]:
@@ -105,6 +108,7 @@ register_task(TaskSpec(
     gui_panels=("region_overlay", "transcript_panel"),
     sinks=("json", "jsonl"),
     records="words",
+    check_bundle=lips.check_bundle,
 ))
 
 # Taught silent commands: the lip task's mouth crop and per-frame lip features, then the

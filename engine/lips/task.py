@@ -47,3 +47,11 @@ def words_decoder(bundle: Any, settings: EngineSettings) -> OutputDecoder:
     from engine.lips.words import LipWordsDecoder
 
     return LipWordsDecoder.for_bundle(bundle, settings)
+
+
+def check_bundle(bundle: Any) -> None:
+    """Refuse a lip bundle whose speaker check (lip_novelty.npz) is unlisted, damaged or does not
+    fit its features; a bundle without one is fine (its words are not checked)."""
+    from engine.lips.novelty import load_novelty
+
+    load_novelty(bundle)
