@@ -114,7 +114,7 @@ class AnalysisResult:
     def checks_reading(self) -> bool:
         """Whether the reader said, for this file, when it cannot read (lip bundles that carry
         the speaker check; engine/lips/novelty.py)."""
-        return self._words and any(getattr(p, "checks_reading", False) for p in self.predictions)
+        return self._words and any(p.checks_reading for p in self.predictions)  # TranscriptUpdates
 
     def reading(self) -> dict:
         """Whether the file could be read: ``checked`` (the bundle says when it cannot read),
