@@ -69,6 +69,7 @@ class _TickWork:
 
     tick: int
     sampled: SampledFrame
+    feature: np.ndarray | None = None
     head: HeadOutput | None = None
     head_ms: float = 0.0
 
@@ -255,7 +256,7 @@ class Recognizer:
                 head_ms = (time.perf_counter() - t1) * 1e3 if self.streaming else 0.0
                 if tick % self.prediction_stride:
                     continue
-                item = _TickWork(tick, s, head_ms=head_ms)
+                item = _TickWork(tick, s, feat, head_ms=head_ms)
                 work.append(item)
                 if not self._window.full:
                     continue  # warming up: no head answer yet
@@ -281,7 +282,7 @@ class Recognizer:
                 latency_ms=(now - s.captured_at) * 1e3 if s.captured_at is not None else 0.0,
             )
             ctx = TickContext(item.tick, self._clock.tick_time(item.tick), s.frame.pts_s, s.frame.index, timings,
-                              stats, s.regions)
+                              stats, s.regions, item.feature)
             try:
                 records.append(self.decoder.decode(ctx, item.head))
             except Exception as exc:  # noqa: BLE001 - any failure here is the stage's: say which

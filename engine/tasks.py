@@ -62,6 +62,9 @@ class TaskSpec:
     # What a whole analysis should warn about (source name, records, timed tokens -> warnings),
     # e.g. lip reading that found a face and read no word.
     result_warnings: Callable[[str, list, list], list[str]] | None = None
+    # The task's own bundle files, checked when a bundle loads (bundle -> None, or a BundleError);
+    # lip: the speaker statistics of engine/lips/novelty.py.
+    check_bundle: Callable[[Any], None] | None = None
 
     @property
     def rois(self) -> tuple[str, ...]:
@@ -109,6 +112,7 @@ register_task(TaskSpec(
     sinks=("json", "jsonl"),
     records="words",
     result_warnings=lips.result_warnings,
+    check_bundle=lips.check_bundle,
 ))
 
 # Taught silent commands: the lip task's mouth crop and per-frame lip features, then the

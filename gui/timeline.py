@@ -423,7 +423,8 @@ class TimelineWidget(QWidget):
 
     def _paint_words(self, painter: QPainter, r: QRectF, lane_h: float, grid: QColor, text_colour: QColor) -> None:
         """Lip mode: each word as a box from its start to its end (its text inside when it fits;
-        paler when its confidence is low), and the speaking stretches below."""
+        grey when its confidence is low or the reader
+        cannot vouch for it), and the speaking stretches below."""
         fm = QFontMetrics(self.font())
         for lane, name in enumerate(self._labels):
             self._paint_lane(painter, fm, r, r.top() + lane * lane_h, lane_h, name, grid, text_colour)
@@ -435,7 +436,8 @@ class TimelineWidget(QWidget):
                 continue
             x0, x1 = self.x_for_time(max(w.start_s, t0)), self.x_for_time(min(w.end_s, t1))
             box = QRectF(x0, r.top() + 2, max(x1 - x0, 2.0), lane_h - 4)
-            fill = QColor(class_colour(k % 2) if w.confidence >= 0.5 else UNCERTAIN_GREY)
+            unsure = w.confidence < 0.5 or getattr(getattr(w, "check", None), "cannot_read", False)
+            fill = QColor(UNCERTAIN_GREY if unsure else class_colour(k % 2))
             fill.setAlpha(150)
             painter.fillRect(box, fill)
             painter.setPen(QPen(word_colour.darker(130), 1))

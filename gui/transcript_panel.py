@@ -4,6 +4,11 @@ Words come from the engine's records (``TranscriptUpdate.token``, one completed 
 and ``current``, the word being read now, provisional) and, for a file, from the whole-file
 analysis once it is done (final words with their times). The current word is the one under the
 playhead for a file, else the newest; a word the model was unsure of is drawn paler.
+
+When the bundle carries the speaker check (engine/lips/novelty.py), each word says whether the
+reader can vouch for it: a word it cannot is drawn grey in brackets, and a sentence it cannot
+read at all (another face; lips that fit none of its sentences) puts a notice above the words
+instead of letting them read as confident. A bundle without the check says so in a grey line.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class TranscriptPanel(QGroupBox):
         self._live: list = []  # words from the engine's records, in order
         self._file: list | None = None  # the whole file's words (replace the live ones)
         self._provisional: str | None = None
+        self._checks_reading: bool | None = None  # live: whether the reader flags what it cannot read
         self._position_s: float | None = None
         self._shown_key = None
         self.retranslate()
@@ -49,6 +55,7 @@ class TranscriptPanel(QGroupBox):
     def clear(self) -> None:
         """Forget every word (a new source or model)."""
         self._live, self._file, self._provisional, self._position_s = [], None, None, None
+        self._checks_reading = None
         self._render()
 
     def add_updates(self, updates) -> None:
@@ -59,6 +66,7 @@ class TranscriptPanel(QGroupBox):
         if updates:
             self._provisional = updates[-1].current
             self._position_s = updates[-1].pts_s
+            self._checks_reading = bool(getattr(updates[-1], "checks_reading", False))
         self._render()
 
     def set_file_words(self, tokens) -> None:
@@ -74,6 +82,24 @@ class TranscriptPanel(QGroupBox):
     def words(self) -> list[str]:
         """The words shown, in order."""
         return [w.text for w in self._words()]
+
+    def flagged(self) -> list[bool]:
+        """For each word shown: whether the reader said it cannot vouch for it."""
+        return [_cannot_read(w) for w in self._words()]
+
+    def notice(self) -> str:
+        """The line above the words: why the reader cannot read (the newest such sentence), or
+        that it cannot tell; "" when the words stand on their own."""
+        words = self._words()
+        reasons = [w.check.reason for w in words if _check(w) is not None and w.check.sentence_cannot_read]
+        if reasons:
+            if reasons[-1] == "unfamiliar_face":
+                return self.tr("Cannot read this face (the reader knows one speaker).")
+            return self.tr("Cannot read this: the lips do not fit the sentences the reader knows.")
+        unchecked = (self._checks_reading is False) if self._file is None else any(_check(w) is None for w in words)
+        if words and unchecked:
+            return self.tr("This reader cannot tell when it cannot read (its bundle has no speaker check).")
+        return ""
 
     def current_index(self) -> int | None:
         """Index in :meth:`words` of the highlighted word (None: none is)."""
@@ -99,7 +125,7 @@ class TranscriptPanel(QGroupBox):
         words = self._words()
         current = self.current_index()
         provisional = self._provisional if self._file is None else None
-        key = (len(words), id(self._file), current, provisional)
+        key = (len(words), id(self._file), current, provisional, self._checks_reading)
         if key == self._shown_key:
             return
         self._shown_key = key
@@ -110,15 +136,32 @@ class TranscriptPanel(QGroupBox):
         pal = self.palette()
         hl_bg, hl_fg = pal.highlight().color().name(), pal.highlightedText().color().name()
         parts = []
+        notice = self.notice()
+        if notice:
+            flagged_sentence = any(_check(w) is not None and w.check.sentence_cannot_read for w in words)
+            colour = "#c0392b" if flagged_sentence else "gray"
+            parts.append(f"<span style='color: {colour}; font-size: small'>{html.escape(notice)}</span><br>")
         for k, w in enumerate(words):
             text = html.escape(w.text)
+            if _cannot_read(w):
+                text = f"[{text}]"
             if k == current:
                 parts.append(f"<span style='background-color: {hl_bg}; color: {hl_fg}; font-weight: bold'>"
                              f"&nbsp;{text}&nbsp;</span>")
-            elif w.confidence < LOW_CONFIDENCE:
+            elif _cannot_read(w) or w.confidence < LOW_CONFIDENCE:
                 parts.append(f"<span style='color: gray'>{text}</span>")
             else:
                 parts.append(text)
         if provisional:
             parts.append(f"<i style='color: gray'>{html.escape(provisional)}…</i>")
         self.text.setText(" ".join(parts))
+
+
+def _check(word):
+    """The word's ReadingCheck, None when unchecked (words from older records have none)."""
+    return getattr(word, "check", None)
+
+
+def _cannot_read(word) -> bool:
+    check = _check(word)
+    return check is not None and check.cannot_read

@@ -219,9 +219,35 @@ def _print_result(result, out: TextIO) -> None:
                 conf = f"  ({ev.mean_confidence:.2f}, peak {ev.peak_confidence:.2f})"
             print(f"  {ev.start_s:7.2f} - {ev.end_s:7.2f} s  {ev.text}{conf}", file=out)
     for tok in result.tokens:  # sequence tasks
-        print(f"  {tok.start_s:7.2f} - {tok.end_s:7.2f} s  {tok.text}  ({tok.confidence:.2f})", file=out)
+        flag = f"  [cannot read: {_REASONS[tok.check.reason]}]" if tok.cannot_read else ""
+        print(f"  {tok.start_s:7.2f} - {tok.end_s:7.2f} s  {tok.text}  ({tok.confidence:.2f}){flag}", file=out)
     if reports_words(result.task):
         print(f"transcript: {result.transcript or '(no word read)'}", file=out)
+        print(f"reading: {_reading_line(result.reading())}", file=out)
+
+
+# What the reader's reasons mean (engine/lips/novelty.py); the GUI says the same in its panel.
+_REASONS = {
+    "unfamiliar_face": "cannot read this face (the reader knows one speaker)",
+    "unsure": "the lips do not fit the sentences the reader knows",
+    "low_confidence": "unsure of this word",
+    "nothing_read": "no word was read",
+}
+
+
+def _reading_line(reading: dict) -> str:
+    """One line on whether the words can be trusted."""
+    if not reading["checked"]:
+        return "not checked (this bundle carries no lip_novelty.npz: it cannot tell when it cannot read)"
+    if not reading["cannot_read"]:
+        return "readable" + "".join(f" (speaker distance {s['speaker_distance']:.1f}, entropy {s['entropy']:.2f})"
+                                    for s in reading["sentences"][:1])
+    line = f"CANNOT READ: {_REASONS[reading['reason']]}"
+    flagged = [s for s in reading["sentences"] if s["cannot_read"]]
+    if flagged:
+        line += (f"; {len(flagged)} of {len(reading['sentences'])} sentences "
+                 f"(speaker distance {flagged[0]['speaker_distance']:.1f}, entropy {flagged[0]['entropy']:.2f})")
+    return line
 
 
 class _ProgressReport:

@@ -258,11 +258,16 @@ def _load_folder(root: Path, path: Path, check: bool, frames: bool = True) -> Bu
     mpath, data = read_manifest(root, path)
     _check_kind(data, str(mpath), frames)
     manifest = parse_manifest(data, str(mpath))
-    for name in manifest.model_files:
+    # Every file the manifest lists is checked, not only the graphs: a stage's face locator, a
+    # grammar, the lip reader's speaker statistics are read from the bundle too.
+    for name in dict.fromkeys((*manifest.model_files, *manifest.files)):
+        if not _plain_name(name):
+            raise BundleError(f"{mpath} lists {name!r}, which is not a file name inside the bundle folder; "
+                              "the bundle is damaged or hostile.")
         f = root / name
         plain_file(f, path)
         want = manifest.files.get(name)
-        if not want:
+        if not want or not isinstance(want, str):
             raise BundleError(f"{mpath} lists no sha256 for {name}; re-export the bundle.")
         got = sha256_of(f)
         if got != want:
@@ -273,7 +278,16 @@ def _load_folder(root: Path, path: Path, check: bool, frames: bool = True) -> Bu
     bundle = Bundle(root=root, manifest=manifest)
     if check:
         check_graphs(bundle)
+        spec = TASKS[manifest.task]
+        if spec.check_bundle is not None:
+            spec.check_bundle(bundle)  # the task's own files (lip: lip_novelty.npz)
     return bundle
+
+
+def _plain_name(name: object) -> bool:
+    """A bundle file is named by one path component inside its folder: no separator, no '..'."""
+    return (isinstance(name, str) and bool(name) and name not in (".", "..") and "/" not in name
+            and "\\" not in name and "\0" not in name and ":" not in name)
 
 
 def shipped_bundles_dir() -> Path:

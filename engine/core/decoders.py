@@ -53,6 +53,7 @@ class TickContext:
     timings: StageTimings
     stats: StreamStats
     regions: tuple[Region, ...] = ()
+    feature: np.ndarray | None = None  # the tick's backbone feature (D,) (lip: the speaker check)
 
 
 class OutputDecoder(Protocol):

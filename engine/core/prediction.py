@@ -108,13 +108,52 @@ class Prediction:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadingCheck:
+    """Whether a reader can vouch for one word it read (engine/lips/novelty.py).
+
+    cannot_read: the word is not to be trusted; reason: why ("unfamiliar_face": the mouth is
+    unlike the speaker the reader knows; "unsure": the lips do not fit the sentences it knows;
+    "low_confidence": this word alone; "" when it can be read). sentence: index of the
+    utterance the word belongs to, and whether that whole utterance cannot be read, with the
+    utterance's measures: its mean speaker distance (~1 on the training speaker) and its
+    posterior entropy over speech frames.
+    """
+
+    cannot_read: bool
+    reason: str
+    sentence: int
+    sentence_cannot_read: bool
+    speaker_distance: float
+    entropy: float
+
+    def to_dict(self) -> dict:
+        """The word's flag and reason (JSON)."""
+        return {"cannot_read": self.cannot_read, "reason": self.reason or None}
+
+
+@dataclass(frozen=True, slots=True)
 class TimedToken:
-    """One decoded token (a word, for lip reading) and the model-clock time it spans."""
+    """One decoded token (a word, for lip reading) and the model-clock time it spans.
+
+    check: whether the reader can vouch for it; None when the bundle carries no check.
+    """
 
     text: str
     start_s: float
     end_s: float
     confidence: float
+    check: ReadingCheck | None = None
+
+    @property
+    def cannot_read(self) -> bool:
+        """True when the reader says this word cannot be trusted (False when unchecked)."""
+        return self.check is not None and self.check.cannot_read
+
+    def to_dict(self) -> dict:
+        """Text, times, confidence, and the flag (``cannot_read`` null when unchecked)."""
+        return {"text": self.text, "start_s": round(self.start_s, 4), "end_s": round(self.end_s, 4),
+                "confidence": round(self.confidence, 4),
+                **(self.check.to_dict() if self.check is not None else {"cannot_read": None, "reason": None})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +162,9 @@ class TranscriptUpdate:
 
     token: the token completed at this tick (None if none was); current: the token being
     read now (provisional, None during silence); transcript: every completed token so far,
-    joined by spaces. The other fields mean what they mean in :class:`Prediction`.
+    joined by spaces. checks_reading: whether the reader says when it cannot read (each
+    token then carries its :class:`ReadingCheck`). The other fields mean what they mean in
+    :class:`Prediction`.
     """
 
     pts_s: float
@@ -138,6 +179,7 @@ class TranscriptUpdate:
     model_fps: float = 0.0
     dropped_frames: int = 0
     regions: tuple[Region, ...] = ()
+    checks_reading: bool = False
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (for JSONL exports)."""
@@ -147,8 +189,7 @@ class TranscriptUpdate:
             "tick": self.tick,
             "frame_index": self.frame_index,
             "state": self.state.value,
-            "token": None if tok is None else {"text": tok.text, "start_s": round(tok.start_s, 4),
-                                               "end_s": round(tok.end_s, 4), "confidence": round(tok.confidence, 4)},
+            "token": None if tok is None else tok.to_dict(),
             "current": self.current,
             "transcript": self.transcript,
             "timings_ms": self.timings.to_dict(),

@@ -111,6 +111,39 @@ class AnalysisResult:
         return " ".join(t.text for t in self.tokens)
 
     @property
+    def checks_reading(self) -> bool:
+        """Whether the reader said, for this file, when it cannot read (lip bundles that carry
+        the speaker check; engine/lips/novelty.py)."""
+        return self._words and any(p.checks_reading for p in self.predictions)  # TranscriptUpdates
+
+    def reading(self) -> dict:
+        """Whether the file could be read: ``checked`` (the bundle says when it cannot read),
+        ``cannot_read`` and ``reason`` for the whole file (null when unchecked; "nothing_read"
+        when no word was read), and one entry per sentence with its measures."""
+        if not self.checks_reading:
+            return {"checked": False, "cannot_read": None, "reason": None, "sentences": []}
+        sentences: dict[int, dict] = {}
+        for t in self.tokens:
+            c = t.check
+            if c is None:
+                continue
+            s = sentences.setdefault(c.sentence, {
+                "start_s": round(t.start_s, 4), "end_s": 0.0, "words": [], "cannot_read": c.sentence_cannot_read,
+                "reason": (c.reason or None) if c.sentence_cannot_read else None,
+                "speaker_distance": round(c.speaker_distance, 3), "entropy": round(c.entropy, 4)})
+            s["end_s"] = round(t.end_s, 4)
+            s["words"].append(t.text)
+        out = []
+        for s in sentences.values():
+            words = s.pop("words")
+            out.append({**s, "text": " ".join(words)})
+        flagged = [s for s in out if s["cannot_read"]]
+        if not out:
+            return {"checked": True, "cannot_read": True, "reason": "nothing_read", "sentences": []}
+        return {"checked": True, "cannot_read": bool(flagged), "reason": flagged[0]["reason"] if flagged else None,
+                "sentences": out}
+
+    @property
     def speed(self) -> float:
         """Seconds of video analysed per second of wall time."""
         return self.duration_s / self.wall_s if self.wall_s > 0 else float("inf")
@@ -188,9 +221,8 @@ class AnalysisResult:
                             "fill_gaps_s": self.event_rules.fill_gaps_s},
             "events": [e.to_dict() for e in self.events()],
             "predictions": [self._record_dict(p) for p in self.predictions],
-            **({"tokens": [{"text": t.text, "start_s": round(t.start_s, 4), "end_s": round(t.end_s, 4),
-                            "confidence": round(t.confidence, 4)} for t in self.tokens],
-                "transcript": self.transcript} if self._words else {}),
+            **({"tokens": [t.to_dict() for t in self.tokens], "transcript": self.transcript,
+                "reading": self.reading()} if self._words else {}),
             **({"speaking": [s.to_dict() for s in self.speaking()]} if self._reads_mouth else {}),
         }
 

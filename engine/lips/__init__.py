@@ -6,6 +6,7 @@
     transcript.py  TranscriptDecoder: greedy per-step tokens -> timed words
     grammar.py     the slot grammar and Viterbi decoding of lip-reader outputs
     reading.py     LipTranscriptDecoder: per-frame reading with look-ahead, utterances
+    novelty.py     the speaker check (lip_novelty.npz): when the reader cannot read
     words.py       LipWordsDecoder: taught words decoded like actions, "unknown" without speech
     task.py        the factories the registry entries name: frame stages, output decoders
 """

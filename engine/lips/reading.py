@@ -12,7 +12,11 @@ and is then decoded as a whole:
 - with the bundle's grammar (``grammar.json``, e.g. GRID's command colour preposition letter
   digit adverb) by Viterbi over the grammar (:class:`engine.lips.grammar.SlotGrammar`), when the
   utterance holds enough words to be a sentence; otherwise, or without a grammar, greedily;
-- every word gets its start/end time (model clock) and a confidence (its mean posterior).
+- every word gets its start/end time (model clock) and a confidence (its mean posterior);
+- when the bundle carries the speaker check (``lip_novelty.npz``, :mod:`engine.lips.novelty`),
+  every word also gets a :class:`ReadingCheck`: whether the reader can vouch for it and why not
+  (another face, posteriors that fit no sentence, a word it is unsure of). The check measures
+  each tick's backbone feature against the training speaker's statistics as the tick arrives.
 
 While an utterance is open, ``current`` on each update is the word the newest answered frame
 shows (provisional). Frames without a face (the mouth stage published no "mouth" region)
@@ -28,6 +32,7 @@ from engine.core.decoders import HeadOutput, TickContext
 from engine.core.prediction import PredictionState, TimedToken, TranscriptUpdate
 from engine.core.settings import EngineSettings
 from engine.lips.grammar import DecodedWord, SlotGrammar, greedy_words, log_softmax
+from engine.lips.novelty import SpeakerNovelty, load_novelty
 
 BLANK = 0
 
@@ -37,13 +42,15 @@ class LipTranscriptDecoder:
 
     labels: token vocabulary, blank first; sample_fps: the model clock; grammar: optional
     sentence grammar; lookahead: frames of future context a frame's answer waits for;
-    gap: frames of confident silence that end an utterance.
+    gap: frames of confident silence that end an utterance; novelty: the speaker check (None:
+    words are not checked).
     """
 
     def __init__(self, labels: tuple[str, ...], settings: EngineSettings, sample_fps: float, *,
                  grammar: SlotGrammar | None = None, lookahead: int = 25, gap: int = 12,
-                 region: str = "mouth") -> None:
+                 region: str = "mouth", novelty: SpeakerNovelty | None = None) -> None:
         self.labels = labels
+        self.novelty = novelty
         self.period_s = 1.0 / sample_fps
         self.grammar = grammar
         self.lookahead = lookahead
@@ -56,7 +63,8 @@ class LipTranscriptDecoder:
     def for_bundle(cls, bundle, settings: EngineSettings) -> "LipTranscriptDecoder":
         grammar = SlotGrammar.load(bundle.root, bundle.labels)
         return cls(bundle.labels, settings, bundle.manifest.window.sample_fps, grammar=grammar,
-                   lookahead=min(25, max(0, bundle.manifest.window.window_length // 3)))
+                   lookahead=min(25, max(0, bundle.manifest.window.window_length // 3)),
+                   novelty=load_novelty(bundle))
 
     def configure(self, settings: EngineSettings) -> None:
         self.threshold = settings.threshold
@@ -65,10 +73,13 @@ class LipTranscriptDecoder:
         self.tokens: list[TimedToken] = []
         self._rows: list[np.ndarray] = []  # log-probs of the open utterance's frames
         self._row_faces: list[bool] = []
+        self._row_dist: list[float] = []  # speaker distances of the open utterance's face frames
+        self._sentences = 0  # utterances decoded into words so far
         self._start = 0  # tick of self._rows[0]
         self._next = 0  # first tick without an answer yet
         self._faces: dict[int, bool] = {}  # tick -> face seen (ticks not yet answered)
         self._speaking: dict[int, bool] = {}  # tick -> the mouth moved as in speech
+        self._dist: dict[int, float] = {}  # tick -> speaker distance of its feature (with a check)
         self._last: tuple[int, np.ndarray] | None = None  # newest window: (its last tick, log-probs)
         self._silent = 0  # trailing frames of the open utterance that are silence
         self._pending: list[TimedToken] = []  # completed words not yet reported as ``token``
@@ -89,6 +100,7 @@ class LipTranscriptDecoder:
         for t in range(self._next, upto + 1):
             face = self._faces.pop(t, True)
             speaking = self._speaking.pop(t, False)
+            dist = self._dist.pop(t, None)
             if t < first:  # older than the window (e.g. a skipped span): nothing to read there
                 row = np.full(lp.shape[1], -30.0)
                 row[BLANK] = 0.0
@@ -101,6 +113,8 @@ class LipTranscriptDecoder:
                 self._start = t
             self._rows.append(row)
             self._row_faces.append(face)
+            if face and dist is not None:
+                self._row_dist.append(dist)
             # Silence needs both the model (blank) and the mouth (not moving as in speech), so a
             # hesitant model does not cut a sentence into pieces while the lips still move.
             silent = (not face) or (np.exp(row[BLANK]) > 0.9 and not speaking)
@@ -112,8 +126,8 @@ class LipTranscriptDecoder:
 
     def _close(self) -> list[TimedToken]:
         """Decode the open utterance (if it holds any word) and start a new one."""
-        rows, start = self._rows, self._start
-        self._rows, self._row_faces, self._silent = [], [], 0
+        rows, start, dists = self._rows, self._start, self._row_dist
+        self._rows, self._row_faces, self._row_dist, self._silent = [], [], [], 0
         if not rows:
             return []
         lp = np.stack(rows)
@@ -126,17 +140,23 @@ class LipTranscriptDecoder:
             words = self.grammar.decode(lp)
         if not words:
             return []
-        out = [self._timed(w, start) for w in words]
+        verdict = self.novelty.check_utterance(lp, dists) if self.novelty is not None else None
+        out = [self._timed(w, start, verdict) for w in words]
+        self._sentences += 1
         self.tokens.extend(out)
         return out
 
-    def _timed(self, w: DecodedWord, start: int) -> TimedToken:
-        return TimedToken(w.word, (start + w.start) * self.period_s, (start + w.end) * self.period_s, w.confidence)
+    def _timed(self, w: DecodedWord, start: int, verdict) -> TimedToken:
+        check = None if verdict is None else self.novelty.word_check(w.confidence, self._sentences, verdict)
+        return TimedToken(w.word, (start + w.start) * self.period_s, (start + w.end) * self.period_s, w.confidence,
+                          check)
 
     # -- OutputDecoder -----------------------------------------------------------------------
     def decode(self, ctx: TickContext, head: HeadOutput | None) -> TranscriptUpdate:
         self._faces[ctx.tick] = any(r.name == self.region for r in ctx.regions)
         self._speaking[ctx.tick] = any(r.name == "speaking" for r in ctx.regions)
+        if self.novelty is not None and ctx.feature is not None:
+            self._dist[ctx.tick] = self.novelty.distance(ctx.feature)
         done: list[TimedToken] = []
         current = None
         if head is None:
@@ -157,7 +177,7 @@ class LipTranscriptDecoder:
             pts_s=ctx.pts_s, tick=ctx.tick, frame_index=ctx.frame_index, state=state,
             token=self._pending.pop(0) if self._pending else None, current=current, transcript=self.transcript,
             timings=ctx.timings, input_fps=ctx.stats.input_fps, model_fps=ctx.stats.model_fps,
-            dropped_frames=ctx.stats.dropped_frames, regions=ctx.regions,
+            dropped_frames=ctx.stats.dropped_frames, regions=ctx.regions, checks_reading=self.novelty is not None,
         )
 
     def finish(self, end_s: float) -> list[TimedToken]:

@@ -67,3 +67,11 @@ def result_warnings(source: str, records: list, tokens: list) -> list[str]:
             "reader does not know this face (a lip reader reads the people and words it was trained on; the "
             "shipped grid-lips knows one GRID speaker saying GRID sentences and reads other faces poorly or not "
             "at all). To read your own words, teach them (docs/lip-mode.md)"]
+
+
+def check_bundle(bundle: Any) -> None:
+    """Refuse a lip bundle whose speaker check (lip_novelty.npz) is unlisted, damaged or does not
+    fit its features; a bundle without one is fine (its words are not checked)."""
+    from engine.lips.novelty import load_novelty
+
+    load_novelty(bundle)

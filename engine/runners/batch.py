@@ -150,9 +150,11 @@ def already_done(job: Job) -> dict | None:
 
 
 def describe_top(result: AnalysisResult, n: int = 3) -> str:
-    """"label 4.2s; label 1.0s": the labels with the most time (lip: the transcript's start)."""
+    """"label 4.2s; label 1.0s": the labels with the most time (lip: the transcript's start, after
+    "(cannot read)" when the reader says it cannot read the file)."""
     if reports_words(result.task):
-        return result.transcript[:80]
+        flag = "(cannot read) " if result.reading()["cannot_read"] else ""
+        return (flag + result.transcript)[:80]
     return "; ".join(f"{label} {secs:.1f}s" for label, secs in top_events(result.events(), n))
 
 

@@ -1005,12 +1005,27 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TranscriptPanel</name>
     <message>
-        <location filename="../transcript_panel.py" line="45"/>
+        <location filename="../transcript_panel.py" line="51"/>
         <source>Transcript</source>
         <translation>转录</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="107"/>
+        <location filename="../transcript_panel.py" line="97"/>
+        <source>Cannot read this face (the reader knows one speaker).</source>
+        <translation>无法读出这张脸的唇语（读唇模型只认识一位说话人）。</translation>
+    </message>
+    <message>
+        <location filename="../transcript_panel.py" line="98"/>
+        <source>Cannot read this: the lips do not fit the sentences the reader knows.</source>
+        <translation>无法读出：唇形与读唇模型认识的句子不符。</translation>
+    </message>
+    <message>
+        <location filename="../transcript_panel.py" line="101"/>
+        <source>This reader cannot tell when it cannot read (its bundle has no speaker check).</source>
+        <translation>此读唇模型无法判断自己何时读不出（其模型包没有说话人检查）。</translation>
+    </message>
+    <message>
+        <location filename="../transcript_panel.py" line="133"/>
         <source>No words read yet.</source>
         <translation>尚未读出词语。</translation>
     </message>

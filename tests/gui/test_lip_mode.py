@@ -128,3 +128,39 @@ def test_the_label_controls_come_back_with_an_action_bundle(qtbot, lip_window, t
     w.switch_bundle(tiny_bundle)
     qtbot.waitUntil(lambda: w.bundle_path == tiny_bundle and w.controls.label_controls_shown(), timeout=WAIT)
     assert w.controls.top_k.isVisible() and w.controls.threshold.isVisible() and w.controls.smoothing.isVisible()
+
+
+def test_the_transcript_says_when_the_reader_cannot_read_a_face_in_both_languages(qtbot, shared_data):
+    from engine.pipeline import Recognizer
+    from engine.runners.offline import analyze_file
+    from gui.transcript_panel import TranscriptPanel
+    from gui.translations import install_language
+
+    reader = Recognizer(GRID_LIPS)
+    other = analyze_file(shared_data / "grid" / "s4" / "video" / "prwj8a.mp4", reader).tokens  # GRID speaker 4
+    own = analyze_file(shared_data / "grid" / "s1" / "video" / "bgbbzn.mp4", reader).tokens  # speaker 1, held out
+    panel = TranscriptPanel()
+    qtbot.addWidget(panel)
+    # Speaker 1: the words stand on their own, none flagged, no notice.
+    panel.set_file_words(own)
+    assert panel.words() == "bin green by b zero now".split() and not any(panel.flagged())
+    assert panel.notice() == "" and "[" not in panel.text.text()
+    # Speaker 4: a notice instead of confident words, every word grey and in brackets.
+    panel.set_file_words(other)
+    assert all(panel.flagged()) and len(panel.flagged()) == len(other)
+    assert panel.notice() == "Cannot read this face (the reader knows one speaker)."
+    shown = panel.text.text()
+    assert "Cannot read this face" in shown and f"[{other[1].text}]" in shown and "color: gray" in shown
+    try:
+        install_language("zh_CN")
+        panel.retranslate()
+        assert panel.notice() == "无法读出这张脸的唇语（读唇模型只认识一位说话人）。"
+        assert "无法读出这张脸" in panel.text.text()
+    finally:
+        install_language("en")
+        panel.retranslate()
+    # Words from a bundle without the check: said so, in a grey line.
+    from dataclasses import replace
+
+    panel.set_file_words([replace(t, check=None) for t in other])
+    assert not any(panel.flagged()) and panel.notice().startswith("This reader cannot tell when it cannot read")
