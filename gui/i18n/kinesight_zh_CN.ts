@@ -81,6 +81,26 @@
         <source>Training figures (%1)…</source>
         <translation>训练图表（%1）…</translation>
     </message>
+    <message>
+        <location filename="../bundle_panel.py" line="144"/>
+        <source>body keypoints</source>
+        <translation>身体关键点</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="147"/>
+        <source>the person</source>
+        <translation>人物区域</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="147"/>
+        <source>the whole frame</source>
+        <translation>整个画面</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="148"/>
+        <source>%1 + %2 on %3</source>
+        <translation>%1 + %2（%3）</translation>
+    </message>
 </context>
 <context>
     <name>ControlsPanel</name>
@@ -247,77 +267,87 @@
 <context>
     <name>MainMenus</name>
     <message>
-        <location filename="../menus.py" line="73"/>
+        <location filename="../menus.py" line="76"/>
         <source>&amp;Playback</source>
         <translation>播放(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="74"/>
+        <location filename="../menus.py" line="77"/>
         <source>Play / &amp;Pause</source>
         <translation>播放 / 暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="75"/>
+        <location filename="../menus.py" line="78"/>
         <source>Back 5 s</source>
         <translation>后退 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="76"/>
+        <location filename="../menus.py" line="79"/>
         <source>Forward 5 s</source>
         <translation>前进 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="77"/>
+        <location filename="../menus.py" line="80"/>
         <source>Back to the &amp;start</source>
         <translation>回到开头(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="78"/>
+        <location filename="../menus.py" line="81"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="79"/>
+        <location filename="../menus.py" line="82"/>
         <source>&amp;Open Bundle…</source>
         <translation>打开模型包(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="80"/>
+        <location filename="../menus.py" line="83"/>
         <source>&amp;Teach New Actions…</source>
         <translation>教授新动作(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="81"/>
+        <location filename="../menus.py" line="84"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="82"/>
+        <location filename="../menus.py" line="85"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="83"/>
+        <location filename="../menus.py" line="86"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="86"/>
+        <location filename="../menus.py" line="89"/>
         <source>&amp;Full Screen</source>
         <translation>全屏(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="87"/>
+        <location filename="../menus.py" line="90"/>
+        <source>Show the &amp;Skeleton</source>
+        <translation>显示骨架(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../menus.py" line="91"/>
+        <source>Draw the body keypoints that bundles reading the body find</source>
+        <translation>绘制读取身体姿态的模型包找到的身体关键点</translation>
+    </message>
+    <message>
+        <location filename="../menus.py" line="92"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="88"/>
+        <location filename="../menus.py" line="93"/>
         <source>&amp;About Kinesight</source>
         <translation>关于 Kinesight(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="89"/>
+        <location filename="../menus.py" line="94"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -340,27 +370,27 @@
         <translation>无法为此文件生成时间线；播放继续进行。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="275"/>
+        <location filename="../main_window.py" line="284"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="282"/>
+        <location filename="../main_window.py" line="291"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="322"/>
+        <location filename="../main_window.py" line="331"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="428"/>
+        <location filename="../main_window.py" line="438"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429"/>
+        <location filename="../main_window.py" line="439"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
@@ -388,37 +418,37 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>RecordingActions</name>
     <message>
-        <location filename="../teach_recording.py" line="26"/>
+        <location filename="../teach_recording.py" line="27"/>
         <source>No camera found — add video files instead</source>
         <translation>未找到摄像头——请改为添加视频文件</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="27"/>
+        <location filename="../teach_recording.py" line="28"/>
         <source>No camera found. Connect one, or add video files.</source>
         <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="43"/>
+        <location filename="../teach_recording.py" line="44"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="44"/>
+        <location filename="../teach_recording.py" line="45"/>
         <source>No camera found. Connect one, or add video files instead.</source>
         <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="74"/>
+        <location filename="../teach_recording.py" line="75"/>
         <source>Get ready… %1</source>
         <translation>准备… %1</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="76"/>
+        <location filename="../teach_recording.py" line="77"/>
         <source>● Recording — %1 s left</source>
         <translation>● 正在录制——剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="80"/>
+        <location filename="../teach_recording.py" line="81"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
@@ -547,77 +577,77 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>CUDA 不可用：%1</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="148"/>
+        <location filename="../status_bar.py" line="160"/>
         <source>Frames per second arriving from the source</source>
         <translation>视频源每秒送达的帧数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="149"/>
+        <location filename="../status_bar.py" line="161"/>
         <source>Predictions per second the model produces</source>
         <translation>模型每秒给出的预测数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="150"/>
+        <location filename="../status_bar.py" line="162"/>
         <source>Capture of a frame to its prediction being ready</source>
         <translation>从采集一帧到其预测完成的时间</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="151"/>
+        <location filename="../status_bar.py" line="163"/>
         <source>Frames skipped because inference fell behind (latest frame wins)</source>
         <translation>因推理跟不上而跳过的帧（始终使用最新帧）</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="152"/>
+        <location filename="../status_bar.py" line="164"/>
         <source>Whether the face locator finds a face, and whether the mouth moves as in speech</source>
         <translation>人脸定位器是否找到人脸，以及嘴部是否在像说话一样运动</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="163"/>
+        <location filename="../status_bar.py" line="175"/>
         <source>no face</source>
         <translation>无人脸</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="163"/>
+        <location filename="../status_bar.py" line="175"/>
         <source>face: speaking</source>
         <translation>人脸：正在说话</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="163"/>
+        <location filename="../status_bar.py" line="175"/>
         <source>face found</source>
         <translation>已找到人脸</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="176"/>
+        <location filename="../status_bar.py" line="188"/>
         <source>Device: %1</source>
         <translation>设备：%1</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="197"/>
+        <location filename="../status_bar.py" line="209"/>
         <source>Camera %1 fps</source>
         <translation>摄像头 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="197"/>
+        <location filename="../status_bar.py" line="209"/>
         <source>Stream %1 fps</source>
         <translation>视频流 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="198"/>
+        <location filename="../status_bar.py" line="210"/>
         <source>Video %1 fps</source>
         <translation>视频 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="200"/>
+        <location filename="../status_bar.py" line="212"/>
         <source>Model %1 fps</source>
         <translation>模型 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="201"/>
+        <location filename="../status_bar.py" line="213"/>
         <source>Latency %1 ms</source>
         <translation>延迟 %1 毫秒</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="202"/>
+        <location filename="../status_bar.py" line="214"/>
         <source>Dropped %1</source>
         <translation>丢帧 %1</translation>
     </message>
@@ -625,316 +655,316 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="80"/>
+        <location filename="../teach.py" line="81"/>
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="82"/>
+        <location filename="../teach.py" line="83"/>
         <source>Actions (whole frame)</source>
         <translation>动作（整个画面）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="83"/>
+        <location filename="../teach.py" line="84"/>
         <source>Words (lips)</source>
         <translation>词语（唇部）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="85"/>
+        <location filename="../teach.py" line="86"/>
         <source>Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
         <translation>词语（唇部）：模型像唇读模式一样读取嘴部，因此你可以为自己的脸教授无声命令。请面对摄像头，将每个词语或短语各录制几次。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="88"/>
-        <location filename="../teach.py" line="231"/>
+        <location filename="../teach.py" line="89"/>
+        <location filename="../teach.py" line="232"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="89"/>
+        <location filename="../teach.py" line="90"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="91"/>
+        <location filename="../teach.py" line="92"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="93"/>
+        <location filename="../teach.py" line="94"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="94"/>
-        <location filename="../teach.py" line="230"/>
+        <location filename="../teach.py" line="95"/>
+        <location filename="../teach.py" line="231"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="97"/>
+        <location filename="../teach.py" line="98"/>
         <source>What to teach</source>
         <translation>教授内容</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="99"/>
-        <location filename="../teach.py" line="234"/>
+        <location filename="../teach.py" line="100"/>
+        <location filename="../teach.py" line="235"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="110"/>
+        <location filename="../teach.py" line="111"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="111"/>
+        <location filename="../teach.py" line="112"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="117"/>
-        <location filename="../teach.py" line="121"/>
+        <location filename="../teach.py" line="118"/>
+        <location filename="../teach.py" line="122"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="122"/>
-        <location filename="../teach.py" line="236"/>
+        <location filename="../teach.py" line="123"/>
+        <location filename="../teach.py" line="237"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="124"/>
-        <location filename="../teach.py" line="240"/>
+        <location filename="../teach.py" line="125"/>
+        <location filename="../teach.py" line="241"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="133"/>
+        <location filename="../teach.py" line="134"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="134"/>
+        <location filename="../teach.py" line="135"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="135"/>
+        <location filename="../teach.py" line="136"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="139"/>
+        <location filename="../teach.py" line="140"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="147"/>
+        <location filename="../teach.py" line="148"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="152"/>
-        <location filename="../teach.py" line="226"/>
+        <location filename="../teach.py" line="153"/>
+        <location filename="../teach.py" line="227"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="153"/>
+        <location filename="../teach.py" line="154"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="154"/>
+        <location filename="../teach.py" line="155"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="158"/>
+        <location filename="../teach.py" line="159"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="167"/>
+        <location filename="../teach.py" line="168"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="170"/>
+        <location filename="../teach.py" line="171"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="173"/>
+        <location filename="../teach.py" line="174"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="226"/>
+        <location filename="../teach.py" line="227"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="230"/>
+        <location filename="../teach.py" line="231"/>
         <source>1. Words or phrases</source>
         <translation>1. 词语或短语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="231"/>
+        <location filename="../teach.py" line="232"/>
         <source>Add word…</source>
         <translation>添加词语…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="233"/>
+        <location filename="../teach.py" line="234"/>
         <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
         <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="235"/>
+        <location filename="../teach.py" line="236"/>
         <source>2. Clips of the selected word</source>
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="238"/>
+        <location filename="../teach.py" line="239"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="262"/>
+        <location filename="../teach.py" line="263"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="281"/>
-        <location filename="../teach.py" line="283"/>
+        <location filename="../teach.py" line="282"/>
+        <location filename="../teach.py" line="284"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="281"/>
+        <location filename="../teach.py" line="282"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="283"/>
+        <location filename="../teach.py" line="284"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="308"/>
+        <location filename="../teach.py" line="309"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="309"/>
+        <location filename="../teach.py" line="310"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="322"/>
+        <location filename="../teach.py" line="323"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="347"/>
+        <location filename="../teach.py" line="348"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="350"/>
+        <location filename="../teach.py" line="351"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="358"/>
+        <location filename="../teach.py" line="359"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="362"/>
+        <location filename="../teach.py" line="363"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="372"/>
+        <location filename="../teach.py" line="373"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="384"/>
+        <location filename="../teach.py" line="385"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="385"/>
+        <location filename="../teach.py" line="386"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="386"/>
+        <location filename="../teach.py" line="387"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="386"/>
+        <location filename="../teach.py" line="387"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="387"/>
+        <location filename="../teach.py" line="388"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="399"/>
+        <location filename="../teach.py" line="400"/>
         <source>leave-one-person-out</source>
         <translation>留一人法</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="400"/>
+        <location filename="../teach.py" line="401"/>
         <source>leave-one-clip-out</source>
         <translation>留一片段法</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="401"/>
+        <location filename="../teach.py" line="402"/>
         <source>Held-out accuracy (%1): %2 of clips, %3 of moments</source>
         <translation>留出集准确率（%1）：片段 %2，时刻 %3</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="405"/>
+        <location filename="../teach.py" line="406"/>
         <source>Held-out accuracy: %1</source>
         <translation>留出集准确率：%1</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="409"/>
+        <location filename="../teach.py" line="410"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="414"/>
+        <location filename="../teach.py" line="415"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="387"/>
-        <location filename="../teach.py" line="416"/>
+        <location filename="../teach.py" line="388"/>
+        <location filename="../teach.py" line="417"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="334"/>
+        <location filename="../teach.py" line="335"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="407"/>
+        <location filename="../teach.py" line="408"/>
         <source>Held-out accuracy: not measured (give every action 2 or more clips).</source>
         <translation>留出集准确率：未测量（请为每个动作提供至少 2 个片段）。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="446"/>
+        <location filename="../teach.py" line="447"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
@@ -1022,32 +1052,32 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>VideoView</name>
     <message>
-        <location filename="../video_view.py" line="56"/>
+        <location filename="../video_view.py" line="57"/>
         <source>Open a camera, a video file or a stream URL, or drop a file here.</source>
         <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="108"/>
+        <location filename="../video_view.py" line="109"/>
         <source>warming up…</source>
         <translation>预热中…</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="112"/>
+        <location filename="../video_view.py" line="113"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="112"/>
+        <location filename="../video_view.py" line="113"/>
         <source>not one of the actions this model knows</source>
         <translation>不是此模型认识的任何动作</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="115"/>
+        <location filename="../video_view.py" line="116"/>
         <source>best guess: %1 %2%</source>
         <translation>最可能：%1 %2%</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="116"/>
+        <location filename="../video_view.py" line="117"/>
         <source>uncertain</source>
         <translation>不确定</translation>
     </message>
