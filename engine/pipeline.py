@@ -46,6 +46,7 @@ from engine.core.runtime import make_session, run_fixed_batch
 from engine.core.settings import EngineSettings
 from engine.core.stages import run_stages
 from engine.core.window import FeatureWindow, ModelClock
+from engine.pose.stage import tick_features
 from engine.tasks import task_spec
 
 
@@ -60,6 +61,7 @@ class SampledFrame:
     tensor: np.ndarray | None = None  # (views, 3, h, w) float32 once prepared
     preprocess_ms: float = 0.0  # frame stages + preprocessing
     regions: tuple[Region, ...] = ()  # what the frame stages found
+    body: np.ndarray | None = None  # (FEATURE_DIM,) body features (pose rois), after the backbone's
 
 
 @dataclass(slots=True)
@@ -110,8 +112,12 @@ class Recognizer:
 
     def _open_sessions(self, settings: EngineSettings) -> None:
         """(Re)build the backbone and head ONNX sessions for ``settings.device`` / ``threads``."""
-        self._backbone, self.provider = make_session(self.bundle.backbone_path, settings.device, settings.threads)
-        self._head, _ = make_session(self.bundle.head_path, settings.device, settings.threads)
+        self._backbone = None  # "pose" bundles have none: the keypoints are the features
+        if self.manifest.input.views:
+            self._backbone, self.provider = make_session(self.bundle.backbone_path, settings.device, settings.threads)
+        self._head, head_provider = make_session(self.bundle.head_path, settings.device, settings.threads)
+        if self._backbone is None:
+            self.provider = head_provider
         head_input = {i.name: i.shape for i in self._head.get_inputs()}["features"]
         self._head_static_batch = head_input[0] if isinstance(head_input[0], int) else None
         self._head_static_window_length = head_input[1] if isinstance(head_input[1], int) else None
@@ -200,8 +206,15 @@ class Recognizer:
         """Run the task's frame stages and preprocess into the backbone's (views, 3, h, w) tensor
         (one view, or the whole frame and the motion crop for ``input.roi = "full+motion"``)."""
         t0 = time.perf_counter()
+        spec = self.manifest.input
         images, sampled.regions = run_stages(self._stages, sampled.frame.image)
-        sampled.tensor = preprocess(images if isinstance(images, list) else [images], self.manifest.input)
+        images = images if isinstance(images, list) else [images]
+        if images:
+            sampled.tensor = preprocess(images, spec)
+        else:  # "pose": the keypoints alone, nothing for a backbone
+            sampled.tensor = np.zeros((0, 3, *spec.size), np.float32)
+        if spec.pose:
+            sampled.body = tick_features(sampled.regions, sampled.frame.image.shape[0])
         sampled.preprocess_ms = (time.perf_counter() - t0) * 1e3
         return sampled
 
@@ -239,8 +252,13 @@ class Recognizer:
                     raise _stage_failed("preprocess", exc, s.frame) from exc
         t0 = time.perf_counter()
         x = np.stack([s.tensor for s in batch])  # (N, views, 3, h, w)
-        # every view of every frame in one backbone run; a frame's views side by side after it
-        feats = self.features(x.reshape(-1, *x.shape[2:]), cuda_batch=cuda_batch).reshape(len(batch), -1)
+        if x.shape[1]:
+            # every view of every frame in one backbone run; a frame's views side by side after it
+            feats = self.features(x.reshape(-1, *x.shape[2:]), cuda_batch=cuda_batch).reshape(len(batch), -1)
+        else:
+            feats = np.zeros((len(batch), 0), np.float32)
+        if self.manifest.input.pose:  # then the body features of the pose stage
+            feats = np.concatenate([feats, np.stack([s.body for s in batch])], axis=1)
         backbone_ms = (time.perf_counter() - t0) * 1e3 / len(batch)
         # 1. Slide the window tick by tick; note which ticks predict, and their windows.
         work: list[_TickWork] = []

@@ -5,7 +5,8 @@ output decoder that turns head outputs into the records the task reports, (c) th
 outputs its decoder reads, and (d) the GUI panels and export sinks that show its records
 (by name: the engine knows no Qt; ``gui/`` maps the names to widgets).
 
-    action     no frame stages; ActionDecoder -> Prediction (label, top-k, "unknown")
+    action     no frame stages (whole frame), the motion crop or the pose stage (body keypoints);
+               ActionDecoder -> Prediction (label, top-k, "unknown")
     lip        MouthCropStage; TranscriptDecoder -> TranscriptUpdate (timed words, transcript)
     lip-words  the lip task's mouth crop; LipWordsDecoder -> Prediction: words or phrases a user
                taught (silent commands, models/teach_lips.py), one label per window, "unknown"
@@ -92,8 +93,9 @@ register_task(TaskSpec(
     name="action",
     description="what the person does: one label per window, with top-k and confidence",
     roi="full",
-    # taught bundles: the whole frame and a crop around what moves (engine/actions/motion.py)
-    other_rois=("full+motion",),
+    # taught bundles: the whole frame and a crop around what moves (engine/actions/motion.py);
+    # the body's keypoints alone, or with the whole frame or the person's region (engine/pose/)
+    other_rois=("full+motion", "pose", "pose+full", "pose+person"),
     logits_ranks=(2,),
     frame_stages=actions.frame_stages,
     decoder=actions.decoder,

@@ -133,7 +133,7 @@ class BundlePanel(QGroupBox):
             self.tr("Labels (%1): %2").replace("%1", str(len(labels))).replace("%2", html.escape(", ".join(labels))),
             self.tr("Window: %1 features at %2 fps = %3 s").replace("%1", str(w.length))
             .replace("%2", f"{w.sample_fps:g}").replace("%3", f"{w.length / w.sample_fps:.2f}"),
-            self.tr("Backbone: %1, head: %2 (%3)").replace("%1", m.backbone).replace("%2", m.head.arch or "?")
+            self.tr("Backbone: %1, head: %2 (%3)").replace("%1", self._features_text(m)).replace("%2", m.head.arch or "?")
             .replace("%3", bundle_text(m.head.kind)),
         ]
         parts += training_lines(m.training)
@@ -143,6 +143,16 @@ class BundlePanel(QGroupBox):
         self._figures = bundle_figures(bundle.root)
         self.figures_button.setVisible(bool(self._figures))
         self.figures_button.setText(self.tr("Training figures (%1)…").replace("%1", str(len(self._figures))))
+
+    def _features_text(self, m) -> str:
+        """What the bundle reads of a frame: its backbone, the body keypoints, or both."""
+        if m.input is None or not m.input.pose:
+            return html.escape(m.backbone)
+        body = self.tr("body keypoints")
+        if not m.input.views:
+            return body
+        where = self.tr("the person") if m.input.roi == "pose+person" else self.tr("the whole frame")
+        return self.tr("%1 + %2 on %3").replace("%1", body).replace("%2", html.escape(m.backbone)).replace("%3", where)
 
     def summary_text(self) -> str:
         """The summary as shown (rich text)."""

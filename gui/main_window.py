@@ -223,8 +223,17 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         m.teach.triggered.connect(self.open_teach_dialog)
         m.language_group.triggered.connect(lambda act: self.set_language(act.data()))
         m.fullscreen.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        m.skeleton.setChecked(self.settings.value("view/skeleton", True, type=bool))
+        self.video.show_skeleton = m.skeleton.isChecked()
+        m.skeleton.toggled.connect(self._set_skeleton)
         m.about.triggered.connect(self._about)
         m.quit.triggered.connect(self.close)
+
+    def _set_skeleton(self, on: bool) -> None:
+        """View ▸ Show the Skeleton: draw the body keypoints (remembered across runs)."""
+        self.video.show_skeleton = on
+        self.settings.setValue("view/skeleton", on)
+        self.video.update()
 
     @property
     def analysis_result(self):

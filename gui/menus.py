@@ -53,6 +53,9 @@ class MainMenus(QObject):
             self.language.addAction(act)
             self.language_actions[code] = act
         self.fullscreen = QAction(window, shortcut=QKeySequence(QKeySequence.StandardKey.FullScreen), checkable=True)
+        # The body keypoints of bundles that read them (on by default; kept in the settings).
+        self.skeleton = QAction(window, shortcut=QKeySequence("Ctrl+K"), checkable=True, checked=True)
+        self.view.addAction(self.skeleton)
         self.view.addMenu(self.language)
         self.view.addAction(self.fullscreen)
 
@@ -84,6 +87,8 @@ class MainMenus(QObject):
         for code, name in LANGUAGES.items():
             self.language_actions[code].setText(name)
         self.fullscreen.setText(self.tr("&Full Screen"))
+        self.skeleton.setText(self.tr("Show the &Skeleton"))
+        self.skeleton.setToolTip(self.tr("Draw the body keypoints that bundles reading the body find"))
         self.help.setTitle(self.tr("&Help"))
         self.about.setText(self.tr("&About Kinesight"))
         self.quit.setText(self.tr("&Quit"))

@@ -63,8 +63,9 @@ class LabelOverlay(Panel):
 
     def records(self, records: list) -> None:
         self.w.video.set_prediction(records[-1])
-        if records[-1].regions:  # a taught bundle's motion crop: where the model looks
-            self.w.video.set_regions(records[-1].regions, self.w.bridge.source_frame_size)
+        # A taught bundle's motion crop (where the model looks), the pose stage's person (the
+        # skeleton); none: nothing found on this tick, so nothing stale stays drawn.
+        self.w.video.set_regions(records[-1].regions, self.w.bridge.source_frame_size)
 
 
 class TopKPanel(Panel):

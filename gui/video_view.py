@@ -48,6 +48,7 @@ class VideoView(QWidget):
         self._regions: tuple = ()  # what the task's frame stages found (lip mode: the mouth box)
         self._regions_size: tuple[int, int] | None = None  # (w, h) the regions' pixels refer to
         self._placeholder = ""
+        self.show_skeleton = True  # View ▸ Show the Skeleton (bundles that read the body)
         self.frames_painted = 0
         self.retranslate()
 
@@ -176,12 +177,43 @@ class VideoView(QWidget):
             pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.drawRect(rect(motion.box))
+        person = next((r for r in self._regions if r.name == "person" and r.points), None)
+        if person is not None and self.show_skeleton:
+            self._paint_skeleton(painter, person.points, target.left(), target.top(), sx, sy)
         mouth = next((r for r in self._regions if r.name == "mouth"), None)
         if mouth is not None:
             speaking = any(r.name == "speaking" for r in self._regions)
             # Green while the mouth is located, amber while it moves as in speech (as in the mouth panel).
             painter.setPen(QPen(QColor(255, 200, 60) if speaking else QColor(80, 220, 120), 2))
             painter.drawRect(rect(mouth.box))
+
+    def _paint_skeleton(self, painter: QPainter, points, left: float, top: float, sx: float, sy: float) -> None:
+        """The body's bones between keypoints seen well enough (visibility >= 0.5), then the
+        joints; left side orange, right side blue, the rest white (as a mirror shows them)."""
+        from engine.pose.landmarks import EDGES, LANDMARKS
+
+        seen = [v >= 0.5 for _, _, v in points]
+        xy = [QPointF(left + x * sx, top + y * sy) for x, y, _ in points]
+        width = max(2.0, min(sx, sy) * 3.0)
+
+        def colour(i: int) -> QColor:
+            name = LANDMARKS[i]
+            if name.startswith("left"):
+                return QColor(255, 160, 40)
+            return QColor(60, 170, 255) if name.startswith("right") else QColor(240, 240, 240)
+
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for a, b in EDGES:
+            if seen[a] and seen[b]:
+                painter.setPen(QPen(colour(a) if LANDMARKS[a][:4] == LANDMARKS[b][:4] else QColor(240, 240, 240),
+                                    width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+                painter.drawLine(xy[a], xy[b])
+        painter.setPen(Qt.PenStyle.NoPen)
+        for i, pt in enumerate(xy):
+            if seen[i]:
+                painter.setBrush(colour(i))
+                painter.drawEllipse(pt, width * 0.9, width * 0.9)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_overlay(self, painter: QPainter, target: QRectF) -> None:
         headline, detail = self.overlay_text()

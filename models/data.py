@@ -262,8 +262,9 @@ class FeatureExtractor:
         self.path = Path(backbone_onnx)
         self.spec = spec
         self.batch = batch
-        self.session = make_session(self.path, "cpu", threads or None)[0]
-        self.file_sha = sha256_of(self.path)
+        self.threads = threads
+        self.session = make_session(self.path, "cpu", threads or None)[0] if spec.views else None
+        self.file_sha = sha256_of(self.path) if spec.views else ""
 
     def __call__(self, images: Sequence[np.ndarray], sample_fps: float = 8.0) -> np.ndarray:
         """One clip's consecutive sampled frames (``sample_fps`` of them per second) -> (N, D)
@@ -272,6 +273,8 @@ class FeatureExtractor:
         ``input.roi = "full+motion"`` runs the engine's own frame stage over the frames in order
         (a frame repeated for several ticks goes through it once, as in the engine) and puts the
         features of its views side by side, as the Recognizer does."""
+        if self.spec.pose:
+            return self._pose(images, sample_fps)
         if self.spec.roi == "full+motion":
             from engine.actions.motion import MotionCropStage
 
@@ -280,6 +283,26 @@ class FeatureExtractor:
                 per_frame.append(per_frame[-1] if k and im is images[k - 1] else stage(im)[0])
             return np.concatenate([self._run(list(view)) for view in zip(*per_frame)], axis=1)
         return self._run(images)
+
+    def _pose(self, images: Sequence[np.ndarray], sample_fps: float) -> np.ndarray:
+        """The pose rois: the engine's pose stage over the frames in order (a repeated frame once),
+        the backbone on the view it passes on (none for "pose"), then the body features."""
+        from engine.pose.stage import PoseStage, tick_features
+
+        stage = PoseStage(self.spec.roi, sample_fps, threads=max(1, self.threads or 2))
+        views, body = [], []
+        for k, im in enumerate(images):
+            if k and im is images[k - 1]:
+                views.append(views[-1])
+                body.append(body[-1])
+                continue
+            out, regions = stage(im)
+            views.append(out[0] if out else None)
+            body.append(tick_features(regions, im.shape[0]))
+        body_feats = np.stack(body).astype(np.float32)
+        if not self.spec.views:
+            return body_feats
+        return np.concatenate([self._run(views), body_feats], axis=1)
 
     def _run(self, images: Sequence[np.ndarray]) -> np.ndarray:
         chunks = []
@@ -315,6 +338,11 @@ class FeatureCache:
             from engine.actions.motion import VERSION
 
             desc["motion_crop"] = VERSION  # a changed crop recipe computes its features again
+        if extractor.spec.pose:
+            from engine.pose.stage import VERSION as POSE_VERSION, model_paths
+
+            # the pose models and the stage's recipe change the body features
+            desc["pose"] = [POSE_VERSION, *(_content_sha(p, self._sha) for p in model_paths())]
         return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
 
     def path(self, key: str) -> Path:

@@ -172,6 +172,16 @@ def _selfcheck() -> int:
     model.ir_version = 8
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     checks.append((f"ONNX Runtime {ort.__version__}", bool((session.run(None, {"x": x})[0] == x).all())))
+    # The pose stage's models (bundles that read the body): found, loaded, and "no person" on noise.
+    from engine.pose.stage import PoseStage, model_paths
+
+    stage = PoseStage("pose", 8.0, threads=1)
+    checks.append((f"pose models ({', '.join(p.name for p in model_paths())})", stage(img)[1] == ()))
+    # hashlib without OpenSSL (the spec leaves Python's ssl/_hashlib out): the built-in sha256.
+    import hashlib
+
+    checks.append(("hashlib sha256 (built-in)",
+                   hashlib.sha256(b"abc").hexdigest().startswith("ba7816bf8f01cfea414140de5dae2223")))
     qimg = QImage(img.data, 160, 120, 480, QImage.Format.Format_RGB888)
     data = QByteArray()
     buf = QBuffer(data)

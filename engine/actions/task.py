@@ -13,7 +13,12 @@ from engine.core.stages import FrameStage
 
 
 def frame_stages(bundle: Any) -> list[FrameStage]:
-    """None for the whole frame; the motion crop for taught bundles (``input.roi = "full+motion"``)."""
+    """None for the whole frame; the motion crop for taught bundles (``input.roi = "full+motion"``);
+    the pose stage for bundles that read the body (``"pose"``, ``"pose+full"``, ``"pose+person"``)."""
+    if bundle.manifest.input.pose:
+        from engine.pose.stage import PoseStage
+
+        return [PoseStage.for_bundle(bundle)]
     if bundle.manifest.input.roi == "full+motion":
         from engine.actions.motion import MotionCropStage  # OpenCV: only for taught bundles
 

@@ -74,7 +74,9 @@ class InputSpec:
     mean/std: per channel, applied to pixel values scaled to [0, 1].
     roi: "full" frame; "mouth" (lip mode crops the mouth region first); "full+motion" (taught
     actions: the whole frame and a crop around what moves, two backbone passes whose features are
-    concatenated, see engine/actions/motion.py).
+    concatenated, see engine/actions/motion.py); "pose", "pose+full", "pose+person" (actions
+    from a person's body keypoints, engine/pose/: the body features alone, no backbone; or
+    after the backbone's features of the whole frame / of the person's region).
     """
 
     size: tuple[int, int]
@@ -83,13 +85,19 @@ class InputSpec:
     colour: Literal["RGB", "BGR"] = "RGB"
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
-    roi: Literal["full", "mouth", "full+motion"] = "full"
+    roi: Literal["full", "mouth", "full+motion", "pose", "pose+full", "pose+person"] = "full"
     layout: Literal["NCHW"] = "NCHW"
 
     @property
     def views(self) -> int:
-        """Backbone passes per frame (their features are concatenated): 2 for "full+motion"."""
-        return 2 if self.roi == "full+motion" else 1
+        """Backbone passes per frame (their features are concatenated): 2 for "full+motion", none
+        for "pose" (body keypoints alone)."""
+        return {"full+motion": 2, "pose": 0}.get(self.roi, 1)
+
+    @property
+    def pose(self) -> bool:
+        """Whether each tick's features end with the body features of the pose stage."""
+        return self.roi.startswith("pose")
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,7 @@ class Manifest:
     @property
     def model_files(self) -> tuple[str, ...]:
         """The ONNX files the bundle holds: backbone and head, or the head alone (no frames)."""
-        return (HEAD_FILE,) if self.input is None else (BACKBONE_FILE, HEAD_FILE)
+        return (HEAD_FILE,) if self.input is None or not self.input.views else (BACKBONE_FILE, HEAD_FILE)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as JSON data (what :func:`write_manifest` writes)."""
@@ -167,7 +175,7 @@ class Manifest:
         lines = [
             f"{self.name} {self.version} ({self.task}): {len(self.labels)} labels",
             f"  labels: {', '.join(self.labels)}",
-            f"  backbone: {self.backbone} {self.input.size[1]}x{self.input.size[0]} -> {self.feature_dim}-d",
+            f"  features: {_feature_summary(self)} -> {self.feature_dim}-d",
             f"  head: {self.head.arch} ({self.head.kind}), window T={w.window_length} at {w.sample_fps:g} fps"
             f" = {w.window_length / w.sample_fps:.2f} s, a prediction every {w.prediction_stride} tick(s)",
         ]
@@ -176,6 +184,17 @@ class Manifest:
         if self.description:
             lines.append(f"  {self.description}")
         return "\n".join(lines)
+
+
+def _feature_summary(m: "Manifest") -> str:
+    """What makes a tick's features: the backbone on its views, body keypoints, or both."""
+    size = f"{m.input.size[1]}x{m.input.size[0]}"
+    cnn = {"full": f"{m.backbone} {size}", "mouth": f"{m.backbone} {size} on the mouth",
+           "full+motion": f"{m.backbone} {size} on the whole frame and the moving region",
+           "pose": "", "pose+full": f"{m.backbone} {size} on the whole frame",
+           "pose+person": f"{m.backbone} {size} on the person"}.get(m.input.roi, m.backbone)
+    body = "body keypoints (33, MediaPipe Pose)" if m.input.pose else ""
+    return " + ".join(x for x in (body, cnn) if x)
 
 
 @dataclass(frozen=True)

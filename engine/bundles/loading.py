@@ -108,9 +108,13 @@ def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manife
     rois = TASKS[manifest.task].rois
     if manifest.input.roi not in rois:
         problems.append(f"input.roi must be {' or '.join(map(repr, rois))} for task {manifest.task!r}")
-    elif manifest.feature_dim % manifest.input.views:
+    elif manifest.input.views and (manifest.feature_dim - _pose_dim(manifest)) % manifest.input.views:
         problems.append(f"feature_dim {manifest.feature_dim} must be {manifest.input.views} x the backbone's "
-                        f"feature size for input.roi {manifest.input.roi!r}")
+                        f"feature size for input.roi {manifest.input.roi!r}"
+                        + (f" plus {_pose_dim(manifest)} body features" if manifest.input.pose else ""))
+    elif not manifest.input.views and manifest.feature_dim != _pose_dim(manifest):
+        problems.append(f"feature_dim must be {_pose_dim(manifest)} (the body features) for input.roi "
+                        f"{manifest.input.roi!r}, not {manifest.feature_dim}")
     threshold = manifest.open_set.get("threshold") if manifest.open_set else None
     if manifest.open_set and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
                               or not math.isfinite(threshold)):
@@ -178,6 +182,22 @@ def check_graphs(bundle: Bundle) -> None:
             raise BundleError(f"bundle {bundle.root} does not match its graph: " + "; ".join(problems))
         return
     problems: list[str] = []
+    if m.input.views:
+        _check_backbone(bundle, problems)
+    _check_head(bundle, spec, problems)
+
+
+def _pose_dim(m: Manifest) -> int:
+    """How many of a tick's features come from the pose stage (0 without it)."""
+    if not m.input.pose:
+        return 0
+    from engine.pose.features import FEATURE_DIM
+
+    return FEATURE_DIM
+
+
+def _check_backbone(bundle: Bundle, problems: list[str]) -> None:
+    m = bundle.manifest
     b_in, b_out = onnx_io(bundle.backbone_path)
     if "frames" not in b_in or "features" not in b_out:
         problems.append(f"backbone.onnx must have input 'frames' and output 'features' (has {list(b_in)} -> {list(b_out)})")
@@ -192,8 +212,14 @@ def check_graphs(bundle: Bundle) -> None:
         if len(b_out["features"]) != 2:
             problems.append(f"backbone output 'features' must be 2-D (N,D), not {b_out['features']}")
         else:
-            # "full+motion": the backbone runs on each view; the head sees their features side by side
-            _check_dim(b_out["features"][1], m.feature_dim // m.input.views, "backbone feature size", problems)
+            # "full+motion": the backbone runs on each view; the head sees their features side by
+            # side (then the body features, for the pose rois)
+            _check_dim(b_out["features"][1], (m.feature_dim - _pose_dim(m)) // m.input.views,
+                       "backbone feature size", problems)
+
+
+def _check_head(bundle: Bundle, spec, problems: list[str]) -> None:
+    m = bundle.manifest
     h_in, h_out = onnx_io(bundle.head_path)
     if "features" not in h_in or "logits" not in h_out:
         problems.append(f"head.onnx must have input 'features' and output 'logits' (has {list(h_in)} -> {list(h_out)})")

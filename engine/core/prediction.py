@@ -54,10 +54,13 @@ class StreamStats:
 @dataclass(frozen=True, slots=True)
 class Region:
     """Something a frame stage found in the frame, for the GUI to draw: ``name`` (e.g.
-    "mouth") and its box (x0, y0, x1, y1) in the source frame's pixels."""
+    "mouth", "person") and its box (x0, y0, x1, y1) in the source frame's pixels; ``points``:
+    keypoints found in it as (x, y, visibility) in the same pixels (the pose stage's 33 body
+    landmarks, MediaPipe's order), empty for a box alone."""
 
     name: str
     box: tuple[int, int, int, int]
+    points: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,17 @@ class Prediction:
             "input_fps": round(self.input_fps, 2),
             "model_fps": round(self.model_fps, 2),
             "dropped_frames": self.dropped_frames,
+            **({"keypoints": keypoints} if (keypoints := person_keypoints(self.regions)) else {}),
         }
+
+
+def person_keypoints(regions: tuple[Region, ...]) -> dict | None:
+    """The pose stage's person as JSON (box and 33 keypoints [x, y, visibility] in source
+    pixels, MediaPipe Pose's order), or None when the tick has none."""
+    person = next((r for r in regions if r.name == "person" and r.points), None)
+    if person is None:
+        return None
+    return {"box": list(person.box), "points": [list(pt) for pt in person.points]}
 
 
 @dataclass(frozen=True, slots=True)

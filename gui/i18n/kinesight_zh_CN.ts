@@ -81,6 +81,26 @@
         <source>Training figures (%1)…</source>
         <translation>训练图表（%1）…</translation>
     </message>
+    <message>
+        <location filename="../bundle_panel.py" line="151"/>
+        <source>body keypoints</source>
+        <translation>身体关键点</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="154"/>
+        <source>the person</source>
+        <translation>人物区域</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="154"/>
+        <source>the whole frame</source>
+        <translation>整个画面</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="155"/>
+        <source>%1 + %2 on %3</source>
+        <translation>%1 + %2（%3）</translation>
+    </message>
 </context>
 <context>
     <name>ControlsPanel</name>
@@ -247,77 +267,87 @@
 <context>
     <name>MainMenus</name>
     <message>
-        <location filename="../menus.py" line="73"/>
+        <location filename="../menus.py" line="76"/>
         <source>&amp;Playback</source>
         <translation>播放(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="74"/>
+        <location filename="../menus.py" line="77"/>
         <source>Play / &amp;Pause</source>
         <translation>播放 / 暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="75"/>
+        <location filename="../menus.py" line="78"/>
         <source>Back 5 s</source>
         <translation>后退 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="76"/>
+        <location filename="../menus.py" line="79"/>
         <source>Forward 5 s</source>
         <translation>前进 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="77"/>
+        <location filename="../menus.py" line="80"/>
         <source>Back to the &amp;start</source>
         <translation>回到开头(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="78"/>
+        <location filename="../menus.py" line="81"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="79"/>
+        <location filename="../menus.py" line="82"/>
         <source>&amp;Open Bundle…</source>
         <translation>打开模型包(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="80"/>
+        <location filename="../menus.py" line="83"/>
         <source>&amp;Teach New Actions…</source>
         <translation>教授新动作(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="81"/>
+        <location filename="../menus.py" line="84"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="82"/>
+        <location filename="../menus.py" line="85"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="83"/>
+        <location filename="../menus.py" line="86"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="86"/>
+        <location filename="../menus.py" line="89"/>
         <source>&amp;Full Screen</source>
         <translation>全屏(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="87"/>
+        <location filename="../menus.py" line="90"/>
+        <source>Show the &amp;Skeleton</source>
+        <translation>显示骨架(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../menus.py" line="91"/>
+        <source>Draw the body keypoints that bundles reading the body find</source>
+        <translation>绘制读取身体姿态的模型包找到的身体关键点</translation>
+    </message>
+    <message>
+        <location filename="../menus.py" line="92"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="88"/>
+        <location filename="../menus.py" line="93"/>
         <source>&amp;About Kinesight</source>
         <translation>关于 Kinesight(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="89"/>
+        <location filename="../menus.py" line="94"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -340,27 +370,27 @@
         <translation>无法为此文件生成时间线；播放继续进行。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="278"/>
+        <location filename="../main_window.py" line="287"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="285"/>
+        <location filename="../main_window.py" line="294"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325"/>
+        <location filename="../main_window.py" line="334"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="432"/>
+        <location filename="../main_window.py" line="441"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="433"/>
+        <location filename="../main_window.py" line="442"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
@@ -1052,32 +1082,32 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>VideoView</name>
     <message>
-        <location filename="../video_view.py" line="56"/>
+        <location filename="../video_view.py" line="57"/>
         <source>Open a camera, a video file or a stream URL, or drop a file here.</source>
         <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="108"/>
+        <location filename="../video_view.py" line="109"/>
         <source>warming up…</source>
         <translation>预热中…</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="112"/>
+        <location filename="../video_view.py" line="113"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="112"/>
+        <location filename="../video_view.py" line="113"/>
         <source>not one of the actions this model knows</source>
         <translation>不是此模型认识的任何动作</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="115"/>
+        <location filename="../video_view.py" line="116"/>
         <source>best guess: %1 %2%</source>
         <translation>最可能：%1 %2%</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="116"/>
+        <location filename="../video_view.py" line="117"/>
         <source>uncertain</source>
         <translation>不确定</translation>
     </message>

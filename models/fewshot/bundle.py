@@ -25,6 +25,7 @@ from engine.bundles import (
     sha256_of,
     write_manifest,
 )
+from engine.pose.features import FEATURE_DIM as POSE_FEATURE_DIM
 from models.data import (
     Cancelled,
     DatasetError,
@@ -45,6 +46,17 @@ from models.fewshot.model import (
     is_background,
     shipped_backbone,
 )
+
+#: what a taught action bundle may look at (engine/tasks.py lists the same for the action task)
+ACTION_ROIS = ("full+motion", "full", "pose", "pose+full", "pose+person")
+
+
+def pose_model_record() -> dict[str, str]:
+    """Which pose models made a bundle's body features (file name -> sha256): its provenance."""
+    from engine.pose.stage import model_paths
+
+    return {p.name: sha256_of(p) for p in model_paths()}
+
 
 # --- from clips to a bundle ------------------------------------------------------------------------
 
@@ -77,7 +89,8 @@ def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path
     tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
     tmp.chmod(0o755)
     try:
-        shutil.copyfile(backbone, tmp / BACKBONE_FILE)
+        if spec.views:  # "pose" bundles read the keypoints alone: no backbone
+            shutil.copyfile(backbone, tmp / BACKBONE_FILE)
         for f, src in (extra_files or {}).items():
             shutil.copyfile(src, tmp / f)
         model.to_onnx(tmp / HEAD_FILE)
@@ -139,7 +152,9 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
 
     ``roi``: what the backbone sees of each frame. "full+motion" (default) adds a crop that follows
     the moving region (engine/actions/motion.py) to the whole frame, so a person taught small or off-centre
-    is recognised elsewhere in the frame too; "full" is the whole frame alone (half the work)."""
+    is recognised elsewhere in the frame too; "full" is the whole frame alone (half the work).
+    "pose" reads the person's body keypoints alone (engine/pose/: no backbone), "pose+full" and
+    "pose+person" put them after the backbone's features of the whole frame / the person's region."""
     cfg = cfg or FewShotConfig()
     t0 = time.perf_counter()
     counts = {lab: sum(1 for it in items if it.label == i) for i, lab in enumerate(labels)}
@@ -147,8 +162,8 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     if empty:
         raise DatasetError(f"no clips for {', '.join(empty)}; give every action at least one clip")
     bb_path, spec, dim = backbone or shipped_backbone()
-    if roi not in ("full", "full+motion"):
-        raise DatasetError(f"roi must be 'full+motion' or 'full' for actions, not {roi!r}")
+    if roi not in ACTION_ROIS:
+        raise DatasetError(f"roi must be one of {', '.join(map(repr, ACTION_ROIS))} for actions, not {roi!r}")
     spec = replace(spec, roi=roi)
 
     def stage(nm: str, lo: float, hi: float):
@@ -174,8 +189,11 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     }
     if progress:
         progress("export", 0.0)
-    out = write_fewshot_bundle(out, model, backbone=bb_path, spec=spec, feature_dim=dim * spec.views,
-                               backbone_name=backbone_name,
+    if spec.pose:
+        training["pose_models"] = pose_model_record()
+    out = write_fewshot_bundle(out, model, backbone=bb_path, spec=spec,
+                               feature_dim=dim * spec.views + (POSE_FEATURE_DIM if spec.pose else 0),
+                               backbone_name=backbone_name if spec.views else "",
                                cfg=cfg, name=name or Path(out).name, description=description, training=training,
                                open_set={"calibration": calib})
     t3 = time.perf_counter()

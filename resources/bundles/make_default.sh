@@ -21,3 +21,6 @@ rm -rf resources/bundles/default-actions/checkpoint
 # manifest, chosen by holding each rendered actor out in turn. Rewrites head.onnx and its sha256.
 python -m models.fewshot.novelty add-novelty resources/bundles/default-actions "$DATA" --bank 256
 kinesight eval resources/bundles/default-actions "$DATA" --quiet
+# The backbone's weights stored as float16 (computed in float32; features within cosine 0.99998
+# of the float32 ones): half the installer's share of this bundle (models/half_weights.py).
+python -m models.half_weights resources/bundles/default-actions
