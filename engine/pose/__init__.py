@@ -5,4 +5,5 @@ per-tick body features a taught pose model reads.
     features.py    body_features: torso-centred, scale-free keypoints, joint angles, presence
     geometry.py    detector anchors and boxes, the rotated person region, crops and their inverse
     estimator.py   PoseEstimator: detector + landmark model on ONNX Runtime, tracking, smoothing
+    stage.py       PoseStage: the frame stage of bundles that read the body; tick_features
 """
