@@ -115,7 +115,10 @@ def run_train(args: argparse.Namespace) -> int:
         roi=args.roi,
     )
     from kinesight.progress import StageProgress
+    from models.train import AUTO, FEWSHOT
 
+    if args.head not in (AUTO, FEWSHOT):
+        import torch  # noqa: F401 - a torch head without torch: the one-line error, before any progress
     # Progress by stage (features per clip, the folds or epochs, the export): redrawn on a
     # terminal, one line per stage in a log; the per-video bar of the features would clash with it.
     progress = None if args.quiet else StageProgress("kinesight train")
