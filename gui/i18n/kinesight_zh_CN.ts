@@ -17,67 +17,72 @@
 <context>
     <name>BundlePanel</name>
     <message>
-        <location filename="../bundle_panel.py" line="27"/>
-        <source>Test accuracy</source>
-        <translation>测试准确率</translation>
-    </message>
-    <message>
-        <location filename="../bundle_panel.py" line="28"/>
+        <location filename="../bundle_panel.py" line="30"/>
         <source>Macro F1</source>
         <translation>宏平均 F1</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="29"/>
-        <source>Clip accuracy</source>
-        <translation>片段准确率</translation>
+        <location filename="../bundle_panel.py" line="28"/>
+        <source>New person, predicted (clips)</source>
+        <translation>新人预测准确率（片段）</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="38"/>
+        <location filename="../bundle_panel.py" line="29"/>
+        <source>Test accuracy (live labels)</source>
+        <translation>测试准确率（实时标签）</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="31"/>
+        <source>Test accuracy (clips)</source>
+        <translation>测试准确率（片段）</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="40"/>
         <source>Held out for testing: %1 clips, %2 windows</source>
         <translation>留作测试：%1 个片段，%2 个窗口</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="95"/>
+        <location filename="../bundle_panel.py" line="97"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="96"/>
+        <location filename="../bundle_panel.py" line="98"/>
         <source>Bundles shipped with Kinesight and the ones you opened</source>
         <translation>Kinesight 自带的模型包以及你打开过的模型包</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="97"/>
+        <location filename="../bundle_panel.py" line="99"/>
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="98"/>
+        <location filename="../bundle_panel.py" line="100"/>
         <source>Open a model bundle folder or .zip</source>
         <translation>打开模型包文件夹或 .zip 文件</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="100"/>
+        <location filename="../bundle_panel.py" line="102"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="126"/>
+        <location filename="../bundle_panel.py" line="128"/>
         <source>Labels (%1): %2</source>
         <translation>标签（%1）：%2</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="127"/>
+        <location filename="../bundle_panel.py" line="129"/>
         <source>Window: %1 features at %2 fps = %3 s</source>
         <translation>窗口：%1 个特征，%2 fps = %3 秒</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="129"/>
+        <location filename="../bundle_panel.py" line="131"/>
         <source>Backbone: %1, head: %2 (%3)</source>
         <translation>骨干网络：%1，分类头：%2（%3）</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="138"/>
+        <location filename="../bundle_panel.py" line="140"/>
         <source>Training figures (%1)…</source>
         <translation>训练图表（%1）…</translation>
     </message>
@@ -239,7 +244,7 @@
 <context>
     <name>FiguresDialog</name>
     <message>
-        <location filename="../bundle_panel.py" line="48"/>
+        <location filename="../bundle_panel.py" line="50"/>
         <source>Training figures</source>
         <translation>训练图表</translation>
     </message>
@@ -355,12 +360,12 @@
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="428"/>
+        <location filename="../main_window.py" line="429"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429"/>
+        <location filename="../main_window.py" line="430"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
@@ -388,37 +393,37 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>RecordingActions</name>
     <message>
-        <location filename="../teach_recording.py" line="26"/>
+        <location filename="../teach_recording.py" line="27"/>
         <source>No camera found — add video files instead</source>
         <translation>未找到摄像头——请改为添加视频文件</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="27"/>
+        <location filename="../teach_recording.py" line="28"/>
         <source>No camera found. Connect one, or add video files.</source>
         <translation>未找到摄像头。请连接摄像头，或添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="43"/>
+        <location filename="../teach_recording.py" line="51"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="44"/>
+        <location filename="../teach_recording.py" line="52"/>
         <source>No camera found. Connect one, or add video files instead.</source>
         <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="74"/>
+        <location filename="../teach_recording.py" line="85"/>
         <source>Get ready… %1</source>
         <translation>准备… %1</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="76"/>
+        <location filename="../teach_recording.py" line="87"/>
         <source>● Recording — %1 s left</source>
         <translation>● 正在录制——剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="80"/>
+        <location filename="../teach_recording.py" line="91"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
@@ -547,77 +552,77 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>CUDA 不可用：%1</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="148"/>
+        <location filename="../status_bar.py" line="160"/>
         <source>Frames per second arriving from the source</source>
         <translation>视频源每秒送达的帧数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="149"/>
+        <location filename="../status_bar.py" line="161"/>
         <source>Predictions per second the model produces</source>
         <translation>模型每秒给出的预测数</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="150"/>
+        <location filename="../status_bar.py" line="162"/>
         <source>Capture of a frame to its prediction being ready</source>
         <translation>从采集一帧到其预测完成的时间</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="151"/>
+        <location filename="../status_bar.py" line="163"/>
         <source>Frames skipped because inference fell behind (latest frame wins)</source>
         <translation>因推理跟不上而跳过的帧（始终使用最新帧）</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="152"/>
+        <location filename="../status_bar.py" line="164"/>
         <source>Whether the face locator finds a face, and whether the mouth moves as in speech</source>
         <translation>人脸定位器是否找到人脸，以及嘴部是否在像说话一样运动</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="163"/>
+        <location filename="../status_bar.py" line="175"/>
         <source>no face</source>
         <translation>无人脸</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="163"/>
+        <location filename="../status_bar.py" line="175"/>
         <source>face: speaking</source>
         <translation>人脸：正在说话</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="163"/>
+        <location filename="../status_bar.py" line="175"/>
         <source>face found</source>
         <translation>已找到人脸</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="176"/>
+        <location filename="../status_bar.py" line="188"/>
         <source>Device: %1</source>
         <translation>设备：%1</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="197"/>
+        <location filename="../status_bar.py" line="209"/>
         <source>Camera %1 fps</source>
         <translation>摄像头 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="197"/>
+        <location filename="../status_bar.py" line="209"/>
         <source>Stream %1 fps</source>
         <translation>视频流 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="198"/>
+        <location filename="../status_bar.py" line="210"/>
         <source>Video %1 fps</source>
         <translation>视频 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="200"/>
+        <location filename="../status_bar.py" line="212"/>
         <source>Model %1 fps</source>
         <translation>模型 %1 fps</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="201"/>
+        <location filename="../status_bar.py" line="213"/>
         <source>Latency %1 ms</source>
         <translation>延迟 %1 毫秒</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="202"/>
+        <location filename="../status_bar.py" line="214"/>
         <source>Dropped %1</source>
         <translation>丢帧 %1</translation>
     </message>
@@ -625,318 +630,356 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="80"/>
+        <location filename="../teach.py" line="83"/>
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="82"/>
+        <location filename="../teach.py" line="85"/>
         <source>Actions (whole frame)</source>
         <translation>动作（整个画面）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="83"/>
+        <location filename="../teach.py" line="86"/>
         <source>Words (lips)</source>
         <translation>词语（唇部）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="85"/>
+        <location filename="../teach.py" line="88"/>
         <source>Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
         <translation>词语（唇部）：模型像唇读模式一样读取嘴部，因此你可以为自己的脸教授无声命令。请面对摄像头，将每个词语或短语各录制几次。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="88"/>
-        <location filename="../teach.py" line="231"/>
+        <location filename="../teach.py" line="91"/>
+        <location filename="../teach.py" line="234"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="89"/>
+        <location filename="../teach.py" line="92"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="91"/>
+        <location filename="../teach.py" line="94"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="93"/>
+        <location filename="../teach.py" line="96"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="94"/>
-        <location filename="../teach.py" line="230"/>
+        <location filename="../teach.py" line="97"/>
+        <location filename="../teach.py" line="233"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="97"/>
+        <location filename="../teach.py" line="100"/>
         <source>What to teach</source>
         <translation>教授内容</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="99"/>
-        <location filename="../teach.py" line="234"/>
+        <location filename="../teach.py" line="102"/>
+        <location filename="../teach.py" line="237"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="110"/>
+        <location filename="../teach.py" line="113"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="111"/>
+        <location filename="../teach.py" line="114"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="117"/>
-        <location filename="../teach.py" line="121"/>
+        <location filename="../teach.py" line="120"/>
+        <location filename="../teach.py" line="124"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="122"/>
-        <location filename="../teach.py" line="236"/>
+        <location filename="../teach.py" line="125"/>
+        <location filename="../teach.py" line="239"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="124"/>
-        <location filename="../teach.py" line="240"/>
+        <location filename="../teach.py" line="127"/>
+        <location filename="../teach.py" line="243"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="133"/>
+        <location filename="../teach.py" line="136"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="134"/>
+        <location filename="../teach.py" line="137"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="135"/>
+        <location filename="../teach.py" line="138"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="139"/>
+        <location filename="../teach.py" line="142"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="147"/>
+        <location filename="../teach.py" line="150"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="152"/>
-        <location filename="../teach.py" line="226"/>
+        <location filename="../teach.py" line="155"/>
+        <location filename="../teach.py" line="229"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="153"/>
+        <location filename="../teach.py" line="156"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="154"/>
+        <location filename="../teach.py" line="157"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="158"/>
+        <location filename="../teach.py" line="161"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="167"/>
+        <location filename="../teach.py" line="170"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="170"/>
+        <location filename="../teach.py" line="173"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="173"/>
+        <location filename="../teach.py" line="176"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="226"/>
+        <location filename="../teach.py" line="229"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="230"/>
+        <location filename="../teach.py" line="233"/>
         <source>1. Words or phrases</source>
         <translation>1. 词语或短语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="231"/>
+        <location filename="../teach.py" line="234"/>
         <source>Add word…</source>
         <translation>添加词语…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="233"/>
+        <location filename="../teach.py" line="236"/>
         <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
         <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="235"/>
+        <location filename="../teach.py" line="238"/>
         <source>2. Clips of the selected word</source>
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="238"/>
+        <location filename="../teach.py" line="241"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="262"/>
+        <location filename="../teach.py" line="265"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="281"/>
-        <location filename="../teach.py" line="283"/>
+        <location filename="../teach.py" line="284"/>
+        <location filename="../teach.py" line="286"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="281"/>
+        <location filename="../teach.py" line="284"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="283"/>
+        <location filename="../teach.py" line="286"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="308"/>
+        <location filename="../teach.py" line="311"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="309"/>
+        <location filename="../teach.py" line="312"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="322"/>
+        <location filename="../teach.py" line="325"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="347"/>
+        <location filename="../teach.py" line="350"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="350"/>
+        <location filename="../teach.py" line="353"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="358"/>
+        <location filename="../teach.py" line="361"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="362"/>
+        <location filename="../teach.py" line="365"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="372"/>
+        <location filename="../teach.py" line="375"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="384"/>
+        <location filename="../teach.py" line="387"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="385"/>
+        <location filename="../teach.py" line="388"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="386"/>
+        <location filename="../teach.py" line="389"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="386"/>
+        <location filename="../teach.py" line="389"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="387"/>
+        <location filename="../teach.py" line="390"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="399"/>
-        <source>leave-one-person-out</source>
-        <translation>留一人法</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="400"/>
-        <source>leave-one-clip-out</source>
-        <translation>留一片段法</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="401"/>
-        <source>Held-out accuracy (%1): %2 of clips, %3 of moments</source>
-        <translation>留出集准确率（%1）：片段 %2，时刻 %3</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="405"/>
-        <source>Held-out accuracy: %1</source>
-        <translation>留出集准确率：%1</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="409"/>
+        <location filename="../teach.py" line="402"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="414"/>
+        <location filename="../teach.py" line="407"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="387"/>
-        <location filename="../teach.py" line="416"/>
+        <location filename="../teach.py" line="390"/>
+        <location filename="../teach.py" line="409"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="334"/>
+        <location filename="../teach.py" line="337"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="407"/>
-        <source>Held-out accuracy: not measured (give every action 2 or more clips).</source>
-        <translation>留出集准确率：未测量（请为每个动作提供至少 2 个片段）。</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="446"/>
+        <location filename="../teach.py" line="439"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
+    </message>
+</context>
+<context>
+    <name>TeachReport</name>
+    <message>
+        <location filename="../teach_report.py" line="22"/>
+        <source>Held-out live labels right: %1</source>
+        <translation>留出集实时标签正确率：%1</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="24"/>
+        <source>Held-out accuracy: not measured (give every action 2 or more clips).</source>
+        <translation>留出集准确率：未测量（每个动作至少给 2 个片段）。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="26"/>
+        <source>Add clips of someone else (or from another day or room): name files &lt;person&gt;__name.mp4, or record them in the app.</source>
+        <translation>请添加其他人（或另一天、另一个房间）的片段：文件命名为 &lt;person&gt;__name.mp4，或在应用中录制。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="29"/>
+        <source>A new person (predicted: each of %1 people or sessions held out in turn): %2 of clips right, %3 of live labels right, %4 of live labels “unknown”.</source>
+        <translation>新的人（预测：%1 个人或录制场次轮流留出）：片段正确 %2，实时标签正确 %3，实时标签为“未知” %4。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="36"/>
+        <source>Taught by one person or session only, not in that prediction: %1.</source>
+        <translation>只由一个人或一个录制场次教过、未计入该预测的动作：%1。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="40"/>
+        <source>A new person: cannot be predicted, no action was taught by more than one person or session.</source>
+        <translation>新的人：无法预测，没有任何动作由一个以上的人或录制场次教过。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="43"/>
+        <source>A new person: cannot be predicted, all clips come from one person or recording session; the figures below only say how well it knows that person.</source>
+        <translation>新的人：无法预测，所有片段都来自同一个人或同一次录制；下面的数字只说明它对这个人的识别程度。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="47"/>
+        <source>each person held out</source>
+        <translation>每次留出一个人</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="49"/>
+        <source>each session held out</source>
+        <translation>每次留出一个录制场次</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="51"/>
+        <source>each clip held out</source>
+        <translation>每次留出一个片段</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="52"/>
+        <source>Held-out clips (%1): %2 of clips right, %3 of live labels right.</source>
+        <translation>留出的片段（%1）：片段正确 %2，实时标签正确 %3。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="57"/>
+        <source>Untaught material: %1 of the live labels of an action left out of teaching come out “unknown”.</source>
+        <translation>未教过的内容：把一个动作留出不教时，它的实时标签有 %1 显示为“未知”。</translation>
     </message>
 </context>
 <context>
