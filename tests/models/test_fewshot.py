@@ -289,6 +289,15 @@ def test_kinesight_train_and_the_app_calibrate_alike_on_real_clips(real_actions,
     assert m_cli.training["cv"]["method"] == m_app.training["cv"]["method"] == "person-out"
     assert m_cli.open_set["threshold"] == m_app.open_set["threshold"]
     assert m_app.open_set["calibration"]["untaught_rejected"] >= 0.95
+    # `kinesight train` names the unit of every figure (issue 26: windows vs clips were mixed)
+    import io
+
+    from kinesight.train import _print_figures
+
+    printed = io.StringIO()
+    _print_figures(cli.report["test"], cli.report["labels"], out=printed)
+    assert "windows (live labels) from 9 clips" in printed.getvalue()
+    assert "live labels right" in printed.getvalue() and "confusion (clips;" in printed.getvalue()
     for path in (cli.bundle_path, app.bundle_path):
         result = analyze_file(shared_data / "clips" / "ucf101_apply_eye_makeup.avi", load_bundle(path))
         warm = [p for p in result.predictions if p.state != PredictionState.WARMING_UP]
