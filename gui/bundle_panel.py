@@ -30,13 +30,15 @@ def bundle_figures(root: Path, limit: int = 8) -> list[Path]:
 def training_lines(training: dict) -> list[str]:
     """Human-readable lines for the manifest's ``training`` metrics (held-out test figures)."""
     names = {
-        "test_accuracy": QCoreApplication.translate("BundlePanel", "Test accuracy"),
+        # Units named (issue 26): live labels = one per tick, as the app shows them; clips = whole clips.
+        "new_person_clip_accuracy": QCoreApplication.translate("BundlePanel", "New person, predicted (clips)"),
+        "test_accuracy": QCoreApplication.translate("BundlePanel", "Test accuracy (live labels)"),
         "macro_f1": QCoreApplication.translate("BundlePanel", "Macro F1"),
-        "clip_accuracy": QCoreApplication.translate("BundlePanel", "Clip accuracy"),
+        "clip_accuracy": QCoreApplication.translate("BundlePanel", "Test accuracy (clips)"),
     }
     lines = []
     for key, name in names.items():
-        v = training.get(key)
+        v = training.get(key, (training.get("cv") or {}).get(key))
         if isinstance(v, (int, float)):
             lines.append(f"{name}: {v * 100:.1f}%" if key != "macro_f1" else f"{name}: {v:.3f}")
     clips, windows = training.get("test_clips"), training.get("test_windows")

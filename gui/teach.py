@@ -3,9 +3,10 @@
 Clips come from video files or are recorded from the webcam (countdown, live preview).
 Training runs ``models.teach.train_bundle`` on a background thread (imported lazily there), with
 a progress bar and a cancel button. Its default few-shot recipe needs no torch. The result shows
-what decides whether to trust the model: leave-one-clip-out (or person-out, when clip names start
-with ``<person>__``) accuracy, the confusion matrix of the held-out clips, and warnings when an
-action has too few clips or two actions were confused. An optional "none of these" action
+what decides whether to trust the model: the accuracy predicted for a person it was not taught by
+(people or recording sessions held out in turn; or plainly that one person or session cannot predict
+it), the held-out clips' confusion matrix, and warnings when an action has too few clips or two
+actions were confused (gui/teach_report.py). An optional "none of these" action
 teaches what to ignore: the model then says "unknown" for it.
 
 "What to teach" switches between actions (the whole frame) and words or phrases read from the
@@ -32,6 +33,7 @@ from gui.source_menu import VIDEO_FILTER, CameraProbe
 from gui.teach_jobs import RecordJob, TrainJob, safe_name
 from gui.teach_confusion import fill_confusion_table
 from gui.teach_recording import RecordingActions
+from gui.teach_report import report_text
 from gui.video_view import VideoView
 
 
@@ -401,20 +403,10 @@ class TeachDialog(RecordingActions, QDialog):
         self._trainer = None
         self.result = result
         self.progress.setValue(1000)
-        acc = getattr(result, "test_accuracy", None)
-        f1 = getattr(result, "macro_f1", None)
         report = getattr(result, "report", None) or {}
         cv = report.get("cv")
-        if cv and cv.get("folds"):
-            how = (self.tr("leave-one-person-out") if cv.get("method") == "person-out"
-                   else self.tr("leave-one-clip-out"))
-            text = (self.tr("Held-out accuracy (%1): %2 of clips, %3 of moments")
-                    .replace("%1", how).replace("%2", f"{cv['clip_accuracy'] * 100:.0f}%")
-                    .replace("%3", f"{cv['window_accuracy'] * 100:.0f}%"))
-        elif acc is not None:
-            text = self.tr("Held-out accuracy: %1").replace("%1", f"{acc * 100:.1f}%")
-        else:
-            text = self.tr("Held-out accuracy: not measured (give every action 2 or more clips).")
+        text = report_text(cv, report.get("open_set"), getattr(result, "test_accuracy", None))
+        f1 = getattr(result, "macro_f1", None)
         if f1 is not None:
             text += "  " + self.tr("(macro F1 %1)").replace("%1", f"{f1:.2f}")
         self._show_confusion(cv)

@@ -31,6 +31,13 @@ class RecordingActions:
         self.camera_note.setVisible(not self._cameras)
         self._update_enabled()
 
+    def recording_session(self) -> str:
+        """This dialog's recording session ("rec-<date>-<time>" of its first recording): clips
+        recorded while it is open are one session, of one person in one place."""
+        if getattr(self, "_recording_session", None) is None:
+            self._recording_session = "rec-" + time.strftime("%Y%m%d-%H%M%S")
+        return self._recording_session
+
     def _camera_spec(self):
         data = self.camera_picker.currentData()
         if data is not None and self.camera_picker.currentText() == self.camera_picker.itemText(self.camera_picker.currentIndex()):
@@ -48,7 +55,10 @@ class RecordingActions:
                                     self.tr("No camera found. Connect one, or add video files instead."))
             return
         self.settings.setValue("teach/clip_seconds", self.clip_seconds.value())
-        out = teach_jobs.data_dir() / "clips" / safe_name(action) / f"{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+        # "<session>__<time>.mp4": teaching groups clips by recording session (models.teach.clip_group),
+        # so its report can hold a session out and predict how a new person or day does.
+        out = (teach_jobs.data_dir() / "clips" / safe_name(action)
+               / f"{self.recording_session()}__{time.strftime('%Y%m%d-%H%M%S')}.mp4")
         self._record_action = action
         self._recorder = RecordJob(
             camera, out, float(self.clip_seconds.value()), float(self.countdown.value()),

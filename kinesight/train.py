@@ -93,11 +93,15 @@ def _show_bars(args: argparse.Namespace) -> bool:
 
 
 def _print_figures(rep: dict, labels, out=None) -> None:
+    # Every figure names its unit (issue 26): windows = live labels, one per tick; clips = whole clips.
     out = out or sys.stdout
-    print(f"  test windows: {rep['n']} from {rep['clips']} clips", file=out)
-    print(f"  accuracy {rep['accuracy']:.4f}   macro-F1 {rep['macro_f1']:.4f}   clip accuracy {rep['clip_accuracy']:.4f}", file=out)
-    print("  recall per class: " + ", ".join(f"{k} {v:.3f}" for k, v in rep["per_class_recall"].items()), file=out)
-    print("  confusion (rows true, columns predicted; " + " ".join(labels) + "):", file=out)
+    unit = rep.get("confusion_unit", "windows")
+    print(f"  test: {rep['n']} windows (live labels) from {rep['clips']} clips", file=out)
+    print(f"  live labels right {rep['accuracy']:.4f}   clips right {rep['clip_accuracy']:.4f}   "
+          f"macro-F1 ({unit}) {rep['macro_f1']:.4f}", file=out)
+    print(f"  recall per class ({unit}): " + ", ".join(f"{k} {v:.3f}" for k, v in rep["per_class_recall"].items()),
+          file=out)
+    print(f"  confusion ({unit}; rows true, columns predicted; " + " ".join(labels) + "):", file=out)
     for row in rep["confusion_matrix"]:
         print("    " + " ".join(f"{v:5d}" for v in row), file=out)
 
@@ -133,6 +137,10 @@ def run_train(args: argparse.Namespace) -> int:
     if rep.get("recipe") == "fewshot":  # small data: no epochs, figures cross-validated, no PNGs
         print(f"wrote bundle {res.bundle_path} (few-shot head: {rep['cv']['chosen']}; head fitting "
               f"{rep['timing_s']['fit_head']:.1f} s, total {rep['timing_s']['total']:.1f} s)")
+        from models.fewshot.report import new_person_lines
+
+        for line in new_person_lines(rep["cv"], rep.get("open_set")):
+            print(f"  {line}")
         if rep["test"]:
             print(f"  {rep['test']['evaluation']}")
     else:

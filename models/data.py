@@ -78,13 +78,23 @@ class VideoDataset:
     official_split: tuple[set[str], set[str]] | None = None  # (train, test) relative paths from split files
 
 
-def group_of(path: Path, class_dir: Path) -> str:
-    """The group id of a video (see the module docstring for the conventions)."""
-    m = _UCF_GROUP.search(path.stem)
+def named_group(path: Path) -> str | None:
+    """The person or session a clip's name gives (``<group>__name``, a UCF101 ``_gNN_``), or None.
+
+    The one naming rule of ``kinesight train`` and the app's Teach flow (models/teach.py)."""
+    m = _UCF_GROUP.search(Path(path).stem)
     if m:
         return f"g{int(m.group(1)):02d}"
-    if "__" in path.stem:
-        return path.stem.split("__", 1)[0]
+    if "__" in Path(path).stem:
+        return Path(path).stem.split("__", 1)[0]
+    return None
+
+
+def group_of(path: Path, class_dir: Path) -> str:
+    """The group id of a video (see the module docstring for the conventions)."""
+    named = named_group(path)
+    if named is not None:
+        return named
     rel = path.relative_to(class_dir)
     if len(rel.parts) > 1:
         return rel.parts[0]

@@ -2,8 +2,10 @@
 
 By default the few-shot recipe of :mod:`models.fewshot` runs: no torch, the shipped EfficientNet-Lite0
 backbone, pooled temporal statistics and a linear/prototype head chosen by leave-one-group-out
-cross-validation (group = the person when clip names start with ``<person>__``, else the clip),
-with an "unknown" (novelty) output calibrated on held-out groups. A label named "none of these"
+cross-validation (group = the person or session a clip's name gives, ``<person>__``, which clips
+recorded in the app carry; else sessions found by how the clips look), with an "unknown" (novelty)
+output calibrated on held-out groups and held-out actions, and a report that predicts the accuracy
+on a person it was not taught by, or says plainly why it cannot (models/fewshot/report.py). A label named "none of these"
 (or "background") teaches what to ignore: it is reported as unknown, never as an action.
 
 ``head="gru"`` (or any other temporal head of :mod:`models.heads`) keeps the older torch recipe:
@@ -29,7 +31,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Callable
 
-from models.data import Cancelled, DatasetError, VideoItem
+from models.data import Cancelled, DatasetError, VideoItem, named_group
 from models.train import TrainConfig, TrainResult
 
 __all__ = ["Cancelled", "TrainResult", "train_bundle", "FEWSHOT", "BACKGROUND_LABEL", "ROIS"]
@@ -50,11 +52,10 @@ def _link(src: Path, dst: Path) -> None:
 
 
 def clip_group(path: Path) -> str:
-    """The person a clip shows: ``<person>__name.mp4`` names one; otherwise the clip is its own group."""
-    path = Path(path)
-    if "__" in path.stem:
-        return path.stem.split("__", 1)[0]
-    return str(path.resolve())
+    """The person or session of a clip, by the rule ``kinesight train`` uses (``<person>__name.mp4``,
+    a UCF101 ``_gNN_`` name; clips recorded in the app are named ``<session>__<time>.mp4``);
+    otherwise the clip is its own group, and teaching looks for sessions by how the clips look."""
+    return named_group(path) or str(Path(path).resolve())
 
 
 def train_bundle(
@@ -150,10 +151,12 @@ def _train_lips(clips, labels, out: Path, *, progress, cancel, options) -> Train
 
 def _fewshot_result(res, labels, out: Path, recipe: str) -> TrainResult:
     """The teach dialog's figures from a few-shot result (its report written beside the bundle)."""
+    from models.fewshot.report import new_person_lines
+
     cv = res.cv
     report = {
         "labels": labels, "recipe": recipe, "cv": cv.to_json(), "open_set": res.open_set, "timing_s": res.seconds,
-        "warnings": res.warnings,
+        "warnings": res.warnings, "summary": new_person_lines(cv.to_json(), res.open_set),
     }
     report_dir = out / "report"
     report_dir.mkdir(parents=True, exist_ok=True)

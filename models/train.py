@@ -179,6 +179,7 @@ def train_fewshot_folder(ds, out: str | Path, cfg: TrainConfig, *, cache_dir: st
         clip_pred = np.concatenate([np.repeat(np.arange(len(cv.labels)), row) for row in cm])
         test = classification_report(clip_true, clip_pred, cv.labels)
         test.update(accuracy=cv.window_accuracy, n=cv.windows, clip_accuracy=cv.clip_accuracy, clips=int(cm.sum()),
+                    confusion_unit="clips",
                     evaluation=f"leave-one-group-out ({cv.method}) cross-validation, {cv.folds} folds; "
                                "confusion and recall over held-out clips")
     report_dir = out / REPORT_DIR

@@ -17,87 +17,92 @@
 <context>
     <name>BundlePanel</name>
     <message>
-        <location filename="../bundle_panel.py" line="33"/>
-        <source>Test accuracy</source>
-        <translation>测试准确率</translation>
-    </message>
-    <message>
-        <location filename="../bundle_panel.py" line="34"/>
+        <location filename="../bundle_panel.py" line="36"/>
         <source>Macro F1</source>
         <translation>宏平均 F1</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="35"/>
-        <source>Clip accuracy</source>
-        <translation>片段准确率</translation>
+        <location filename="../bundle_panel.py" line="34"/>
+        <source>New person, predicted (clips)</source>
+        <translation>新人预测准确率（片段）</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="44"/>
+        <location filename="../bundle_panel.py" line="35"/>
+        <source>Test accuracy (live labels)</source>
+        <translation>测试准确率（实时标签）</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="37"/>
+        <source>Test accuracy (clips)</source>
+        <translation>测试准确率（片段）</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="46"/>
         <source>Held out for testing: %1 clips, %2 windows</source>
         <translation>留作测试：%1 个片段，%2 个窗口</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="101"/>
+        <location filename="../bundle_panel.py" line="103"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="102"/>
+        <location filename="../bundle_panel.py" line="104"/>
         <source>Bundles shipped with Kinesight and the ones you opened</source>
         <translation>Kinesight 自带的模型包以及你打开过的模型包</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="103"/>
+        <location filename="../bundle_panel.py" line="105"/>
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="104"/>
+        <location filename="../bundle_panel.py" line="106"/>
         <source>Open a model bundle folder or .zip</source>
         <translation>打开模型包文件夹或 .zip 文件</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="106"/>
+        <location filename="../bundle_panel.py" line="108"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="133"/>
+        <location filename="../bundle_panel.py" line="135"/>
         <source>Labels (%1): %2</source>
         <translation>标签（%1）：%2</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="134"/>
+        <location filename="../bundle_panel.py" line="136"/>
         <source>Window: %1 features at %2 fps = %3 s</source>
         <translation>窗口：%1 个特征，%2 fps = %3 秒</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="136"/>
+        <location filename="../bundle_panel.py" line="138"/>
         <source>Backbone: %1, head: %2 (%3)</source>
         <translation>骨干网络：%1，分类头：%2（%3）</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="145"/>
+        <location filename="../bundle_panel.py" line="147"/>
         <source>Training figures (%1)…</source>
         <translation>训练图表（%1）…</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="151"/>
+        <location filename="../bundle_panel.py" line="153"/>
         <source>body keypoints</source>
         <translation>身体关键点</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="154"/>
+        <location filename="../bundle_panel.py" line="156"/>
         <source>the person</source>
         <translation>人物区域</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="154"/>
+        <location filename="../bundle_panel.py" line="156"/>
         <source>the whole frame</source>
         <translation>整个画面</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="155"/>
+        <location filename="../bundle_panel.py" line="157"/>
         <source>%1 + %2 on %3</source>
         <translation>%1 + %2（%3）</translation>
     </message>
@@ -259,7 +264,7 @@
 <context>
     <name>FiguresDialog</name>
     <message>
-        <location filename="../bundle_panel.py" line="54"/>
+        <location filename="../bundle_panel.py" line="56"/>
         <source>Training figures</source>
         <translation>训练图表</translation>
     </message>
@@ -433,27 +438,27 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>未找到摄像头——请改为添加视频文件，或在上方输入摄像头编号或视频流网址。</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="47"/>
+        <location filename="../teach_recording.py" line="54"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="48"/>
+        <location filename="../teach_recording.py" line="55"/>
         <source>No camera found. Connect one, or add video files instead.</source>
         <translation>未找到摄像头。请连接摄像头，或改为添加视频文件。</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="78"/>
+        <location filename="../teach_recording.py" line="88"/>
         <source>Get ready… %1</source>
         <translation>准备… %1</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="80"/>
+        <location filename="../teach_recording.py" line="90"/>
         <source>● Recording — %1 s left</source>
         <translation>● 正在录制——剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../teach_recording.py" line="84"/>
+        <location filename="../teach_recording.py" line="94"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
@@ -660,318 +665,356 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="82"/>
+        <location filename="../teach.py" line="84"/>
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="84"/>
+        <location filename="../teach.py" line="86"/>
         <source>Actions (whole frame)</source>
         <translation>动作（整个画面）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="85"/>
+        <location filename="../teach.py" line="87"/>
         <source>Words (lips)</source>
         <translation>词语（唇部）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="87"/>
+        <location filename="../teach.py" line="89"/>
         <source>Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
         <translation>词语（唇部）：模型像唇读模式一样读取嘴部，因此你可以为自己的脸教授无声命令。请面对摄像头，将每个词语或短语各录制几次。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="90"/>
-        <location filename="../teach.py" line="241"/>
+        <location filename="../teach.py" line="92"/>
+        <location filename="../teach.py" line="243"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="91"/>
+        <location filename="../teach.py" line="93"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="93"/>
+        <location filename="../teach.py" line="95"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="95"/>
+        <location filename="../teach.py" line="97"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="96"/>
-        <location filename="../teach.py" line="240"/>
+        <location filename="../teach.py" line="98"/>
+        <location filename="../teach.py" line="242"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="99"/>
+        <location filename="../teach.py" line="101"/>
         <source>What to teach</source>
         <translation>教授内容</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="101"/>
-        <location filename="../teach.py" line="244"/>
+        <location filename="../teach.py" line="103"/>
+        <location filename="../teach.py" line="246"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="112"/>
+        <location filename="../teach.py" line="114"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="113"/>
+        <location filename="../teach.py" line="115"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="119"/>
-        <location filename="../teach.py" line="123"/>
+        <location filename="../teach.py" line="121"/>
+        <location filename="../teach.py" line="125"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="124"/>
-        <location filename="../teach.py" line="246"/>
+        <location filename="../teach.py" line="126"/>
+        <location filename="../teach.py" line="248"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="126"/>
-        <location filename="../teach.py" line="250"/>
+        <location filename="../teach.py" line="128"/>
+        <location filename="../teach.py" line="252"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="135"/>
+        <location filename="../teach.py" line="137"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="136"/>
+        <location filename="../teach.py" line="138"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="137"/>
+        <location filename="../teach.py" line="139"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="146"/>
+        <location filename="../teach.py" line="148"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="154"/>
+        <location filename="../teach.py" line="156"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="159"/>
-        <location filename="../teach.py" line="236"/>
+        <location filename="../teach.py" line="161"/>
+        <location filename="../teach.py" line="238"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="160"/>
+        <location filename="../teach.py" line="162"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="161"/>
+        <location filename="../teach.py" line="163"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="165"/>
+        <location filename="../teach.py" line="167"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="174"/>
+        <location filename="../teach.py" line="176"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="176"/>
+        <location filename="../teach.py" line="178"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="179"/>
+        <location filename="../teach.py" line="181"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="236"/>
+        <location filename="../teach.py" line="238"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="240"/>
+        <location filename="../teach.py" line="242"/>
         <source>1. Words or phrases</source>
         <translation>1. 词语或短语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="241"/>
+        <location filename="../teach.py" line="243"/>
         <source>Add word…</source>
         <translation>添加词语…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="243"/>
+        <location filename="../teach.py" line="245"/>
         <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
         <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="245"/>
+        <location filename="../teach.py" line="247"/>
         <source>2. Clips of the selected word</source>
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="248"/>
+        <location filename="../teach.py" line="250"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="272"/>
+        <location filename="../teach.py" line="274"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="291"/>
         <location filename="../teach.py" line="293"/>
+        <location filename="../teach.py" line="295"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="291"/>
+        <location filename="../teach.py" line="293"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="293"/>
+        <location filename="../teach.py" line="295"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="318"/>
+        <location filename="../teach.py" line="320"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="319"/>
+        <location filename="../teach.py" line="321"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="332"/>
+        <location filename="../teach.py" line="334"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="357"/>
+        <location filename="../teach.py" line="359"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="360"/>
+        <location filename="../teach.py" line="362"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="368"/>
+        <location filename="../teach.py" line="370"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="372"/>
+        <location filename="../teach.py" line="374"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="382"/>
+        <location filename="../teach.py" line="384"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="394"/>
+        <location filename="../teach.py" line="396"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="395"/>
+        <location filename="../teach.py" line="397"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="396"/>
+        <location filename="../teach.py" line="398"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="396"/>
+        <location filename="../teach.py" line="398"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="397"/>
+        <location filename="../teach.py" line="399"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="409"/>
-        <source>leave-one-person-out</source>
-        <translation>留一人法</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="410"/>
-        <source>leave-one-clip-out</source>
-        <translation>留一片段法</translation>
-    </message>
-    <message>
         <location filename="../teach.py" line="411"/>
-        <source>Held-out accuracy (%1): %2 of clips, %3 of moments</source>
-        <translation>留出集准确率（%1）：片段 %2，时刻 %3</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="415"/>
-        <source>Held-out accuracy: %1</source>
-        <translation>留出集准确率：%1</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="419"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="424"/>
+        <location filename="../teach.py" line="416"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="397"/>
-        <location filename="../teach.py" line="426"/>
+        <location filename="../teach.py" line="399"/>
+        <location filename="../teach.py" line="418"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="344"/>
+        <location filename="../teach.py" line="346"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="417"/>
-        <source>Held-out accuracy: not measured (give every action 2 or more clips).</source>
-        <translation>留出集准确率：未测量（请为每个动作提供至少 2 个片段）。</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="445"/>
+        <location filename="../teach.py" line="437"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
+    </message>
+</context>
+<context>
+    <name>TeachReport</name>
+    <message>
+        <location filename="../teach_report.py" line="22"/>
+        <source>Held-out live labels right: %1</source>
+        <translation>留出集实时标签正确率：%1</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="24"/>
+        <source>Held-out accuracy: not measured (give every action 2 or more clips).</source>
+        <translation>留出集准确率：未测量（每个动作至少给 2 个片段）。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="26"/>
+        <source>Add clips of someone else (or from another day or room): name files &lt;person&gt;__name.mp4, or record them in the app.</source>
+        <translation>请添加其他人（或另一天、另一个房间）的片段：文件命名为 &lt;person&gt;__name.mp4，或在应用中录制。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="29"/>
+        <source>A new person (predicted: each of %1 people or sessions held out in turn): %2 of clips right, %3 of live labels right, %4 of live labels “unknown”.</source>
+        <translation>新的人（预测：%1 个人或录制场次轮流留出）：片段正确 %2，实时标签正确 %3，实时标签为“未知” %4。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="36"/>
+        <source>Taught by one person or session only, not in that prediction: %1.</source>
+        <translation>只由一个人或一个录制场次教过、未计入该预测的动作：%1。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="40"/>
+        <source>A new person: cannot be predicted, no action was taught by more than one person or session.</source>
+        <translation>新的人：无法预测，没有任何动作由一个以上的人或录制场次教过。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="43"/>
+        <source>A new person: cannot be predicted, all clips come from one person or recording session; the figures below only say how well it knows that person.</source>
+        <translation>新的人：无法预测，所有片段都来自同一个人或同一次录制；下面的数字只说明它对这个人的识别程度。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="47"/>
+        <source>each person held out</source>
+        <translation>每次留出一个人</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="49"/>
+        <source>each session held out</source>
+        <translation>每次留出一个录制场次</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="51"/>
+        <source>each clip held out</source>
+        <translation>每次留出一个片段</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="52"/>
+        <source>Held-out clips (%1): %2 of clips right, %3 of live labels right.</source>
+        <translation>留出的片段（%1）：片段正确 %2，实时标签正确 %3。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="57"/>
+        <source>Untaught material: %1 of the live labels of an action left out of teaching come out “unknown”.</source>
+        <translation>未教过的内容：把一个动作留出不教时，它的实时标签有 %1 显示为“未知”。</translation>
     </message>
 </context>
 <context>

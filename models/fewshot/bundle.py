@@ -183,7 +183,9 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
         "clips": counts, "cv": cv.to_json(),
         "test_accuracy": None if math.isnan(cv.window_accuracy) else round(cv.window_accuracy, 4),
         "clip_accuracy": None if math.isnan(cv.clip_accuracy) else round(cv.clip_accuracy, 4),
-        "evaluation": f"leave-one-{'person' if cv.method == 'person-out' else 'clip'}-out cross-validation",
+        "new_person_clip_accuracy": cv.new_person_clip_accuracy,
+        "evaluation": f"leave-one-{cv.method.split('-')[0]}-out cross-validation; test_accuracy counts live labels "
+                      "(2 s windows, one per tick), clip_accuracy clips",
         "warnings": warnings, "feature_extraction": asdict(stats),
         **(extra_training or {}),
     }

@@ -1,6 +1,7 @@
 """Fitting the few-shot head: training windows (speed and offset jitter), logistic regression and
 prototypes, the feature set and head chosen by leave-one-group-out cross-validation, the novelty
-threshold calibrated on held-out groups."""
+threshold calibrated on held-out groups and held-out actions (models/fewshot/calibrate.py), and the
+accuracy a new person can expect, predicted from the held-out people or sessions."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from models.data import Cancelled
+from models.fewshot.calibrate import calibrate_threshold, infer_sessions, new_person_figures, untaught_distances
 from models.fewshot.model import (
     FEATURE_SETS,
     FewShotError,
     FewShotModel,
     MAX_NOVELTY_PROTOTYPES,
-    NOVELTY_MIN_DISTANCE,
-    NOVELTY_SCALE_FLOOR,
     Progress,
+    is_background,
     STATISTICS,
     softmax_rows,
     unit_rows,
@@ -249,7 +250,14 @@ def group_folds(groups: Sequence[str], max_folds: int = 8) -> list[list[str]]:
 
 @dataclass
 class CVReport:
-    """What leave-one-group-out cross-validation measured for the chosen head."""
+    """What leave-one-group-out cross-validation measured for the chosen head.
+
+    Units: ``clip_accuracy`` counts clips, ``window_accuracy`` counts 2 s windows (one per tick,
+    what the app shows live), each held out in turn and classified without the unknown threshold.
+    ``new_person_*`` are set only when the clips come from 2+ people or sessions: the held-out
+    people's clips and live labels with the unknown threshold applied, the engine's view of a
+    person it was not taught by. With one person/session (or clips not grouped) they are None.
+    """
 
     method: str  # "person-out" or "clip-out"
     folds: int
@@ -262,10 +270,29 @@ class CVReport:
     chosen: str = ""
     clip_predictions: list[tuple[str, str, str]] = field(default_factory=list)  # (clip, truth, predicted)
     confusable: list[tuple[str, str, float]] = field(default_factory=list)  # (a, b, share of a's clips called b)
+    groups: int = 0  # people or recording sessions the clips come from
+    grouping: str = "named"  # "named" (<person>__ names, folders, the app's sessions) or "inferred" (by look)
+    new_person_clip_accuracy: float | None = None
+    new_person_live_accuracy: float | None = None  # share of held-out windows: not unknown and right
+    new_person_accepted: float | None = None  # share of held-out windows not shown as unknown
+    single_group_actions: list[str] = field(default_factory=list)  # taught by one person/session only
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (for the manifest and the teach dialog)."""
         return asdict(self)
+
+
+def clip_groups(clips: Sequence[ClipFeatures]) -> tuple[list[str], str]:
+    """Each clip's person or session, and how it was found ("named" or "inferred").
+
+    Names decide when any clip carries one (``<person>__``, a person folder, the app's recording
+    session); when every clip is its own group, takes that look alike are one session
+    (:func:`models.fewshot.calibrate.infer_sessions`)."""
+    groups = [c.group for c in clips]
+    if len(set(groups)) < len(groups) or len(groups) < 2:
+        return groups, "named"
+    sessions = infer_sessions(np.stack([c.views[0].mean(0) for c in clips]))
+    return [f"session {k + 1}" for k in sessions], "inferred"
 
 
 def fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewShotConfig | None = None, *,
@@ -287,9 +314,17 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     classes = len(labels)
     if classes < 2:
         raise FewShotError("teaching needs at least two labels")
-    groups = [c.group for c in clips]
-    person_groups = len(set(groups)) < len(clips)
-    folds = group_folds(groups)
+    groups, grouping = clip_groups(clips)
+    n_groups = len(set(groups))
+    # Holding a group out predicts a new person only for actions another group taught too; when
+    # none is, clips are held out in turn instead (the report then says no new person is predicted).
+    groups_of: dict[int, set[str]] = {}
+    for c, g in zip(clips, groups):
+        groups_of.setdefault(c.label, set()).add(g)
+    person_groups = n_groups >= 2 and any(len(gs) >= 2 for gs in groups_of.values())
+    # one person or session: clips held out in turn still choose the head (but predict no new person)
+    fold_groups = groups if person_groups else [f"clip {k}" for k in range(len(clips))]
+    folds = group_folds(fold_groups)
     aug = _train_windows(clips, cfg, augmented=True)
     aug_all = pool_windows(aug.x)
     clean = _train_windows(clips, cfg, augmented=False)
@@ -302,13 +337,15 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     cols = {fs: columns(FEATURE_SETS[fs]) for fs in cfg.feature_sets}
     clean_mean_unit = unit_rows(clean.x.mean(1))
     aug_mean_unit = unit_rows(aug.x.mean(1))
-    clip_group = np.array(groups)
+    clip_group = np.array(fold_groups)
     candidates = [(fs, h, l2) for fs in cfg.feature_sets for h in cfg.heads
                   for l2 in (cfg.l2 if h != "prototype" else (0.0,))]
     # held-out clip probabilities per candidate
     clip_probs = {cand: np.zeros((len(clips), classes), np.float32) for cand in candidates}
     win_right = {cand: 0 for cand in candidates}
-    held_nov: list[np.ndarray] = []
+    held_dist = np.full(len(clean.y), np.nan, np.float32)  # each clean window's distance, its group held out
+    covered = np.zeros(len(clean.y), bool)  # held out while its action was still taught by another group
+    win_prob = {cand: np.zeros((len(clean.y), classes), np.float32) for cand in candidates}
     n_steps = max(1, len(folds))
     step = 0
     can_validate = len(folds) >= 2
@@ -324,7 +361,8 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
             idx = np.flatnonzero(tr)[subsample(int(tr.sum()), cfg.max_train_windows)]
             # novelty of held-out windows against the training groups (distance only)
             sim = (clean_mean_unit[te] @ aug_mean_unit[idx].T).max(1)
-            held_nov.append(1.0 - sim)
+            held_dist[te] = 1.0 - sim
+            covered[te] = np.isin(clean.y[te], np.unique(aug.y[tr]))
             # Per feature set, one standardiser, one basis and one logistic fit per L2 strength
             # serve all head kinds.
             fits = {fs: _fit(aug_all[idx][:, c], aug.y[idx], classes, cfg.l2, cfg) for fs, c in cols.items()}
@@ -333,6 +371,7 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
                 lg = _logits(_params(fits[fs], head, l2), clean_all[te][:, cols[fs]], cfg)
                 win_right[cand] += int((lg.argmax(1) == clean.y[te]).sum())
                 p = softmax_rows(lg)
+                win_prob[cand][te] = p
                 for ci in np.flatnonzero(test_clip):
                     clip_probs[cand][ci] = p[clean.clip[te] == ci].mean(0)
             step += 1
@@ -361,11 +400,13 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
             if a != b and cm[a, b] / n_a >= 0.25:
                 confusable.append((labels[a], labels[b], round(float(cm[a, b] / n_a), 3)))
     report = CVReport(
-        method="person-out" if person_groups else "clip-out", folds=len(folds) if can_validate else 0,
+        method=("session-out" if grouping == "inferred" else "person-out") if person_groups else "clip-out",
+        folds=len(folds) if can_validate else 0,
         clip_accuracy=float((preds == y_clip).mean()) if can_validate else float("nan"),
         window_accuracy=float(win_right[chosen] / max(1, len(clean.y))) if can_validate else float("nan"),
         windows=int(len(clean.y)) if can_validate else 0,
         confusion=cm.tolist(), labels=labels,
+        groups=n_groups, grouping=grouping,
         candidates={name(c): round(score(c)[0], 4) for c in candidates} if can_validate else {},
         chosen=name(chosen),
         clip_predictions=[(c.name, labels[c.label], labels[int(p)]) for c, p in zip(clips, preds)] if can_validate else [],
@@ -377,24 +418,25 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     fit = _fit(aug_all[idx][:, cols[fs]], aug.y[idx], classes, (l2,) if head != "prototype" else (), cfg)
     params = _params(fit, head, l2)
     bank_idx = subsample(len(aug_mean_unit), MAX_NOVELTY_PROTOTYPES)
-    held = np.concatenate(held_nov) if held_nov else np.zeros(0, np.float32)
-    if len(held) >= 5:
-        scale = float(max(np.median(held), NOVELTY_SCALE_FLOOR))
-        threshold = float(np.quantile(held / scale, cfg.threshold_quantile) * cfg.threshold_margin)
-    else:
-        # One group only: nothing to hold out; the floors below decide.
-        scale, threshold = NOVELTY_SCALE_FLOOR, 0.0
-    threshold = max(threshold, NOVELTY_MIN_DISTANCE / scale, 1.5)
+    # A held-out group whose action nobody else taught is untaught material, not a new person.
+    seen = covered & ~np.isnan(held_dist)
+    held = held_dist[seen]
+    untaught = untaught_distances(clean_mean_unit, clean.y, aug_mean_unit, aug.y, labels, MAX_NOVELTY_PROTOTYPES)
+    cal = calibrate_threshold(held, untaught, grouped=person_groups, quantile=cfg.threshold_quantile,
+                              margin=cfg.threshold_margin)
+    scale, threshold = cal.scale, cal.threshold
+    report.single_group_actions = [lab for a, lab in enumerate(labels) if not (seen & (clean.y == a)).any()
+                                   and not is_background(lab)] if person_groups else []
+    if can_validate and person_groups and seen.any():
+        fig = new_person_figures(win_prob[chosen][seen], clean.clip[seen], clean.y[seen], held_dist[seen] / scale,
+                                 y_clip, threshold)
+        report.new_person_clip_accuracy = round(fig["clips"], 4)
+        report.new_person_live_accuracy = round(fig["live_labels"], 4)
+        report.new_person_accepted = round(fig["accepted"], 4)
     mu, inv_sd, W, b, protos, w_lin, w_proto = params
     model = FewShotModel(train_labels=labels, mu=mu, inv_sd=inv_sd, W=W, b=b, protos=protos,
                          proto_scale=cfg.proto_scale, w_lin=w_lin, w_proto=w_proto,
                          novelty_bank=aug_mean_unit[bank_idx].astype(np.float32), novelty_scale=scale,
                          threshold=threshold, stats=tuple(FEATURE_SETS[fs]))
-    calib = {
-        "held_out_windows": int(len(held)),
-        "held_out_novelty_median": round(float(np.median(held / scale)), 4) if len(held) else None,
-        "held_out_novelty_q99": round(float(np.quantile(held / scale, 0.99)), 4) if len(held) else None,
-        "held_out_accepted": round(float((held / scale <= threshold).mean()), 4) if len(held) else None,
-        "quantile": cfg.threshold_quantile, "margin": cfg.threshold_margin,
-    }
+    calib = cal.figures
     return model, report, calib

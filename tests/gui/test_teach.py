@@ -33,7 +33,12 @@ def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(q
     bundle = load_bundle(result.bundle_path)
     assert bundle.labels == ("makeup", "wrestling")
     text = dialog.result_label.text()
-    assert "Held-out accuracy (leave-one-clip-out)" in text and "of clips" in text
+    # Unnamed clips: sessions found by look. The make-up thirds are one session, the wrestling thirds
+    # (the camera moves) two, so the new-person figure comes from wrestling, and the report names
+    # make-up as taught by one session only and asks for someone else's clips.
+    assert "A new person (predicted" in text and "of live labels right" in text, text
+    assert "Taught by one person or session only, not in that prediction: makeup." in text, text
+    assert "someone else" in text and "Held-out clips (each session held out)" in text, text
     assert result.test_accuracy is not None and 0.0 <= result.test_accuracy <= 1.0
     # the confusion matrix of the held-out clips: rows true, columns predicted, every clip once
     table = dialog.confusion_table
@@ -51,7 +56,7 @@ def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(q
     # The main window switched to the new bundle, without a restart.
     qtbot.waitUntil(lambda: "makeup, wrestling" in window.bundle_panel.summary_text(), timeout=20000)
     assert window.bundle_path == Path(result.bundle_path)
-    assert "Test accuracy" in window.bundle_panel.summary_text()
+    assert "Test accuracy (live labels)" in window.bundle_panel.summary_text()
     assert load_bundle(result.bundle_path).manifest.open_set["threshold"] > 0  # it can say "unknown"
     assert message_boxes.calls == []
 
@@ -145,6 +150,10 @@ def test_recording_a_clip_counts_down_previews_and_adds_it(qtbot, window, tmp_pa
     assert dialog.preview.frames_received > 0
     clip = dialog.clips["waving"][0]
     assert clip.is_file() and clip.parent.parent == tmp_path / "clips"
+    # the clip carries its recording session, which teaching holds out to predict a new person
+    from models.teach import clip_group
+
+    assert clip_group(clip) == dialog.recording_session() and clip_group(clip).startswith("rec-")
     src = open_source(clip)
     frames = sum(1 for _ in src)
     src.close()

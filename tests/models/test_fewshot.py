@@ -244,3 +244,62 @@ def test_kinesight_train_uses_the_fewshot_recipe_for_small_data(real_actions, fe
                               show_bar=False)
     m = load_bundle(whole.bundle_path).manifest
     assert (m.input.roi, m.feature_dim) == ("full", 1280)
+
+
+def test_the_report_predicts_a_new_person_only_when_more_than_one_taught():
+    """Taught by three people: the report gives the held-out people's accuracy with the unknown
+    threshold applied; taught by one: it says plainly that no new person can be predicted."""
+    from models.fewshot.report import new_person_lines
+
+    clips, _ = _clusters(6, 3, seed=3, groups=3)
+    _, cv, calib = fit_fewshot(clips, ["a", "b", "c"], FewShotConfig(window=8))
+    assert cv.method == "person-out" and cv.groups == 3
+    assert cv.new_person_clip_accuracy == 1.0 and 0.9 <= cv.new_person_accepted <= 1.0
+    text = " ".join(new_person_lines(cv.to_json(), {"calibration": calib}))
+    assert "new person (predicted, each of 3 people" in text and "of live labels right" in text
+    assert "untaught material" in text and calib["untaught_rejected"] >= 0.94  # the 5th percentile, in whole windows
+    one = [ClipFeatures(c.views, c.label, "alice", c.name) for c in clips]
+    _, cv1, _ = fit_fewshot(one, ["a", "b", "c"], FewShotConfig(window=8))
+    assert cv1.method == "clip-out" and cv1.groups == 1 and cv1.new_person_clip_accuracy is None
+    text = " ".join(new_person_lines(cv1.to_json()))
+    assert "cannot be predicted: all clips come from one person" in text and "someone else" in text
+
+
+def test_kinesight_train_and_the_app_calibrate_alike_on_real_clips(real_actions, feature_cache, tmp_path,
+                                                                  shared_data):
+    """Issue 26: `kinesight train` let untaught footage through where the app's Teach flow kept it
+    unknown. The CLI grouped clips by their UCF101-style ``_gNN_`` names (person-out, whose threshold
+    was as wide as a new person's distance x 1.5); the app ignored those names (clip-out, tight).
+    One naming rule and one calibration: the same clips give the same grouping and threshold both
+    ways, and untaught real video stays unknown in both bundles."""
+    from models.teach import train_bundle
+    from models.train import TrainConfig, train_from_folder
+
+    data, app_clips = tmp_path / "data", {}
+    for label, parts in real_actions.items():
+        (data / label).mkdir(parents=True)
+        app_clips[label] = []
+        for k, p in enumerate(parts["teach"]):
+            link = data / label / f"v_{label}_g{k + 1:02d}_c01{p.suffix}"
+            link.symlink_to(p)
+            app_clips[label].append(link)
+    cli = train_from_folder(data, tmp_path / "cli", TrainConfig(), cache_dir=feature_cache, show_bar=False)
+    app = train_bundle(app_clips, tmp_path / "app", cache_dir=feature_cache)
+    m_cli, m_app = load_bundle(cli.bundle_path).manifest, load_bundle(app.bundle_path).manifest
+    assert m_cli.training["cv"]["method"] == m_app.training["cv"]["method"] == "person-out"
+    assert m_cli.open_set["threshold"] == m_app.open_set["threshold"]
+    assert m_app.open_set["calibration"]["untaught_rejected"] >= 0.95
+    # `kinesight train` names the unit of every figure (issue 26: windows vs clips were mixed)
+    import io
+
+    from kinesight.train import _print_figures
+
+    printed = io.StringIO()
+    _print_figures(cli.report["test"], cli.report["labels"], out=printed)
+    assert "windows (live labels) from 9 clips" in printed.getvalue()
+    assert "live labels right" in printed.getvalue() and "confusion (clips;" in printed.getvalue()
+    for path in (cli.bundle_path, app.bundle_path):
+        result = analyze_file(shared_data / "clips" / "ucf101_apply_eye_makeup.avi", load_bundle(path))
+        warm = [p for p in result.predictions if p.state != PredictionState.WARMING_UP]
+        confident = sum(p.state == PredictionState.CONFIDENT for p in warm)
+        assert confident <= 0.05 * len(warm), (path.name, Counter(p.state for p in warm))
