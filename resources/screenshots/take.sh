@@ -18,6 +18,14 @@ GUI=(.venv/bin/kinesight-gui --bundle "$BUNDLE")
   --screenshot-delay 2 --screenshot-at 2 --screenshot "$TMP/main-window-en.png"
 LANG=zh_CN.UTF-8 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/zh.ini" --source "$CLIPS/ucf101_apply_eye_makeup.avi" \
   --lang zh_CN --screenshot-delay 2 --screenshot-at 2 --screenshot "$TMP/main-window-zh_CN.png"
+# The Chinese interface on a machine without a CJK font (fontconfig sees DejaVu only): boxes, and
+# the status bar's red warning naming the package to install.
+mkdir -p "$TMP/fc"
+printf '<?xml version="1.0"?><fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>%s</cachedir></fontconfig>\n' \
+  "$TMP/fc/cache" > "$TMP/fc/fonts.conf"
+FONTCONFIG_FILE="$TMP/fc/fonts.conf" LANG=zh_CN.UTF-8 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/zh-nf.ini" \
+  --source "$CLIPS/kinetics_arm_wrestling.mp4" --lang zh_CN --screenshot-delay 2 --screenshot-at 2 \
+  --screenshot "$TMP/main-window-zh_CN-no-cjk-font.png"
 # Lip mode: the mouth crop with its box, the transcript with the word at the playhead, the words
 # and speaking stretches on the timeline. 1.3 s is inside the sentence.
 "${XVFB[@]}" .venv/bin/kinesight-gui --bundle resources/bundles/grid-lips --settings "$TMP/lip.ini" \
@@ -32,7 +40,7 @@ LANG=zh_CN.UTF-8 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/zh.ini" --source "$TM
 # The Teach dialog at its default 900x640 after a real few-shot run (no camera under Xvfb).
 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.py en "$TMP/teach-dialog-en.png"
 LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.py zh_CN "$TMP/teach-dialog-zh_CN.png"
-for f in main-window-en main-window-zh_CN lip-mode-en bad-file-dialog-en bad-file-dialog-zh_CN teach-dialog-en \
+for f in main-window-en main-window-zh_CN main-window-zh_CN-no-cjk-font lip-mode-en bad-file-dialog-en bad-file-dialog-zh_CN teach-dialog-en \
     teach-dialog-zh_CN; do
   # 256-colour PNGs keep each file well under 500 KB.
   convert "$TMP/$f.png" -strip -colors 256 "PNG8:resources/screenshots/$f.png"
