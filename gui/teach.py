@@ -41,8 +41,8 @@ from gui.video_view import VideoView
 # in the bundle whatever the UI language, shown translated).
 BACKGROUND_LABEL = "none of these"
 MIN_CLIPS = 3  # fewer and the held-out figures (and the model) are shaky: warn
-# what is taught: actions (the whole frame and the moving region) or words (lips); see models.teach.ROIS
-ROIS = ("full+motion", "mouth")
+# what is taught: actions (the whole frame and the moving region, or the body's keypoints) or words (lips); see models.teach.ROIS
+ROIS = ("full+motion", "pose", "mouth")
 
 
 class TeachDialog(RecordingActions, QDialog):
@@ -84,10 +84,14 @@ class TeachDialog(RecordingActions, QDialog):
         self.setWindowTitle(self.tr("Teach New Actions"))
         self.kind_picker = QComboBox()
         self.kind_picker.addItem(self.tr("Actions (whole frame)"), "full+motion")
+        self.kind_picker.addItem(self.tr("Body movements (keypoints)"), "pose")
         self.kind_picker.addItem(self.tr("Words (lips)"), "mouth")
         self.kind_picker.setToolTip(self.tr(
-            "Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands "
-            "for your own face. Record each word or phrase several times, face to the camera."))
+            "Body movements (keypoints): the model reads the person's body keypoints, not the picture, so "
+            "what it learns carries over to other people and rooms better; use it for movements of the whole "
+            "body or the arms, with the person in view. Words (lips): the model reads the mouth, as lip mode "
+            "does, so you can teach silent commands for your own face. Record each word or phrase several "
+            "times, face to the camera."))
         self.actions_list = QListWidget()
         self.add_action_button = QPushButton(self.tr("Add action…"))
         self.add_background_button = QPushButton(self.tr("Add \"none of these\""))
@@ -226,7 +230,8 @@ class TeachDialog(RecordingActions, QDialog):
 
     # -- what is taught ------------------------------------------------------------------
     def roi(self) -> str:
-        """What the taught bundle looks at: "full+motion" (actions) or "mouth" (words read from the lips)."""
+        """What the taught bundle looks at: "full+motion" (actions), "pose" (actions from the body's
+        keypoints) or "mouth" (words read from the lips)."""
         return self.kind_picker.currentData()
 
     def set_roi(self, roi: str) -> None:
@@ -235,7 +240,7 @@ class TeachDialog(RecordingActions, QDialog):
 
     def _kind_changed(self) -> None:
         # The suggested bundle name follows the choice, unless the user typed one.
-        defaults = {"full+motion": self.tr("my-actions"), "mouth": self.tr("my-words")}
+        defaults = {"full+motion": self.tr("my-actions"), "pose": self.tr("my-actions"), "mouth": self.tr("my-words")}
         if self.bundle_name.text() in defaults.values():
             self.bundle_name.setText(defaults[self.roi()])
         words = self.roi() == "mouth"

@@ -68,7 +68,7 @@ def test_eval_reproduces_the_test_figures(trained, dataset, cache, tmp_path, cap
     want = json.loads((trained / "report" / "report.json").read_text())["test"]
     assert got["accuracy"] == want["accuracy"] and got["macro_f1"] == want["macro_f1"]
     assert got["confusion_matrix"] == want["confusion_matrix"]
-    assert f"accuracy {want['accuracy']:.4f}" in capsys.readouterr().out
+    assert f"live labels right {want['accuracy']:.4f}" in capsys.readouterr().out
 
 
 def test_checkpoint_is_safetensors_and_matches_the_onnx_head(trained):
