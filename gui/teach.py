@@ -85,6 +85,9 @@ class TeachDialog(RecordingActions, QDialog):
         self.kind_picker = QComboBox()
         self.kind_picker.addItem(self.tr("Actions (whole frame)"), "full+motion")
         self.kind_picker.addItem(self.tr("Body movements (keypoints)"), "pose")
+        # The longest choice must not widen the dialog past its 900 px (the list shows it whole).
+        self.kind_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.kind_picker.setMinimumContentsLength(13)
         self.kind_picker.addItem(self.tr("Words (lips)"), "mouth")
         self.kind_picker.setToolTip(self.tr(
             "Body movements (keypoints): the model reads the person's body keypoints, not the picture, so "
