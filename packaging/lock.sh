@@ -36,6 +36,14 @@ UV_CUSTOM_COMPILE_COMMAND="$HEADER" "$UV" pip compile -q "${COMMON[@]}" --no-dep
 { echo; echo "# without their dependencies (requirements/nodeps.in)"; grep -v '^#' requirements/.nodeps.txt; } >> requirements/test.txt
 rm -f requirements/.nodeps.txt
 
+# The same developer set in the standard lock format (PEP 751, pylock.toml), for tools that read
+# it (`uv pip sync pylock.toml`, pip's lock support); made from the file above, so both pin the same
+# versions and hashes (tests/packaging/test_locks.py checks it).
+UV_CUSTOM_COMPILE_COMMAND="$HEADER" "$UV" pip compile -q --python-version 3.11 \
+  --python-platform x86_64-manylinux_2_36 --generate-hashes --no-deps --format pylock.toml -o pylock.toml \
+  requirements/test.txt
+echo "lock.sh: pylock.toml ($(grep -c '^\[\[packages\]\]' pylock.toml) packages)"
+
 # Packaging (packaging/build-deb.sh): the app's own dependencies + PyInstaller, one ONNX Runtime.
 lock requirements/package-cpu.txt pyproject.toml requirements/build.in --extra cpu --extra package
 printf 'onnxruntime-gpu\n' > requirements/.ort-gpu.in
