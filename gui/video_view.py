@@ -9,8 +9,23 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.core.prediction import Prediction, PredictionState
+from engine.core.prediction import PERSON_REGION, Prediction, PredictionState
+from engine.pose.landmarks import EDGES, LANDMARKS
 from gui.throttle import Throttle
+
+
+def _side_colour(name: str) -> QColor:
+    """The person's left side orange, right side blue, the middle (nose, mouth) white."""
+    if name.startswith("left"):
+        return QColor(255, 160, 40)
+    return QColor(60, 170, 255) if name.startswith("right") else QColor(240, 240, 240)
+
+
+# The skeleton's colours, worked out once: a joint by its side, a bone by its side when both ends
+# are on it (the shoulder and hip lines across the body are white).
+_JOINT_COLOURS = [_side_colour(n) for n in LANDMARKS]
+_BONE_COLOURS = [_side_colour(LANDMARKS[a]) if LANDMARKS[a][:4] == LANDMARKS[b][:4] else QColor(240, 240, 240)
+                 for a, b in EDGES]
 
 
 def qimage_from_rgb(image: np.ndarray) -> QImage:
@@ -177,7 +192,7 @@ class VideoView(QWidget):
             pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.drawRect(rect(motion.box))
-        person = next((r for r in self._regions if r.name == "person" and r.points), None)
+        person = next((r for r in self._regions if r.name == PERSON_REGION and r.points), None)
         if person is not None and self.show_skeleton:
             self._paint_skeleton(painter, person.points, target.left(), target.top(), sx, sy)
         mouth = next((r for r in self._regions if r.name == "mouth"), None)
@@ -190,28 +205,18 @@ class VideoView(QWidget):
     def _paint_skeleton(self, painter: QPainter, points, left: float, top: float, sx: float, sy: float) -> None:
         """The body's bones between keypoints seen well enough (visibility >= 0.5), then the
         joints; left side orange, right side blue, the rest white (as a mirror shows them)."""
-        from engine.pose.landmarks import EDGES, LANDMARKS
-
         seen = [v >= 0.5 for _, _, v in points]
         xy = [QPointF(left + x * sx, top + y * sy) for x, y, _ in points]
         width = max(2.0, min(sx, sy) * 3.0)
-
-        def colour(i: int) -> QColor:
-            name = LANDMARKS[i]
-            if name.startswith("left"):
-                return QColor(255, 160, 40)
-            return QColor(60, 170, 255) if name.startswith("right") else QColor(240, 240, 240)
-
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for a, b in EDGES:
+        for (a, b), colour in zip(EDGES, _BONE_COLOURS):
             if seen[a] and seen[b]:
-                painter.setPen(QPen(colour(a) if LANDMARKS[a][:4] == LANDMARKS[b][:4] else QColor(240, 240, 240),
-                                    width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+                painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
                 painter.drawLine(xy[a], xy[b])
         painter.setPen(Qt.PenStyle.NoPen)
-        for i, pt in enumerate(xy):
-            if seen[i]:
-                painter.setBrush(colour(i))
+        for pt, visible, colour in zip(xy, seen, _JOINT_COLOURS):
+            if visible:
+                painter.setBrush(colour)
                 painter.drawEllipse(pt, width * 0.9, width * 0.9)
         painter.setBrush(Qt.BrushStyle.NoBrush)
 

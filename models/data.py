@@ -275,6 +275,7 @@ class FeatureExtractor:
         self.threads = threads
         self.session = make_session(self.path, "cpu", threads or None)[0] if spec.views else None
         self.file_sha = sha256_of(self.path) if spec.views else ""
+        self._pose_stage = None  # the pose rois' frame stage, made at the first clip
 
     def __call__(self, images: Sequence[np.ndarray], sample_fps: float = 8.0) -> np.ndarray:
         """One clip's consecutive sampled frames (``sample_fps`` of them per second) -> (N, D)
@@ -288,31 +289,24 @@ class FeatureExtractor:
         if self.spec.roi == "full+motion":
             from engine.actions.motion import MotionCropStage
 
-            stage, per_frame = MotionCropStage(sample_fps), []
-            for k, im in enumerate(images):
-                per_frame.append(per_frame[-1] if k and im is images[k - 1] else stage(im)[0])
+            per_frame = [views for views, _ in _once_per_frame(MotionCropStage(sample_fps), images)]
             return np.concatenate([self._run(list(view)) for view in zip(*per_frame)], axis=1)
         return self._run(images)
 
     def _pose(self, images: Sequence[np.ndarray], sample_fps: float) -> np.ndarray:
-        """The pose rois: the engine's pose stage over the frames in order (a repeated frame once),
-        the backbone on the view it passes on (none for "pose"), then the body features."""
+        """The pose rois: the engine's pose stage over the frames in order, the backbone on the
+        view it passes on (none for "pose"), then the body features. One stage (its two ONNX
+        Runtime sessions) serves every clip; its tracking starts afresh on each."""
         from engine.pose.stage import PoseStage, tick_features
 
-        stage = PoseStage(self.spec.roi, sample_fps, threads=max(1, self.threads or 2))
-        views, body = [], []
-        for k, im in enumerate(images):
-            if k and im is images[k - 1]:
-                views.append(views[-1])
-                body.append(body[-1])
-                continue
-            out, regions = stage(im)
-            views.append(out[0] if out else None)
-            body.append(tick_features(regions, im.shape[0]))
-        body_feats = np.stack(body).astype(np.float32)
+        if self._pose_stage is None or self._pose_stage.period != 1.0 / sample_fps:
+            self._pose_stage = PoseStage(self.spec.roi, sample_fps, threads=max(1, self.threads or 2))
+        self._pose_stage.reset()
+        outs = _once_per_frame(self._pose_stage, images)
+        body = np.stack([tick_features(regions, im.shape[0]) for im, (_, regions) in zip(images, outs)])
         if not self.spec.views:
-            return body_feats
-        return np.concatenate([self._run(views), body_feats], axis=1)
+            return body.astype(np.float32)
+        return np.concatenate([self._run([views[0] for views, _ in outs]), body], axis=1).astype(np.float32)
 
     def _run(self, images: Sequence[np.ndarray]) -> np.ndarray:
         chunks = []
@@ -320,6 +314,15 @@ class FeatureExtractor:
             x = preprocess(list(images[i : i + self.batch]), self.spec)
             chunks.append(self.session.run(["features"], {"frames": x})[0])
         return np.concatenate(chunks).astype(np.float32)
+
+
+def _once_per_frame(stage, images: Sequence[np.ndarray]) -> list:
+    """``stage(image)`` for each of a clip's sampled frames in order; a frame repeated for several
+    ticks (the same object) goes through the stage once, as in the engine."""
+    out: list = []
+    for k, im in enumerate(images):
+        out.append(out[-1] if k and im is images[k - 1] else stage(im))
+    return out
 
 
 def _content_sha(path: Path, memo: dict[tuple, str]) -> str:

@@ -98,7 +98,7 @@ def build(out: Path, *, per_action: int = 160, per_other: int = 24, seed: int = 
                    f"--seed {seed}",
     }
     path = write_fewshot_bundle(
-        out, model, backbone=Path(), spec=POSE_INPUT, feature_dim=FEATURE_DIM, backbone_name="", cfg=cfg,
+        out, model, backbone=None, spec=POSE_INPUT, feature_dim=FEATURE_DIM, backbone_name="", cfg=cfg,
         name=NAME, training=training, open_set={"calibration": calib},
         description="Everyday actions of a person seen whole or from the waist up, from their body keypoints: "
                     "learned from generated body motion only; teach your own actions on top of these.",

@@ -51,6 +51,10 @@ class StreamStats:
     dropped_frames: int = 0
 
 
+#: the region the pose stage reports a person as (box and 33 keypoints); exports and the GUI read it
+PERSON_REGION = "person"
+
+
 @dataclass(frozen=True, slots=True)
 class Region:
     """Something a frame stage found in the frame, for the GUI to draw: ``name`` (e.g.
@@ -114,7 +118,7 @@ class Prediction:
 def person_keypoints(regions: tuple[Region, ...]) -> dict | None:
     """The pose stage's person as JSON (box and 33 keypoints [x, y, visibility] in source
     pixels, MediaPipe Pose's order), or None when the tick has none."""
-    person = next((r for r in regions if r.name == "person" and r.points), None)
+    person = next((r for r in regions if r.name == PERSON_REGION and r.points), None)
     if person is None:
         return None
     return {"box": list(person.box), "points": [list(pt) for pt in person.points]}

@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from engine.core.prediction import Region
+from engine.core.prediction import PERSON_REGION, Region
 from engine.pose.estimator import DETECTOR_FILE, LANDMARK_FILE, MODELS_DIR, PoseEstimator
 from engine.pose.features import FEATURE_DIM, body_features
 
 #: the region name a pose stage reports, and the one the GUI draws as a skeleton
-PERSON = "person"
+PERSON = PERSON_REGION
 #: changes whenever the stage's output for the same frames changes (teaching's feature cache key)
 VERSION = "pose-stage-1"
 ROIS = ("pose", "pose+full", "pose+person")

@@ -74,12 +74,13 @@ def extract_clip_features(items: Sequence[VideoItem], backbone: Path, spec: Inpu
             for i, (f, it) in enumerate(zip(feats, items))]
 
 
-def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path, spec: InputSpec, feature_dim: int,
+def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path | None, spec: InputSpec, feature_dim: int,
                          backbone_name: str, cfg: FewShotConfig, name: str, description: str = "",
                          training: dict[str, Any] | None = None, open_set: dict[str, Any] | None = None,
                          task: str = "action", extra_files: dict[str, Path] | None = None,
                          attribution: str = "", created_by: str = "kinesight models.fewshot") -> Path:
-    """Write a complete, checked bundle (backbone.onnx copied, head.onnx from numpy) to ``out``.
+    """Write a complete, checked bundle (backbone.onnx copied, head.onnx from numpy) to ``out``;
+    ``backbone`` is None for a bundle that reads the body's keypoints alone (``spec.views`` 0).
 
     ``extra_files`` (bundle name -> source path) are copied too and listed with their checksums
     (e.g. the face locator's graphs of a lip-words bundle); copies, not links, so a rebuilt
@@ -90,6 +91,8 @@ def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path
     tmp.chmod(0o755)
     try:
         if spec.views:  # "pose" bundles read the keypoints alone: no backbone
+            if backbone is None:
+                raise ValueError(f"input.roi {spec.roi!r} needs a backbone to copy")
             shutil.copyfile(backbone, tmp / BACKBONE_FILE)
         for f, src in (extra_files or {}).items():
             shutil.copyfile(src, tmp / f)
