@@ -41,7 +41,7 @@ BACKGROUND_LABEL = "none of these"  # the optional "ignore this" action offered 
 _BAD_CHARS = '/\\:*?"<>|'
 # what a taught bundle looks at: the whole frame and the moving region, or the whole frame (actions),
 # or the lips (words)
-ROIS = ("full+motion", "full", "pose", "pose+full", "pose+person", "mouth")
+ROIS = ("full+motion", "full", "pose", "pose+full", "pose+person", "hands", "mouth")
 
 
 def _link(src: Path, dst: Path) -> None:

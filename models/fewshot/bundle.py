@@ -25,6 +25,7 @@ from engine.bundles import (
     sha256_of,
     write_manifest,
 )
+from engine.hands.features import FEATURE_DIM as HANDS_FEATURE_DIM
 from engine.pose.features import FEATURE_DIM as POSE_FEATURE_DIM
 from models.data import (
     Cancelled,
@@ -48,12 +49,19 @@ from models.fewshot.model import (
 )
 
 #: what a taught action bundle may look at (engine/tasks.py lists the same for the action task)
-ACTION_ROIS = ("full+motion", "full", "pose", "pose+full", "pose+person")
+ACTION_ROIS = ("full+motion", "full", "pose", "pose+full", "pose+person", "hands")
 
 
 def pose_model_record() -> dict[str, str]:
     """Which pose models made a bundle's body features (file name -> sha256): its provenance."""
     from engine.pose.stage import model_paths
+
+    return {p.name: sha256_of(p) for p in model_paths()}
+
+
+def hand_model_record() -> dict[str, str]:
+    """Which hand models made a gesture bundle's hand features (file name -> sha256)."""
+    from engine.hands.stage import model_paths
 
     return {p.name: sha256_of(p) for p in model_paths()}
 
@@ -157,7 +165,8 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     the moving region (engine/actions/motion.py) to the whole frame, so a person taught small or off-centre
     is recognised elsewhere in the frame too; "full" is the whole frame alone (half the work).
     "pose" reads the person's body keypoints alone (engine/pose/: no backbone), "pose+full" and
-    "pose+person" put them after the backbone's features of the whole frame / the person's region."""
+    "pose+person" put them after the backbone's features of the whole frame / the person's region;
+    "hands" reads hand gestures from up to two hands' keypoints alone (engine/hands/)."""
     cfg = cfg or FewShotConfig()
     t0 = time.perf_counter()
     counts = {lab: sum(1 for it in items if it.label == i) for i, lab in enumerate(labels)}
@@ -196,8 +205,11 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
         progress("export", 0.0)
     if spec.pose:
         training["pose_models"] = pose_model_record()
+    if spec.hands:
+        training["hand_models"] = hand_model_record()
+    keypoint_dim = POSE_FEATURE_DIM if spec.pose else HANDS_FEATURE_DIM if spec.hands else 0
     out = write_fewshot_bundle(out, model, backbone=bb_path, spec=spec,
-                               feature_dim=dim * spec.views + (POSE_FEATURE_DIM if spec.pose else 0),
+                               feature_dim=dim * spec.views + keypoint_dim,
                                backbone_name=backbone_name if spec.views else "",
                                cfg=cfg, name=name or Path(out).name, description=description, training=training,
                                open_set={"calibration": calib})
