@@ -13,7 +13,9 @@ It follows MediaPipe 0.10's ``hand_landmark_tracking_cpu`` graph:
 * **tracking** (``hand_landmark_landmarks_to_roi``): the next frame's region comes from this
   frame's palm keypoints (scaled by 2.0); the detector runs again when fewer than two hands are
   tracked, every ``redetect_every`` frames (every frame while there is no hand at all), and its
-  palms that overlap a tracked hand are dropped.
+  palms that overlap a tracked hand are dropped. A tracked hand keeps its side: the handedness is
+  averaged over the track (on a pointing hand seen from behind, MediaPipe's per-frame handedness
+  flips in one frame of three; a hand that changed slots would look like another gesture).
 
 Handedness is the person's own hand in an unmirrored picture (a camera looking at them, or a
 file): MediaPipe's model names hands as seen in a mirror (a selfie view), so its "Right" is
@@ -151,13 +153,12 @@ class HandEstimator:
         self.min_detection_score = min_detection_score
         self.min_presence = min_presence
         self.redetect_every = max(1, int(redetect_every))
-        self._tracked: list[RotatedRect] = []
-        self._filters: list[OneEuro] = []
+        self._tracked: list[_Track] = []
         self._since_detect = 0
         self.stats = {"frames": 0, "detections_run": 0, "hand_frames": 0}
 
     def reset(self) -> None:
-        self._tracked, self._filters, self._since_detect = [], [], 0
+        self._tracked, self._since_detect = [], 0
 
     def detect(self, frame_rgb: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray]]:
         """Palms of one frame (score, (4,) box px, (7, 2) keypoints px), best first, no tracking."""
@@ -187,36 +188,33 @@ class HandEstimator:
         """The hands of this frame (tracked ones first, then newly detected palms)."""
         self.stats["frames"] += 1
         res = HandsResult([], timestamp_s)
-        rois = list(self._tracked)
-        filters = list(self._filters)
+        tracks = list(self._tracked)
         self._since_detect += 1
-        if len(rois) < self.max_hands and (not rois or self._since_detect >= self.redetect_every):
+        if len(tracks) < self.max_hands and (not tracks or self._since_detect >= self.redetect_every):
             t0 = time.perf_counter()
             palms = self.detect(frame_rgb)
             res.detected, res.palms = True, len(palms)
             self.stats["detections_run"] += 1
             self._since_detect = 0
-            boxes = [r.bbox() for r in rois]
+            boxes = [t.roi.bbox() for t in tracks]
             for _, box, kp in palms:
-                if len(rois) >= self.max_hands:
+                if len(tracks) >= self.max_hands:
                     break
                 b = tuple(float(v) for v in box)
                 if any(_iou(b, o) > 0.2 for o in boxes):
                     continue  # a hand already tracked
-                roi = palm_rect(box, kp)
-                rois.append(roi)
-                boxes.append(roi.bbox())
-                filters.append(OneEuro(0.05, 80.0))
+                tracks.append(_Track(palm_rect(box, kp), OneEuro(0.05, 80.0)))
+                boxes.append(tracks[-1].roi.bbox())
             res.detect_ms = (time.perf_counter() - t0) * 1e3
         t0 = time.perf_counter()
-        self._tracked, self._filters = [], []
-        for roi, flt in zip(rois, filters):
-            hand = self._landmarks(frame_rgb, roi, timestamp_s, flt)
+        self._tracked = []
+        for track in tracks:
+            hand = self._landmarks(frame_rgb, track, timestamp_s)
             if hand is None or any(_iou(hand.box(0.0), o.box(0.0)) > 0.5 for o in res.hands):
                 continue  # lost, or the same hand found twice
             res.hands.append(hand)
-            self._tracked.append(landmarks_rect(hand.keypoints))
-            self._filters.append(flt)
+            track.roi = landmarks_rect(hand.keypoints)
+            self._tracked.append(track)
         res.landmark_ms = (time.perf_counter() - t0) * 1e3
         if len(res.hands) == 2 and res.hands[0].side == res.hands[1].side:
             # one model call per hand cannot see the other: the less sure one is the other side
@@ -226,7 +224,8 @@ class HandEstimator:
             self.stats["hand_frames"] += 1
         return res
 
-    def _landmarks(self, frame: np.ndarray, roi: RotatedRect, t: float, flt: OneEuro) -> Hand | None:
+    def _landmarks(self, frame: np.ndarray, track: "_Track", t: float) -> Hand | None:
+        roi = track.roi
         crop = warp_rect(frame, roi, LMK_SIZE, cv2.BORDER_REPLICATE)
         outs = self.landmarker(crop.astype(np.float32)[None] * (1.0 / 255.0))
         lm, flag, handed = outs[0], outs[1], outs[2]
@@ -237,6 +236,18 @@ class HandEstimator:
         kp = project(xyz, roi).astype(np.float32)
         if self.smooth:
             scale = float(np.hypot(*(kp[MIDDLE_MCP, :2] - kp[WRIST, :2]))) * 2.0
-            kp = flt(kp.astype(np.float64), t, 1.0 / scale if scale > 1e-6 else 1.0).astype(np.float32)
-        right_in_mirror = float(np.asarray(handed).reshape(-1)[0])
+            kp = track.filter(kp.astype(np.float64), t, 1.0 / scale if scale > 1e-6 else 1.0).astype(np.float32)
+        track.handed_sum += float(np.asarray(handed).reshape(-1)[0])
+        track.frames += 1
+        right_in_mirror = track.handed_sum / track.frames
         return Hand("left" if right_in_mirror >= 0.5 else "right", kp, presence, right_in_mirror, roi)
+
+
+@dataclass
+class _Track:
+    """One tracked hand: its region for the next frame, its smoothing filter, its handedness so far."""
+
+    roi: RotatedRect
+    filter: OneEuro
+    handed_sum: float = 0.0
+    frames: int = 0

@@ -1,7 +1,10 @@
 """Per-tick hand features from up to two hands' 21 keypoints: what a taught gesture model sees.
 
-Each hand has a slot of its own (the person's left hand, then the right), so a gesture made with
-one hand and one made with the other, or with both, differ. Per slot:
+Each hand has a slot of its own: one hand fills the first; with two, the one further left in the
+picture comes first. Slots follow the picture, not MediaPipe's handedness, which is unsure on
+hands seen edge-on or from behind (on EgoGestAR's pointing hands it changes between consecutive
+frames in a third of the clips even averaged over the track): a hand jumping between slots would
+look like another gesture. Per slot:
 
 - the 21 keypoints' x and y relative to the **wrist**, in units of the wrist -> middle-finger
   knuckle length (the palm's size, which bending the fingers does not change): the hand's shape
@@ -24,13 +27,13 @@ import numpy as np
 
 from engine.hands.landmarks import FINGERS, LANDMARKS, MIDDLE_MCP, NUM_LANDMARKS, TIPS, WRIST
 
-SIDES = ("left", "right")
+SLOTS = 2
 #: (a, joint, b): the angle at ``joint`` between the segments to ``a`` and ``b``, three per finger
 ANGLES = tuple((prev, j, nxt) for f in FINGERS
                for prev, j, nxt in zip((WRIST,) + f[:2], f[:3], f[1:]))
 _PALM_CENTRE = (WRIST, 5, 9, 13, 17)
 HAND_DIM = 2 * NUM_LANDMARKS + len(ANGLES) + len(TIPS) + 4 + 3 + 1
-FEATURE_DIM = len(SIDES) * HAND_DIM
+FEATURE_DIM = SLOTS * HAND_DIM
 
 
 def feature_names() -> list[str]:
@@ -39,7 +42,7 @@ def feature_names() -> list[str]:
     one += [f"angle@{LANDMARKS[j]}" for _, j, _ in ANGLES]
     one += [f"curl.{LANDMARKS[t]}" for t in TIPS] + [f"thumb_to.{LANDMARKS[t]}" for t in TIPS[1:]]
     one += ["centre.x", "centre.y", "scale", "present"]
-    return [f"{side}.{n}" for side in SIDES for n in one]
+    return [f"hand{k + 1}.{n}" for k in range(SLOTS) for n in one]
 
 
 def hand_features(keypoints: np.ndarray, frame_height: float) -> np.ndarray:
@@ -59,10 +62,11 @@ def hand_features(keypoints: np.ndarray, frame_height: float) -> np.ndarray:
     return np.concatenate([rel.reshape(-1), angles, curl, pinch, centre, [scale / frame_height, 1.0]]).astype(np.float32)
 
 
-def hands_features(hands: dict[str, np.ndarray], frame_height: float) -> np.ndarray:
-    """``{"left": (21, >=2), "right": ...}`` (either may be missing) -> (FEATURE_DIM,) float32."""
-    out = np.zeros((len(SIDES), HAND_DIM), np.float32)
-    for i, side in enumerate(SIDES):
-        if side in hands:
-            out[i] = hand_features(hands[side], frame_height)
+def hands_features(hands: list[np.ndarray], frame_height: float) -> np.ndarray:
+    """Up to two hands' (21, >=2) keypoints (none: "no hand") -> (FEATURE_DIM,) float32, the hand
+    further left in the picture first."""
+    out = np.zeros((SLOTS, HAND_DIM), np.float32)
+    order = sorted(hands, key=lambda kp: float(np.asarray(kp)[:, 0].mean()))[:SLOTS]
+    for i, kp in enumerate(order):
+        out[i] = hand_features(kp, frame_height)
     return out.reshape(-1)

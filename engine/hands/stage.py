@@ -21,7 +21,7 @@ from engine.hands.estimator import DETECTOR_FILE, LANDMARK_FILE, MODELS_DIR, Han
 from engine.hands.features import FEATURE_DIM, hands_features
 
 #: changes whenever the stage's output for the same frames changes (teaching's feature cache key)
-VERSION = "hands-stage-1"
+VERSION = "hands-stage-2"
 ROIS = ("hands",)
 
 
@@ -47,8 +47,8 @@ def hand_region(hand: Hand, width: int, height: int) -> Region:
 
 def tick_features(regions: tuple[Region, ...], frame_height: int) -> np.ndarray:
     """(FEATURE_DIM,) hand features of the hands among ``regions`` (zeros: no hand)."""
-    hands = {side: np.asarray(r.points, np.float32) for side, name in HAND_REGIONS.items()
-             for r in regions if r.name == name and r.points}
+    names = set(HAND_REGIONS.values())
+    hands = [np.asarray(r.points, np.float32) for r in regions if r.name in names and r.points]
     if not hands:
         return np.zeros(FEATURE_DIM, np.float32)
     return hands_features(hands, float(frame_height))
