@@ -16,6 +16,8 @@ gesture), and on the source's own 'unclassified' clips (random hand movement: no
 Figures:
   clips right      the clip's most frequent confident label is the truth (no confident label: wrong)
   live labels      share of the clip's predictions after warm-up that are confident AND the truth
+  argmax clips     the clip's most frequent top-1 label, unknown and uncertain included: what the
+                   classifier says before the unknown gate (the few-shot head's novelty threshold)
   hand found       share of the test clips' ticks on which the hands stage found a hand
   no hand          share of hand-less clips' ticks where the stage found no hand / the bundle
                    named no gesture (confident taught label)
@@ -49,10 +51,10 @@ def no_hand_clips() -> list[Path]:
     return grid + [SHARED / "clips" / "kinetics_cleaning_pool.mp4"]
 
 
-def play(clip: Path, bundle) -> list[tuple[str, str | None, bool]]:
-    """(state, label, a hand found) of every prediction after warm-up."""
+def play(clip: Path, bundle) -> list[tuple[str, str | None, bool, str]]:
+    """(state, label, a hand found, top-1 label) of every prediction after warm-up."""
     hands = set(HAND_REGIONS.values())
-    return [(p.state.value, p.label, any(r.name in hands for r in p.regions))
+    return [(p.state.value, p.label, any(r.name in hands for r in p.regions), p.top_k[0][0])
             for p in analyze_file(clip, bundle).predictions if p.state != PredictionState.WARMING_UP]
 
 
@@ -71,29 +73,37 @@ def run(data: Path, gestures: list[str], teacher: list[str], window: int, fps: f
     bundle = load_bundle(res.bundle_path)
     out = {"flip": flip, "window": window, "sample_fps": fps, "teach_clips": sum(map(len, teach.values())),
            "teach_s": round(teach_s, 1), "report_clip_accuracy": bundle.manifest.training.get("clip_accuracy"),
-           "clips_right": 0, "clips": 0, "live_right": 0, "live": 0, "hand_ticks": 0, "confusion": {}}
+           "clips_right": 0, "clips": 0, "live_right": 0, "live": 0, "hand_ticks": 0, "argmax_right": 0,
+           "unknown": 0, "confusion": {}, "argmax_confusion": {}}
     for g, paths in test.items():
         for p in paths:
             preds = play(p, bundle)
-            said = Counter(lab for st, lab, _ in preds if st == "confident")
+            said = Counter(lab for st, lab, _, _ in preds if st == "confident")
             top = said.most_common(1)[0][0] if said else None
+            best = Counter(t for *_, t in preds).most_common(1)[0][0] if preds else None
             out["confusion"].setdefault(g, Counter())[str(top)] += 1
+            out["argmax_confusion"].setdefault(g, Counter())[str(best)] += 1
             out["clips"] += 1
             out["clips_right"] += top == g
+            out["argmax_right"] += best == g
             out["live"] += len(preds)
-            out["live_right"] += sum(st == "confident" and lab == g for st, lab, _ in preds)
-            out["hand_ticks"] += sum(h for _, _, h in preds)
+            out["live_right"] += sum(st == "confident" and lab == g for st, lab, _, _ in preds)
+            out["unknown"] += sum(st == "unknown" for st, *_ in preds)
+            out["hand_ticks"] += sum(h for _, _, h, _ in preds)
     none = [x for p in no_hand_clips() for x in play(p, bundle)]
     out["no_hand_ticks"], out["no_hand_quiet"], out["no_hand_n"] = (
-        sum(not h for _, _, h in none), sum(st != "confident" for st, _, _ in none), len(none))
-    kept = [st != "confident" for p in untaught for st, _, _ in play(p, bundle)]
+        sum(not h for _, _, h, _ in none), sum(st != "confident" for st, *_ in none), len(none))
+    kept = [st != "confident" for p in untaught for st, *_ in play(p, bundle)]
     out["untaught_kept"], out["untaught"] = sum(kept), len(kept)
     out["confusion"] = {g: dict(c) for g, c in out["confusion"].items()}
+    out["argmax_confusion"] = {g: dict(c) for g, c in out["argmax_confusion"].items()}
     log(f"flip={flip}: clips {out['clips_right']}/{out['clips']}, live {out['live_right']}/{out['live']}, "
+        f"argmax clips {out['argmax_right']}/{out['clips']}, unknown {out['unknown']}/{out['live']}, "
         f"hand found {out['hand_ticks']}/{out['live']}, no hand {out['no_hand_ticks']}/{out['no_hand_n']} "
         f"(no gesture named {out['no_hand_quiet']}), untaught kept {out['untaught_kept']}/{out['untaught']}, "
         f"report clip accuracy {out['report_clip_accuracy']}, teach {teach_s:.1f} s")
     log(f"  confusion (truth: most frequent confident label): {out['confusion']}")
+    log(f"  argmax confusion: {out['argmax_confusion']}")
     return out
 
 
@@ -109,10 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     flips = {"both": [False, True], "on": [True], "off": [False]}[args.flip]
     results = [run(args.data, args.gestures, args.teacher, args.window, args.sample_fps, f, print) for f in flips]
-    print(f"\n{'flip':5s} {'clips right':>11s} {'live labels':>11s} {'hand found':>10s} {'no hand':>8s} "
-          f"{'quiet':>6s} {'untaught':>9s}")
+    print(f"\n{'flip':5s} {'clips right':>11s} {'live labels':>11s} {'argmax clips':>12s} {'unknown':>8s} "
+          f"{'hand found':>10s} {'no hand':>8s} {'quiet':>6s} {'untaught':>9s}")
     for r in results:
         print(f"{str(r['flip']):5s} {r['clips_right'] / r['clips']:>11.1%} {r['live_right'] / r['live']:>11.1%} "
+              f"{r['argmax_right'] / r['clips']:>12.1%} {r['unknown'] / r['live']:>8.1%} "
               f"{r['hand_ticks'] / r['live']:>10.1%} {r['no_hand_ticks'] / r['no_hand_n']:>8.1%} "
               f"{r['no_hand_quiet'] / r['no_hand_n']:>6.1%} {r['untaught_kept'] / max(1, r['untaught']):>9.1%}")
     if args.json:

@@ -21,7 +21,7 @@ from engine.hands.estimator import DETECTOR_FILE, LANDMARK_FILE, MODELS_DIR, Han
 from engine.hands.features import FEATURE_DIM, hands_features
 
 #: changes whenever the stage's output for the same frames changes (teaching's feature cache key)
-VERSION = "hands-stage-2"
+VERSION = "hands-stage-5"
 ROIS = ("hands",)
 
 

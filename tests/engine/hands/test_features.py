@@ -12,7 +12,6 @@ import pytest
 
 from engine.core.prediction import Region
 from engine.hands.features import FEATURE_DIM, HAND_DIM, feature_names, hand_features, hands_features
-from engine.hands.landmarks import IDX
 from engine.hands.stage import HandStage, tick_features
 from engine.io.sources import open_source
 
@@ -38,14 +37,17 @@ def test_names_and_sizes():
     assert tick_features((), 480).shape == (FEATURE_DIM,) and not tick_features((), 480).any()
 
 
+SHAPE = slice(0, 30)  # directions (6), joint angles (15), curl (5), pinches (4)
+PLACE = slice(30, HAND_DIM - 1)  # ten points in the frame (20) and the size
+
+
 def test_shape_features_do_not_change_with_place_and_size(real_hand):
     f = hand_features(real_hand, 240.0)
     moved = real_hand.copy()
     moved[:, :2] = moved[:, :2] * 1.7 + np.array([-40.0, 25.0])
     g = hand_features(moved, 240.0)
-    shape = slice(0, HAND_DIM - 4)  # everything but the place, size and presence
-    assert np.allclose(f[shape], g[shape], atol=1e-4)
-    assert not np.allclose(f[HAND_DIM - 4 : HAND_DIM - 1], g[HAND_DIM - 4 : HAND_DIM - 1])
+    assert np.allclose(f[SHAPE], g[SHAPE], atol=1e-4)
+    assert not np.allclose(f[PLACE], g[PLACE])
     assert f[-1] == 1.0
 
 
@@ -56,11 +58,11 @@ def test_a_hand_turned_upside_down_differs(real_hand):
     flipped = real_hand.copy()
     flipped[:, :2] = 2 * c - flipped[:, :2]  # turned by 180 degrees in the picture
     g = hand_features(flipped, 240.0)
-    xy = slice(0, 42)
-    assert np.allclose(f[42:62], g[42:62], atol=1e-4)  # the same bends
-    assert np.abs(f[xy] + g[xy]).max() < 1e-4 and np.abs(f[xy]).max() > 1.0  # mirrored through the wrist
-    wrist_to_tip = f[2 * IDX["middle_tip"] + 1]
-    assert wrist_to_tip * g[2 * IDX["middle_tip"] + 1] < 0
+    assert np.allclose(f[6:30], g[6:30], atol=1e-4)  # the same bends, curls and pinches
+    assert np.allclose(f[0:6], -g[0:6], atol=1e-4)  # palm, thumb and index point the other way
+    palm_sin = f[1]
+    assert palm_sin < -0.5  # her fingers point up in the picture (y grows downwards)
+    assert not np.allclose(f[PLACE], g[PLACE])
 
 
 def test_the_picture_left_hand_fills_the_first_slot(real_hand):
