@@ -261,10 +261,13 @@ class TeachDialog(RecordingActions, QDialog):
                          "swipe left).") if hands
             else self.tr("Name at least two actions you will show the camera."))
         self.clips_box.setTitle(self.tr("2. Clips of the selected word") if words
+                                else self.tr("2. Clips of the selected gesture") if hands
                                 else self.tr("2. Clips of the selected action"))
         self.clips_hint.setText(
             self.tr("Give each word several short clips (3 or more) of your face from the front, from files or "
                     "the camera.") if words
+            else self.tr("Give each gesture several short clips (3 or more) with your hands in view, from files "
+                         "or the camera.") if hands
             else self.tr("Give each action several short clips (3 or more), from files or the camera."))
 
     # -- actions and clips (also the API tests use) --------------------------------------

@@ -7,6 +7,12 @@ The stage runs :class:`~engine.hands.estimator.HandEstimator` (palm detection, t
 keypoints as (x, y, presence) in source pixels, for the overlay and the exports. The tick's hand
 features (:func:`tick_features`) are computed from those regions, so the engine and teaching
 (which runs this same stage over a clip's frames) see the same numbers.
+
+A hand the estimator loses for a tick or two (motion blur in a swipe, a hand turning edge-on)
+is held where it was last seen for up to :data:`HOLD_TICKS` ticks, as a tracker coasts: a
+one-tick gap would otherwise read as "no hand" in the middle of a gesture and turn the window's
+features into another gesture's (on the arm-wrestling clip in ../shared/data, a held-out segment
+lost its hands in 6 of 13 ticks and was named as the other taught gesture).
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from engine.hands.estimator import DETECTOR_FILE, LANDMARK_FILE, MODELS_DIR, Han
 from engine.hands.features import FEATURE_DIM, hands_features
 
 #: changes whenever the stage's output for the same frames changes (teaching's feature cache key)
-VERSION = "hands-stage-5"
+VERSION = "hands-stage-6"
 ROIS = ("hands",)
+#: ticks a lost hand is still reported where it was last seen
+HOLD_TICKS = 2
 
 
 def model_paths(folder: str | Path | None = None) -> tuple[Path, Path]:
@@ -68,6 +76,8 @@ class HandStage:
         self.period = 1.0 / float(sample_fps)
         self.estimator = HandEstimator(detector, landmarks, threads=threads)
         self._t = 0.0
+        self._held: tuple[Region, ...] = ()
+        self._missing = 0
 
     #: (FEATURE_DIM,) features of one tick's regions (teaching reads them through the stage)
     tick_features = staticmethod(tick_features)
@@ -80,6 +90,7 @@ class HandStage:
     def reset(self) -> None:
         self.estimator.reset()
         self._t = 0.0
+        self._held, self._missing = (), 0
 
     def __call__(self, image: np.ndarray) -> tuple[list[np.ndarray], tuple[Region, ...]]:
         res = self.estimator.process(image, self._t)
@@ -87,4 +98,9 @@ class HandStage:
         h, w = image.shape[:2]
         order = {"left": 0, "right": 1}
         hands = sorted(res.hands, key=lambda hd: order[hd.side])
-        return [], tuple(hand_region(hd, w, h) for hd in hands)
+        regions = tuple(hand_region(hd, w, h) for hd in hands)
+        if regions or self._missing >= HOLD_TICKS:
+            self._held, self._missing = regions, 0
+            return [], regions
+        self._missing += 1  # lost for a tick or two: still where it was last seen
+        return [], self._held

@@ -87,22 +87,27 @@
         <translation>训练图表（%1）…</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="153"/>
+        <location filename="../bundle_panel.py" line="152"/>
+        <source>hand keypoints</source>
+        <translation>手部关键点</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="155"/>
         <source>body keypoints</source>
         <translation>身体关键点</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="156"/>
+        <location filename="../bundle_panel.py" line="158"/>
         <source>the person</source>
         <translation>人物区域</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="156"/>
+        <location filename="../bundle_panel.py" line="158"/>
         <source>the whole frame</source>
         <translation>整个画面</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="157"/>
+        <location filename="../bundle_panel.py" line="159"/>
         <source>%1 + %2 on %3</source>
         <translation>%1 + %2（%3）</translation>
     </message>
@@ -750,13 +755,13 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
     </message>
     <message>
         <location filename="../teach.py" line="136"/>
-        <location filename="../teach.py" line="264"/>
+        <location filename="../teach.py" line="265"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
         <location filename="../teach.py" line="138"/>
-        <location filename="../teach.py" line="268"/>
+        <location filename="../teach.py" line="271"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
@@ -867,119 +872,129 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="266"/>
+        <location filename="../teach.py" line="264"/>
+        <source>2. Clips of the selected gesture</source>
+        <translation>2. 所选手势的片段</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="267"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="290"/>
+        <location filename="../teach.py" line="269"/>
+        <source>Give each gesture several short clips (3 or more) with your hands in view, from files or the camera.</source>
+        <translation>为每个手势提供几个短片段（3 个或更多），手要在画面中，可以来自文件或摄像头。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="293"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="309"/>
-        <location filename="../teach.py" line="311"/>
+        <location filename="../teach.py" line="312"/>
+        <location filename="../teach.py" line="314"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="309"/>
+        <location filename="../teach.py" line="312"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="311"/>
+        <location filename="../teach.py" line="314"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="336"/>
+        <location filename="../teach.py" line="339"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="337"/>
+        <location filename="../teach.py" line="340"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="350"/>
+        <location filename="../teach.py" line="353"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="375"/>
+        <location filename="../teach.py" line="378"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="378"/>
+        <location filename="../teach.py" line="381"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="386"/>
+        <location filename="../teach.py" line="389"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="390"/>
+        <location filename="../teach.py" line="393"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="400"/>
+        <location filename="../teach.py" line="403"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="412"/>
+        <location filename="../teach.py" line="415"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="413"/>
+        <location filename="../teach.py" line="416"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="414"/>
+        <location filename="../teach.py" line="417"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="414"/>
+        <location filename="../teach.py" line="417"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="415"/>
+        <location filename="../teach.py" line="418"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="427"/>
+        <location filename="../teach.py" line="430"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="432"/>
+        <location filename="../teach.py" line="435"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="415"/>
-        <location filename="../teach.py" line="434"/>
+        <location filename="../teach.py" line="418"/>
+        <location filename="../teach.py" line="437"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="362"/>
+        <location filename="../teach.py" line="365"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="453"/>
+        <location filename="../teach.py" line="456"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>

@@ -30,16 +30,20 @@ def _frames(src: Path) -> tuple[list[np.ndarray], float]:
 
 
 @pytest.fixture(scope="module")
-def hand_clips(shared_data, real_actions, tmp_path_factory) -> dict[str, dict[str, list[Path]]]:
-    """Two things hands do, from real clips: arm wrestling (the fixture's segments) and applying
-    eye make-up (three 2 s segments of UCF101's first half; the second half mirrored to test)."""
+def hand_clips(shared_data, tmp_path_factory) -> dict[str, dict[str, list[Path]]]:
+    """Two things hands do, from real clips: arm wrestling (Kinetics) and applying eye make-up
+    (UCF101): three 2 s segments of each clip's first half teach, the second half's first 2 s,
+    mirrored, test."""
     root = tmp_path_factory.mktemp("hand-clips")
-    frames, fps = _frames(shared_data / "clips" / "ucf101_apply_eye_makeup.avi")
-    seg, half = int(2 * fps), len(frames) // 2
-    starts = np.linspace(0, half - seg, 3).round().astype(int)
-    makeup = {"teach": [write_clip(root / f"p{k}__makeup.mp4", frames[s : s + seg], fps) for k, s in enumerate(starts)],
-              "test": [write_clip(root / "test-makeup.mp4", [f[:, ::-1] for f in frames[half : half + seg]], fps)]}
-    return {"arm": real_actions["arm"], "makeup": makeup}
+    out = {}
+    for name, src in (("arm", "kinetics_arm_wrestling.mp4"), ("makeup", "ucf101_apply_eye_makeup.avi")):
+        frames, fps = _frames(shared_data / "clips" / src)
+        seg, half = int(2 * fps), len(frames) // 2
+        starts = np.linspace(0, half - seg, 3).round().astype(int)
+        out[name] = {
+            "teach": [write_clip(root / f"p{k}__{name}.mp4", frames[s : s + seg], fps) for k, s in enumerate(starts)],
+            "test": [write_clip(root / f"test-{name}.mp4", [f[:, ::-1] for f in frames[half : half + seg]], fps)]}
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +66,8 @@ def test_a_gesture_bundle_has_no_backbone_and_records_its_hand_models(gesture_bu
 
 
 def test_the_engine_names_held_out_mirrored_clips_from_the_hands_alone(gesture_bundle, hand_clips):
+    """Each clip's held-out segment (its other half, mirrored: the other hand) comes out as its
+    gesture."""
     for name, v in hand_clips.items():
         res = analyze_file(v["test"][0], gesture_bundle)
         confident = Counter(p.label for p in res.predictions if p.state == PredictionState.CONFIDENT)
