@@ -22,6 +22,11 @@ Figures:
   no hand          share of hand-less clips' ticks where the stage found no hand / the bundle
                    named no gesture (confident taught label)
   untaught kept    share of 'unclassified' clips' predictions that are not a confident taught label
+
+Each bundle is measured twice: with its own unknown threshold, and with the threshold at the
+bundle's held-out-group bound (``open_set.calibration.threshold_from_held_out``: what the few-shot
+head would say without the leave-one-gesture-out bound, which gestures sharing one hand shape pull
+down; a user gets there with the "Say unknown" slider).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine.bundles import load_bundle  # noqa: E402
 from engine.core.prediction import HAND_REGIONS, PredictionState  # noqa: E402
+from engine.core.settings import EngineSettings  # noqa: E402
 from engine.runners.offline import analyze_file  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -51,11 +57,11 @@ def no_hand_clips() -> list[Path]:
     return grid + [SHARED / "clips" / "kinetics_cleaning_pool.mp4"]
 
 
-def play(clip: Path, bundle) -> list[tuple[str, str | None, bool, str]]:
+def play(clip: Path, bundle, settings: EngineSettings = EngineSettings()) -> list[tuple[str, str | None, bool, str]]:
     """(state, label, a hand found, top-1 label) of every prediction after warm-up."""
     hands = set(HAND_REGIONS.values())
     return [(p.state.value, p.label, any(r.name in hands for r in p.regions), p.top_k[0][0])
-            for p in analyze_file(clip, bundle).predictions if p.state != PredictionState.WARMING_UP]
+            for p in analyze_file(clip, bundle, settings).predictions if p.state != PredictionState.WARMING_UP]
 
 
 def run(data: Path, gestures: list[str], teacher: list[str], window: int, fps: float, flip: bool, log) -> dict:
@@ -71,13 +77,19 @@ def run(data: Path, gestures: list[str], teacher: list[str], window: int, fps: f
                        cache_dir=work / "cache")
     teach_s = time.perf_counter() - t0
     bundle = load_bundle(res.bundle_path)
-    out = {"flip": flip, "window": window, "sample_fps": fps, "teach_clips": sum(map(len, teach.values())),
-           "teach_s": round(teach_s, 1), "report_clip_accuracy": bundle.manifest.training.get("clip_accuracy"),
-           "clips_right": 0, "clips": 0, "live_right": 0, "live": 0, "hand_ticks": 0, "argmax_right": 0,
+    held = bundle.manifest.open_set["calibration"]["threshold_from_held_out"]
+    info = dict(flip=flip, window=window, sample_fps=fps, teach_clips=sum(map(len, teach.values())),
+                teach_s=round(teach_s, 1), report_clip_accuracy=bundle.manifest.training.get("clip_accuracy"))
+    return [measure(bundle, test, untaught, EngineSettings(), {**info, "gate": "bundle"}, log),
+            measure(bundle, test, untaught, EngineSettings(unknown_threshold=held), {**info, "gate": f"held-out {held}"}, log)]
+
+
+def measure(bundle, test, untaught, settings: EngineSettings, info: dict, log) -> dict:
+    out = {**info, "clips_right": 0, "clips": 0, "live_right": 0, "live": 0, "hand_ticks": 0, "argmax_right": 0,
            "unknown": 0, "confusion": {}, "argmax_confusion": {}}
     for g, paths in test.items():
         for p in paths:
-            preds = play(p, bundle)
+            preds = play(p, bundle, settings)
             said = Counter(lab for st, lab, _, _ in preds if st == "confident")
             top = said.most_common(1)[0][0] if said else None
             best = Counter(t for *_, t in preds).most_common(1)[0][0] if preds else None
@@ -90,18 +102,18 @@ def run(data: Path, gestures: list[str], teacher: list[str], window: int, fps: f
             out["live_right"] += sum(st == "confident" and lab == g for st, lab, _, _ in preds)
             out["unknown"] += sum(st == "unknown" for st, *_ in preds)
             out["hand_ticks"] += sum(h for _, _, h, _ in preds)
-    none = [x for p in no_hand_clips() for x in play(p, bundle)]
+    none = [x for p in no_hand_clips() for x in play(p, bundle, settings)]
     out["no_hand_ticks"], out["no_hand_quiet"], out["no_hand_n"] = (
         sum(not h for _, _, h, _ in none), sum(st != "confident" for st, *_ in none), len(none))
-    kept = [st != "confident" for p in untaught for st, *_ in play(p, bundle)]
+    kept = [st != "confident" for p in untaught for st, *_ in play(p, bundle, settings)]
     out["untaught_kept"], out["untaught"] = sum(kept), len(kept)
     out["confusion"] = {g: dict(c) for g, c in out["confusion"].items()}
     out["argmax_confusion"] = {g: dict(c) for g, c in out["argmax_confusion"].items()}
-    log(f"flip={flip}: clips {out['clips_right']}/{out['clips']}, live {out['live_right']}/{out['live']}, "
+    log(f"flip={info['flip']}, unknown gate {info['gate']}: clips {out['clips_right']}/{out['clips']}, live {out['live_right']}/{out['live']}, "
         f"argmax clips {out['argmax_right']}/{out['clips']}, unknown {out['unknown']}/{out['live']}, "
         f"hand found {out['hand_ticks']}/{out['live']}, no hand {out['no_hand_ticks']}/{out['no_hand_n']} "
         f"(no gesture named {out['no_hand_quiet']}), untaught kept {out['untaught_kept']}/{out['untaught']}, "
-        f"report clip accuracy {out['report_clip_accuracy']}, teach {teach_s:.1f} s")
+        f"report clip accuracy {out['report_clip_accuracy']}, teach {out['teach_s']:.1f} s")
     log(f"  confusion (truth: most frequent confident label): {out['confusion']}")
     log(f"  argmax confusion: {out['argmax_confusion']}")
     return out
@@ -114,15 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--teacher", nargs="+", default=["s04", "s12", "s14"])
     ap.add_argument("--window", type=int, default=8)
     ap.add_argument("--sample-fps", type=float, default=8.0)
-    ap.add_argument("--flip", choices=("both", "on", "off"), default="both")
+    ap.add_argument("--flip", choices=("both", "on", "off"), default="off")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     flips = {"both": [False, True], "on": [True], "off": [False]}[args.flip]
-    results = [run(args.data, args.gestures, args.teacher, args.window, args.sample_fps, f, print) for f in flips]
-    print(f"\n{'flip':5s} {'clips right':>11s} {'live labels':>11s} {'argmax clips':>12s} {'unknown':>8s} "
+    results = [r for f in flips for r in run(args.data, args.gestures, args.teacher, args.window, args.sample_fps, f, print)]
+    print(f"\n{'flip':5s} {'gate':>16s} {'clips right':>11s} {'live labels':>11s} {'argmax clips':>12s} {'unknown':>8s} "
           f"{'hand found':>10s} {'no hand':>8s} {'quiet':>6s} {'untaught':>9s}")
     for r in results:
-        print(f"{str(r['flip']):5s} {r['clips_right'] / r['clips']:>11.1%} {r['live_right'] / r['live']:>11.1%} "
+        print(f"{str(r['flip']):5s} {r['gate']:>16s} {r['clips_right'] / r['clips']:>11.1%} {r['live_right'] / r['live']:>11.1%} "
               f"{r['argmax_right'] / r['clips']:>12.1%} {r['unknown'] / r['live']:>8.1%} "
               f"{r['hand_ticks'] / r['live']:>10.1%} {r['no_hand_ticks'] / r['no_hand_n']:>8.1%} "
               f"{r['no_hand_quiet'] / r['no_hand_n']:>6.1%} {r['untaught_kept'] / max(1, r['untaught']):>9.1%}")

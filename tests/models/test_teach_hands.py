@@ -51,8 +51,10 @@ def gesture_bundle(hand_clips, feature_cache, tmp_path_factory) -> Path:
     from models.teach import train_bundle
 
     out = tmp_path_factory.mktemp("hands") / "taught-gestures"
+    # flip: these two have no direction, so mirrored views may teach the other hand (gestures
+    # default to none: a mirrored swipe left is a swipe right)
     res = train_bundle({k: v["teach"] for k, v in hand_clips.items()}, out, roi="hands", window=6, sample_fps=5.0,
-                       views=2, cache_dir=feature_cache)
+                       views=2, flip=True, cache_dir=feature_cache)
     assert res.bundle_path == out
     return out
 
@@ -62,6 +64,7 @@ def test_a_gesture_bundle_has_no_backbone_and_records_its_hand_models(gesture_bu
     assert m.input.roi == "hands" and m.feature_dim == FEATURE_DIM
     assert not (gesture_bundle / "backbone.onnx").exists() and set(m.files) == {"head.onnx"}
     assert set(m.training["hand_models"]) == {"palm_detection_lite.onnx", "hand_landmark_lite.onnx"}
+    assert m.training["config"]["flip"] is True and m.window.window_length == 6  # options beat the gesture defaults
     assert "hand keypoints" in m.summary()
 
 
