@@ -24,7 +24,7 @@ look like another gesture. Per slot:
 The 21 keypoints' own coordinates are not features: 42 numbers a slot that mostly repeat the
 angles and distances, and with them a few taught clips could not single out the few numbers a
 swipe changes (on EgoGestAR, one person's 2-3 clips a gesture, 6 gestures: cross-validated clip
-accuracy 24 % with them and the palm's centre, 65 % without them and with the ten points; see
+accuracy 24 % with them and the palm's centre, 65-71 % without them and with the ten points; see
 docs/teaching.md).
 
 Mirroring (a left-handed swipe for a right-handed one) needs nothing here: a mirrored frame
