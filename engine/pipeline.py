@@ -97,7 +97,7 @@ class Recognizer:
         self.labels: tuple[str, ...] = m.labels
         self.task = task_spec(m.task)
         self.streaming = m.head.kind == "streaming"
-        self._stages = self.task.frame_stages(self.bundle)
+        self._stages = self.task.frame_stages(self.bundle, self.settings)
         self.decoder = self.task.decoder(self.bundle, self.settings)
         self._open_sessions(self.settings)
         self._clock = ModelClock(m.window.sample_fps)
@@ -165,12 +165,14 @@ class Recognizer:
 
     def configure(self, settings: EngineSettings) -> None:
         """Apply new settings: decoding at once, a new window length keeps the newest
-        features, a new device rebuilds the ONNX sessions."""
+        features, a new device rebuilds the ONNX sessions, new lip landmarks the frame stages."""
         settings = self.check_settings(settings)
         old = self.settings
         self.decoder.configure(settings)
         if settings.device != old.device or settings.threads != old.threads:
             self._open_sessions(settings)
+        if settings.lip_landmarks != old.lip_landmarks:  # the mouth stage runs the face mesh or not
+            self._stages = self.task.frame_stages(self.bundle, settings)
         window_length = self._checked_window_length(settings)
         if window_length != self._window.window_length:
             self._window = self._window.resized(window_length)

@@ -21,7 +21,7 @@ from gui.engine_texts import warning_text
 from gui.errors import ErrorText, camera_lost, describe_error, error_dialog
 from gui.file_analysis import FileAnalysis
 from gui.menus import MainMenus
-from gui.mouth_view import MouthView
+from gui.mouth_view import LipPointsToggle, MouthView
 from gui.source_menu import SourceMenu
 from gui.status_bar import StatusPanel
 from gui.task_panels import optional_widgets, panels_for
@@ -112,6 +112,8 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         self.timeline = TimelineWidget()
         self.topk = TopKPanel(rows=self.controls_values.top_k)
         self.mouth_view = MouthView()
+        self.lip_points = LipPointsToggle()
+        self.lip_points.toggled_landmarks.connect(lambda v: self.bridge.update_settings(lip_landmarks=v))
         self.transcript = TranscriptPanel()
         self.controls = ControlsPanel(self.controls_values)
         self.bundle_panel = BundlePanel()
@@ -143,6 +145,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         side = QWidget()
         side_lay = QVBoxLayout(side)
         side_lay.addWidget(self.mouth_view)
+        side_lay.addWidget(self.lip_points)
         side_lay.addWidget(self.transcript)
         side_lay.addWidget(self.topk)
         side_lay.addWidget(self.controls)
@@ -175,8 +178,8 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         """Re-read every user-visible text (after a language switch)."""
         self.source_menu.retranslate()
         self.menus.retranslate()
-        for w in (self.video, self.topk, self.mouth_view, self.transcript, self.timeline, self.controls,
-                  self.bundle_panel, self.status, self.transport, self.demo_hint):
+        for w in (self.video, self.topk, self.mouth_view, self.lip_points, self.transcript, self.timeline,
+                  self.controls, self.bundle_panel, self.status, self.transport, self.demo_hint):
             w.retranslate()
         self._update_title()
 
@@ -247,7 +250,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
 
     def _engine_kwargs(self) -> dict:
         return {**self.controls_values.engine_kwargs(), "realtime": self.realtime,
-                "unknown_threshold": self.unknown_threshold}
+                "unknown_threshold": self.unknown_threshold, "lip_landmarks": self.lip_points.setting}
 
     # -- the task's panels ---------------------------------------------------------------
     def _apply_task(self, bundle) -> None:
@@ -375,7 +378,8 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         info = self.source_info
         if info is None or info.is_live or not info.duration_s or self.bridge.bundle is None:
             return
-        self.file_analysis.start(Path(str(info.spec)), self.bridge.bundle, self._engine_kwargs())
+        # The whole-file analysis keeps no lip points: it runs without the face mesh.
+        self.file_analysis.start(Path(str(info.spec)), self.bridge.bundle, {**self._engine_kwargs(), "lip_landmarks": "off"})
 
     def worker_threads(self) -> list:
         """Every thread this window started (for shutdown checks)."""

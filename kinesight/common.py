@@ -94,7 +94,7 @@ BUNDLE_HELP = ("model bundle: a shipped or your own bundle's name (e.g. grid-lip
 def add_engine_args(p: argparse.ArgumentParser) -> None:
     """The options ``run`` and ``analyze`` share."""
     # Defaults come from EngineSettings, the one source of truth the GUI and the engine share.
-    from engine.core.settings import DEVICES, default_of
+    from engine.core.settings import DEVICES, LIP_LANDMARKS, default_of
 
     p.add_argument("--bundle", "-b", help=BUNDLE_HELP)
     p.add_argument("--device", choices=DEVICES, default=default_of("device"), help="where the model runs")
@@ -109,6 +109,10 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="below this confidence the state is 'uncertain'")
     p.add_argument("--window", type=int, default=default_of("window_length"), dest="window_length",
                    help="override the window length T (window heads; without it: the bundle's T)")
+    p.add_argument("--lip-landmarks", choices=LIP_LANDMARKS, default=default_of("lip_landmarks"),
+                   help="lip bundles: 'points' finds the lips with MediaPipe's face mesh (the mouth region carries "
+                        "their 40 points), 'crop' also places the mouth crop by the lip corners (the shipped "
+                        "reader was trained on the default crop)")
 
 
 def engine_settings(args) -> "EngineSettings":  # noqa: F821 - imported lazily
@@ -121,6 +125,7 @@ def engine_settings(args) -> "EngineSettings":  # noqa: F821 - imported lazily
             window_length=args.window_length, device=args.device, threads=args.threads,
             ring_capacity=getattr(args, "ring_capacity", default_of("ring_capacity")),
             realtime=not getattr(args, "no_realtime", False),
+            lip_landmarks=getattr(args, "lip_landmarks", default_of("lip_landmarks")),
         ).validated()
     except EngineError as exc:
         raise UsageError(str(exc)) from exc
