@@ -113,7 +113,8 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         self.topk = TopKPanel(rows=self.controls_values.top_k)
         self.mouth_view = MouthView()
         self.lip_points = LipPointsToggle()
-        self.lip_points.toggled_landmarks.connect(lambda v: self.bridge.update_settings(lip_landmarks=v))
+        self.lip_points.setChecked(self.settings.value("lips/points", False, type=bool))  # remembered
+        self.lip_points.toggled_landmarks.connect(self._lip_landmarks_changed)
         self.transcript = TranscriptPanel()
         self.controls = ControlsPanel(self.controls_values)
         self.bundle_panel = BundlePanel()
@@ -247,6 +248,10 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
     def _settings_list(self, key: str) -> list[str]:
         value = self.settings.value(key, [])
         return [value] if isinstance(value, str) else list(value or [])
+
+    def _lip_landmarks_changed(self, value: str) -> None:
+        self.settings.setValue("lips/points", value == "points")
+        self.bridge.update_settings(lip_landmarks=value)
 
     def _engine_kwargs(self) -> dict:
         return {**self.controls_values.engine_kwargs(), "realtime": self.realtime,
