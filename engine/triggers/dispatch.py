@@ -144,6 +144,12 @@ class RuleRunner:
         self._dispatch(events)
         return events
 
+    def feed_words(self, tokens) -> list[RuleEvent]:
+        """Evaluate a finished file's words (TimedTokens); queue the events they fire."""
+        events = self.evaluator.feed_words(tokens)
+        self._dispatch(events)
+        return events
+
     def finish(self) -> list[RuleEvent]:
         """The source ended: the end events of holds still open."""
         events = self.evaluator.finish()

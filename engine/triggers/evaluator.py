@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.core.prediction import Prediction, TranscriptUpdate
+from engine.core.prediction import Prediction, TimedToken, TranscriptUpdate
 from engine.triggers.rules import Rule
 
 # A gap this long between two records (a stalled source, a paused player) ends a hold: the
@@ -88,7 +88,7 @@ class RuleEvaluator:
         self._last_pts = t
         for rule, hold in zip(self.rules, self._holds):
             if isinstance(record, TranscriptUpdate):
-                event = self._word(rule, hold, record)
+                event = self._word(rule, hold, record.token)
             elif isinstance(record, Prediction):
                 event = self._label(rule, hold, record)
             else:
@@ -128,9 +128,14 @@ class RuleEvaluator:
         hold.ready_at = p.pts_s + rule.cooldown_s
         return self._event("event", rule, hold.total / hold.count, hold.start, p.pts_s)
 
-    def _word(self, rule: Rule, hold: _Hold, u: TranscriptUpdate) -> RuleEvent | None:
+    def feed_words(self, tokens: list[TimedToken]) -> list[RuleEvent]:
+        """The events a file's words fire (an offline analysis holds its words in one list,
+        those of the last sentence included, which no record reports)."""
+        return [e for tok in tokens for rule, hold in zip(self.rules, self._holds)
+                if (e := self._word(rule, hold, tok)) is not None]
+
+    def _word(self, rule: Rule, hold: _Hold, tok: TimedToken | None) -> RuleEvent | None:
         # A lip word fires once it is complete: it "holds" for the time it was said.
-        tok = u.token
         if (tok is None or tok.text != rule.label or tok.confidence < rule.min_confidence or tok.cannot_read
                 or tok.end_s - tok.start_s < rule.hold_s - _EPS or tok.end_s < hold.ready_at - _EPS):
             return None
