@@ -55,7 +55,7 @@ class RulesDialog(QDialog):
         self.table.selectRow(0) if self.rules else self._show_rule(None)
         if self.problem:  # a file edited by hand and broken: say so, start from an empty list
             self._say(self.tr("The saved rules could not be read: %1").replace("%1", self.problem))
-        self.resize(820, 520)
+        self.resize(860, 640)
 
     # -- construction ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -115,14 +115,10 @@ class RulesDialog(QDialog):
         side.addWidget(self.add_button)
         side.addWidget(self.remove_button)
         side.addStretch(1)
-        left = QVBoxLayout()
-        left.addWidget(self.table, 1)
-        left.addLayout(side)
-        top = QHBoxLayout()
-        top.addLayout(left, 3)
-        top.addWidget(self.editor, 2)
         layout = QVBoxLayout(self)
-        layout.addLayout(top, 1)
+        layout.addWidget(self.table, 1)  # the list on top, full width: every column readable
+        layout.addLayout(side)
+        layout.addWidget(self.editor)
         layout.addWidget(self.message)
         layout.addWidget(self.where)
         layout.addWidget(self.buttons)
@@ -138,7 +134,7 @@ class RulesDialog(QDialog):
         self.add_button.setText(self.tr("&Add rule"))
         self.remove_button.setText(self.tr("&Remove"))
         texts = [self.tr("&Name:"), self.tr("&When this holds:"), self.tr("For at &least:"),
-                 self.tr("With &confidence of at least:"), self.tr("Then &wait before firing again:"),
+                 self.tr("With con&fidence of at least:"), self.tr("Then wait before firing a&gain:"),
                  self.tr("&Do:"), self.tr("&Target:"), "", ""]
         for lab, text in zip(self.form_labels, texts):
             lab.setText(text)
@@ -186,6 +182,7 @@ class RulesDialog(QDialog):
         for row, rule in enumerate(self.rules):
             self._fill_row(row, rule)
         self.remove_button.setEnabled(bool(self.rules))
+        self.table.resizeColumnsToContents()
 
     def _fill_row(self, row: int, rule: Rule) -> None:
         for col, text in enumerate(self._row_texts(rule)):

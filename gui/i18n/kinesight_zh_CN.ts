@@ -491,187 +491,187 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>无法读取已保存的规则：%1</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="135"/>
+        <location filename="../rules_dialog.py" line="131"/>
         <source>Rules for %1</source>
         <translation>%1 的规则</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="136"/>
+        <location filename="../rules_dialog.py" line="132"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="136"/>
+        <location filename="../rules_dialog.py" line="132"/>
         <source>When</source>
         <translation>条件</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="136"/>
+        <location filename="../rules_dialog.py" line="132"/>
         <source>Then</source>
         <translation>动作</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="137"/>
+        <location filename="../rules_dialog.py" line="133"/>
         <source>Last fired</source>
         <translation>上次触发</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="138"/>
+        <location filename="../rules_dialog.py" line="134"/>
         <source>&amp;Add rule</source>
         <translation>添加规则(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="139"/>
+        <location filename="../rules_dialog.py" line="135"/>
         <source>&amp;Remove</source>
         <translation>删除(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="140"/>
+        <location filename="../rules_dialog.py" line="136"/>
         <source>&amp;Name:</source>
         <translation>名称(&amp;N)：</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="140"/>
+        <location filename="../rules_dialog.py" line="136"/>
         <source>&amp;When this holds:</source>
         <translation>当此项持续(&amp;W)：</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="140"/>
+        <location filename="../rules_dialog.py" line="136"/>
         <source>For at &amp;least:</source>
         <translation>至少持续(&amp;L)：</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="141"/>
-        <source>With &amp;confidence of at least:</source>
-        <translation>置信度至少为(&amp;C)：</translation>
+        <location filename="../rules_dialog.py" line="137"/>
+        <source>With con&amp;fidence of at least:</source>
+        <translation>置信度至少为(&amp;F)：</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="141"/>
-        <source>Then &amp;wait before firing again:</source>
-        <translation>再次触发前等待(&amp;W)：</translation>
+        <location filename="../rules_dialog.py" line="137"/>
+        <source>Then wait before firing a&amp;gain:</source>
+        <translation>再次触发前等待(&amp;G)：</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="142"/>
+        <location filename="../rules_dialog.py" line="138"/>
         <source>&amp;Do:</source>
         <translation>执行(&amp;D)：</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="142"/>
+        <location filename="../rules_dialog.py" line="138"/>
         <source>&amp;Target:</source>
         <translation>目标(&amp;T)：</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="145"/>
+        <location filename="../rules_dialog.py" line="141"/>
         <source>Also send an &amp;end event when it stops holding</source>
         <translation>不再持续时也发送结束事件(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="146"/>
+        <location filename="../rules_dialog.py" line="142"/>
         <source>Rule is &amp;on</source>
         <translation>启用此规则(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="148"/>
+        <location filename="../rules_dialog.py" line="144"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="149"/>
+        <location filename="../rules_dialog.py" line="145"/>
         <source>An action label of this model, or a word for a lip reader</source>
         <translation>此模型的动作标签，或唇读模型的词</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="150"/>
+        <location filename="../rules_dialog.py" line="146"/>
         <source>Run a command</source>
         <translation>运行命令</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="150"/>
+        <location filename="../rules_dialog.py" line="146"/>
         <source>Send an HTTP POST</source>
         <translation>发送 HTTP POST</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="151"/>
+        <location filename="../rules_dialog.py" line="147"/>
         <source>Write a JSON line (event stream)</source>
         <translation>写出一行 JSON（事件流）</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="155"/>
+        <location filename="../rules_dialog.py" line="151"/>
         <source>Saved in %1; the same rules run without the app with: kinesight run --source SOURCE --rules FILE</source>
         <translation>保存在 %1；不开应用也可运行同样的规则：kinesight run --source SOURCE --rules FILE</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="157"/>
+        <location filename="../rules_dialog.py" line="153"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="158"/>
+        <location filename="../rules_dialog.py" line="154"/>
         <source>&amp;Close</source>
         <translation>关闭(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="164"/>
+        <location filename="../rules_dialog.py" line="160"/>
         <source>a program and its arguments, e.g. notify-send Waving</source>
         <translation>程序及其参数，例如 notify-send Waving</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="165"/>
+        <location filename="../rules_dialog.py" line="161"/>
         <source>a URL, e.g. http://127.0.0.1:8000/events</source>
         <translation>网址，例如 http://127.0.0.1:8000/events</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="166"/>
+        <location filename="../rules_dialog.py" line="162"/>
         <source>stdout, tcp://127.0.0.1:8765 or a file path</source>
         <translation>stdout、tcp://127.0.0.1:8765 或文件路径</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="176"/>
+        <location filename="../rules_dialog.py" line="172"/>
         <source>%1 for %2 s at %3 or more</source>
         <translation>%1 持续 %2 秒，置信度 ≥ %3</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="179"/>
+        <location filename="../rules_dialog.py" line="175"/>
         <source>%1 (off)</source>
         <translation>%1（已停用）</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="271"/>
+        <location filename="../rules_dialog.py" line="268"/>
         <source>give it a name</source>
         <translation>请为它命名</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="272"/>
+        <location filename="../rules_dialog.py" line="269"/>
         <source>choose one of this model&apos;s labels or words</source>
         <translation>请选择此模型的一个标签或词</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="273"/>
+        <location filename="../rules_dialog.py" line="270"/>
         <source>the target does not suit the action</source>
         <translation>目标与动作不符</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="274"/>
+        <location filename="../rules_dialog.py" line="271"/>
         <source>choose what to do</source>
         <translation>请选择要执行的动作</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="285"/>
+        <location filename="../rules_dialog.py" line="282"/>
         <source>another rule has this name</source>
         <translation>已有同名规则</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="288"/>
+        <location filename="../rules_dialog.py" line="285"/>
         <source>check %1</source>
         <translation>请检查 %1</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="289"/>
+        <location filename="../rules_dialog.py" line="286"/>
         <source>Rule %1: %2</source>
         <translation>规则 %1：%2</translation>
     </message>
     <message>
-        <location filename="../rules_dialog.py" line="307"/>
+        <location filename="../rules_dialog.py" line="304"/>
         <source>The rules could not be saved: %1</source>
         <translation>无法保存规则：%1</translation>
     </message>
