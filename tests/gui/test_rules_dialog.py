@@ -22,6 +22,8 @@ def user_folder(tmp_path, monkeypatch):
 
 
 def open_rules(qtbot, window):
+    window.activateWindow()  # a shortcut reaches the active window only
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Model ▸ Rules, by keyboard
     qtbot.waitUntil(lambda: window.rules.dialog is not None and window.rules.dialog.isVisible(), timeout=5000)
     return window.rules.dialog
