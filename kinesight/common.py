@@ -156,7 +156,13 @@ def open_rules(path, bundle, source: str, *, on_warning, on_event=None, stdout=N
     rules = load_rules(path)
     name = bundle.manifest.name
     check_labels(rules, bundle.labels, name)
-    return RuleRunner(rules, source=source, bundle=name, on_event=on_event, on_warning=on_warning, stdout=stdout)
+    runner = RuleRunner(rules, source=source, bundle=name, on_event=on_event, on_warning=on_warning, stdout=stdout)
+    for rule in runner.evaluator.rules:  # say where to connect (a port 0 in the file is picked now)
+        port = getattr(runner.target_of(rule.name), "port", None)
+        if port is not None:
+            print(f"{PROG}: rule {rule.name!r} streams events to tcp://{rule.tcp_address()[0]}:{port}",
+                  file=sys.stderr, flush=True)
+    return runner
 
 
 def print_event(event) -> None:

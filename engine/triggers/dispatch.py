@@ -89,10 +89,18 @@ class _Worker:
             return self._done.wait_for(lambda: self._pending == 0, max(0.0, deadline - time.monotonic()))
 
     def stop(self, deadline: float) -> None:
-        try:
-            self.queue.put(_STOP, timeout=max(0.01, deadline - time.monotonic()))
-        except queue.Full:
-            pass
+        """Let queued events go until ``deadline``, drop the rest, end the thread (one still inside a
+        send, e.g. a command that hangs, ends with it: never later than the command's timeout)."""
+        self.wait_idle(deadline)
+        with self._done:
+            while True:
+                try:
+                    self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                self._pending -= 1
+                self.stats.dropped += 1
+        self.queue.put(_STOP)
         self.thread.join(timeout=max(0.0, deadline - time.monotonic()))
         close = getattr(self.target, "close", None)
         if close is not None:

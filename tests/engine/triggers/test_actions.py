@@ -173,3 +173,23 @@ def test_a_port_in_use_turns_only_that_rule_off():
                              Rule(name="file", label="waving", target="/dev/null")], on_warning=warnings.append)
         runner.close()
     assert len(warnings) == 1 and "cannot listen on 127.0.0.1" in warnings[0] and "'tcp'" in warnings[0]
+
+
+def test_events_beyond_a_full_queue_are_dropped_and_said_once():
+    from engine.triggers.dispatch import QUEUE_SIZE
+
+    rule = Rule(name="slow", label="waving", hold_s=0.0, cooldown_s=0.0, action="command",
+                target=f"{sys.executable} -c 'import time; time.sleep(0.3)'")
+    warnings: list[str] = []
+    runner = RuleRunner([rule], on_warning=warnings.append)
+    try:
+        fired = [e for p in stream([(0.125, "waving", 0.9), (0.125, "idle", 0.9)] * QUEUE_SIZE * 2) for e in runner.feed(p)]
+        (stats,) = runner.stats
+        assert stats.dropped >= QUEUE_SIZE - 1  # memory stays bounded however slow the target
+    finally:
+        runner.close(timeout=0.1)  # what is still queued is dropped, not run after the close
+    assert len(fired) == QUEUE_SIZE * 2
+    assert len(warnings) == 1 and "faster than it takes them" in warnings[0]
+    (worker,) = runner.threads()
+    worker.join(timeout=5.0)  # the command under way ends (0.3 s); nothing queued follows it
+    assert not worker.is_alive() and stats.sent + stats.dropped + stats.failed == QUEUE_SIZE * 2
