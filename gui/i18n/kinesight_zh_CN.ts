@@ -285,87 +285,97 @@
 <context>
     <name>MainMenus</name>
     <message>
-        <location filename="../menus.py" line="76"/>
+        <location filename="../menus.py" line="77"/>
         <source>&amp;Playback</source>
         <translation>播放(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="77"/>
+        <location filename="../menus.py" line="78"/>
         <source>Play / &amp;Pause</source>
         <translation>播放 / 暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="78"/>
+        <location filename="../menus.py" line="79"/>
         <source>Back 5 s</source>
         <translation>后退 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="79"/>
+        <location filename="../menus.py" line="80"/>
         <source>Forward 5 s</source>
         <translation>前进 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="80"/>
+        <location filename="../menus.py" line="81"/>
         <source>Back to the &amp;start</source>
         <translation>回到开头(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="81"/>
+        <location filename="../menus.py" line="82"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="82"/>
+        <location filename="../menus.py" line="83"/>
         <source>&amp;Open Bundle…</source>
         <translation>打开模型包(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="83"/>
+        <location filename="../menus.py" line="84"/>
         <source>&amp;Teach New Actions…</source>
         <translation>教授新动作(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="84"/>
+        <location filename="../menus.py" line="85"/>
+        <source>&amp;Rules…</source>
+        <translation>规则(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../menus.py" line="86"/>
+        <source>Run a command, send an HTTP POST or write an event line when a label holds</source>
+        <translation>当某个标签持续出现时，运行命令、发送 HTTP POST 或写出一行事件</translation>
+    </message>
+    <message>
+        <location filename="../menus.py" line="87"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="85"/>
+        <location filename="../menus.py" line="88"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="86"/>
+        <location filename="../menus.py" line="89"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="89"/>
+        <location filename="../menus.py" line="92"/>
         <source>&amp;Full Screen</source>
         <translation>全屏(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="90"/>
+        <location filename="../menus.py" line="93"/>
         <source>Show the &amp;Skeleton</source>
         <translation>显示骨架(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="91"/>
+        <location filename="../menus.py" line="94"/>
         <source>Draw the body keypoints that bundles reading the body find</source>
         <translation>绘制读取身体姿态的模型包找到的身体关键点</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="92"/>
+        <location filename="../menus.py" line="95"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="93"/>
+        <location filename="../menus.py" line="96"/>
         <source>&amp;About Kinesight</source>
         <translation>关于 Kinesight(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="94"/>
+        <location filename="../menus.py" line="97"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -373,42 +383,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="195"/>
+        <location filename="../main_window.py" line="198"/>
         <source>Opening…</source>
         <translation>正在打开…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197"/>
+        <location filename="../main_window.py" line="200"/>
         <source>Loading model %1…</source>
         <translation>正在加载模型 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213"/>
+        <location filename="../main_window.py" line="216"/>
         <source>The timeline could not be filled for this file; playback goes on.</source>
         <translation>无法为此文件生成时间线；播放继续进行。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="290"/>
+        <location filename="../main_window.py" line="231"/>
+        <source>Rule %1 fired: %2</source>
+        <translation>规则 %1 已触发：%2</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="233"/>
+        <source>Rules: %1</source>
+        <translation>规则：%1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="302"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="297"/>
+        <location filename="../main_window.py" line="309"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="337"/>
+        <location filename="../main_window.py" line="349"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="445"/>
+        <location filename="../main_window.py" line="458"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="446"/>
+        <location filename="../main_window.py" line="459"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
@@ -474,6 +494,199 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../teach_recording.py" line="94"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
+    </message>
+</context>
+<context>
+    <name>RulesDialog</name>
+    <message>
+        <location filename="../rules_dialog.py" line="57"/>
+        <source>The saved rules could not be read: %1</source>
+        <translation>无法读取已保存的规则：%1</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="131"/>
+        <source>Rules for %1</source>
+        <translation>%1 的规则</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="132"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="132"/>
+        <source>When</source>
+        <translation>条件</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="132"/>
+        <source>Then</source>
+        <translation>动作</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="133"/>
+        <source>Last fired</source>
+        <translation>上次触发</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="134"/>
+        <source>&amp;Add rule</source>
+        <translation>添加规则(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="135"/>
+        <source>&amp;Remove</source>
+        <translation>删除(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="136"/>
+        <source>&amp;Name:</source>
+        <translation>名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="136"/>
+        <source>&amp;When this holds:</source>
+        <translation>当此项持续(&amp;W)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="136"/>
+        <source>For at &amp;least:</source>
+        <translation>至少持续(&amp;L)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="137"/>
+        <source>With con&amp;fidence of at least:</source>
+        <translation>置信度至少为(&amp;F)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="137"/>
+        <source>Then wait before firing a&amp;gain:</source>
+        <translation>再次触发前等待(&amp;G)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="138"/>
+        <source>&amp;Do:</source>
+        <translation>执行(&amp;D)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="138"/>
+        <source>&amp;Target:</source>
+        <translation>目标(&amp;T)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="141"/>
+        <source>Also send an &amp;end event when it stops holding</source>
+        <translation>不再持续时也发送结束事件(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="142"/>
+        <source>Rule is &amp;on</source>
+        <translation>启用此规则(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="144"/>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="145"/>
+        <source>An action label of this model, or a word for a lip reader</source>
+        <translation>此模型的动作标签，或唇读模型的词</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="146"/>
+        <source>Run a command</source>
+        <translation>运行命令</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="146"/>
+        <source>Send an HTTP POST</source>
+        <translation>发送 HTTP POST</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="147"/>
+        <source>Write a JSON line (event stream)</source>
+        <translation>写出一行 JSON（事件流）</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="151"/>
+        <source>Saved in %1; the same rules run without the app with: kinesight run --source SOURCE --rules FILE</source>
+        <translation>保存在 %1；不开应用也可运行同样的规则：kinesight run --source SOURCE --rules FILE</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="153"/>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="154"/>
+        <source>&amp;Close</source>
+        <translation>关闭(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="160"/>
+        <source>a program and its arguments, e.g. notify-send Waving</source>
+        <translation>程序及其参数，例如 notify-send Waving</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="161"/>
+        <source>a URL, e.g. http://127.0.0.1:8000/events</source>
+        <translation>网址，例如 http://127.0.0.1:8000/events</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="162"/>
+        <source>stdout, tcp://127.0.0.1:8765 or a file path</source>
+        <translation>stdout、tcp://127.0.0.1:8765 或文件路径</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="172"/>
+        <source>%1 for %2 s at %3 or more</source>
+        <translation>%1 持续 %2 秒，置信度 ≥ %3</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="175"/>
+        <source>%1 (off)</source>
+        <translation>%1（已停用）</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="268"/>
+        <source>give it a name</source>
+        <translation>请为它命名</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="269"/>
+        <source>choose one of this model&apos;s labels or words</source>
+        <translation>请选择此模型的一个标签或词</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="270"/>
+        <source>the target does not suit the action</source>
+        <translation>目标与动作不符</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="271"/>
+        <source>choose what to do</source>
+        <translation>请选择要执行的动作</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="282"/>
+        <source>another rule has this name</source>
+        <translation>已有同名规则</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="285"/>
+        <source>check %1</source>
+        <translation>请检查 %1</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="286"/>
+        <source>Rule %1: %2</source>
+        <translation>规则 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="304"/>
+        <source>The rules could not be saved: %1</source>
+        <translation>无法保存规则：%1</translation>
     </message>
 </context>
 <context>
@@ -1096,27 +1309,27 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TranscriptPanel</name>
     <message>
-        <location filename="../transcript_panel.py" line="51"/>
+        <location filename="../transcript_panel.py" line="52"/>
         <source>Transcript</source>
         <translation>转录</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="97"/>
+        <location filename="../transcript_panel.py" line="100"/>
         <source>Cannot read this face (the reader knows one speaker).</source>
         <translation>无法读出这张脸的唇语（读唇模型只认识一位说话人）。</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="98"/>
+        <location filename="../transcript_panel.py" line="101"/>
         <source>Cannot read this: the lips do not fit the sentences the reader knows.</source>
         <translation>无法读出：唇形与读唇模型认识的句子不符。</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="101"/>
+        <location filename="../transcript_panel.py" line="104"/>
         <source>This reader cannot tell when it cannot read (its bundle has no speaker check).</source>
         <translation>此读唇模型无法判断自己何时读不出（其模型包没有说话人检查）。</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="133"/>
+        <location filename="../transcript_panel.py" line="136"/>
         <source>No words read yet.</source>
         <translation>尚未读出词语。</translation>
     </message>
@@ -1171,6 +1384,14 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../video_view.py" line="132"/>
         <source>uncertain</source>
         <translation>不确定</translation>
+    </message>
+</context>
+<context>
+    <name>WindowRules</name>
+    <message>
+        <location filename="../window_rules.py" line="61"/>
+        <source>The rules for this model are not used: %1</source>
+        <translation>此模型的规则未启用：%1</translation>
     </message>
 </context>
 <context>
