@@ -41,6 +41,10 @@ def test_a_pose_bundle_has_no_backbone_and_records_its_pose_models(pose_bundle):
     assert not (pose_bundle / "backbone.onnx").exists() and set(m.files) == {"head.onnx"}
     assert set(m.training["pose_models"]) == {"pose_detection.onnx", "pose_landmark_full.onnx"}
     assert "body keypoints" in m.summary()
+    # everyday movement nobody taught, generated as keypoints, was taught as "none of these"
+    gen = m.training["generated_background"]
+    assert gen["generator"] == "models.posegen" and "phone_call" in gen["motions"] and gen["per_motion"] >= 4
+    assert "none of these" not in m.labels and m.open_set["background_labels"] == ["none of these"]
 
 
 def test_the_engine_names_held_out_mirrored_clips_from_the_body_alone(pose_bundle, real_actions):
