@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+
 from engine.bundles import (
     BACKBONE_FILE,
     HEAD_FILE,
@@ -147,6 +149,22 @@ def teaching_warnings(counts: dict[str, int], cv: CVReport, min_clips: int = 3) 
     return out
 
 
+NO_PERSON_SHARE = 0.5  # a clip with a person in fewer of its ticks than this is named in a warning
+
+
+def no_person_warnings(clips: Sequence[ClipFeatures], labels: Sequence[str]) -> list[str]:
+    """For bundles that read the body: the actions with clips in which the pose stage found nobody
+    most of the time (the body features' last column is "a person was found")."""
+    missing: dict[str, list[str]] = {}
+    for c in clips:
+        if not c.generated and float(np.mean(c.views[0][:, -1] > 0.5)) < NO_PERSON_SHARE:
+            missing.setdefault(labels[c.label], []).append(c.name)
+    return [f"'{lab}': no person was found in most of {len(names)} clip(s) ({', '.join(names[:3])}"
+            f"{', ...' if len(names) > 3 else ''}); body movements need the whole person in view. Film the "
+            "person from further away, or teach these actions on the whole frame (roi full+motion)."
+            for lab, names in missing.items()]
+
+
 def _with_background(labels: Sequence[str]) -> tuple[list[str], int]:
     """The labels with a background ("none of these") label, and its index (the user's, if taught)."""
     labels = list(labels)
@@ -197,7 +215,7 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     t2 = time.perf_counter()
     if cancel is not None and cancel.is_set():
         raise Cancelled("teaching cancelled before the bundle was written")
-    warnings = teaching_warnings(counts, cv)
+    warnings = teaching_warnings(counts, cv) + (no_person_warnings(clips, labels) if spec.pose else [])
     training = {
         "recipe": "fewshot", "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
         "clips": counts, "cv": cv.to_json(),

@@ -40,7 +40,7 @@ from pathlib import Path
 from models.teach import train_bundle
 clips, out, cache = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 t = time.perf_counter()
-res = train_bundle({k: [Path(p) for p in v] for k, v in clips.items()}, out, cache_dir=cache)
+res = train_bundle({k: [Path(p) for p in v] for k, v in clips.items()}, out, cache_dir=cache, roi="full+motion")
 print(json.dumps({"seconds": time.perf_counter() - t, "torch": 'torch' in sys.modules,
                   "clip_accuracy": res.clip_accuracy, "warnings": res.report["warnings"]}))
 """
@@ -285,7 +285,7 @@ def test_kinesight_train_and_the_app_calibrate_alike_on_real_clips(real_actions,
             link.symlink_to(p)
             app_clips[label].append(link)
     cli = train_from_folder(data, tmp_path / "cli", TrainConfig(), cache_dir=feature_cache, show_bar=False)
-    app = train_bundle(app_clips, tmp_path / "app", cache_dir=feature_cache)
+    app = train_bundle(app_clips, tmp_path / "app", cache_dir=feature_cache, roi="full+motion")
     m_cli, m_app = load_bundle(cli.bundle_path).manifest, load_bundle(app.bundle_path).manifest
     assert m_cli.training["cv"]["method"] == m_app.training["cv"]["method"] == "person-out"
     assert m_cli.open_set["threshold"] == m_app.open_set["threshold"]
