@@ -911,276 +911,276 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>词语（唇部）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="99"/>
-        <location filename="../teach.py" line="251"/>
+        <location filename="../teach.py" line="101"/>
+        <location filename="../teach.py" line="254"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="100"/>
+        <location filename="../teach.py" line="102"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="102"/>
+        <location filename="../teach.py" line="104"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="104"/>
+        <location filename="../teach.py" line="106"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="105"/>
-        <location filename="../teach.py" line="250"/>
+        <location filename="../teach.py" line="107"/>
+        <location filename="../teach.py" line="253"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="108"/>
+        <location filename="../teach.py" line="110"/>
         <source>What to teach</source>
         <translation>教授内容</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="110"/>
-        <location filename="../teach.py" line="254"/>
+        <location filename="../teach.py" line="112"/>
+        <location filename="../teach.py" line="257"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="121"/>
+        <location filename="../teach.py" line="123"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="122"/>
+        <location filename="../teach.py" line="124"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="128"/>
-        <location filename="../teach.py" line="132"/>
+        <location filename="../teach.py" line="130"/>
+        <location filename="../teach.py" line="134"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="133"/>
-        <location filename="../teach.py" line="256"/>
+        <location filename="../teach.py" line="135"/>
+        <location filename="../teach.py" line="259"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="135"/>
-        <location filename="../teach.py" line="260"/>
+        <location filename="../teach.py" line="137"/>
+        <location filename="../teach.py" line="263"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="144"/>
+        <location filename="../teach.py" line="146"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="145"/>
+        <location filename="../teach.py" line="147"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="146"/>
+        <location filename="../teach.py" line="148"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="155"/>
+        <location filename="../teach.py" line="157"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="163"/>
+        <location filename="../teach.py" line="165"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="168"/>
-        <location filename="../teach.py" line="246"/>
+        <location filename="../teach.py" line="170"/>
+        <location filename="../teach.py" line="249"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="169"/>
+        <location filename="../teach.py" line="171"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="170"/>
+        <location filename="../teach.py" line="172"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="174"/>
+        <location filename="../teach.py" line="176"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="183"/>
+        <location filename="../teach.py" line="185"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="185"/>
+        <location filename="../teach.py" line="187"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="188"/>
+        <location filename="../teach.py" line="190"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="246"/>
+        <location filename="../teach.py" line="249"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="250"/>
+        <location filename="../teach.py" line="253"/>
         <source>1. Words or phrases</source>
         <translation>1. 词语或短语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="251"/>
+        <location filename="../teach.py" line="254"/>
         <source>Add word…</source>
         <translation>添加词语…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="253"/>
+        <location filename="../teach.py" line="256"/>
         <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
         <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="255"/>
+        <location filename="../teach.py" line="258"/>
         <source>2. Clips of the selected word</source>
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="258"/>
+        <location filename="../teach.py" line="261"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="282"/>
+        <location filename="../teach.py" line="285"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="301"/>
-        <location filename="../teach.py" line="303"/>
+        <location filename="../teach.py" line="304"/>
+        <location filename="../teach.py" line="306"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="301"/>
+        <location filename="../teach.py" line="304"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="303"/>
+        <location filename="../teach.py" line="306"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="328"/>
+        <location filename="../teach.py" line="331"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="329"/>
+        <location filename="../teach.py" line="332"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="342"/>
+        <location filename="../teach.py" line="345"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="367"/>
+        <location filename="../teach.py" line="370"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="370"/>
+        <location filename="../teach.py" line="373"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="378"/>
+        <location filename="../teach.py" line="381"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="382"/>
+        <location filename="../teach.py" line="385"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="392"/>
+        <location filename="../teach.py" line="395"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="404"/>
+        <location filename="../teach.py" line="407"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="405"/>
+        <location filename="../teach.py" line="408"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="406"/>
+        <location filename="../teach.py" line="409"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="406"/>
+        <location filename="../teach.py" line="409"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="407"/>
+        <location filename="../teach.py" line="410"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="419"/>
+        <location filename="../teach.py" line="422"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="424"/>
+        <location filename="../teach.py" line="427"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="407"/>
-        <location filename="../teach.py" line="426"/>
+        <location filename="../teach.py" line="410"/>
+        <location filename="../teach.py" line="429"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="93"/>
+        <location filename="../teach.py" line="95"/>
         <source>Body movements (keypoints): the model reads the person&apos;s body keypoints, not the picture, so what it learns carries over to other people and rooms better; use it for movements of the whole body or the arms, with the person in view. Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
         <translation>身体动作（关键点）：模型读取人的身体关键点而不是画面，因此学到的内容更能推广到其他人和其他房间；适用于全身或手臂的动作，人要在画面中。词语（唇部）：模型像唇语模式一样读取嘴部，因此你可以为自己的脸教无声命令。每个词或短语请面对摄像头录制几次。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="354"/>
+        <location filename="../teach.py" line="357"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="445"/>
+        <location filename="../teach.py" line="448"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
@@ -1214,36 +1214,41 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
     </message>
     <message>
         <location filename="../teach_report.py" line="40"/>
+        <source>A new person: cannot be predicted, the clips do not say who is in them (body keypoints do not show which recording a clip comes from).</source>
+        <translation>新的人：无法预测，这些片段没有说明里面是谁（身体关键点看不出片段来自哪一次录制）。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="44"/>
         <source>A new person: cannot be predicted, no action was taught by more than one person or session.</source>
         <translation>新的人：无法预测，没有任何动作由一个以上的人或录制场次教过。</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="43"/>
+        <location filename="../teach_report.py" line="47"/>
         <source>A new person: cannot be predicted, all clips come from one person or recording session; the figures below only say how well it knows that person.</source>
         <translation>新的人：无法预测，所有片段都来自同一个人或同一次录制；下面的数字只说明它对这个人的识别程度。</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="47"/>
+        <location filename="../teach_report.py" line="51"/>
         <source>each person held out</source>
         <translation>每次留出一个人</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="49"/>
+        <location filename="../teach_report.py" line="53"/>
         <source>each session held out</source>
         <translation>每次留出一个录制场次</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="51"/>
+        <location filename="../teach_report.py" line="55"/>
         <source>each clip held out</source>
         <translation>每次留出一个片段</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="52"/>
+        <location filename="../teach_report.py" line="56"/>
         <source>Held-out clips (%1): %2 of clips right, %3 of live labels right.</source>
         <translation>留出的片段（%1）：片段正确 %2，实时标签正确 %3。</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="57"/>
+        <location filename="../teach_report.py" line="61"/>
         <source>Untaught material: %1 of the live labels of an action left out of teaching come out “unknown”.</source>
         <translation>未教过的内容：把一个动作留出不教时，它的实时标签有 %1 显示为“未知”。</translation>
     </message>
