@@ -110,9 +110,9 @@ class VideoFileSource(FrameSource):
         self._lock = threading.Lock()
         self._closed = False
         # One colour converter for every frame: ``frame.to_ndarray(format="rgb24")`` makes a new
-        # swscale context per frame (PyAV 18), which cost more than decoding itself here (cProfile
-        # of offline analysis: 8.7 ms vs 0.5 ms per sampled frame under load); reused, the same
-        # pixels come out (tests/engine/io/test_rgb_conversion.py).
+        # swscale context per frame (PyAV 18). Reused: 0.23 -> 0.12 CPU ms per converted frame of
+        # the shared clips (docs/benchmarks.md, issue 24), the same pixels
+        # (tests/engine/io/test_rgb_conversion.py).
         from av.video.reformatter import VideoReformatter
 
         self._rgb = VideoReformatter()
