@@ -10,6 +10,10 @@
         2-CPU Ray, files/s and the ratio to 1 worker (model loads included; Ray start apart)
 
 Usage:  python bench/bench_engine.py [--only a,b,c,d,e] [--device cpu|auto|cuda] [--threads N]
+                                     [--precision auto|float] [--compare [--repeats 3]]
+
+``--compare`` runs (a)-(c) with the float backbone (before) and the int8 one (after) side by
+side, interleaved round by round, plus the backbone alone and the pose stage per stage.
 
 The bundle is the shipped default (EfficientNet-Lite0 224x224 + GRU window head, T=16 at
 8 fps) or ``--bundle B``. Without a shipped bundle it exports the same architecture once into
@@ -117,14 +121,15 @@ def decode_all(path: Path):
 # --------------------------------------------------------------------------- (a)
 
 
-def bench_sliding_window(bundle: Path, device: str, threads: int | None, predictions: int = 48) -> dict:
+def bench_sliding_window(bundle: Path, device: str, threads: int | None, predictions: int = 48,
+                         precision: str = "auto") -> dict:
     """Per-prediction cost: cached features (1 backbone frame + head) vs naive (T frames + head)."""
     from engine.pipeline import Recognizer
     from engine.bundles.preprocess import preprocess
     from engine.core.runtime import make_session
     from engine.core.settings import EngineSettings
 
-    rec = Recognizer(bundle, EngineSettings(device=device, threads=threads))
+    rec = Recognizer(bundle, EngineSettings(device=device, threads=threads, precision=precision))
     frames = decode_all(CLIPS / "kinetics_cleaning_pool.mp4")
     sampled = [f for f in frames if rec.sample(f) is not None]
     rec.reset()
@@ -185,7 +190,7 @@ def bench_sliding_window(bundle: Path, device: str, threads: int | None, predict
 # --------------------------------------------------------------------------- (b)
 
 
-def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int = 5) -> dict:
+def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int = 5, precision: str = "auto") -> dict:
     """analyze_file throughput vs the backbone alone on the same sampled frames, same batch.
 
     Each repeat times the bound and the analysis back to back on every clip, and the ratio is
@@ -196,7 +201,7 @@ def bench_offline(bundle: Path, device: str, threads: int | None, repeats: int =
     from engine.pipeline import Recognizer
     from engine.core.settings import EngineSettings
 
-    settings = EngineSettings(device=device, threads=threads, realtime=False)
+    settings = EngineSettings(device=device, threads=threads, realtime=False, precision=precision)
     rec = Recognizer(bundle, settings)
     clips = sorted(CLIPS.glob("*"))
     # Backbone-only bound: frames decoded, sampled and preprocessed beforehand.
@@ -326,7 +331,7 @@ def bench_folder(bundle: Path, device: str, copies: int = 2) -> dict:
 # --------------------------------------------------------------------------- (c)
 
 
-def bench_live(bundle: Path, device: str, threads: int | None) -> dict:
+def bench_live(bundle: Path, device: str, threads: int | None, precision: str = "auto") -> dict:
     """The live engine on a real 30 fps clip paced at real time: latency and drops."""
     from engine.runners.live import Engine
     from engine.core.settings import EngineSettings
@@ -341,7 +346,7 @@ def bench_live(bundle: Path, device: str, threads: int | None) -> dict:
         for k in stages:
             stages[k].append(getattr(t, f"{k}_ms"))
 
-    engine = Engine(bundle, EngineSettings(device=device, threads=threads, realtime=True),
+    engine = Engine(bundle, EngineSettings(device=device, threads=threads, realtime=True, precision=precision),
                     on_prediction=on_prediction, on_finished=done.set, on_error=errors.append)
     engine.start(CLIPS / "kinetics_cleaning_pool.mp4")
     done.wait(60)
@@ -364,6 +369,12 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--bundle", default=None, help="bundle to measure (default: the shipped default bundle)")
     ap.add_argument("--clips", type=Path, default=CLIPS, help=f"folder of real clips (default: {CLIPS})")
+    ap.add_argument("--precision", default="auto", choices=("auto", "float"),
+                    help="backbone: auto = int8 on CPU when the bundle carries it, float = always float")
+    ap.add_argument("--compare", action="store_true",
+                    help="float (before) vs int8 (after) side by side, interleaved: (a)-(c) of --only, the "
+                         "backbone alone, and the pose stage per stage (bench/engine_compare.py)")
+    ap.add_argument("--repeats", type=int, default=3, help="rounds of --compare")
     args = ap.parse_args(argv)
     globals()["CLIPS"] = args.clips
     parts = set(args.only.split(","))
@@ -376,22 +387,26 @@ def main(argv=None) -> int:
     w = load_bundle(bundle).manifest.window
     print(f"bundle: {desc}, T={w.length} at {w.sample_fps:g} fps")
     print(f"machine: {rt['cpu']}, onnxruntime {rt['onnxruntime']}, device={args.device}, "
-          f"threads={args.threads or default_threads()}")
+          f"threads={args.threads or default_threads()}, precision={args.precision}")
+    if args.compare:
+        from engine_compare import compare
+
+        return compare(sys.modules[__name__], bundle, args.device, args.threads, parts, args.repeats)
     if "a" in parts:
-        r = bench_sliding_window(bundle, args.device, args.threads)
+        r = bench_sliding_window(bundle, args.device, args.threads, precision=args.precision)
         print(f"(a) per prediction: cached window {r['cached_ms']:.2f} ms | naive recompute of T={r['T']} "
               f"{r['naive_ms']:.2f} ms -> ratio {r['ratio']:.1f}x (target >= {0.8 * r['T']:.1f}x); "
               f"naive with preprocessing cached {r['naive_pre_ms']:.2f} ms -> {r['ratio_pre']:.1f}x")
         print(f"(a) offline (new frames batched by {BATCH}): cached window {r['cached_batched_ms']:.2f} ms per "
               f"prediction vs naive {r['naive_ms']:.2f} ms -> ratio {r['ratio_batched']:.1f}x")
     if "b" in parts:
-        r = bench_offline(bundle, args.device, args.threads)
+        r = bench_offline(bundle, args.device, args.threads, precision=args.precision)
         print(f"(b) offline: analyze_file {r['analyze_fps']:.1f} sampled frames/s vs backbone-only bound "
               f"{r['bound_fps']:.1f} frames/s (batch {BATCH}, {r['frames']} frames) -> ratio {r['ratio']:.2f} "
               f"[{r['ratio_range'][0]:.2f}..{r['ratio_range'][1]:.2f} over repeats] (target >= 0.85); {r['video_s']:.1f} s of video in {r['video_s'] / r['speed']:.2f} s = "
               f"{r['speed']:.1f}x real time")
     if "c" in parts:
-        r = bench_live(bundle, args.device, args.threads)
+        r = bench_live(bundle, args.device, args.threads, precision=args.precision)
         print(f"(c) live, 30 fps clip paced at real time: latency p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms "
               f"(max {r['max']:.1f}); {r['predictions']} predictions, {r['frames']} frames, {r['dropped']} dropped; "
               f"median stages: decode {r['decode_ms']:.2f}, preprocess {r['preprocess_ms']:.2f}, "

@@ -52,6 +52,8 @@ sys.path.insert(0, str(ROOT))
 from engine.bundles import load_bundle  # noqa: E402
 from engine.core.prediction import PredictionState  # noqa: E402
 from engine.io.sources import open_source  # noqa: E402
+from engine.core.settings import EngineSettings  # noqa: E402
+from engine.pipeline import Recognizer  # noqa: E402
 from engine.runners.offline import analyze_file  # noqa: E402
 from models.synthetic import write_clip  # noqa: E402
 from models.teach import train_bundle  # noqa: E402
@@ -164,24 +166,25 @@ def rotations(protocol: str, people: dict[str, dict[str, list[Path]]]):
 
 # --- measuring -----------------------------------------------------------------------------------
 
-def play(clip: Path, bundle) -> list[tuple[str, str | None]]:
+def play(clip: Path, bundle, settings: EngineSettings = EngineSettings()) -> list[tuple[str, str | None]]:
     """(state, label) of every prediction after warm-up, from the engine's offline runner."""
-    result = analyze_file(clip, bundle)
+    result = analyze_file(clip, bundle, settings)
     return [(p.state.value, p.label) for p in result.predictions if p.state != PredictionState.WARMING_UP]
 
 
-def measure(bundle_dir: Path, tests: dict[str, list[Path]], untaught: list[Path]) -> dict[str, float]:
-    bundle = load_bundle(bundle_dir)
+def measure(bundle_dir: Path, tests: dict[str, list[Path]], untaught: list[Path],
+            settings: EngineSettings = EngineSettings()) -> dict[str, float]:
+    bundle = Recognizer(load_bundle(bundle_dir), settings)  # one set of sessions for every clip
     clips_right = clips = live_right = live = 0
     for action, paths in tests.items():
         for p in paths:
-            preds = play(p, bundle)
+            preds = play(p, bundle, settings)
             said = Counter(lab for st, lab in preds if st == "confident")
             clips += 1
             clips_right += bool(said) and said.most_common(1)[0][0] == action
             live += len(preds)
             live_right += sum(st == "confident" and lab == action for st, lab in preds)
-    kept = {p.name: [st != "confident" for st, _ in play(p, bundle)] for p in untaught}
+    kept = {p.name: [st != "confident" for st, _ in play(p, bundle, settings)] for p in untaught}
     other = [k for name, ks in kept.items() if not same_scene(name) for k in ks]
     same = [k for name, ks in kept.items() if same_scene(name) for k in ks]
     return {"clips_right": clips_right, "clips": clips, "live_right": live_right, "live": live,
@@ -194,8 +197,10 @@ def same_scene(take_name: str) -> bool:
     return any(take_name.split("-", 1)[1] == Path(spec).stem + ".mp4" for spec in SAME_SCENE)
 
 
-def run_protocol(protocol: str, roi: str, people, untaught, work: Path, cache: Path, log) -> dict:
-    rows = []
+def run_protocol(protocol: str, roi: str, people, untaught, work: Path, cache: Path, log,
+                 precisions: tuple[str, ...] = ("auto",)) -> dict[str, dict]:
+    """{precision: results}: each taught bundle measured with every backbone precision."""
+    rows: dict[str, list] = {prec: [] for prec in precisions}
     for r, (taught, tested) in enumerate(rotations(protocol, people)):
         clips = {a: [p for c in taught for p in (named(work, c, people[c][a]) if protocol.endswith("named")
                                                   else people[c][a])] for a in PEOPLE}
@@ -205,19 +210,25 @@ def run_protocol(protocol: str, roi: str, people, untaught, work: Path, cache: P
         res = train_bundle(clips, out, cache_dir=cache, roi=roi)
         teach_s = time.perf_counter() - t
         cv = res.report["cv"]
-        m = measure(out, tests, untaught)
-        m.update(teach_s=round(teach_s, 1), predicted=cv.get("new_person_clip_accuracy"),
-                 predicted_live=cv.get("new_person_live_accuracy"),
-                 report_clip_accuracy=cv.get("clip_accuracy"), method=cv.get("method"), groups=cv.get("groups"),
-                 threshold=res.report["open_set"].get("threshold"), taught=taught, tested=tested)
-        log(f"  {roi:12s} {protocol:10s} taught {'+'.join(taught)} tested {'+'.join(tested)}: "
-            f"clips {m['clips_right']}/{m['clips']}, live {m['live_right']}/{m['live']}, "
-            f"untaught kept {m['untaught_kept']}/{m['untaught']} (same scene {m['same_scene_kept']}/{m['same_scene']}), "
-            f"predicted clips {m['predicted']} "
-            f"live {m['predicted_live']}, "
-            f"report {cv.get('method')} {cv.get('clip_accuracy')}, threshold {m['threshold']}, teach {teach_s:.1f} s")
-        rows.append(m)
-    return {"rotations": rows, **summary(rows)}
+        for prec in precisions:
+            rows[prec].append(_measured(out, tests, untaught, prec, protocol, roi, taught, tested, teach_s, cv, res, log))
+    return {prec: {"rotations": r, **summary(r)} for prec, r in rows.items()}
+
+
+def _measured(out, tests, untaught, prec, protocol, roi, taught, tested, teach_s, cv, res, log) -> dict:
+    settings = EngineSettings(precision=prec, device="cpu")
+    m = measure(out, tests, untaught, settings)
+    m.update(precision=prec, teach_s=round(teach_s, 1), predicted=cv.get("new_person_clip_accuracy"),
+             predicted_live=cv.get("new_person_live_accuracy"),
+             report_clip_accuracy=cv.get("clip_accuracy"), method=cv.get("method"), groups=cv.get("groups"),
+             threshold=res.report["open_set"].get("threshold"), taught=taught, tested=tested)
+    log(f"  {roi:12s} {protocol:10s} {prec:5s} taught {'+'.join(taught)} tested {'+'.join(tested)}: "
+        f"clips {m['clips_right']}/{m['clips']}, live {m['live_right']}/{m['live']}, "
+        f"untaught kept {m['untaught_kept']}/{m['untaught']} (same scene {m['same_scene_kept']}/{m['same_scene']}), "
+        f"predicted clips {m['predicted']} "
+        f"live {m['predicted_live']}, "
+        f"report {cv.get('method')} {cv.get('clip_accuracy')}, threshold {m['threshold']}, teach {teach_s:.1f} s")
+    return m
 
 
 def summary(rows: list[dict]) -> dict:
@@ -242,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_teach_people"),
                     help="takes, bundles and the feature cache (the cache is emptied at the start)")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "float"],
+                    help="backbone precision(s) each taught bundle is measured with, side by side "
+                         "(auto: int8 on CPU when the bundle carries it)")
     args = ap.parse_args(argv)
     protocols = [p for p in args.protocols.split(",") if p]
     started = time.perf_counter()
@@ -254,14 +268,16 @@ def main(argv: list[str] | None = None) -> int:
         cache = args.work / f"cache-{roi.replace('+', '_')}"
         shutil.rmtree(cache, ignore_errors=True)  # the first teach call of each roi runs cold
         for protocol in protocols:
-            results[f"{roi} {protocol}"] = run_protocol(protocol, roi, people, untaught, args.work, cache, log)
-    log(f"\n{'roi':12s} {'protocol':11s} {'clips right':>11s} {'live labels':>11s} {'untaught':>9s} {'same scene':>10s} "
+            for prec, r in run_protocol(protocol, roi, people, untaught, args.work, cache, log,
+                                        tuple(args.precision)).items():
+                results[f"{roi} {protocol} {prec}"] = r
+    log(f"\n{'roi':12s} {'protocol':11s} {'backbone':8s} {'clips right':>11s} {'live labels':>11s} {'untaught':>9s} {'same scene':>10s} "
         f"{'predicted clips / live (rotations)':>35s} {'teach s':>10s}")
     for key, r in results.items():
-        roi, protocol = key.split(" ")
+        roi, protocol, prec = key.split(" ")
         pred = ("cannot predict" if r["predicted"] is None else
                 f"{r['predicted']:.1%} / {r['predicted_live']:.1%} ({r['predicted_n']})")
-        log(f"{roi:12s} {protocol:11s} {r['clips_right']:>11.1%} {r['live_right']:>11.1%} {r['untaught_kept']:>9.1%} "
+        log(f"{roi:12s} {protocol:11s} {prec:8s} {r['clips_right']:>11.1%} {r['live_right']:>11.1%} {r['untaught_kept']:>9.1%} "
             f"{r['same_scene_kept']:>10.1%} "
             f"{pred:>35s} {' '.join(f'{s:.0f}' for s in r['teach_s']):>10s}")
     log(f"(total {time.perf_counter() - started:.0f} s)")

@@ -42,7 +42,7 @@ from engine.core.decoders import HeadOutput, TickContext
 from engine.core.errors import EngineError, InferenceError, KinesightError, in_stage
 from engine.core.frames import Frame
 from engine.core.prediction import Region, StageTimings, StreamStats
-from engine.core.runtime import make_session, run_fixed_batch
+from engine.core.runtime import ProviderReport, cuda_may_run, make_session, run_fixed_batch
 from engine.core.settings import EngineSettings
 from engine.core.stages import run_stages
 from engine.core.window import FeatureWindow, ModelClock
@@ -122,7 +122,7 @@ class Recognizer:
         """(Re)build the backbone and head ONNX sessions for ``settings.device`` / ``threads``."""
         self._backbone = None  # "pose" bundles have none: the keypoints are the features
         if self.manifest.input.views:
-            self._backbone, self.provider = make_session(self.bundle.backbone_path, settings.device, settings.threads)
+            self._backbone, self.provider = _open_backbone(self.bundle, settings)
         self._head, head_provider = make_session(self.bundle.head_path, settings.device, settings.threads)
         if self._backbone is None:
             self.provider = head_provider
@@ -179,11 +179,12 @@ class Recognizer:
 
     def configure(self, settings: EngineSettings) -> None:
         """Apply new settings: decoding at once, a new window length keeps the newest
-        features, a new device rebuilds the ONNX sessions, new lip landmarks the frame stages."""
+        features, a new device (threads, precision) rebuilds the ONNX sessions, new lip landmarks the
+        frame stages."""
         settings = self.check_settings(settings)
         old = self.settings
         self.decoder.configure(settings)
-        if settings.device != old.device or settings.threads != old.threads:
+        if (settings.device, settings.threads, settings.precision) != (old.device, old.threads, old.precision):
             self._open_sessions(settings)
         if settings.lip_landmarks != old.lip_landmarks:  # the mouth stage runs the face mesh or not
             self._stages = self.task.frame_stages(self.bundle, settings)
@@ -269,7 +270,8 @@ class Recognizer:
                 except Exception as exc:  # noqa: BLE001 - any failure here is the stage's: say which
                     raise _stage_failed("preprocess", exc, s.frame) from exc
         t0 = time.perf_counter()
-        x = np.stack([s.tensor for s in batch])  # (N, views, 3, h, w)
+        # (N, views, 3, h, w); a live tick's one frame is used in place, not copied
+        x = batch[0].tensor[None] if len(batch) == 1 else np.stack([s.tensor for s in batch])
         if x.shape[1]:
             # every view of every frame in one backbone run; a frame's views side by side after it
             feats = self.features(x.reshape(-1, *x.shape[2:]), cuda_batch=cuda_batch).reshape(len(batch), -1)
@@ -285,6 +287,8 @@ class Recognizer:
         for s, feat in zip(batch, feats):
             for tick in s.ticks:
                 t1 = time.perf_counter()
+                if windows and windows[-1].base is not None:
+                    windows[-1] = windows[-1].copy()  # the window is about to slide: keep what it was
                 self._window.append(feat)
                 if self.streaming:
                     # O(1) per tick: the state carries everything older; it must step every tick.
@@ -305,12 +309,12 @@ class Recognizer:
                 if self.streaming:
                     item.head = self._last_head
                 else:
-                    windows.append(self._window.window().copy())  # the view slides on: keep a copy
+                    windows.append(self._window.window())  # a view, copied above only if it slides
                     waiting.append(item)
         # 2. Window heads: every window of the batch in one run.
         if windows:
             t1 = time.perf_counter()
-            outputs = self._run_window_head(np.stack(windows), cuda_batch)
+            outputs = self._run_window_head(windows[0][None] if len(windows) == 1 else np.stack(windows), cuda_batch)
             window_ms = (time.perf_counter() - t1) * 1e3 / len(windows)
             for i, item in enumerate(waiting):
                 item.head, item.head_ms = outputs[i], window_ms
@@ -384,6 +388,20 @@ class Recognizer:
         for f in frames:
             out.extend(self.push(f))
         return out
+
+
+def _open_backbone(bundle: Bundle, settings: EngineSettings) -> tuple[object, ProviderReport]:
+    """The backbone's session: the bundle's int8 twin where it surely runs on CPU and
+    ``settings.precision`` allows it, else the float graph (always the float one on CUDA)."""
+    int8 = bundle.backbone_int8_path if settings.precision == "auto" else None
+    if int8 is not None and not cuda_may_run(settings.device):
+        sess, report = make_session(int8, settings.device, settings.threads)
+        return sess, replace(report, precision="int8")
+    sess, report = make_session(bundle.backbone_path, settings.device, settings.threads)
+    if int8 is not None and report.provider == "CPU":  # "auto" found no working CUDA after all
+        sess, _ = make_session(int8, "cpu", settings.threads)
+        return sess, replace(report, precision="int8")
+    return sess, report
 
 
 def _stage_failed(stage: str, exc: Exception, frame: Frame) -> KinesightError:

@@ -97,12 +97,15 @@ BUNDLE_HELP = ("model bundle: a shipped or your own bundle's name (e.g. grid-lip
 def add_engine_args(p: argparse.ArgumentParser) -> None:
     """The options ``run`` and ``analyze`` share."""
     # Defaults come from EngineSettings, the one source of truth the GUI and the engine share.
-    from engine.core.settings import DEVICES, LIP_LANDMARKS, default_of
+    from engine.core.settings import DEVICES, LIP_LANDMARKS, PRECISIONS, default_of
 
     p.add_argument("--bundle", "-b", help=BUNDLE_HELP)
     p.add_argument("--device", choices=DEVICES, default=default_of("device"), help="where the model runs")
     p.add_argument("--threads", type=int, default=default_of("threads"),
                    help="ONNX Runtime threads (without it: the usable cores, at most 4)")
+    p.add_argument("--precision", choices=PRECISIONS, default=default_of("precision"),
+                   help="backbone arithmetic: auto = int8 on CPU when the bundle carries it (float on CUDA), "
+                        "float = always float")
     p.add_argument("--top-k", type=int, default=default_of("top_k"), help="labels per prediction")
     p.add_argument("--smoothing", type=float, default=default_of("smoothing"),
                    help="EMA weight of past probabilities, 0..1")
@@ -126,6 +129,7 @@ def engine_settings(args) -> "EngineSettings":  # noqa: F821 - imported lazily
         return EngineSettings(
             top_k=args.top_k, smoothing=args.smoothing, hold_s=args.hold_s, threshold=args.threshold,
             window_length=args.window_length, device=args.device, threads=args.threads,
+            precision=getattr(args, "precision", default_of("precision")),
             ring_capacity=getattr(args, "ring_capacity", default_of("ring_capacity")),
             realtime=not getattr(args, "no_realtime", False),
             lip_landmarks=getattr(args, "lip_landmarks", default_of("lip_landmarks")),

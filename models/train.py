@@ -442,8 +442,9 @@ def _quantise_bundle_backbone(out: Path, split: Split, cfg: TrainConfig, spec: I
 # --- eval ---------------------------------------------------------------------------------------
 
 def evaluate_bundle(bundle_path: str | Path, data_dir: str | Path, *, split: str = "test",
-                    cache_dir: str | Path | None = None, show_bar: bool = True) -> dict[str, Any]:
-    """Re-run a bundle (its ONNX files) on a dataset folder: the test split it was trained with, or all videos."""
+                    cache_dir: str | Path | None = None, show_bar: bool = True, precision: str = "float") -> dict[str, Any]:
+    """Re-run a bundle (its ONNX files) on a dataset folder: the test split it was trained with, or all videos;
+    ``precision="auto"`` runs its int8 backbone where it carries one, as the engine does on CPU."""
     bundle = load_bundle(bundle_path)
     m = bundle.manifest
     ds = scan_video_folder(data_dir)
@@ -479,7 +480,8 @@ def evaluate_bundle(bundle_path: str | Path, data_dir: str | Path, *, split: str
     if not items:
         raise DatasetError(f"no videos in the {split} split of {data_dir}")
     cache = FeatureCache(Path(cache_dir).expanduser() if cache_dir else default_cache_dir())
-    extractor = FeatureExtractor(bundle.backbone_path, m.input)
+    int8 = bundle.backbone_int8_path if precision == "auto" else None
+    extractor = FeatureExtractor(int8 or bundle.backbone_path, m.input)
     stride = int(m.training.get("config", {}).get("eval_stride", 4))
     feats = extract_features(items, extractor, cache, m.window.sample_fps, [Augment()], show_bar=show_bar)
     ws = build_windows(feats, items, m.window.length, stride)

@@ -13,6 +13,7 @@ What callers need is importable from ``engine.bundles`` itself.
 
 from engine.bundles.format import (
     BACKBONE_FILE,
+    BACKBONE_INT8_FILE,
     FORMAT,
     FORMAT_VERSION,
     HEAD_FILE,
@@ -61,7 +62,7 @@ from engine.bundles.safety import (
 )
 
 __all__ = [
-    "BACKBONE_FILE", "FORMAT", "FORMAT_VERSION", "HEAD_FILE", "MANIFEST", "SEQUENCE_TASK", "Bundle", "HeadSpec",
+    "BACKBONE_FILE", "BACKBONE_INT8_FILE", "FORMAT", "FORMAT_VERSION", "HEAD_FILE", "MANIFEST", "SEQUENCE_TASK", "Bundle", "HeadSpec",
     "InputSpec", "Manifest", "StateSpec", "WindowSpec", "sha256_of", "write_manifest", "check_graphs",
     "bundle_name", "default_bundle_path", "known_bundles", "list_shipped_bundles", "list_user_bundles", "load_bundle",
     "parse_manifest", "resolve_bundle", "shipped_bundles_dir", "user_bundles_dir", "user_data_dir",

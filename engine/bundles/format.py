@@ -5,6 +5,7 @@ torchvision's weights carry their transforms and categories:
 
     manifest.json   what the model is, how to feed it, what it outputs (schema below)
     backbone.onnx   frames (N, 3, H, W) float32 -> features (N, D)
+    backbone_int8.onnx  (optional) the same backbone quantised to int8, the CPU default
     head.onnx       features (N, S, D) [+ state] -> logits (N, C) [+ state]
 
 One format for every task: a task whose bundles read no frames (``sequence``: time series) has
@@ -36,6 +37,10 @@ FORMAT = "kinesight-bundle"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 BACKBONE_FILE = "backbone.onnx"
+# Optional: the same backbone quantised to int8 (static QDQ; models/int8_backbone.py), listed in
+# ``files`` with its checksum like every file. The engine runs it on CPU unless asked for float
+# (EngineSettings.precision); CUDA always runs the float graph.
+BACKBONE_INT8_FILE = "backbone_int8.onnx"
 HEAD_FILE = "head.onnx"
 # Task ``sequence`` (multichannel time series: no backbone, the head takes the channels): its
 # manifest section and runner are in ``engine/sequences/`` (``kinesight analyze-seq``).
@@ -220,6 +225,11 @@ class Bundle:
     def backbone_path(self) -> Path:
         """The backbone graph (frames -> features)."""
         return self.root / BACKBONE_FILE
+
+    @property
+    def backbone_int8_path(self) -> Path | None:
+        """The int8 twin of the backbone, if the manifest lists one (its checksum was checked)."""
+        return self.root / BACKBONE_INT8_FILE if BACKBONE_INT8_FILE in self.manifest.files else None
 
     @property
     def head_path(self) -> Path:

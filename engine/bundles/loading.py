@@ -202,10 +202,16 @@ def _keypoint_dim(m: Manifest) -> int:
 
 
 def _check_backbone(bundle: Bundle, problems: list[str]) -> None:
+    for path in (bundle.backbone_path, bundle.backbone_int8_path):
+        if path is not None:  # the int8 twin (optional) must fit exactly where the float one does
+            _check_backbone_file(bundle, path, problems)
+
+
+def _check_backbone_file(bundle: Bundle, path, problems: list[str]) -> None:
     m = bundle.manifest
-    b_in, b_out = onnx_io(bundle.backbone_path)
+    b_in, b_out = onnx_io(path)
     if "frames" not in b_in or "features" not in b_out:
-        problems.append(f"backbone.onnx must have input 'frames' and output 'features' (has {list(b_in)} -> {list(b_out)})")
+        problems.append(f"{path.name} must have input 'frames' and output 'features' (has {list(b_in)} -> {list(b_out)})")
     else:
         shape = b_in["frames"]
         if len(shape) != 4:

@@ -64,4 +64,6 @@ def preprocess(images: list[np.ndarray] | np.ndarray, spec: InputSpec) -> np.nda
     """A list of (H, W, 3) uint8 RGB frames -> the backbone's (N, 3, h, w) float32 input."""
     if isinstance(images, np.ndarray) and images.ndim == 3:
         images = [images]
+    if len(images) == 1:  # a live tick's one frame: no stacking copy (normalise reads strided views)
+        return normalise(resize_and_crop(images[0], spec)[None], spec)
     return normalise(np.stack([resize_and_crop(im, spec) for im in images]), spec)

@@ -36,14 +36,16 @@ _cuda_lock = threading.Lock()
 @dataclass(frozen=True)
 class ProviderReport:
     """Which execution provider really runs a session: "CUDA" or "CPU", the device, and why
-    CUDA is not used ("" when it is, or when CPU was asked for)."""
+    CUDA is not used ("" when it is, or when CPU was asked for); ``precision`` "int8" when the
+    backbone runs its int8 twin (set by the Recognizer)."""
 
     provider: str
     device: str
     reason: str = ""
+    precision: str = ""
 
     def __str__(self) -> str:
-        text = f"{self.provider} ({self.device})"
+        text = f"{self.provider} ({self.device}{', int8 backbone' if self.precision == 'int8' else ''})"
         return f"{text}: {self.reason}" if self.reason else text
 
 
@@ -260,6 +262,16 @@ def make_session(path: str | Path, device: Device = "auto", threads: int | None 
     except Exception as exc:  # noqa: BLE001
         raise InferenceError(f"ONNX Runtime cannot load {path.name}: {exc}") from exc
     return sess, ProviderReport("CPU", _cpu_name(), reason if device == "auto" else "")
+
+
+def cuda_may_run(device: Device) -> bool:
+    """Whether :func:`make_session` on ``device`` could run on CUDA (False: it will surely run on
+    CPU, so a CPU-only graph such as an int8 backbone can be loaded directly)."""
+    if device == "cpu":
+        return False
+    import onnxruntime as ort
+
+    return CUDA_EP in ort.get_available_providers() and _cuda_failure is None
 
 
 def mark_cuda_failed(reason: str) -> None:

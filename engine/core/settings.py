@@ -12,6 +12,9 @@ from engine.core.errors import EngineError
 
 DEVICES = ("auto", "cpu", "cuda")
 LIP_LANDMARKS = ("off", "points", "crop")
+# Which backbone graph runs: "auto" = the bundle's int8 twin on CPU when it carries one (faster,
+# checked against float on real people before it shipped), float on CUDA; "float" = always float.
+PRECISIONS = ("auto", "float")
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,8 @@ class EngineSettings:
     bundle's novelty threshold (bundles whose head has a ``novelty`` output);
     ``lip_landmarks`` (lip bundles, from the next ``start``): "points" runs the face mesh on the
     located face and publishes the lips' points and shape, "crop" also places the mouth crop by
-    the lip corners (not what the shipped reader was trained on), "off" neither."""
+    the lip corners (not what the shipped reader was trained on), "off" neither; ``precision``
+    "float" keeps the float backbone on CPU too (see :data:`PRECISIONS`)."""
 
     top_k: int = 5
     smoothing: float = 0.5
@@ -37,6 +41,7 @@ class EngineSettings:
     threads: int | None = None  # ORT intra-op threads (None: the usable cores, at most 4)
     unknown_threshold: float | None = None  # novelty above it is "unknown" (None: the bundle's open_set threshold)
     lip_landmarks: str = "off"
+    precision: str = "auto"  # "auto": int8 backbone on CPU if the bundle has one; "float": never int8
 
     def validated(self) -> "EngineSettings":
         """Self, or an :class:`EngineError` naming the bad value."""
@@ -53,6 +58,8 @@ class EngineSettings:
             problems.append("window_length must be >= 1")
         if self.device not in DEVICES:
             problems.append("device must be auto, cpu or cuda")
+        if self.precision not in PRECISIONS:
+            problems.append("precision must be auto or float")
         if self.unknown_threshold is not None and not math.isfinite(self.unknown_threshold):
             problems.append("unknown_threshold must be a finite number")
         if self.lip_landmarks not in LIP_LANDMARKS:

@@ -109,6 +109,13 @@ class VideoFileSource(FrameSource):
         self._iterated = False
         self._lock = threading.Lock()
         self._closed = False
+        # One colour converter for every frame: ``frame.to_ndarray(format="rgb24")`` makes a new
+        # swscale context per frame (PyAV 18). Reused: 0.23 -> 0.12 CPU ms per converted frame of
+        # the shared clips (docs/benchmarks.md, issue 24), the same pixels
+        # (tests/engine/io/test_rgb_conversion.py).
+        from av.video.reformatter import VideoReformatter
+
+        self._rgb = VideoReformatter()
 
     def seek(self, t_s: float) -> None:
         if self.is_live:
@@ -194,7 +201,7 @@ class VideoFileSource(FrameSource):
                 index = round(pts * self.fps) if self.fps else index
             if not want or want(index, pts):
                 # FFmpeg pads rows to an aligned stride: copy only when that made a non-contiguous view.
-                image = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+                image = np.ascontiguousarray(self._rgb.reformat(frame, format="rgb24").to_ndarray())
                 if self.rotation:  # counterclockwise, as the display matrix says
                     image = np.ascontiguousarray(np.rot90(image, self.rotation // 90))
                 yield Frame(index=index, pts_s=pts, image=image)

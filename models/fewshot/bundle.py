@@ -17,6 +17,7 @@ import numpy as np
 
 from engine.bundles import (
     BACKBONE_FILE,
+    BACKBONE_INT8_FILE,
     HEAD_FILE,
     MANIFEST,
     HeadSpec,
@@ -99,6 +100,9 @@ def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path
     source bundle never changes a taught one."""
     out = Path(out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
+    if spec.views and backbone is not None and (twin := int8_twin(backbone)) is not None:
+        # the backbone's int8 twin travels with it: the taught bundle runs int8 on CPU too
+        extra_files = {**(extra_files or {}), BACKBONE_INT8_FILE: twin}
     tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
     tmp.chmod(0o755)
     try:
@@ -133,6 +137,17 @@ def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def int8_twin(backbone: Path) -> Path | None:
+    """The int8 twin beside a bundle's ``backbone.onnx`` (models/int8_backbone.py), if that
+    bundle's manifest lists it with the checksum it has; else None."""
+    twin = Path(backbone).parent / BACKBONE_INT8_FILE
+    try:
+        files = json.loads((twin.parent / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError):
+        return None
+    return twin if twin.is_file() and files.get(BACKBONE_INT8_FILE) == sha256_of(twin) else None
 
 
 @dataclass

@@ -64,6 +64,9 @@ def test_teaching_needs_no_torch_and_writes_a_bundle_with_unknown(taught):
     m = bundle.manifest
     assert set(m.labels) == {"arm", "pool", "talking"}
     assert m.head.arch == "fewshot" and m.training["recipe"] == "fewshot"
+    # the shipped backbone's int8 twin travels with it (checksummed), so the taught bundle runs
+    # int8 on CPU like the default one
+    assert bundle.backbone_int8_path is not None and bundle.backbone_int8_path.is_file()
     assert m.open_set["threshold"] > 0 and m.open_set["output"] == "novelty"
     sess = ort.InferenceSession(str(bundle.head_path), providers=["CPUExecutionProvider"])
     assert [o.name for o in sess.get_outputs()] == ["logits", "novelty"]
