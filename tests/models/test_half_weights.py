@@ -27,16 +27,26 @@ def _frames(path: Path, every: int = 15, n: int = 6) -> list[np.ndarray]:
 
 
 def test_half_weights_halve_the_file_and_keep_the_features(shared_data, tmp_path):
-    bundle = load_bundle(shipped_bundles_dir() / "grid-lips")  # its backbone is stored as float32
-    src = bundle.backbone_path
+    # MTCNN's output network, shipped as float32 in grid-lips, on real face crops of a GRID speaker
+    src = shipped_bundles_dir() / "grid-lips" / "face_onet.onnx"
     before, after = half_weights(src, tmp_path / "half.onnx")
     assert after < 0.6 * before
-    x = preprocess([f[:96, :96] for f in _frames(shared_data / "grid" / "s1" / "video" / "bbaf3s.mp4")],
-                   bundle.manifest.input)
-    a = make_session(src, "cpu", 1)[0].run(["features"], {"frames": x})[0]
-    b = make_session(tmp_path / "half.onnx", "cpu", 1)[0].run(["features"], {"frames": x})[0]
-    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
-    assert cos.min() > 0.9999, cos
+    import cv2
+
+    crops = [cv2.resize(f[40:250, 120:330], (48, 48)) for f in _frames(shared_data / "grid" / "s1" / "video" / "bbaf3s.mp4")]
+    x = ((np.stack(crops).astype(np.float32) - 127.5) / 128.0).transpose(0, 3, 1, 2).copy()
+    a = make_session(src, "cpu", 1)[0].run(["points", "prob"], {"image": x})
+    b = make_session(tmp_path / "half.onnx", "cpu", 1)[0].run(["points", "prob"], {"image": x})
+    assert np.abs(a[0] - b[0]).max() < 1e-3 and np.abs(a[1] - b[1]).max() < 1e-3, (a, b)
+
+
+def test_the_shipped_lip_reader_and_demo_head_are_stored_as_float16_too():
+    """Stored that way to keep the installer inside its budget: the GRID reader's held-out WER is
+    what it was (3.33 % / 5.83 % / 5.00 %, models.lipread evaluate, before and after)."""
+    for rel in ("grid-lips/backbone.onnx", "grid-lips/head.onnx", "default-actions/head.onnx"):
+        graph = onnx.load(str(shipped_bundles_dir() / rel)).graph
+        halves = sum(int(np.prod(t.dims)) for t in graph.initializer if t.data_type == onnx.TensorProto.FLOAT16)
+        assert halves > 0.9 * sum(int(np.prod(t.dims)) for t in graph.initializer), rel
 
 
 def test_the_shipped_default_backbone_is_stored_as_float16():
