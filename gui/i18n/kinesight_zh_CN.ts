@@ -181,6 +181,94 @@
     </message>
 </context>
 <context>
+    <name>Corrector</name>
+    <message>
+        <location filename="../correct.py" line="85"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="86"/>
+        <source>&amp;This Was…</source>
+        <translation>这一段是(&amp;T)…</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="87"/>
+        <source>&amp;Undo Correction</source>
+        <translation>撤销更正(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="88"/>
+        <source>Selection &amp;Starts Here</source>
+        <translation>选区从这里开始(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="89"/>
+        <source>Selection &amp;Ends Here</source>
+        <translation>选区到这里结束(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="90"/>
+        <source>&amp;Ask Where Unsure…</source>
+        <translation>询问不确定之处(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="122"/>
+        <source>This was %1</source>
+        <translation>这一段是 %1</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="125"/>
+        <source>None of These</source>
+        <translation>以上都不是</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="150"/>
+        <source>Corrections need a file: open the video the stretch comes from.</source>
+        <translation>更正需要一个文件：请打开这一段所在的视频。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="152"/>
+        <source>Select a stretch first: drag over the timeline with the right mouse button.</source>
+        <translation>请先选一段：用鼠标右键在时间轴上拖动。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="154"/>
+        <source>This model does not keep the clips it was taught from, so it cannot be corrected; teach it again (Model ▸ Teach New Actions).</source>
+        <translation>这个模型没有保存教它时用的片段，所以无法更正；请重新教授（模型 ▸ 教授新动作）。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="175"/>
+        <source>Re-teaching with %1 s as &apos;%2&apos;…</source>
+        <translation>正在重新教授：把 %1 秒作为“%2”…</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="176"/>
+        <source>none of these</source>
+        <translation>以上都不是</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="191"/>
+        <source>Undoing the last correction…</source>
+        <translation>正在撤销上一次更正…</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="212"/>
+        <source>Back to the model before the last correction.</source>
+        <translation>已回到上一次更正之前的模型。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="214"/>
+        <source>Re-taught from %1 clips in %2 s; the timeline is analysed again. Ctrl+Z undoes it.</source>
+        <translation>已用 %1 个片段在 %2 秒内重新教授；时间轴正在重新分析。Ctrl+Z 可撤销。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="237"/>
+        <source>The re-taught model says something else over %1 s of this file (marked in amber on the timeline).</source>
+        <translation>重新教授后的模型在这个文件的 %1 秒内给出了不同的结果（在时间轴上用琥珀色标出）。</translation>
+    </message>
+</context>
+<context>
     <name>DemoHint</name>
     <message>
         <location filename="../demo_hint.py" line="43"/>
@@ -360,42 +448,42 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="192"/>
+        <location filename="../main_window.py" line="196"/>
         <source>Opening…</source>
         <translation>正在打开…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194"/>
+        <location filename="../main_window.py" line="198"/>
         <source>Loading model %1…</source>
         <translation>正在加载模型 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210"/>
+        <location filename="../main_window.py" line="214"/>
         <source>The timeline could not be filled for this file; playback goes on.</source>
         <translation>无法为此文件生成时间线；播放继续进行。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="287"/>
+        <location filename="../main_window.py" line="291"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294"/>
+        <location filename="../main_window.py" line="298"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="334"/>
+        <location filename="../main_window.py" line="338"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="441"/>
+        <location filename="../main_window.py" line="445"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="442"/>
+        <location filename="../main_window.py" line="446"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
@@ -680,281 +768,281 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>身体动作（关键点）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="88"/>
+        <location filename="../teach.py" line="91"/>
         <source>Words (lips)</source>
         <translation>词语（唇部）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="96"/>
-        <location filename="../teach.py" line="248"/>
+        <location filename="../teach.py" line="99"/>
+        <location filename="../teach.py" line="251"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="97"/>
+        <location filename="../teach.py" line="100"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="99"/>
+        <location filename="../teach.py" line="102"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="101"/>
+        <location filename="../teach.py" line="104"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="102"/>
-        <location filename="../teach.py" line="247"/>
+        <location filename="../teach.py" line="105"/>
+        <location filename="../teach.py" line="250"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="105"/>
+        <location filename="../teach.py" line="108"/>
         <source>What to teach</source>
         <translation>教授内容</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="107"/>
-        <location filename="../teach.py" line="251"/>
+        <location filename="../teach.py" line="110"/>
+        <location filename="../teach.py" line="254"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="118"/>
+        <location filename="../teach.py" line="121"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="119"/>
+        <location filename="../teach.py" line="122"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="125"/>
-        <location filename="../teach.py" line="129"/>
+        <location filename="../teach.py" line="128"/>
+        <location filename="../teach.py" line="132"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="130"/>
-        <location filename="../teach.py" line="253"/>
+        <location filename="../teach.py" line="133"/>
+        <location filename="../teach.py" line="256"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="132"/>
-        <location filename="../teach.py" line="257"/>
+        <location filename="../teach.py" line="135"/>
+        <location filename="../teach.py" line="260"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="141"/>
+        <location filename="../teach.py" line="144"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="142"/>
+        <location filename="../teach.py" line="145"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="143"/>
+        <location filename="../teach.py" line="146"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="152"/>
+        <location filename="../teach.py" line="155"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="160"/>
+        <location filename="../teach.py" line="163"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="165"/>
-        <location filename="../teach.py" line="243"/>
+        <location filename="../teach.py" line="168"/>
+        <location filename="../teach.py" line="246"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="166"/>
+        <location filename="../teach.py" line="169"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="167"/>
+        <location filename="../teach.py" line="170"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="171"/>
+        <location filename="../teach.py" line="174"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="180"/>
+        <location filename="../teach.py" line="183"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="182"/>
+        <location filename="../teach.py" line="185"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="185"/>
+        <location filename="../teach.py" line="188"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="243"/>
+        <location filename="../teach.py" line="246"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="247"/>
+        <location filename="../teach.py" line="250"/>
         <source>1. Words or phrases</source>
         <translation>1. 词语或短语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="248"/>
+        <location filename="../teach.py" line="251"/>
         <source>Add word…</source>
         <translation>添加词语…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="250"/>
+        <location filename="../teach.py" line="253"/>
         <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
         <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="252"/>
+        <location filename="../teach.py" line="255"/>
         <source>2. Clips of the selected word</source>
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="255"/>
+        <location filename="../teach.py" line="258"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="279"/>
+        <location filename="../teach.py" line="282"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="298"/>
-        <location filename="../teach.py" line="300"/>
+        <location filename="../teach.py" line="301"/>
+        <location filename="../teach.py" line="303"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="298"/>
+        <location filename="../teach.py" line="301"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="300"/>
+        <location filename="../teach.py" line="303"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="325"/>
+        <location filename="../teach.py" line="328"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="326"/>
+        <location filename="../teach.py" line="329"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="339"/>
+        <location filename="../teach.py" line="342"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="364"/>
+        <location filename="../teach.py" line="367"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="367"/>
+        <location filename="../teach.py" line="370"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="375"/>
+        <location filename="../teach.py" line="378"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="379"/>
+        <location filename="../teach.py" line="382"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="389"/>
+        <location filename="../teach.py" line="392"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="401"/>
+        <location filename="../teach.py" line="404"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="402"/>
+        <location filename="../teach.py" line="405"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="403"/>
+        <location filename="../teach.py" line="406"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="403"/>
+        <location filename="../teach.py" line="406"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="404"/>
+        <location filename="../teach.py" line="407"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="416"/>
+        <location filename="../teach.py" line="419"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="421"/>
+        <location filename="../teach.py" line="424"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="404"/>
-        <location filename="../teach.py" line="423"/>
+        <location filename="../teach.py" line="407"/>
+        <location filename="../teach.py" line="426"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="90"/>
+        <location filename="../teach.py" line="93"/>
         <source>Body movements (keypoints): the model reads the person&apos;s body keypoints, not the picture, so what it learns carries over to other people and rooms better; use it for movements of the whole body or the arms, with the person in view. Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
         <translation>身体动作（关键点）：模型读取人的身体关键点而不是画面，因此学到的内容更能推广到其他人和其他房间；适用于全身或手臂的动作，人要在画面中。词语（唇部）：模型像唇语模式一样读取嘴部，因此你可以为自己的脸教无声命令。每个词或短语请面对摄像头录制几次。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="351"/>
+        <location filename="../teach.py" line="354"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="442"/>
+        <location filename="../teach.py" line="445"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
@@ -1128,34 +1216,102 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
     </message>
 </context>
 <context>
-    <name>VideoView</name>
+    <name>UnsureDialog</name>
     <message>
-        <location filename="../video_view.py" line="57"/>
-        <source>Open a camera, a video file or a stream URL, or drop a file here.</source>
-        <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
+        <location filename="../unsure_dialog.py" line="41"/>
+        <source>Where the Model Was Unsure</source>
+        <translation>模型不确定的地方</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="109"/>
-        <source>warming up…</source>
-        <translation>预热中…</translation>
+        <location filename="../unsure_dialog.py" line="42"/>
+        <source>The stretches of this file the model was least sure of. Say what each one was with one click: the model is re-taught after each answer.</source>
+        <translation>这个文件中模型最不确定的几段。每段点一下说明它是什么：每次回答后模型都会重新教授。</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="113"/>
+        <location filename="../unsure_dialog.py" line="44"/>
+        <source>&amp;Next Few</source>
+        <translation>下几段(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="45"/>
+        <source>&amp;Close</source>
+        <translation>关闭(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="49"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="113"/>
+        <location filename="../unsure_dialog.py" line="49"/>
+        <source>uncertain</source>
+        <translation>不确定</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="50"/>
+        <source>near the unknown threshold</source>
+        <translation>接近未知阈值</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="51"/>
+        <source>a close call</source>
+        <translation>难以区分</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="69"/>
+        <source>Show this stretch</source>
+        <translation>显示这一段</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="71"/>
+        <source>%1; most like %2</source>
+        <translation>%1；最像 %2</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="77"/>
+        <source>None of These</source>
+        <translation>以上都不是</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="90"/>
+        <source>taught as %1</source>
+        <translation>已教为 %1</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="90"/>
+        <source>none of these</source>
+        <translation>以上都不是</translation>
+    </message>
+</context>
+<context>
+    <name>VideoView</name>
+    <message>
+        <location filename="../video_view.py" line="72"/>
+        <source>Open a camera, a video file or a stream URL, or drop a file here.</source>
+        <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
+    </message>
+    <message>
+        <location filename="../video_view.py" line="124"/>
+        <source>warming up…</source>
+        <translation>预热中…</translation>
+    </message>
+    <message>
+        <location filename="../video_view.py" line="128"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../video_view.py" line="128"/>
         <source>not one of the actions this model knows</source>
         <translation>不是此模型认识的任何动作</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="116"/>
+        <location filename="../video_view.py" line="131"/>
         <source>best guess: %1 %2%</source>
         <translation>最可能：%1 %2%</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="117"/>
+        <location filename="../video_view.py" line="132"/>
         <source>uncertain</source>
         <translation>不确定</translation>
     </message>

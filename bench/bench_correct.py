@@ -1,0 +1,161 @@
+"""Corrections on real people: which stretches to ask the user about. A bundle taught by one person
+is corrected on a second person's takes, stretch by stretch, and tested on a third person after
+each correction; stretches chosen where the analysis was least sure (engine.actions.unsure, what
+the app's "Ask where unsure" lists) against stretches chosen at random, side by side in one run.
+
+    .venv/bin/python bench/bench_correct.py DEVDATA [--steps 5] [--rotations 3] [--work DIR]
+
+DEVDATA and the takes are bench_teach_people's (3 actions x 3 people, 3 takes of at most 4 s per
+person and action, cut into ``--work``). Per rotation: taught by person k (its 9 takes, named
+``<person>__``), corrections on person k+1's takes, tested on person k+2's. Each correction is
+``models.correct.add_correction`` (what the app and ``kinesight teach --add`` run, 2 threads) on a
+2 s stretch labelled with the truth (the user's one click). "unsure" analyses the second person's
+takes with the current bundle and corrects the least sure stretch not corrected yet; "random" picks
+a take and a 2 s stretch of it at random. Figures on the third person's takes, by the engine's
+offline runner (as ``kinesight analyze``): live labels right (confident and true) and clips right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_teach_people import PEOPLE, material, named  # noqa: E402
+
+from engine.actions.unsure import unsure_stretches  # noqa: E402
+from engine.bundles import load_bundle  # noqa: E402
+from engine.core.prediction import PredictionState  # noqa: E402
+from engine.runners.offline import analyze_file  # noqa: E402
+from models.correct import add_correction  # noqa: E402
+from models.teach import train_bundle  # noqa: E402
+
+SPAN_S = 2.0
+
+
+def duration(path: Path) -> float:
+    from engine.io.sources import open_source
+
+    with open_source(path) as s:
+        return float(s.duration_s or 0.0)
+
+
+def measure(bundle_dir: Path, tests: dict[str, list[Path]]) -> dict[str, int]:
+    """On the held-out person: live labels right (confident and true, what the app shows), the head's
+    most likely label right (the unknown threshold aside), and the live labels that were unknown."""
+    bundle = load_bundle(bundle_dir)
+    m = {"live_right": 0, "top1_right": 0, "unknown": 0, "live": 0}
+    for action, paths in tests.items():
+        for p in paths:
+            for q in analyze_file(p, bundle).predictions:
+                if q.state == PredictionState.WARMING_UP:
+                    continue
+                m["live"] += 1
+                m["live_right"] += q.state == PredictionState.CONFIDENT and q.label == action
+                m["top1_right"] += bool(q.top_k) and q.top_k[0][0] == action
+                m["unknown"] += q.state == PredictionState.UNKNOWN
+    return m
+
+
+def pick_unsure(bundle_dir: Path, pool: list[tuple[str, Path]], used: set) -> tuple[str, Path, float, float]:
+    """The least sure 2 s stretch of the pool takes (by the current bundle) not corrected yet."""
+    bundle = load_bundle(bundle_dir)
+    threshold = bundle.manifest.open_set.get("threshold")
+    best = None
+    for action, take in pool:
+        preds = analyze_file(take, bundle).predictions
+        for s in unsure_stretches(preds, threshold=threshold, span_s=SPAN_S, count=3):
+            key = (str(take), round(s.start_s, 1))
+            if key not in used and (best is None or s.score > best[0]):
+                best = (s.score, action, take, s.start_s, s.end_s, key)
+    if best is None:  # every stretch was corrected already: fall back to the start of a fresh take
+        action, take = pool[len(used) % len(pool)]
+        return action, take, 0.0, SPAN_S
+    used.add(best[5])
+    return best[1], best[2], best[3], best[4]
+
+
+def pick_random(pool: list[tuple[str, Path]], rng: random.Random, lengths: dict) -> tuple[str, Path, float, float]:
+    action, take = rng.choice(pool)
+    start = rng.uniform(0.0, max(0.0, lengths[take] - SPAN_S))
+    return action, take, round(start, 2), round(start + SPAN_S, 2)
+
+
+def run_rotation(r: int, people, work: Path, cache: Path, steps: int, log) -> dict[str, list[dict]]:
+    cols = sorted(people)
+    teach, pool_col, test = cols[r % 3], cols[(r + 1) % 3], cols[(r + 2) % 3]
+    base = work / "correct" / f"rot{r}" / "taught"
+    clips = {a: named(work, teach, people[teach][a]) for a in PEOPLE}
+    train_bundle(clips, base, cache_dir=cache, threads=2)
+    pool = [(a, p) for a in PEOPLE for p in people[pool_col][a]]
+    tests = {a: people[test][a] for a in PEOPLE}
+    lengths = {p: duration(p) for _, p in pool}
+    start = measure(base, tests)
+    curves: dict[str, list[dict]] = {}
+    for strategy in ("unsure", "random"):
+        b = work / "correct" / f"rot{r}" / strategy / "b"
+        shutil.rmtree(b.parent, ignore_errors=True)
+        shutil.copytree(base, b)
+        rng, used = random.Random(r), set()
+        row = [{"n": 0, **start, "reteach_s": 0.0}]
+        for n in range(1, steps + 1):
+            action, take, s0, s1 = (pick_unsure(b, pool, used) if strategy == "unsure"
+                                    else pick_random(pool, rng, lengths))
+            fix = add_correction(b, action, take, s0, s1, group=pool_col, threads=2, cache_dir=cache)
+            m = measure(b, tests)
+            row.append({"n": n, **m, "reteach_s": fix.seconds})
+            log(f"  rotation {r} ({teach} taught, {pool_col} corrected, {test} tested) {strategy:6s} #{n}: "
+                f"{action} {take.name} {s0:.1f}-{s1:.1f} s -> live right {m['live_right']}/{m['live']}, "
+                f"most likely right {m['top1_right']}, unknown {m['unknown']}, re-teach {fix.seconds:.1f} s")
+        curves[strategy] = row
+    return curves
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("devdata", type=Path, help="the development set's folder (with MANIFEST.csv)")
+    ap.add_argument("--steps", type=int, default=5, help="corrections per strategy and rotation")
+    ap.add_argument("--rotations", type=int, default=3, help="rotations of the 3 people (1-3)")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/bench_correct"))
+    args = ap.parse_args(argv)
+    log = lambda s: print(s, flush=True)  # noqa: E731
+    started = time.perf_counter()
+    people, _ = material(args.devdata, args.work)
+    cache = args.work / "cache"
+    runs = [run_rotation(r, people, args.work, cache, args.steps, log) for r in range(args.rotations)]
+    log(f"\non the held-out person, over {args.rotations} rotation(s): most likely label right / live labels "
+        "right (confident and true) / live labels unknown")
+    log(f"{'corrections':>11s} {'unsure':>24s} {'random':>24s}")
+    means: dict[str, list[tuple[float, float, float]]] = {}
+    for strategy in ("unsure", "random"):
+        means[strategy] = []
+        for n in range(args.steps + 1):
+            rows = [run[strategy][n] for run in runs]
+            total = max(1, sum(x["live"] for x in rows))
+            means[strategy].append(tuple(sum(x[k] for x in rows) / total for k in ("top1_right", "live_right",
+                                                                                    "unknown")))
+    for n in range(args.steps + 1):
+        cells = ["{:.0%} / {:.0%} / {:.0%}".format(*means[s][n]) for s in ("unsure", "random")]
+        log(f"{n:>11d} {cells[0]:>24s} {cells[1]:>24s}")
+    for target in sorted({round(means["random"][-1][0], 3), round(means["unsure"][-1][0], 3)}):
+        need = {s: next((str(n) for n, row in enumerate(means[s]) if row[0] >= target - 1e-9), f">{args.steps}")
+                for s in means}
+        log(f"to reach {target:.0%} most likely right: unsure needs {need['unsure']} corrections, "
+            f"random {need['random']}")
+    reteach = [x["reteach_s"] for run in runs for s in run.values() for x in s[1:]]
+    log(f"re-teach (2 threads, cut + features of the new clip + fit + write): median {statistics.median(reteach):.1f} s, "
+        f"max {max(reteach):.1f} s over {len(reteach)} corrections")
+    log(f"(total {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
