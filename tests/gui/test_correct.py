@@ -87,3 +87,28 @@ def test_a_bundle_that_cannot_be_corrected_says_why(qtbot, window, clips):
     window.timeline.select(1.0, 3.0)
     assert not window.corrector.correct("none")
     assert "cannot be corrected" in window.status.currentMessage()
+
+
+def test_ask_where_unsure_lists_stretches_with_one_click_answers(qtbot, window, clips):
+    window.realtime = False
+    window.open_source(str(clips["pool"]))
+    qtbot.waitUntil(lambda: window.analysis_result is not None, timeout=WAIT)
+    window.corrector.menu.aboutToShow.emit()
+    assert window.corrector.ask.isEnabled()
+    window.corrector.ask.trigger()
+    dialog = window.corrector.unsure_dialog
+    assert dialog.isVisible() and 1 <= len(dialog.rows) <= 4
+    labels = list(window.bridge.bundle.labels)
+    row = dialog.rows[0]
+    assert list(row["answers"]) == [*labels, None]  # one button per action, then None of These
+    assert row["answers"][None].text() == "None of These"
+    s = row["stretch"]
+    assert 0.0 <= s.start_s < s.end_s <= 10.0 and row["when"].text().endswith(" s")
+    row["when"].click()  # shows the stretch: selected on the timeline
+    assert window.timeline.selection() == (s.start_s, s.end_s)
+    # The tiny test bundle was not taught with clips: the answer says why it cannot be taught.
+    dialog.rows[0]["answers"][labels[0]].click()
+    assert "cannot be corrected" in window.status.currentMessage()
+    first = {(r["stretch"].start_s, r["stretch"].end_s) for r in dialog.rows}
+    dialog.more.click()  # the next few, none of them listed before
+    assert not first & {(r["stretch"].start_s, r["stretch"].end_s) for r in dialog.rows}
