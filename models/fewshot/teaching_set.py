@@ -78,6 +78,12 @@ class TeachingSet:
             ts = cls(labels=[str(x) for x in data["labels"]],
                      clips=[TeachingClip(**{k: c.get(k) for k in TeachingClip.__dataclass_fields__ if k in c})
                             for c in data["clips"]])
+            ts.clips = [c if isinstance(c.group, str) and c.group else replace(c, group=str(c.file))
+                        for c in ts.clips]  # a clip without a person is its own group
+            strays = sorted({c.label for c in ts.clips} - set(ts.labels))
+            if strays or not all(isinstance(c.file, str) and isinstance(c.sha256, str) for c in ts.clips):
+                raise ValueError(f"clips of labels it does not list ({', '.join(map(str, strays))}) or without "
+                                 "a file and checksum")
         except (ValueError, KeyError, TypeError) as exc:
             raise BundleError(f"{path} is damaged ({exc}); teach the bundle again") from exc
         for c in ts.clips:
