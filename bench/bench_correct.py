@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             cells = ["{:.0%} / {:.0%} / {:.0%}".format(*means[s][n]) for s in ("unsure", "random")]
             log(f"{n:>11d} {cells[0]:>24s} {cells[1]:>24s}")
         for col, what in ((0, "most likely right"), (1, "live labels right")):
-            for target in sorted({round(means["random"][-1][col], 3), round(means["unsure"][-1][col], 3)}):
+            for target in sorted({means["random"][-1][col], means["unsure"][-1][col]}):
                 if target <= min(means["unsure"][0][col], means["random"][0][col]):
                     continue
                 need = {s: next((str(n) for n, row in enumerate(means[s]) if row[col] >= target - 1e-9),
