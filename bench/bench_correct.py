@@ -93,12 +93,12 @@ def pick_random(pool: list[tuple[str, Path]], rng: random.Random, lengths: dict)
     return action, take, round(start, 2), round(start + SPAN_S, 2)
 
 
-def run_rotation(r: int, people, work: Path, cache: Path, steps: int, log) -> dict[str, list[dict]]:
+def run_rotation(r: int, people, work: Path, cache: Path, steps: int, log, roi: str) -> dict[str, list[dict]]:
     cols = sorted(people)
     teach, pool_col, test = cols[r % 3], cols[(r + 1) % 3], cols[(r + 2) % 3]
     base = work / "correct" / f"rot{r}" / "taught"
     clips = {a: named(work, teach, people[teach][a]) for a in PEOPLE}
-    train_bundle(clips, base, cache_dir=cache, threads=2)
+    train_bundle(clips, base, cache_dir=cache, threads=2, roi=roi)
     # Corrections come from the second person's first two takes of each action; their third take is
     # the "same person" test (the user correcting the model on their own videos), the third person
     # the "new person" test.
@@ -135,12 +135,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=4, help="corrections per strategy and rotation")
     ap.add_argument("--rotations", type=int, default=3, help="rotations of the 3 people (1-3)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_correct"))
+    ap.add_argument("--roi", default="full+motion", help="what the taught bundle looks at (train_bundle's roi; "
+                    "the figures in docs/teaching.md are full+motion's)")
     args = ap.parse_args(argv)
     log = lambda s: print(s, flush=True)  # noqa: E731
     started = time.perf_counter()
     people, _ = material(args.devdata, args.work)
     cache = args.work / "cache"
-    runs = [run_rotation(r, people, args.work, cache, args.steps, log) for r in range(args.rotations)]
+    runs = [run_rotation(r, people, args.work, cache / args.roi.replace('+', '_'), args.steps, log, args.roi)
+            for r in range(args.rotations)]
     for who, pre in (("the corrected person's held-out takes", "same_"), ("a new person", "")):
         log(f"\n{who}, over {args.rotations} rotation(s): most likely label right / live labels right "
             "(confident and true) / live labels unknown")

@@ -30,7 +30,7 @@ model-clock ticks either way (when the live path drops nothing).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -64,6 +64,11 @@ class SampledFrame:
     body: np.ndarray | None = None  # (FEATURE_DIM,) body features (pose rois), after the backbone's
 
 
+# A decoder that reads padded windows gets them once the window holds this many real steps
+# (0.32 s at 25 fps): fewer frames than that hold no word.
+PAD_MIN_STEPS = 8
+
+
 @dataclass(slots=True)
 class _TickWork:
     """A predicting tick inside :meth:`Recognizer.infer`: its frame, and the head's answer once
@@ -74,6 +79,7 @@ class _TickWork:
     feature: np.ndarray | None = None
     head: HeadOutput | None = None
     head_ms: float = 0.0
+    valid: int | None = None  # a padded warm-up window: its real steps
 
 
 class Recognizer:
@@ -97,8 +103,9 @@ class Recognizer:
         self.labels: tuple[str, ...] = m.labels
         self.task = task_spec(m.task)
         self.streaming = m.head.kind == "streaming"
-        self._stages = self.task.frame_stages(self.bundle)
+        self._stages = self.task.frame_stages(self.bundle, self.settings)
         self.decoder = self.task.decoder(self.bundle, self.settings)
+        self._pads_warmup = getattr(self.decoder, "reads_padded_windows", False) and not self.streaming
         self._open_sessions(self.settings)
         self._clock = ModelClock(m.window.sample_fps)
         self._window = FeatureWindow(self._checked_window_length(self.settings), m.feature_dim)
@@ -136,6 +143,12 @@ class Recognizer:
         return self._window.window_length
 
     @property
+    def reads_short_clips(self) -> bool:
+        """Whether a stream shorter than the window is still read (its decoder takes padded
+        windows while the window warms up: lip reading)."""
+        return self._pads_warmup
+
+    @property
     def prediction_stride(self) -> int:
         """A prediction every ``prediction_stride`` ticks (from the bundle)."""
         return self.manifest.window.prediction_stride
@@ -165,12 +178,14 @@ class Recognizer:
 
     def configure(self, settings: EngineSettings) -> None:
         """Apply new settings: decoding at once, a new window length keeps the newest
-        features, a new device rebuilds the ONNX sessions."""
+        features, a new device rebuilds the ONNX sessions, new lip landmarks the frame stages."""
         settings = self.check_settings(settings)
         old = self.settings
         self.decoder.configure(settings)
         if settings.device != old.device or settings.threads != old.threads:
             self._open_sessions(settings)
+        if settings.lip_landmarks != old.lip_landmarks:  # the mouth stage runs the face mesh or not
+            self._stages = self.task.frame_stages(self.bundle, settings)
         window_length = self._checked_window_length(settings)
         if window_length != self._window.window_length:
             self._window = self._window.resized(window_length)
@@ -277,7 +292,13 @@ class Recognizer:
                 item = _TickWork(tick, s, feat, head_ms=head_ms)
                 work.append(item)
                 if not self._window.full:
-                    continue  # warming up: no head answer yet
+                    # Warming up: no head answer yet, unless the decoder reads padded windows
+                    # (lip reading: words of a short utterance, provisional words early on).
+                    if self._pads_warmup and len(self._window) >= PAD_MIN_STEPS:
+                        item.valid = len(self._window)
+                        windows.append(self._padded_window())
+                        waiting.append(item)
+                    continue
                 if self.streaming:
                     item.head = self._last_head
                 else:
@@ -290,6 +311,8 @@ class Recognizer:
             window_ms = (time.perf_counter() - t1) * 1e3 / len(windows)
             for i, item in enumerate(waiting):
                 item.head, item.head_ms = outputs[i], window_ms
+                if item.valid is not None:
+                    item.head = replace(item.head, valid=item.valid)
         # 3. Decode in tick order (smoothing, hysteresis and token runs are sequential).
         now = time.perf_counter()
         records = []
@@ -306,6 +329,11 @@ class Recognizer:
             except Exception as exc:  # noqa: BLE001 - any failure here is the stage's: say which
                 raise _stage_failed("decoder", exc, s.frame) from exc
         return records
+
+    def _padded_window(self) -> np.ndarray:
+        """The warming-up window as T steps: its first feature repeated before it (a still mouth)."""
+        w = self._window.window()
+        return np.concatenate([np.repeat(w[:1], self._window.window_length - len(w), axis=0), w])
 
     def _run_window_head(self, windows: np.ndarray, cuda_batch: int) -> list[HeadOutput]:
         """(N, T, D) windows -> N head outputs; one run, or one per window for a batch-1 graph."""

@@ -50,7 +50,8 @@ class TaskSpec:
     logits_ranks: tuple[int, ...]
     # None: the task reads no frames (time series): its bundles have no backbone and no window,
     # and its own runner decodes (``decoder`` None too).
-    frame_stages: Callable[[Any], list[FrameStage]] | None
+    # (bundle, settings or None) -> the stages that turn a frame into the backbone's input
+    frame_stages: Callable[[Any, EngineSettings | None], list[FrameStage]] | None
     decoder: Callable[[Any, EngineSettings], OutputDecoder] | None
     gui_panels: tuple[str, ...]
     sinks: tuple[str, ...]

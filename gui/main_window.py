@@ -21,7 +21,7 @@ from gui.engine_texts import warning_text
 from gui.errors import ErrorText, camera_lost, describe_error, error_dialog
 from gui.file_analysis import FileAnalysis
 from gui.menus import MainMenus
-from gui.mouth_view import MouthView
+from gui.mouth_view import LipPointsToggle, MouthView
 from gui.source_menu import SourceMenu
 from gui.status_bar import StatusPanel
 from gui.task_panels import optional_widgets, panels_for
@@ -33,6 +33,7 @@ from gui.translations import install_language, missing_font, resolve_language
 from gui.transport import TransportBar
 from gui.video_view import VideoView
 from gui.window_bundles import BundleActions
+from gui.window_rules import WindowRules
 from gui.window_sources import SourceActions
 
 SEEK_STEP_S = 5.0
@@ -56,6 +57,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         # A bundle named on the command line is not the user's choice for the next launch.
         self._remember_bundle = bundle_path is None
         self.bridge = EngineBridge(parent=self)
+        self.rules = WindowRules(self)  # Model ▸ Rules: act on what is seen (gui/window_rules.py)
         self.controls_values = RecognitionControls.load(self.settings)
         # The user's "unknown" threshold for the bundle that runs (None: its calibrated one);
         # per bundle, so it follows every switch of bundle.
@@ -112,6 +114,9 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         self.timeline = SelectableTimeline()
         self.topk = TopKPanel(rows=self.controls_values.top_k)
         self.mouth_view = MouthView()
+        self.lip_points = LipPointsToggle()
+        self.lip_points.setChecked(self.settings.value("lips/points", False, type=bool))  # remembered
+        self.lip_points.toggled_landmarks.connect(self._lip_landmarks_changed)
         self.transcript = TranscriptPanel()
         self.controls = ControlsPanel(self.controls_values)
         self.bundle_panel = BundlePanel()
@@ -143,6 +148,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         side = QWidget()
         side_lay = QVBoxLayout(side)
         side_lay.addWidget(self.mouth_view)
+        side_lay.addWidget(self.lip_points)
         side_lay.addWidget(self.transcript)
         side_lay.addWidget(self.topk)
         side_lay.addWidget(self.controls)
@@ -179,8 +185,8 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         self.source_menu.retranslate()
         self.menus.retranslate()
         self.corrector.retranslate()
-        for w in (self.video, self.topk, self.mouth_view, self.transcript, self.timeline, self.controls,
-                  self.bundle_panel, self.status, self.transport, self.demo_hint):
+        for w in (self.video, self.topk, self.mouth_view, self.lip_points, self.transcript, self.timeline,
+                  self.controls, self.bundle_panel, self.status, self.transport, self.demo_hint, self.rules):
             w.retranslate()
         self._update_title()
 
@@ -225,6 +231,10 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         m.bundleChosen.connect(lambda p: self.switch_bundle(Path(p)))
         m.open_bundle.triggered.connect(self.open_bundle_dialog)
         m.teach.triggered.connect(self.open_teach_dialog)
+        m.rules.triggered.connect(lambda: self.rules.open_dialog(self))
+        self.rules.fired.connect(lambda ev: self.status.showMessage(self.tr("Rule %1 fired: %2").replace(
+            "%1", ev.rule).replace("%2", ev.label), 4000))
+        self.rules.problem.connect(lambda text: self.status.showMessage(self.tr("Rules: %1").replace("%1", text), 10000))
         m.language_group.triggered.connect(lambda act: self.set_language(act.data()))
         m.fullscreen.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
         m.skeleton.setChecked(self.settings.value("view/skeleton", True, type=bool))
@@ -249,9 +259,13 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         value = self.settings.value(key, [])
         return [value] if isinstance(value, str) else list(value or [])
 
+    def _lip_landmarks_changed(self, value: str) -> None:
+        self.settings.setValue("lips/points", value == "points")
+        self.bridge.update_settings(lip_landmarks=value)
+
     def _engine_kwargs(self) -> dict:
         return {**self.controls_values.engine_kwargs(), "realtime": self.realtime,
-                "unknown_threshold": self.unknown_threshold}
+                "unknown_threshold": self.unknown_threshold, "lip_landmarks": self.lip_points.setting}
 
     # -- the task's panels ---------------------------------------------------------------
     def _apply_task(self, bundle) -> None:
@@ -278,6 +292,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
                 self.settings.setValue("bundles/current", str(self.bundle_path))
             self.bundle_panel.show_bundle(ready.bundle)
             self._apply_task(ready.bundle)
+            self.rules.load(self.bundle_path, ready.bundle)
             open_set = ready.bundle.manifest.open_set
             calibrated = open_set.get("threshold") if open_set else None
             self.controls.set_unknown(calibrated, self.unknown_threshold)
@@ -362,6 +377,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         self.last_prediction = latest
         for panel in self.panels:
             panel.records(preds)
+        self.rules.feed(preds, self.current_spec)  # cheap; the actions run on the rules' threads
         self._panels_throttle.request()  # the text panels at most 15 times a second
 
     def _refresh_panels(self) -> None:
@@ -379,11 +395,12 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         info = self.source_info
         if info is None or info.is_live or not info.duration_s or self.bridge.bundle is None:
             return
-        self.file_analysis.start(Path(str(info.spec)), self.bridge.bundle, self._engine_kwargs())
+        # The whole-file analysis keeps no lip points: it runs without the face mesh.
+        self.file_analysis.start(Path(str(info.spec)), self.bridge.bundle, {**self._engine_kwargs(), "lip_landmarks": "off"})
 
     def worker_threads(self) -> list:
         """Every thread this window started (for shutdown checks)."""
-        threads = list(self.bridge.threads()) + self.file_analysis.threads()
+        threads = list(self.bridge.threads()) + self.file_analysis.threads() + self.rules.threads()
         probe = self.source_menu.probe_thread()
         if probe is not None:
             threads.append(probe)
@@ -465,6 +482,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         if self.teach_dialog is not None:
             self.teach_dialog.shutdown(timeout=0.3)
         self.file_analysis.cancel()
+        self.rules.close(timeout=0.1)
         self.bridge.close(timeout=0.7)
         self.file_analysis.shutdown(timeout=max(0.0, 0.9 - (time.monotonic() - started)))
         self.close_duration_s = time.monotonic() - started

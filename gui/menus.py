@@ -37,9 +37,10 @@ class MainMenus(QObject):
         self.bundle_group = QActionGroup(self)
         self.open_bundle = QAction(window, shortcut=QKeySequence("Ctrl+B"))
         self.teach = QAction(window, shortcut=QKeySequence("Ctrl+T"))
+        self.rules = QAction(window, shortcut=QKeySequence("Ctrl+R"))
         self.model.aboutToShow.connect(self._fill_model_menu)
         # The Model menu is filled when opened; its shortcuts must work before that.
-        window.addActions([self.open_bundle, self.teach])
+        window.addActions([self.open_bundle, self.teach, self.rules])
 
         self.view = QMenu(window)
         self.language = QMenu(window)
@@ -81,6 +82,8 @@ class MainMenus(QObject):
         self.model.setTitle(self.tr("&Model"))
         self.open_bundle.setText(self.tr("&Open Bundle…"))
         self.teach.setText(self.tr("&Teach New Actions…"))
+        self.rules.setText(self.tr("&Rules…"))
+        self.rules.setToolTip(self.tr("Run a command, send an HTTP POST or write an event line when a label holds"))
         self.view.setTitle(self.tr("&View"))
         self.language.setTitle(self.tr("&Language"))
         self.language_actions["system"].setText(self.tr("System default"))
@@ -114,3 +117,4 @@ class MainMenus(QObject):
         self.model.addSeparator()
         self.model.addAction(self.open_bundle)
         self.model.addAction(self.teach)
+        self.model.addAction(self.rules)

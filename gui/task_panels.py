@@ -100,7 +100,7 @@ class ProbabilityTimeline(Panel):
 
 class RegionOverlay(Panel):
     def widgets(self) -> tuple:
-        return (self.w.mouth_view,)
+        return (self.w.mouth_view, self.w.lip_points)
 
     def start(self, bundle, info) -> None:
         self.w.mouth_view.clear()

@@ -89,6 +89,8 @@ class TeachDialog(RecordingActions, QDialog):
         self.kind_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.kind_picker.setMinimumContentsLength(13)
         self.kind_picker.addItem(self.tr("Words (lips)"), "mouth")
+        # Body keypoints by default: they carry over to people it was not taught by (docs/teaching.md)
+        self.kind_picker.setCurrentIndex(self.kind_picker.findData("pose"))
         self.kind_picker.setToolTip(self.tr(
             "Body movements (keypoints): the model reads the person's body keypoints, not the picture, so "
             "what it learns carries over to other people and rooms better; use it for movements of the whole "
@@ -238,7 +240,8 @@ class TeachDialog(RecordingActions, QDialog):
         return self.kind_picker.currentData()
 
     def set_roi(self, roi: str) -> None:
-        """Teach actions ("full+motion") or words from the lips ("mouth")."""
+        """Teach actions from the body ("pose", the default) or the whole frame ("full+motion"), or
+        words from the lips ("mouth")."""
         self.kind_picker.setCurrentIndex(ROIS.index(roi))
 
     def _kind_changed(self) -> None:

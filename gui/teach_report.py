@@ -36,6 +36,10 @@ def report_text(cv: dict | None, open_set: dict | None, test_accuracy: float | N
             lines.append(tr.translate("TeachReport", "Taught by one person or session only, not in that "
                                                      "prediction: %1.")
                          .replace("%1", ", ".join(cv["single_group_actions"])) + " " + add)
+    elif cv.get("grouping") == "unnamed":
+        lines.append(tr.translate("TeachReport", "A new person: cannot be predicted, the clips do not say who is in "
+                                                 "them (body keypoints do not show which recording a clip comes "
+                                                 "from).") + " " + add)
     elif cv.get("groups", 0) >= 2:
         lines.append(tr.translate("TeachReport", "A new person: cannot be predicted, no action was taught by more "
                                                  "than one person or session.") + " " + add)

@@ -1,7 +1,8 @@
 """Lip mode's transcript panel: the words read so far, the current one highlighted.
 
 Words come from the engine's records (``TranscriptUpdate.token``, one completed word at a time,
-and ``current``, the word being read now, provisional) and, for a file, from the whole-file
+and ``partial``, the words of the sentence still being spoken, or ``current``, the word being
+read now: both provisional, in grey italics) and, for a file, from the whole-file
 analysis once it is done (final words with their times). The current word is the one under the
 playhead for a file, else the newest; a word the model was unsure of is drawn paler.
 
@@ -64,7 +65,9 @@ class TranscriptPanel(QGroupBox):
             if u.token is not None:
                 self._live.append(u.token)
         if updates:
-            self._provisional = updates[-1].current
+            # The sentence being spoken, as read so far (or at least the word being read now).
+            partial = getattr(updates[-1], "partial", ())
+            self._provisional = " ".join(partial) if partial else updates[-1].current
             self._position_s = updates[-1].pts_s
             self._checks_reading = bool(getattr(updates[-1], "checks_reading", False))
         self._render()

@@ -18,10 +18,14 @@ from kinesight.common import (
     EXIT_OK,
     PROG,
     UsageError,
+    close_rules,
     counted,
     engine_settings,
     exit_code,
     open_bundle,
+    open_rules,
+    print_event,
+    source_name,
 )
 
 
@@ -83,6 +87,20 @@ def cmd_analyze(args, out: TextIO) -> int:
         raise UsageError(f"--{flagged[0]} without a file name writes into --out-dir DIR; give one, or name the file")
     settings = engine_settings(args)
     bundle = open_bundle(args.bundle)
+    acting = None
+    if args.rules is not None:
+        acting = open_rules(args.rules, bundle, "", stdout=out, on_event=print_event,
+                            on_warning=lambda w: print(f"{PROG}: warning: {w}", file=sys.stderr, flush=True))
+        if any(r.action == "stream" and r.target.strip() == "stdout" for r in acting.evaluator.rules):
+            out = sys.stderr  # stdout carries the event lines alone, for a program reading them
+    try:
+        return _analyze(inputs, several, bundle, settings, rules, named, flagged, acting, args, out)
+    finally:
+        if acting is not None:
+            close_rules(acting)
+
+
+def _analyze(inputs, several, bundle, settings, rules, named, flagged, acting, args, out: TextIO) -> int:
     if args.ray:
         from engine.runners.ray_runner import RayUnavailable, import_ray
 
@@ -91,16 +109,33 @@ def cmd_analyze(args, out: TextIO) -> int:
         except RayUnavailable as exc:
             raise UsageError(str(exc)) from exc
     if not several and not args.out_dir and not args.ray:
-        return _analyze_single(inputs[0], bundle, settings, rules, named, args, out)
-    return _analyze_batch(inputs, bundle, settings, rules, flagged, args, out)
+        return _analyze_single(inputs[0], bundle, settings, rules, named, acting, args, out)
+    return _analyze_batch(inputs, bundle, settings, rules, flagged, acting, args, out)
 
 
-def _analyze_single(source: str, bundle, settings, rules, named: dict, args, out: TextIO) -> int:
+def act_on(acting, result, source: str) -> None:
+    """Run the rules over a file's predictions, on the file's own times (as they ran live);
+    ``source``: the file as the user named it (events carry it)."""
+    if acting is None or result is None:
+        return
+    from engine.tasks import reports_words
+
+    acting.set_source(source_name(source))
+    if reports_words(result.task):
+        acting.feed_words(result.tokens)  # every word, those of a sentence the file ends in too
+        return
+    for record in result.predictions:
+        acting.feed(record)
+    acting.finish()
+
+
+def _analyze_single(source: str, bundle, settings, rules, named: dict, acting, args, out: TextIO) -> int:
     """One file in this process; its exports where the options name them."""
     from engine.pipeline import Recognizer
 
     recognizer = Recognizer(bundle, settings)
     result = _analyze_one(source, recognizer, settings, args, out, rules)
+    act_on(acting, result, source)
     for kind, path in named.items():
         if kind == "video":
             from engine.io.annotate import write_annotated_video
@@ -117,7 +152,7 @@ def _analyze_single(source: str, bundle, settings, rules, named: dict, args, out
     return EXIT_OK
 
 
-def _analyze_batch(inputs: list[str], bundle, settings, rules, flagged: tuple, args, out: TextIO) -> int:
+def _analyze_batch(inputs: list[str], bundle, settings, rules, flagged: tuple, acting, args, out: TextIO) -> int:
     """Several files (or --out-dir, or --ray) through engine/runners/batch.py, with progress per file
     and overall, and the summary CSV."""
     from engine.runners.batch import plan_jobs, run_batch, summary_text
@@ -136,6 +171,7 @@ def _analyze_batch(inputs: list[str], bundle, settings, rules, flagged: tuple, a
             with lock:
                 bars.setdefault(name, _ProgressReport(name, plain=workers > 1))(done_s, total_s)
 
+    paths = {Path(i).name: i for i in inputs}  # what events call a file: its path as given
     totals = {"video_s": 0.0}
     t0 = time.perf_counter()
 
@@ -147,6 +183,7 @@ def _analyze_batch(inputs: list[str], bundle, settings, rules, flagged: tuple, a
             if report.result is not None:
                 _print_result(report.result, out)
                 totals["video_s"] += report.duration_s
+                act_on(acting, report.result, paths.get(report.file, report.file))
             elif report.status == "skipped":
                 print(f"{report.file}: already analysed with this bundle and settings (skipped; --force redoes it)", file=out)
             if report.status == "failed":

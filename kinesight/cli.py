@@ -31,6 +31,7 @@ from kinesight.common import (
     EXIT_OK,
     EXIT_USAGE,
     PROG,
+    RULES_HELP,
     TRAINING_COMMANDS,
     TRAINING_ONLY_MODULES,
     TrainingDependencyMissing,
@@ -89,6 +90,7 @@ def build_parser(training=None) -> argparse.ArgumentParser:
     run.add_argument("--ring", type=int, default=default_of("ring_capacity"), dest="ring_capacity",
                      help="frames buffered between capture and model")
     run.add_argument("--quiet", "-q", action="store_true", help="print only label changes")
+    run.add_argument("--rules", type=Path, metavar="FILE", help=RULES_HELP)
 
     an = sub.add_parser("analyze", aliases=["analyse"],
                         help=ANALYZE_MEASURES, description=ANALYZE_MEASURES)
@@ -121,6 +123,8 @@ def build_parser(training=None) -> argparse.ArgumentParser:
                     "a local Ray unless --ray-address is given")
     an.add_argument("--ray-address", help="the Ray cluster to use (ray://HOST:10001 or auto)")
     an.add_argument("--batch-size", type=int, default=16, help="frames per backbone batch")
+    an.add_argument("--rules", type=Path, metavar="FILE",
+                    help=RULES_HELP + "; events fire at the file's own times, as they would live")
     an.add_argument("--no-progress", action="store_true",
                     help="no progress report (a bar on a terminal, a few plain lines otherwise)")
 

@@ -16,6 +16,7 @@ from engine.core.errors import (
     EngineError,
     InferenceError,
     KinesightError,
+    RulesError,
     SourceError,
 )
 
@@ -57,6 +58,8 @@ def counted(n: int, noun: str) -> str:
 
 def exit_code(exc: BaseException) -> int:
     """The exit code for a (typed) error."""
+    if isinstance(exc, RulesError):  # a bad --rules file is bad input, like a bad option
+        return EXIT_USAGE
     if isinstance(exc, SourceError):
         return EXIT_SOURCE
     if isinstance(exc, BundleError):
@@ -94,7 +97,7 @@ BUNDLE_HELP = ("model bundle: a shipped or your own bundle's name (e.g. grid-lip
 def add_engine_args(p: argparse.ArgumentParser) -> None:
     """The options ``run`` and ``analyze`` share."""
     # Defaults come from EngineSettings, the one source of truth the GUI and the engine share.
-    from engine.core.settings import DEVICES, default_of
+    from engine.core.settings import DEVICES, LIP_LANDMARKS, default_of
 
     p.add_argument("--bundle", "-b", help=BUNDLE_HELP)
     p.add_argument("--device", choices=DEVICES, default=default_of("device"), help="where the model runs")
@@ -109,6 +112,10 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="below this confidence the state is 'uncertain'")
     p.add_argument("--window", type=int, default=default_of("window_length"), dest="window_length",
                    help="override the window length T (window heads; without it: the bundle's T)")
+    p.add_argument("--lip-landmarks", choices=LIP_LANDMARKS, default=default_of("lip_landmarks"),
+                   help="lip bundles: 'points' finds the lips with MediaPipe's face mesh (the mouth region carries "
+                        "their 40 points), 'crop' also places the mouth crop by the lip corners (the shipped "
+                        "reader was trained on the default crop)")
 
 
 def engine_settings(args) -> "EngineSettings":  # noqa: F821 - imported lazily
@@ -121,6 +128,7 @@ def engine_settings(args) -> "EngineSettings":  # noqa: F821 - imported lazily
             window_length=args.window_length, device=args.device, threads=args.threads,
             ring_capacity=getattr(args, "ring_capacity", default_of("ring_capacity")),
             realtime=not getattr(args, "no_realtime", False),
+            lip_landmarks=getattr(args, "lip_landmarks", default_of("lip_landmarks")),
         ).validated()
     except EngineError as exc:
         raise UsageError(str(exc)) from exc
@@ -132,3 +140,46 @@ def open_bundle(spec: str | None):
     from engine.bundles import default_bundle_path, load_bundle
 
     return load_bundle(spec if spec else default_bundle_path())
+
+
+RULES_HELP = ("act on what is seen: a rules file (JSON, docs/rules.md; the app keeps each bundle's rules in "
+              "~/.local/share/kinesight/rules/BUNDLE.json) whose rules run a command, POST to a URL or write "
+              "JSON lines to stdout, a file or a loopback TCP port when a label holds long enough")
+
+
+def source_name(spec) -> str:
+    """How events name a source: "camera N" for a camera index, else the path or URL as given."""
+    text = str(spec)
+    return f"camera {text}" if text.isdigit() else text
+
+
+def open_rules(path, bundle, source: str, *, on_warning, on_event=None, stdout=None):
+    """A RuleRunner for ``--rules FILE`` over ``bundle``'s labels (a RulesError, exit code 2, when
+    the file is bad or names a label the bundle lacks)."""
+    from engine.triggers import RuleRunner, check_labels, load_rules
+
+    rules = load_rules(path)
+    name = bundle.manifest.name
+    check_labels(rules, bundle.labels, name)
+    runner = RuleRunner(rules, source=source, bundle=name, on_event=on_event, on_warning=on_warning, stdout=stdout)
+    for rule in runner.evaluator.rules:  # say where to connect (a port 0 in the file is picked now)
+        port = getattr(runner.target_of(rule.name), "port", None)
+        if port is not None:
+            print(f"{PROG}: rule {rule.name!r} streams events to tcp://{rule.tcp_address()[0]}:{port}",
+                  file=sys.stderr, flush=True)
+    return runner
+
+
+def print_event(event) -> None:
+    """One stderr line per fired rule."""
+    what = "stopped holding" if event.kind == "event_end" else "fired"
+    print(f"{PROG}: rule {event.rule!r} {what}: {event.label} {event.start_s:.2f}-{event.end_s:.2f} s "
+          f"(mean confidence {event.confidence:.2f})", file=sys.stderr, flush=True)
+
+
+def close_rules(runner, *, quick: bool = False) -> None:
+    """Let the queued actions finish (each within its rule's timeout; 2 s after Ctrl-C), then stop
+    the rules' workers."""
+    longest = max((r.timeout_s for r in runner.evaluator.rules), default=0.0)
+    runner.wait_idle(2.0 if quick else longest + 1.0)
+    runner.close(timeout=1.0)

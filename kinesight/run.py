@@ -14,7 +14,20 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.core.prediction import UNKNOWN_MEANS
-from kinesight.common import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, PROG, counted, engine_settings, fail, open_bundle
+from kinesight.common import (
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    PROG,
+    close_rules,
+    counted,
+    engine_settings,
+    fail,
+    open_bundle,
+    open_rules,
+    print_event,
+    source_name,
+)
 
 
 def _format_prediction(p, labels_width: int = 18) -> str:
@@ -85,6 +98,12 @@ def cmd_run(args, out: TextIO) -> int:
 
     settings = engine_settings(args)
     bundle = open_bundle(args.bundle)
+    rules = None
+    if args.rules is not None:  # checked before the source opens: a bad file is a usage error
+        rules = open_rules(args.rules, bundle, source_name(args.source), stdout=out, on_event=print_event,
+                           on_warning=lambda w: print(f"{PROG}: warning: {w}", file=sys.stderr, flush=True))
+        if any(r.action == "stream" and r.target.strip() == "stdout" for r in rules.evaluator.rules):
+            out = sys.stderr  # stdout carries the event lines alone, for a program reading them
     source = open_source(args.source)
     jsonl = JsonlWriter(args.jsonl) if args.jsonl else None
     jsonl_failed: list[OSError] = []
@@ -107,6 +126,8 @@ def cmd_run(args, out: TextIO) -> int:
                 jsonl_failed.append(exc)
                 done.set()
                 return
+        if rules is not None:
+            rules.feed(p)  # cheap; the actions run on the rules' own threads
         shown = p.label if actions else p.transcript
         if not args.quiet or shown != last_label[0]:
             print(fmt(p, width), file=out, flush=True)
@@ -133,6 +154,9 @@ def cmd_run(args, out: TextIO) -> int:
             source.close()
         if jsonl is not None:
             jsonl.close()
+        if rules is not None:
+            rules.finish()
+            close_rules(rules, quick=interrupted)
     s = engine.stats
     print(f"{PROG}: {counted(s.predictions, 'prediction')}, {counted(s.frames_seen, 'frame')}, "
           f"{s.dropped_frames} dropped", file=sys.stderr)

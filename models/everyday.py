@@ -25,6 +25,7 @@ import numpy as np
 
 from engine.bundles import InputSpec
 from engine.pose.features import FEATURE_DIM, body_features
+from models.fewshot.background import generated_views
 from models.fewshot.bundle import pose_model_record, write_fewshot_bundle
 from models.fewshot.fit import ClipFeatures, FewShotConfig, fit_fewshot
 from models.fewshot.model import DEFAULT_BACKGROUND_LABEL
@@ -41,11 +42,7 @@ POSE_INPUT = InputSpec(size=(256, 256), resize=256, crop="squash", roi="pose")
 
 def clip_features(name: str, seed: int, noise: NoiseModel | None = None) -> list[np.ndarray]:
     """One generated clip's body features (ticks, FEATURE_DIM): as seen, and mirrored."""
-    clip = generate_clip(name, seed, SECONDS, SAMPLE_FPS, noise=noise)
-    views = []
-    for c in (clip, clip.mirrored()):
-        views.append(body_features(c.keypoints, c.present, float(c.height)))
-    return views
+    return generated_views(name, seed, SAMPLE_FPS, SECONDS, noise)
 
 
 def generated_clips(per_action: int, per_other: int, seed: int, noise: NoiseModel | None = None

@@ -11,10 +11,17 @@ on a person it was not taught by, or says plainly why it cannot (models/fewshot/
 ``head="gru"`` (or any other temporal head of :mod:`models.heads`) keeps the older torch recipe:
 the clips are linked into a temporary dataset folder and trained like ``kinesight train``.
 
-Actions look at the whole frame and at a crop that follows the moving region
-(``roi="full+motion"``, the default: :mod:`engine.actions.motion`), so that a person taught small or
-off-centre is still recognised elsewhere in the frame and in someone else's clips; ``roi="full"``
-keeps the whole frame alone (half the backbone work; the torch heads always use it).
+Actions are read from the person's body keypoints by default (``roi="pose"``: :mod:`engine.pose`,
+no backbone), with generated everyday movement taught as "none of these"
+(:mod:`models.fewshot.background`). Chosen on real people (bench/bench_teach_people.py on the
+development set of DEVELOPERS.md, 3 actions x 3 people from 9 recordings, 10 untaught clips): a
+new person's clips right 74 % taught by two people and 70 % taught by one, against 11 % and 0 % for
+the whole frame with the moving-region crop, which wins only on untaught material (96 % vs
+90-93 % not a confident label). ``roi="full+motion"`` (the whole frame and a crop that follows
+the moving region: :mod:`engine.actions.motion`) is for actions that are not a person's body
+movement (hands at a desk, objects, a scene), ``roi="full"`` the whole frame alone (the torch
+heads always use it); ``"pose+full"`` and ``"pose+person"`` add the backbone's features of the
+whole frame or of the person's region to the keypoints.
 
 ``roi="mouth"`` teaches words or phrases read from the lips instead (silent commands): the same
 few-shot recipe over the lip reader's mouth features, in a "lip-words" bundle
@@ -67,7 +74,7 @@ def train_bundle(
     progress: Callable[[str, float], None] | None = None,
     cancel: threading.Event | None = None,
     cache_dir: str | Path | None = None,
-    roi: str = "full+motion",
+    roi: str = "pose",
     **options,
 ) -> TrainResult:
     """Train a bundle from ``{label: [clip paths]}`` and write it to ``out``.
@@ -77,8 +84,9 @@ def train_bundle(
     :class:`models.fewshot.FewShotConfig` fields (window, sample_fps, views...) for the default
     few-shot head, :class:`TrainConfig` fields for a torch head. Works with 1+ clips per label;
     the result's test figures are cross-validated (None with a single clip per label).
-    ``roi``: "full+motion" (default) looks at the whole frame and a crop around what moves,
-    "full" at the whole frame alone (torch heads always do); "mouth" teaches words or phrases
+    ``roi``: "pose" (default) reads the person's body keypoints, "full+motion" looks at the whole
+    frame and a crop around what moves, "full" at the whole frame alone (torch heads always do);
+    "mouth" teaches words or phrases
     from the lips (few-shot only; ``backbone`` and ``head`` do not apply): a "lip-words" bundle,
     see :mod:`models.teach_lips`.
     """

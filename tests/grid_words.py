@@ -44,6 +44,9 @@ def cut_word(grid: Path, stem: str, word: str, dst: Path, margin: int = 3) -> Pa
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": "18"}
+        # x264's output depends on its thread count, which it takes from the CPUs this process may
+        # use: one thread makes the clips byte-identical on every machine and under any load.
+        stream.codec_context.thread_count = 1
         for image in frames[lo:hi]:
             for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")):
                 out.mux(packet)

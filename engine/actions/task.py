@@ -12,7 +12,7 @@ from engine.core.settings import EngineSettings
 from engine.core.stages import FrameStage
 
 
-def frame_stages(bundle: Any) -> list[FrameStage]:
+def frame_stages(bundle: Any, settings: Any = None) -> list[FrameStage]:
     """None for the whole frame; the motion crop for taught bundles (``input.roi = "full+motion"``);
     the pose stage for bundles that read the body (``"pose"``, ``"pose+full"``, ``"pose+person"``)."""
     if bundle.manifest.input.pose:

@@ -36,10 +36,14 @@ class HeadOutput:
 
     logits: (C,) for class heads, (S, V) per step for sequence heads (newest step last).
     novelty: the optional ``novelty`` output (larger = less like the training data), else None.
+    valid: None for a full window; while the window is still warming up, for a decoder that
+    reads padded windows (``reads_padded_windows``), the number of real steps at its end (the
+    steps before them repeat the first feature).
     """
 
     logits: np.ndarray
     novelty: float | None = None
+    valid: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

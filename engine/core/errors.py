@@ -10,7 +10,8 @@ dialogs. Every message says what went wrong and what to do about it.
     │   └── DecodeError          decoding failed mid-stream (frames before it were delivered)
     ├── BundleError              a model bundle is missing, damaged or inconsistent
     ├── InferenceError           ONNX Runtime failed to build a session or run a model
-    └── EngineError              the engine worker failed or was used wrongly
+    ├── EngineError              the engine worker failed or was used wrongly
+    └── RulesError               a rules file (act on what is seen) is unreadable or invalid
 """
 
 from __future__ import annotations
@@ -62,3 +63,13 @@ class InferenceError(KinesightError):
 
 class EngineError(KinesightError):
     """The engine worker failed, or was used in a way it does not support."""
+
+
+class RulesError(KinesightError):
+    """A rules file is missing, is not JSON, or holds a bad rule; ``field`` names the bad field
+    (e.g. ``rules[1].hold_s``), None when the whole file is at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.reason = message

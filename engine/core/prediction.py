@@ -179,7 +179,9 @@ class TranscriptUpdate:
 
     token: the token completed at this tick (None if none was); current: the token being
     read now (provisional, None during silence); transcript: every completed token so far,
-    joined by spaces. checks_reading: whether the reader says when it cannot read (each
+    joined by spaces. partial: the words of the sentence still being spoken, as read so far
+    (provisional: they may change until the sentence ends and its words become tokens).
+    checks_reading: whether the reader says when it cannot read (each
     token then carries its :class:`ReadingCheck`). The other fields mean what they mean in
     :class:`Prediction`.
     """
@@ -197,6 +199,7 @@ class TranscriptUpdate:
     dropped_frames: int = 0
     regions: tuple[Region, ...] = ()
     checks_reading: bool = False
+    partial: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (for JSONL exports)."""

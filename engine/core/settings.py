@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from engine.core.errors import EngineError
 
 DEVICES = ("auto", "cpu", "cuda")
+LIP_LANDMARKS = ("off", "points", "crop")
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,10 @@ class EngineSettings:
     "uncertain"; ``window_length`` overrides T for window heads; ``realtime`` paces file
     sources at their own fps in the live engine (offline analysis ignores it);
     ``ring_capacity`` applies from the next ``start``; ``unknown_threshold`` overrides the
-    bundle's novelty threshold (bundles whose head has a ``novelty`` output)."""
+    bundle's novelty threshold (bundles whose head has a ``novelty`` output);
+    ``lip_landmarks`` (lip bundles, from the next ``start``): "points" runs the face mesh on the
+    located face and publishes the lips' points and shape, "crop" also places the mouth crop by
+    the lip corners (not what the shipped reader was trained on), "off" neither."""
 
     top_k: int = 5
     smoothing: float = 0.5
@@ -32,6 +36,7 @@ class EngineSettings:
     realtime: bool = True
     threads: int | None = None  # ORT intra-op threads (None: the usable cores, at most 4)
     unknown_threshold: float | None = None  # novelty above it is "unknown" (None: the bundle's open_set threshold)
+    lip_landmarks: str = "off"
 
     def validated(self) -> "EngineSettings":
         """Self, or an :class:`EngineError` naming the bad value."""
@@ -50,6 +55,8 @@ class EngineSettings:
             problems.append("device must be auto, cpu or cuda")
         if self.unknown_threshold is not None and not math.isfinite(self.unknown_threshold):
             problems.append("unknown_threshold must be a finite number")
+        if self.lip_landmarks not in LIP_LANDMARKS:
+            problems.append("lip_landmarks must be off, points or crop")
         if self.ring_capacity < 1:
             problems.append("ring_capacity must be >= 1")
         if problems:

@@ -116,23 +116,28 @@ class SlotGrammar:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(tokens, data["slots"])
 
-    def decode(self, logits: np.ndarray) -> list[DecodedWord]:
+    def decode(self, logits: np.ndarray, *, open_start: bool = False, open_end: bool = False) -> list[DecodedWord]:
         """The best grammatical word sequence for (T, V) logits, with spans and confidences.
 
         A window shorter than the number of slots cannot hold a sentence: it decodes greedily.
+        ``open_start``/``open_end``: the frames begin/end inside a sentence (a recording cut
+        while the person spoke), so the words may start at any slot / stop after any slot
+        (still in the grammar's order, none skipped in between).
         """
         t_len = len(logits)
-        if t_len < len(self.slots):
+        if t_len < len(self.slots) and not (open_start or open_end):
             return greedy_words(logits, self.tokens)
         lp = log_softmax(logits)
         e = lp[:, self.emit]  # (T, S)
-        score = self.start + e[0]
+        start = np.zeros(len(self.emit)) if open_start else self.start
+        end = np.zeros(len(self.emit)) if open_end else self.end
+        score = start + e[0]
         back = np.zeros((t_len, len(self.emit)), dtype=np.int32)
         for t in range(1, t_len):
             cand = score[:, None] + self.trans  # (from, to)
             back[t] = np.argmax(cand, axis=0)
             score = cand[back[t], np.arange(len(self.emit))] + e[t]
-        state = int(np.argmax(score + self.end))
+        state = int(np.argmax(score + end))
         path = [state]
         for t in range(t_len - 1, 0, -1):
             state = int(back[t, state])

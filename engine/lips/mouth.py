@@ -22,6 +22,13 @@ identical. Per frame:
 What was found is published as :attr:`MouthTracker.last` (a :class:`MouthObservation`) for the
 GUI to draw: the state, the rotated box and its corners in image pixels, the face and its
 landmarks.
+
+Lip landmarks (optional, ``mesh``): MediaPipe's face mesh (``engine/lips/facemesh.py``) runs on
+the located face every frame and publishes the lips' shape (:class:`~engine.lips.facemesh.LipShape`:
+40 contour points, width, opening, normalised to the face). With ``align="lips"`` the crop is
+placed by the mesh's mouth corners instead (centre = their midpoint, angle = their line, width =
+``LIP_SCALE`` x their distance); the shipped reader was trained on the default crop, so that is
+for measuring (bench/bench_lip_landmarks.py), not the default.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import cv2
 import numpy as np
 
 from engine.lips.face import Face, iou
+from engine.lips.facemesh import LipShape
 
 FaceState = Literal["face", "held", "no_face"]
 
@@ -42,7 +50,11 @@ FaceState = Literal["face", "held", "no_face"]
 # distance). On GRID s1 the reference is about 1.1 mouth widths, so 2.0 gives a crop about 2.2
 # mouth widths wide, as the measured lip-reading recipe used.
 DEFAULT_SCALE = 2.0
+# Crop width relative to the face mesh's mouth-corner distance with ``align="lips"``: 2.0 face
+# reference lengths are about this many corner distances on GRID s1 (same crop size on average).
+LIP_SCALE = 2.5
 GREY = 128
+ALIGNS = ("face", "lips")
 
 
 class Locator(Protocol):
@@ -115,6 +127,7 @@ class MouthObservation:
     face: Face | None
     activity: float = 0.0
     speaking: bool = False
+    lips: "LipShape | None" = None  # the face mesh's lips this frame (trackers with a mesh only)
 
     @property
     def has_face(self) -> bool:
@@ -131,6 +144,12 @@ def measure(face: Face, scale: float = DEFAULT_SCALE, aspect: float = 0.5) -> tu
     d = eye_r - eye_l
     angle = math.atan2(d[1], d[0])
     return float(cx), float(cy), float(max(ref * scale, 8.0)), angle
+
+
+def measure_lips(lips: LipShape, scale: float = LIP_SCALE) -> tuple[float, float, float, float]:
+    """Raw (cx, cy, width, angle) of a crop placed by the face mesh's mouth corners."""
+    (x0, y0), (x1, y1) = lips.corners.astype(np.float64)
+    return (x0 + x1) / 2, (y0 + y1) / 2, max(math.hypot(x1 - x0, y1 - y0) * scale, 8.0), math.atan2(y1 - y0, x1 - x0)
 
 
 def warp_crop(image: np.ndarray, box: MouthBox, out_size: tuple[int, int], gray: bool = False) -> np.ndarray:
@@ -196,13 +215,19 @@ class MouthTracker:
     face reference length; detect_every: full detection period in frames; hold_frames: frames a
     lost face's box is kept; idle_every: detection period while no face is tracked;
     fps: frame rate assumed when ``crop`` gets no timestamp;
-    smooth: False turns the One-Euro filters off (raw per-frame boxes, for comparison).
+    smooth: False turns the One-Euro filters off (raw per-frame boxes, for comparison);
+    mesh: a :class:`~engine.lips.facemesh.FaceMesh` for lip landmarks (None: none);
+    align: "face" (the locator's eyes and mouth place the crop) or "lips" (the mesh's mouth corners).
     """
 
     def __init__(self, locator: Locator, *, out_size: tuple[int, int] = (48, 96), gray: bool = False,
                  scale: float = DEFAULT_SCALE, detect_every: int = 10, hold_frames: int = 12,
-                 fps: float = 25.0, smooth: bool = True, idle_every: int = 3) -> None:
+                 fps: float = 25.0, smooth: bool = True, idle_every: int = 3, mesh=None, align: str = "face") -> None:
+        if align not in ALIGNS or (align == "lips" and mesh is None):
+            raise ValueError(f"align must be one of {ALIGNS}; 'lips' needs a face mesh")
         self.locator = locator
+        self.mesh = mesh
+        self.align = align
         self.out_size = (int(out_size[0]), int(out_size[1]))
         self.gray = gray
         self.scale = scale
@@ -263,8 +288,12 @@ class MouthTracker:
                 dt = t - self._t
             self._t = t
         face = self._locate(image)
+        lips = self.mesh.lips(image, face) if face is not None and self.mesh is not None else None
         if face is not None:
-            cx, cy, w, a = measure(face, self.scale, self.out_size[0] / self.out_size[1])
+            if self.align == "lips" and lips is not None:
+                cx, cy, w, a = measure_lips(lips, self.scale / DEFAULT_SCALE * LIP_SCALE)
+            else:
+                cx, cy, w, a = measure(face, self.scale, self.out_size[0] / self.out_size[1])
             if self._box is None:  # (re)acquired: start the filters here, no glide from the past
                 for f in self._filters.values():
                     f.reset()
@@ -281,7 +310,7 @@ class MouthTracker:
                 state = "held"
             else:
                 self._box, self._face, state = None, None, "no_face"
-        self.last = MouthObservation(self._frame, state, self._box, face)
+        self.last = MouthObservation(self._frame, state, self._box, face, lips=lips)
         return self.last
 
     def crop(self, image: np.ndarray, t: float | None = None) -> np.ndarray:
@@ -313,9 +342,11 @@ class MouthStage:
         self.last_crop: np.ndarray | None = None
 
     @classmethod
-    def for_bundle(cls, bundle) -> "MouthStage":
+    def for_bundle(cls, bundle, landmarks: str = "off") -> "MouthStage":
         """The stage for a lip bundle: the MTCNN locator the bundle ships, or YuNet when the
-        bundle ships none and the user has its file; else an EngineError saying what to do."""
+        bundle ships none and the user has its file; else an EngineError saying what to do.
+        ``landmarks`` (``EngineSettings.lip_landmarks``): "off"; "points" (the face mesh's lips
+        are published, the crop is unchanged); "crop" (the crop is placed by the lip corners too)."""
         from engine.core.errors import EngineError
         from engine.lips.face import FACE_FILES, MtcnnLocator, YunetLocator
         from engine.lips.yunet import YUNET_ENV, find_yunet
@@ -332,7 +363,13 @@ class MouthStage:
                     f"download face_detection_yunet (opencv_zoo) and set {YUNET_ENV}=/path/to/yunet.onnx"
                 )
             locator = YunetLocator(path)
-        return cls(MouthTracker(locator, out_size=tuple(m.input.size), fps=m.window.sample_fps))
+        mesh = None
+        if landmarks != "off":
+            from engine.lips.facemesh import FaceMesh
+
+            mesh = FaceMesh()
+        return cls(MouthTracker(locator, out_size=tuple(m.input.size), fps=m.window.sample_fps, mesh=mesh,
+                                align="lips" if landmarks == "crop" else "face"))
 
     @property
     def observation(self) -> MouthObservation:
@@ -354,7 +391,10 @@ class MouthStage:
         # "speaking" (same box) while the speech-activity signal is on, so a GUI can show it
         # and a timeline can collect it into segments.
         extra = (Region("speaking", region),) if self.tracker.last.speaking else ()
-        return crop, (Region("mouth", region), *extra)
+        lips = self.tracker.last.lips
+        # With lip landmarks, the mouth region carries the 40 lip points (outer, then inner contour).
+        points = tuple((float(x), float(y), 1.0) for x, y in lips.points) if lips is not None else ()
+        return crop, (Region("mouth", region, points), *extra)
 
     def reset(self) -> None:
         self.tracker.reset()

@@ -19,7 +19,13 @@ and is then decoded as a whole:
   each tick's backbone feature against the training speaker's statistics as the tick arrives.
 
 While an utterance is open, ``current`` on each update is the word the newest answered frame
-shows (provisional). Frames without a face (the mouth stage published no "mouth" region)
+shows (provisional), and ``partial`` the open utterance's words so far: its answered frames and
+the newest window's frames not yet answered, decoded greedily (provisional: the final words come
+when it closes, decoded as above, and equal what an offline analysis of the same frames gives).
+While the window is still warming up the pipeline hands over padded windows
+(``reads_padded_windows``; ``HeadOutput.valid`` real steps at the end): they feed ``partial``
+and ``current`` at once, and when a stream ends before the window ever filled (an utterance
+shorter than the window), the last of them is read as the whole stream. Frames without a face (the mouth stage published no "mouth" region)
 count as silence, so a video without a face yields no words; a frame where the mouth stage
 reports "speaking" never counts as silence.
 """
@@ -35,6 +41,9 @@ from engine.lips.grammar import DecodedWord, SlotGrammar, greedy_words, log_soft
 from engine.lips.novelty import SpeakerNovelty, load_novelty
 
 BLANK = 0
+# A recording that starts with speech within this many frames (0.24 s) was cut mid-sentence
+# (GRID's sentences start after 0.5-0.7 s of silence).
+EDGE = 6
 
 
 class LipTranscriptDecoder:
@@ -45,6 +54,8 @@ class LipTranscriptDecoder:
     gap: frames of confident silence that end an utterance; novelty: the speaker check (None:
     words are not checked).
     """
+
+    reads_padded_windows = True  # see the module docstring
 
     def __init__(self, labels: tuple[str, ...], settings: EngineSettings, sample_fps: float, *,
                  grammar: SlotGrammar | None = None, lookahead: int = 25, gap: int = 12,
@@ -81,6 +92,8 @@ class LipTranscriptDecoder:
         self._speaking: dict[int, bool] = {}  # tick -> the mouth moved as in speech
         self._dist: dict[int, float] = {}  # tick -> speaker distance of its feature (with a check)
         self._last: tuple[int, np.ndarray] | None = None  # newest window: (its last tick, log-probs)
+        self._warm: tuple[int, np.ndarray] | None = None  # newest padded warm-up window's real steps
+        self._first_tick: int | None = None  # the stream's first tick
         self._silent = 0  # trailing frames of the open utterance that are silence
         self._pending: list[TimedToken] = []  # completed words not yet reported as ``token``
 
@@ -124,9 +137,10 @@ class LipTranscriptDecoder:
         self._next = max(self._next, upto + 1)
         return done
 
-    def _close(self) -> list[TimedToken]:
-        """Decode the open utterance (if it holds any word) and start a new one."""
-        rows, start, dists = self._rows, self._start, self._row_dist
+    def _close(self, at_end: bool = False) -> list[TimedToken]:
+        """Decode the open utterance (if it holds any word) and start a new one; ``at_end``:
+        the stream ended (not a silence)."""
+        rows, start, dists, silent = self._rows, self._start, self._row_dist, self._silent
         self._rows, self._row_faces, self._row_dist, self._silent = [], [], [], 0
         if not rows:
             return []
@@ -137,7 +151,12 @@ class LipTranscriptDecoder:
         # more of that than words that win a frame outright). Noise gets no forced sentence.
         speech_frames = float((1.0 - np.exp(lp[:, BLANK])).sum())
         if self.grammar is not None and (len(words) >= max(2, len(self.grammar.slots) // 2) or speech_frames >= 3):
-            words = self.grammar.decode(lp)
+            # A recording cut while the lips moved (speech in its first or last frames) holds
+            # part of a sentence: the grammar may then start or stop at any slot.
+            speech = np.flatnonzero(np.exp(lp[:, BLANK]) < 0.5)
+            open_start = start == self._first_tick and len(speech) > 0 and speech[0] < EDGE
+            open_end = at_end and silent < self.gap  # the stream ended before the sentence's silence
+            words = self.grammar.decode(lp, open_start=open_start, open_end=open_end)
         if not words:
             return []
         verdict = self.novelty.check_utterance(lp, dists) if self.novelty is not None else None
@@ -153,23 +172,31 @@ class LipTranscriptDecoder:
 
     # -- OutputDecoder -----------------------------------------------------------------------
     def decode(self, ctx: TickContext, head: HeadOutput | None) -> TranscriptUpdate:
+        if self._first_tick is None:
+            self._first_tick = ctx.tick
         self._faces[ctx.tick] = any(r.name == self.region for r in ctx.regions)
         self._speaking[ctx.tick] = any(r.name == "speaking" for r in ctx.regions)
         if self.novelty is not None and ctx.feature is not None:
             self._dist[ctx.tick] = self.novelty.distance(ctx.feature)
         done: list[TimedToken] = []
-        current = None
+        current, partial = None, ()
         if head is None:
             state = PredictionState.WARMING_UP
         else:
             lp = log_softmax(head.logits if head.logits.ndim == 2 else head.logits[None])
-            self._last = (ctx.tick, lp)
-            done = self._answer(ctx.tick - self.lookahead)
+            if head.valid is not None:  # a padded warm-up window: provisional words only
+                lp = lp[-head.valid :]
+                self._warm = (ctx.tick, lp)
+            else:
+                self._last = (ctx.tick, lp)
+                done = self._answer(ctx.tick - self.lookahead)
             newest = lp[-1]
             best = int(np.argmax(newest))
             current = None if best == BLANK or not self._faces.get(ctx.tick, True) else self.labels[best]
             conf = float(np.exp(newest[best]))
-            state = PredictionState.CONFIDENT if conf >= self.threshold else PredictionState.UNCERTAIN
+            state = (PredictionState.WARMING_UP if head.valid is not None else
+                     PredictionState.CONFIDENT if conf >= self.threshold else PredictionState.UNCERTAIN)
+            partial = self._partial(ctx.tick, lp)
         # An utterance completes several words at once; each update reports one of them, so a
         # consumer that collects ``token`` sees every word (a few ticks later at most).
         self._pending.extend(done)
@@ -178,11 +205,31 @@ class LipTranscriptDecoder:
             token=self._pending.pop(0) if self._pending else None, current=current, transcript=self.transcript,
             timings=ctx.timings, input_fps=ctx.stats.input_fps, model_fps=ctx.stats.model_fps,
             dropped_frames=ctx.stats.dropped_frames, regions=ctx.regions, checks_reading=self.novelty is not None,
+            partial=partial,
         )
 
+    def _partial(self, tick: int, lp: np.ndarray) -> tuple[str, ...]:
+        """The open utterance's words so far: its answered frames, then the newest window's
+        frames not answered yet (frames without a face as silence), decoded greedily."""
+        first = tick - len(lp) + 1
+        tail = []
+        for t in range(max(self._next, first), tick + 1):
+            row = lp[t - first]
+            if not self._faces.get(t, True):
+                row = np.full(lp.shape[1], -30.0)
+                row[BLANK] = 0.0
+            tail.append(row)
+        rows = self._rows + tail
+        if not rows:
+            return ()
+        return tuple(w.word for w in greedy_words(np.stack(rows), self.labels))
+
     def finish(self, end_s: float) -> list[TimedToken]:
-        """Every word of the stream: the frames still waiting take the last window's answer."""
+        """Every word of the stream: the frames still waiting take the last window's answer (a
+        stream shorter than the window: the last padded window's)."""
+        if self._last is None and self._warm is not None:
+            self._last = self._warm
         if self._last is not None:
             self._answer(self._last[0])
-        self._close()
+        self._close(at_end=True)
         return list(self.tokens)

@@ -13,15 +13,16 @@ from engine.core.settings import EngineSettings
 from engine.core.stages import FrameStage
 
 
-def frame_stages(bundle: Any) -> list[FrameStage]:
+def frame_stages(bundle: Any, settings: EngineSettings | None = None) -> list[FrameStage]:
     """A bundle that ships the MTCNN face locator gets the causal stabilised crop of
-    engine/lips/mouth.py; one without it keeps the YuNet cropper of engine/lips/yunet.py."""
+    engine/lips/mouth.py (with the face mesh's lip landmarks when ``settings.lip_landmarks``
+    asks); one without it keeps the YuNet cropper of engine/lips/yunet.py."""
     from engine.lips.face import FACE_FILES
 
     if all((bundle.root / f).is_file() for f in FACE_FILES):
         from engine.lips.mouth import MouthStage
 
-        return [MouthStage.for_bundle(bundle)]
+        return [MouthStage.for_bundle(bundle, settings.lip_landmarks if settings is not None else "off")]
     from engine.lips.yunet import MouthCropStage
 
     return [MouthCropStage.for_bundle(bundle)]

@@ -128,6 +128,8 @@ def analysis_key(source: str | Path, bundle_root: Path, settings: EngineSettings
     # Live-only settings, and threads (split between however many workers run) do not decide it.
     for volatile in ("realtime", "ring_capacity", "threads"):
         s.pop(volatile, None)
+    if s.get("lip_landmarks") == "off":  # the default: keys of analyses made before it existed still match
+        s.pop("lip_landmarks")
     h.update(json.dumps({"bundle": bundle_fingerprint(bundle_root), "settings": s, "rules": asdict(rules)},
                         sort_keys=True).encode())
     return h.hexdigest()

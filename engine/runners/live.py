@@ -415,7 +415,7 @@ class Engine:
         tokens = self._recognizer.finish(end_s)
         new = tokens[run.tokens_delivered:]
         transcript = " ".join(t.text for t in tokens)
-        self._deliver(run, [replace(last, token=t, current=None, transcript=transcript) for t in new])
+        self._deliver(run, [replace(last, token=t, current=None, partial=(), transcript=transcript) for t in new])
 
     def _finish(self, run: LiveRun) -> None:
         # Wait briefly for the capture thread so its error (if any) is reported too.

@@ -154,7 +154,7 @@ def analyze_file(
         progress(duration, total_s or duration)
     warnings = list(src.warnings)
     window_s = rec.window_length / rec.sample_fps
-    if not cancelled and duration < window_s:
+    if not cancelled and duration < window_s and not rec.reads_short_clips:
         warnings.append(
             f"{getattr(src, 'name', path)} is {duration:.2f} s long, shorter than the model's window "
             f"(T={rec.window_length} features at {rec.sample_fps:g} fps = {window_s:.2f} s): "

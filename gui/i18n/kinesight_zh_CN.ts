@@ -358,89 +358,112 @@
     </message>
 </context>
 <context>
+    <name>LipPointsToggle</name>
+    <message>
+        <location filename="../mouth_view.py" line="56"/>
+        <source>Show l&amp;ip points (face mesh)</source>
+        <translation>显示嘴唇关键点（人脸网格）(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../mouth_view.py" line="57"/>
+        <source>Find the lips with a face mesh and outline them in the mouth panel; the lip reader&apos;s crop stays as it is</source>
+        <translation>用人脸网格找到嘴唇，并在嘴部面板中描出轮廓；唇读模型的裁剪保持不变</translation>
+    </message>
+</context>
+<context>
     <name>MainMenus</name>
     <message>
-        <location filename="../menus.py" line="76"/>
+        <location filename="../menus.py" line="77"/>
         <source>&amp;Playback</source>
         <translation>播放(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="77"/>
+        <location filename="../menus.py" line="78"/>
         <source>Play / &amp;Pause</source>
         <translation>播放 / 暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="78"/>
+        <location filename="../menus.py" line="79"/>
         <source>Back 5 s</source>
         <translation>后退 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="79"/>
+        <location filename="../menus.py" line="80"/>
         <source>Forward 5 s</source>
         <translation>前进 5 秒</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="80"/>
+        <location filename="../menus.py" line="81"/>
         <source>Back to the &amp;start</source>
         <translation>回到开头(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="81"/>
+        <location filename="../menus.py" line="82"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="82"/>
+        <location filename="../menus.py" line="83"/>
         <source>&amp;Open Bundle…</source>
         <translation>打开模型包(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="83"/>
+        <location filename="../menus.py" line="84"/>
         <source>&amp;Teach New Actions…</source>
         <translation>教授新动作(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="84"/>
+        <location filename="../menus.py" line="85"/>
+        <source>&amp;Rules…</source>
+        <translation>规则(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../menus.py" line="86"/>
+        <source>Run a command, send an HTTP POST or write an event line when a label holds</source>
+        <translation>当某个标签持续出现时，运行命令、发送 HTTP POST 或写出一行事件</translation>
+    </message>
+    <message>
+        <location filename="../menus.py" line="87"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="85"/>
+        <location filename="../menus.py" line="88"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="86"/>
+        <location filename="../menus.py" line="89"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="89"/>
+        <location filename="../menus.py" line="92"/>
         <source>&amp;Full Screen</source>
         <translation>全屏(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="90"/>
+        <location filename="../menus.py" line="93"/>
         <source>Show the &amp;Skeleton</source>
         <translation>显示骨架(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="91"/>
+        <location filename="../menus.py" line="94"/>
         <source>Draw the body keypoints that bundles reading the body find</source>
         <translation>绘制读取身体姿态的模型包找到的身体关键点</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="92"/>
+        <location filename="../menus.py" line="95"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="93"/>
+        <location filename="../menus.py" line="96"/>
         <source>&amp;About Kinesight</source>
         <translation>关于 Kinesight(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../menus.py" line="94"/>
+        <location filename="../menus.py" line="97"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -448,42 +471,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="196"/>
+        <location filename="../main_window.py" line="202"/>
         <source>Opening…</source>
         <translation>正在打开…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198"/>
+        <location filename="../main_window.py" line="204"/>
         <source>Loading model %1…</source>
         <translation>正在加载模型 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214"/>
+        <location filename="../main_window.py" line="220"/>
         <source>The timeline could not be filled for this file; playback goes on.</source>
         <translation>无法为此文件生成时间线；播放继续进行。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="291"/>
+        <location filename="../main_window.py" line="235"/>
+        <source>Rule %1 fired: %2</source>
+        <translation>规则 %1 已触发：%2</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="237"/>
+        <source>Rules: %1</source>
+        <translation>规则：%1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="306"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="298"/>
+        <location filename="../main_window.py" line="313"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="338"/>
+        <location filename="../main_window.py" line="353"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="445"/>
+        <location filename="../main_window.py" line="462"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="446"/>
+        <location filename="../main_window.py" line="463"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
@@ -493,17 +526,17 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>MouthView</name>
     <message>
-        <location filename="../mouth_view.py" line="47"/>
+        <location filename="../mouth_view.py" line="81"/>
         <source>The mouth region the lip reader looks at, with the box the face locator found</source>
         <translation>唇读模型所看的嘴部区域，以及人脸定位器找到的框</translation>
     </message>
     <message>
-        <location filename="../mouth_view.py" line="102"/>
+        <location filename="../mouth_view.py" line="145"/>
         <source>no face</source>
         <translation>无人脸</translation>
     </message>
     <message>
-        <location filename="../mouth_view.py" line="102"/>
+        <location filename="../mouth_view.py" line="145"/>
         <source>mouth crop</source>
         <translation>嘴部裁剪</translation>
     </message>
@@ -549,6 +582,199 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../teach_recording.py" line="94"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
+    </message>
+</context>
+<context>
+    <name>RulesDialog</name>
+    <message>
+        <location filename="../rules_dialog.py" line="57"/>
+        <source>The saved rules could not be read: %1</source>
+        <translation>无法读取已保存的规则：%1</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="131"/>
+        <source>Rules for %1</source>
+        <translation>%1 的规则</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="132"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="132"/>
+        <source>When</source>
+        <translation>条件</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="132"/>
+        <source>Then</source>
+        <translation>动作</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="133"/>
+        <source>Last fired</source>
+        <translation>上次触发</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="134"/>
+        <source>&amp;Add rule</source>
+        <translation>添加规则(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="135"/>
+        <source>&amp;Remove</source>
+        <translation>删除(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="136"/>
+        <source>&amp;Name:</source>
+        <translation>名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="136"/>
+        <source>&amp;When this holds:</source>
+        <translation>当此项持续(&amp;W)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="136"/>
+        <source>For at &amp;least:</source>
+        <translation>至少持续(&amp;L)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="137"/>
+        <source>With con&amp;fidence of at least:</source>
+        <translation>置信度至少为(&amp;F)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="137"/>
+        <source>Then wait before firing a&amp;gain:</source>
+        <translation>再次触发前等待(&amp;G)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="138"/>
+        <source>&amp;Do:</source>
+        <translation>执行(&amp;D)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="138"/>
+        <source>&amp;Target:</source>
+        <translation>目标(&amp;T)：</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="141"/>
+        <source>Also send an &amp;end event when it stops holding</source>
+        <translation>不再持续时也发送结束事件(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="142"/>
+        <source>Rule is &amp;on</source>
+        <translation>启用此规则(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="144"/>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="145"/>
+        <source>An action label of this model, or a word for a lip reader</source>
+        <translation>此模型的动作标签，或唇读模型的词</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="146"/>
+        <source>Run a command</source>
+        <translation>运行命令</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="146"/>
+        <source>Send an HTTP POST</source>
+        <translation>发送 HTTP POST</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="147"/>
+        <source>Write a JSON line (event stream)</source>
+        <translation>写出一行 JSON（事件流）</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="151"/>
+        <source>Saved in %1; the same rules run without the app with: kinesight run --source SOURCE --rules FILE</source>
+        <translation>保存在 %1；不开应用也可运行同样的规则：kinesight run --source SOURCE --rules FILE</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="153"/>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="154"/>
+        <source>&amp;Close</source>
+        <translation>关闭(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="160"/>
+        <source>a program and its arguments, e.g. notify-send Waving</source>
+        <translation>程序及其参数，例如 notify-send Waving</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="161"/>
+        <source>a URL, e.g. http://127.0.0.1:8000/events</source>
+        <translation>网址，例如 http://127.0.0.1:8000/events</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="162"/>
+        <source>stdout, tcp://127.0.0.1:8765 or a file path</source>
+        <translation>stdout、tcp://127.0.0.1:8765 或文件路径</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="172"/>
+        <source>%1 for %2 s at %3 or more</source>
+        <translation>%1 持续 %2 秒，置信度 ≥ %3</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="175"/>
+        <source>%1 (off)</source>
+        <translation>%1（已停用）</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="268"/>
+        <source>give it a name</source>
+        <translation>请为它命名</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="269"/>
+        <source>choose one of this model&apos;s labels or words</source>
+        <translation>请选择此模型的一个标签或词</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="270"/>
+        <source>the target does not suit the action</source>
+        <translation>目标与动作不符</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="271"/>
+        <source>choose what to do</source>
+        <translation>请选择要执行的动作</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="282"/>
+        <source>another rule has this name</source>
+        <translation>已有同名规则</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="285"/>
+        <source>check %1</source>
+        <translation>请检查 %1</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="286"/>
+        <source>Rule %1: %2</source>
+        <translation>规则 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../rules_dialog.py" line="304"/>
+        <source>The rules could not be saved: %1</source>
+        <translation>无法保存规则：%1</translation>
     </message>
 </context>
 <context>
@@ -773,276 +999,276 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>词语（唇部）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="99"/>
-        <location filename="../teach.py" line="251"/>
+        <location filename="../teach.py" line="101"/>
+        <location filename="../teach.py" line="254"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="100"/>
+        <location filename="../teach.py" line="102"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="102"/>
+        <location filename="../teach.py" line="104"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="104"/>
+        <location filename="../teach.py" line="106"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="105"/>
-        <location filename="../teach.py" line="250"/>
+        <location filename="../teach.py" line="107"/>
+        <location filename="../teach.py" line="253"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="108"/>
+        <location filename="../teach.py" line="110"/>
         <source>What to teach</source>
         <translation>教授内容</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="110"/>
-        <location filename="../teach.py" line="254"/>
+        <location filename="../teach.py" line="112"/>
+        <location filename="../teach.py" line="257"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="121"/>
+        <location filename="../teach.py" line="123"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="122"/>
+        <location filename="../teach.py" line="124"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="128"/>
-        <location filename="../teach.py" line="132"/>
+        <location filename="../teach.py" line="130"/>
+        <location filename="../teach.py" line="134"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="133"/>
-        <location filename="../teach.py" line="256"/>
+        <location filename="../teach.py" line="135"/>
+        <location filename="../teach.py" line="259"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="135"/>
-        <location filename="../teach.py" line="260"/>
+        <location filename="../teach.py" line="137"/>
+        <location filename="../teach.py" line="263"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="144"/>
+        <location filename="../teach.py" line="146"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="145"/>
+        <location filename="../teach.py" line="147"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="146"/>
+        <location filename="../teach.py" line="148"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="155"/>
+        <location filename="../teach.py" line="157"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="163"/>
+        <location filename="../teach.py" line="165"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="168"/>
-        <location filename="../teach.py" line="246"/>
+        <location filename="../teach.py" line="170"/>
+        <location filename="../teach.py" line="249"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="169"/>
+        <location filename="../teach.py" line="171"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="170"/>
+        <location filename="../teach.py" line="172"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="174"/>
+        <location filename="../teach.py" line="176"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="183"/>
+        <location filename="../teach.py" line="185"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="185"/>
+        <location filename="../teach.py" line="187"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="188"/>
+        <location filename="../teach.py" line="190"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="246"/>
+        <location filename="../teach.py" line="249"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="250"/>
+        <location filename="../teach.py" line="253"/>
         <source>1. Words or phrases</source>
         <translation>1. 词语或短语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="251"/>
+        <location filename="../teach.py" line="254"/>
         <source>Add word…</source>
         <translation>添加词语…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="253"/>
+        <location filename="../teach.py" line="256"/>
         <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
         <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="255"/>
+        <location filename="../teach.py" line="258"/>
         <source>2. Clips of the selected word</source>
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="258"/>
+        <location filename="../teach.py" line="261"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="282"/>
+        <location filename="../teach.py" line="285"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="301"/>
-        <location filename="../teach.py" line="303"/>
+        <location filename="../teach.py" line="304"/>
+        <location filename="../teach.py" line="306"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="301"/>
+        <location filename="../teach.py" line="304"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="303"/>
+        <location filename="../teach.py" line="306"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="328"/>
+        <location filename="../teach.py" line="331"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="329"/>
+        <location filename="../teach.py" line="332"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="342"/>
+        <location filename="../teach.py" line="345"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="367"/>
+        <location filename="../teach.py" line="370"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="370"/>
+        <location filename="../teach.py" line="373"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="378"/>
+        <location filename="../teach.py" line="381"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="382"/>
+        <location filename="../teach.py" line="385"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="392"/>
+        <location filename="../teach.py" line="395"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="404"/>
+        <location filename="../teach.py" line="407"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="405"/>
+        <location filename="../teach.py" line="408"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="406"/>
+        <location filename="../teach.py" line="409"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="406"/>
+        <location filename="../teach.py" line="409"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="407"/>
+        <location filename="../teach.py" line="410"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="419"/>
+        <location filename="../teach.py" line="422"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="424"/>
+        <location filename="../teach.py" line="427"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="407"/>
-        <location filename="../teach.py" line="426"/>
+        <location filename="../teach.py" line="410"/>
+        <location filename="../teach.py" line="429"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="93"/>
+        <location filename="../teach.py" line="95"/>
         <source>Body movements (keypoints): the model reads the person&apos;s body keypoints, not the picture, so what it learns carries over to other people and rooms better; use it for movements of the whole body or the arms, with the person in view. Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
         <translation>身体动作（关键点）：模型读取人的身体关键点而不是画面，因此学到的内容更能推广到其他人和其他房间；适用于全身或手臂的动作，人要在画面中。词语（唇部）：模型像唇语模式一样读取嘴部，因此你可以为自己的脸教无声命令。每个词或短语请面对摄像头录制几次。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="354"/>
+        <location filename="../teach.py" line="357"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="445"/>
+        <location filename="../teach.py" line="448"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
@@ -1076,36 +1302,41 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
     </message>
     <message>
         <location filename="../teach_report.py" line="40"/>
+        <source>A new person: cannot be predicted, the clips do not say who is in them (body keypoints do not show which recording a clip comes from).</source>
+        <translation>新的人：无法预测，这些片段没有说明里面是谁（身体关键点看不出片段来自哪一次录制）。</translation>
+    </message>
+    <message>
+        <location filename="../teach_report.py" line="44"/>
         <source>A new person: cannot be predicted, no action was taught by more than one person or session.</source>
         <translation>新的人：无法预测，没有任何动作由一个以上的人或录制场次教过。</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="43"/>
+        <location filename="../teach_report.py" line="47"/>
         <source>A new person: cannot be predicted, all clips come from one person or recording session; the figures below only say how well it knows that person.</source>
         <translation>新的人：无法预测，所有片段都来自同一个人或同一次录制；下面的数字只说明它对这个人的识别程度。</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="47"/>
+        <location filename="../teach_report.py" line="51"/>
         <source>each person held out</source>
         <translation>每次留出一个人</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="49"/>
+        <location filename="../teach_report.py" line="53"/>
         <source>each session held out</source>
         <translation>每次留出一个录制场次</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="51"/>
+        <location filename="../teach_report.py" line="55"/>
         <source>each clip held out</source>
         <translation>每次留出一个片段</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="52"/>
+        <location filename="../teach_report.py" line="56"/>
         <source>Held-out clips (%1): %2 of clips right, %3 of live labels right.</source>
         <translation>留出的片段（%1）：片段正确 %2，实时标签正确 %3。</translation>
     </message>
     <message>
-        <location filename="../teach_report.py" line="57"/>
+        <location filename="../teach_report.py" line="61"/>
         <source>Untaught material: %1 of the live labels of an action left out of teaching come out “unknown”.</source>
         <translation>未教过的内容：把一个动作留出不教时，它的实时标签有 %1 显示为“未知”。</translation>
     </message>
@@ -1171,27 +1402,27 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TranscriptPanel</name>
     <message>
-        <location filename="../transcript_panel.py" line="51"/>
+        <location filename="../transcript_panel.py" line="52"/>
         <source>Transcript</source>
         <translation>转录</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="97"/>
+        <location filename="../transcript_panel.py" line="100"/>
         <source>Cannot read this face (the reader knows one speaker).</source>
         <translation>无法读出这张脸的唇语（读唇模型只认识一位说话人）。</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="98"/>
+        <location filename="../transcript_panel.py" line="101"/>
         <source>Cannot read this: the lips do not fit the sentences the reader knows.</source>
         <translation>无法读出：唇形与读唇模型认识的句子不符。</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="101"/>
+        <location filename="../transcript_panel.py" line="104"/>
         <source>This reader cannot tell when it cannot read (its bundle has no speaker check).</source>
         <translation>此读唇模型无法判断自己何时读不出（其模型包没有说话人检查）。</translation>
     </message>
     <message>
-        <location filename="../transcript_panel.py" line="133"/>
+        <location filename="../transcript_panel.py" line="136"/>
         <source>No words read yet.</source>
         <translation>尚未读出词语。</translation>
     </message>
@@ -1314,6 +1545,14 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../video_view.py" line="132"/>
         <source>uncertain</source>
         <translation>不确定</translation>
+    </message>
+</context>
+<context>
+    <name>WindowRules</name>
+    <message>
+        <location filename="../window_rules.py" line="61"/>
+        <source>The rules for this model are not used: %1</source>
+        <translation>此模型的规则未启用：%1</translation>
     </message>
 </context>
 <context>

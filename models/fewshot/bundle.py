@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+
 from engine.bundles import (
     BACKBONE_FILE,
     HEAD_FILE,
@@ -37,8 +39,10 @@ from models.data import (
     default_cache_dir,
     extract_features,
 )
+from models.fewshot.background import generated_background, record as background_record
 from models.fewshot.fit import CVReport, ClipFeatures, FewShotConfig, fit_fewshot
 from models.fewshot.model import (
+    DEFAULT_BACKGROUND_LABEL,
     FewShotModel,
     HEAD_ARCH,
     NOVELTY_METHOD,
@@ -149,6 +153,31 @@ def teaching_warnings(counts: dict[str, int], cv: CVReport, min_clips: int = 3) 
     return out
 
 
+NO_PERSON_SHARE = 0.5  # a clip with a person in fewer of its ticks than this is named in a warning
+
+
+def no_person_warnings(clips: Sequence[ClipFeatures], labels: Sequence[str]) -> list[str]:
+    """For bundles that read the body: the actions with clips in which the pose stage found nobody
+    most of the time (the body features' last column is "a person was found")."""
+    missing: dict[str, list[str]] = {}
+    for c in clips:
+        if not c.generated and float(np.mean(c.views[0][:, -1] > 0.5)) < NO_PERSON_SHARE:
+            missing.setdefault(labels[c.label], []).append(c.name)
+    return [f"'{lab}': no person was found in most of {len(names)} clip(s) ({', '.join(names[:3])}"
+            f"{', ...' if len(names) > 3 else ''}); body movements need the whole person in view. Film the "
+            "person from further away, or teach these actions on the whole frame (roi full+motion)."
+            for lab, names in missing.items()]
+
+
+def _with_background(labels: Sequence[str]) -> tuple[list[str], int]:
+    """The labels with a background ("none of these") label, and its index (the user's, if taught)."""
+    labels = list(labels)
+    for i, lab in enumerate(labels):
+        if is_background(lab):
+            return labels, i
+    return labels + [DEFAULT_BACKGROUND_LABEL], len(labels)
+
+
 def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str | Path, *,
                      cfg: FewShotConfig | None = None, name: str = "", description: str = "",
                      backbone: tuple[Path, InputSpec, int] | None = None, backbone_name: str = "efficientnet_lite0",
@@ -169,6 +198,7 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     cfg = cfg or FewShotConfig()
     t0 = time.perf_counter()
     counts = {lab: sum(1 for it in items if it.label == i) for i, lab in enumerate(labels)}
+    user_labels = list(labels)  # the teaching set's (a generated background is no clip of the user's)
     empty = [lab for lab, n in counts.items() if n == 0]
     if empty:
         raise DatasetError(f"no clips for {', '.join(empty)}; give every action at least one clip")
@@ -183,12 +213,18 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     stats = ExtractStats()
     clips = extract_clip_features(items, bb_path, spec, cfg, cache_dir=cache_dir, progress=stage("features", 0, 1),
                                   cancel=cancel, stats=stats, names=names)
+    generated: dict[str, Any] = {}
+    if spec.roi == "pose":  # the body alone: generated everyday motion stands for "none of these"
+        cfg = replace(cfg, sessions_by_look=False)  # keypoints do not show which recording a clip is from
+        labels, bg = _with_background(labels)
+        clips += generated_background(bg, cfg.sample_fps)
+        generated = {"generated_background": background_record(cfg.sample_fps)}
     t1 = time.perf_counter()
     model, cv, calib = fit_fewshot(clips, labels, cfg, progress=stage("training", 0, 1), cancel=cancel)
     t2 = time.perf_counter()
     if cancel is not None and cancel.is_set():
         raise Cancelled("teaching cancelled before the bundle was written")
-    warnings = teaching_warnings(counts, cv)
+    warnings = teaching_warnings(counts, cv) + (no_person_warnings(clips, labels) if spec.pose else [])
     training = {
         "recipe": "fewshot", "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
         "clips": counts, "cv": cv.to_json(),
@@ -197,7 +233,7 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
         "new_person_clip_accuracy": cv.new_person_clip_accuracy,
         "evaluation": f"leave-one-{cv.method.split('-')[0]}-out cross-validation; test_accuracy counts live labels "
                       "(2 s windows, one per tick), clip_accuracy clips",
-        "warnings": warnings, "feature_extraction": asdict(stats),
+        "warnings": warnings, "feature_extraction": asdict(stats), **generated,
         **(extra_training or {}),
     }
     if progress:
@@ -209,7 +245,7 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
         if keep_clips:
             from models.fewshot.teaching_set import from_items, teaching_record
 
-            ts, sources = from_items(items, labels) if not isinstance(keep_clips, tuple) else keep_clips
+            ts, sources = from_items(items, user_labels) if not isinstance(keep_clips, tuple) else keep_clips
             tjson, tclips = ts.stage(Path(staging), sources)
             extra_files, extra_dirs = {tjson.name: tjson}, {tclips.name: tclips}
             training.update(teaching_record(ts))

@@ -109,6 +109,10 @@ class FewShotConfig:
     threshold_margin: float = 1.5  # a new person or room is further than a held-out clip of a known one
     seed: int = 0
     threads: int = 0
+    # Unnamed clips that look alike are one recording session (False: features that do not show
+    # the recording, e.g. body keypoints: takes of different recordings are 0.18 apart in where
+    # the person stands and how big, takes of one recording up to 0.74; dev set of real people)
+    sessions_by_look: bool = True
 
 
 # The first few-shot recipe (before the lagged |change| statistics), kept selectable for comparison:
@@ -180,6 +184,10 @@ class ClipFeatures:
     label: int
     group: str
     name: str = ""
+    # Made by the motion generator (models.posegen) to stand for what nobody taught ("none of
+    # these"): trained on in every fold, never held out, and no part of the novelty calibration
+    # or the figures, which are about the user's own clips.
+    generated: bool = False
 
 
 @dataclass
@@ -206,6 +214,18 @@ def _train_windows(clips: Sequence[ClipFeatures], cfg: FewShotConfig, *, augment
 def subsample(n: int, cap: int) -> np.ndarray:
     """At most ``cap`` indices of ``n``, evenly spread."""
     return np.arange(n) if n <= cap else np.unique(np.linspace(0, n - 1, cap).round().astype(np.int64))
+
+
+GENERATED_SHARE = 0.25  # of a fit's windows at most, for the generated clips (they outnumber a user's)
+
+
+def _fit_index(take: np.ndarray, generated: np.ndarray, cap: int) -> np.ndarray:
+    """Training windows of a fit (indices where ``take``): the user's clips' windows up to ``cap``
+    and the generated ones up to ``GENERATED_SHARE`` of that, each evenly spread."""
+    own = np.flatnonzero(take & ~generated)
+    gen = np.flatnonzero(take & generated)
+    own = own[subsample(len(own), cap)]
+    return np.concatenate([own, gen[subsample(len(gen), max(1, int(len(own) * GENERATED_SHARE)))]]) if len(gen) else own
 
 
 def _fit(pooled: np.ndarray, y: np.ndarray, classes: int, l2s: Sequence[float], cfg: FewShotConfig):
@@ -282,15 +302,19 @@ class CVReport:
         return asdict(self)
 
 
-def clip_groups(clips: Sequence[ClipFeatures]) -> tuple[list[str], str]:
-    """Each clip's person or session, and how it was found ("named" or "inferred").
+def clip_groups(clips: Sequence[ClipFeatures], by_look: bool = True) -> tuple[list[str], str]:
+    """Each clip's person or session, and how it was found ("named", "inferred" or "unnamed").
 
     Names decide when any clip carries one (``<person>__``, a person folder, the app's recording
     session); when every clip is its own group, takes that look alike are one session
-    (:func:`models.fewshot.calibrate.infer_sessions`)."""
+    (:func:`models.fewshot.calibrate.infer_sessions`), unless ``by_look`` is False (features that
+    do not show the recording, such as body keypoints): then nothing says who is in which clip,
+    the clips are held out in turn, and no new person is predicted ("unnamed")."""
     groups = [c.group for c in clips]
     if len(set(groups)) < len(groups) or len(groups) < 2:
         return groups, "named"
+    if not by_look:
+        return ["unnamed"] * len(groups), "unnamed"
     sessions = infer_sessions(np.stack([c.views[0].mean(0) for c in clips]))
     return [f"session {k + 1}" for k in sessions], "inferred"
 
@@ -314,7 +338,12 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     classes = len(labels)
     if classes < 2:
         raise FewShotError("teaching needs at least two labels")
-    groups, grouping = clip_groups(clips)
+    clips = [c for c in clips if not c.generated] + [c for c in clips if c.generated]
+    generated = [c for c in clips if c.generated]
+    n_own = len(clips) - len(generated)
+    if n_own < 1:
+        raise FewShotError("teaching needs clips of its own, not only generated ones")
+    groups, grouping = clip_groups(clips[:n_own], cfg.sessions_by_look)
     n_groups = len(set(groups))
     # Holding a group out predicts a new person only for actions another group taught too; when
     # none is, clips are held out in turn instead (the report then says no new person is predicted).
@@ -323,8 +352,9 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
         groups_of.setdefault(c.label, set()).add(g)
     person_groups = n_groups >= 2 and any(len(gs) >= 2 for gs in groups_of.values())
     # one person or session: clips held out in turn still choose the head (but predict no new person)
-    fold_groups = groups if person_groups else [f"clip {k}" for k in range(len(clips))]
+    fold_groups = groups if person_groups else [f"clip {k}" for k in range(n_own)]
     folds = group_folds(fold_groups)
+    fold_groups = fold_groups + ["\0generated"] * len(generated)  # in no fold: never held out
     aug = _train_windows(clips, cfg, augmented=True)
     aug_all = pool_windows(aug.x)
     clean = _train_windows(clips, cfg, augmented=False)
@@ -338,6 +368,8 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     clean_mean_unit = unit_rows(clean.x.mean(1))
     aug_mean_unit = unit_rows(aug.x.mean(1))
     clip_group = np.array(fold_groups)
+    gen_aug = aug.clip >= n_own  # generated clips come last
+    own_clean = clean.clip < n_own
     candidates = [(fs, h, l2) for fs in cfg.feature_sets for h in cfg.heads
                   for l2 in (cfg.l2 if h != "prototype" else (0.0,))]
     # held-out clip probabilities per candidate
@@ -358,9 +390,9 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
             te = test_clip[clean.clip]
             if not tr.any() or not te.any():
                 continue
-            idx = np.flatnonzero(tr)[subsample(int(tr.sum()), cfg.max_train_windows)]
-            # novelty of held-out windows against the training groups (distance only)
-            sim = (clean_mean_unit[te] @ aug_mean_unit[idx].T).max(1)
+            idx = _fit_index(tr, gen_aug, cfg.max_train_windows)
+            # novelty of held-out windows against the training groups' own clips (distance only)
+            sim = (clean_mean_unit[te] @ aug_mean_unit[idx[~gen_aug[idx]]].T).max(1)
             held_dist[te] = 1.0 - sim
             covered[te] = np.isin(clean.y[te], np.unique(aug.y[tr]))
             # Per feature set, one standardiser, one basis and one logistic fit per L2 strength
@@ -377,11 +409,11 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
             step += 1
             if progress is not None:
                 progress("cross-validation", step / n_steps)
-    y_clip = np.array([c.label for c in clips])
+    y_clip = np.array([c.label for c in clips[:n_own]])
 
     def score(cand) -> tuple[float, float]:
-        pred = clip_probs[cand].argmax(1)
-        ll = -np.log(np.maximum(clip_probs[cand][np.arange(len(clips)), y_clip], 1e-6)).mean()
+        pred = clip_probs[cand][:n_own].argmax(1)
+        ll = -np.log(np.maximum(clip_probs[cand][np.arange(n_own), y_clip], 1e-6)).mean()
         return float((pred == y_clip).mean()), -float(ll)
 
     if can_validate:
@@ -390,7 +422,7 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
         chosen = (cfg.feature_sets[0], "ensemble", cfg.l2[len(cfg.l2) // 2])
     name = lambda c: f"{c[0]}: " + (c[1] if c[1] == "prototype" else f"{c[1]} l2={c[2]:g}")  # noqa: E731
     cm = np.zeros((classes, classes), np.int64)
-    preds = clip_probs[chosen].argmax(1)
+    preds = clip_probs[chosen][:n_own].argmax(1)
     for t, p in zip(y_clip, preds):
         cm[t, p] += 1
     confusable = []
@@ -403,8 +435,8 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
         method=("session-out" if grouping == "inferred" else "person-out") if person_groups else "clip-out",
         folds=len(folds) if can_validate else 0,
         clip_accuracy=float((preds == y_clip).mean()) if can_validate else float("nan"),
-        window_accuracy=float(win_right[chosen] / max(1, len(clean.y))) if can_validate else float("nan"),
-        windows=int(len(clean.y)) if can_validate else 0,
+        window_accuracy=float(win_right[chosen] / max(1, int(own_clean.sum()))) if can_validate else float("nan"),
+        windows=int(own_clean.sum()) if can_validate else 0,
         confusion=cm.tolist(), labels=labels,
         groups=n_groups, grouping=grouping,
         candidates={name(c): round(score(c)[0], 4) for c in candidates} if can_validate else {},
@@ -413,15 +445,17 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
         confusable=confusable,
     )
     # final fit on every clip
-    idx = subsample(len(aug.y), cfg.max_train_windows)
+    idx = _fit_index(np.ones(len(aug.y), bool), gen_aug, cfg.max_train_windows)
     fs, head, l2 = chosen
     fit = _fit(aug_all[idx][:, cols[fs]], aug.y[idx], classes, (l2,) if head != "prototype" else (), cfg)
     params = _params(fit, head, l2)
-    bank_idx = subsample(len(aug_mean_unit), MAX_NOVELTY_PROTOTYPES)
+    own_aug = np.flatnonzero(~gen_aug)
+    bank_idx = own_aug[subsample(len(own_aug), MAX_NOVELTY_PROTOTYPES)]
     # A held-out group whose action nobody else taught is untaught material, not a new person.
     seen = covered & ~np.isnan(held_dist)
     held = held_dist[seen]
-    untaught = untaught_distances(clean_mean_unit, clean.y, aug_mean_unit, aug.y, labels, MAX_NOVELTY_PROTOTYPES)
+    untaught = untaught_distances(clean_mean_unit[own_clean], clean.y[own_clean], aug_mean_unit[~gen_aug],
+                                  aug.y[~gen_aug], labels, MAX_NOVELTY_PROTOTYPES)
     cal = calibrate_threshold(held, untaught, grouped=person_groups, quantile=cfg.threshold_quantile,
                               margin=cfg.threshold_margin)
     scale, threshold = cal.scale, cal.threshold

@@ -25,6 +25,10 @@ def new_person_lines(cv: dict[str, Any], open_set: dict[str, Any] | None = None)
                    f"{_pct(cv['new_person_clip_accuracy'])} of clips right, "
                    f"{_pct(cv.get('new_person_live_accuracy'))} of live labels right, "
                    f"{_pct(1 - cv['new_person_accepted'])} of live labels unknown")
+    elif cv.get("grouping") == "unnamed":
+        out.append("new person: cannot be predicted: the clips do not say who is in them, and body keypoints do not "
+                   "show which recording a clip comes from; name them <person>__<name>.mp4 or record them in the app "
+                   "(and " + ADD_PEOPLE.split(" (")[0] + ")")
     elif groups >= 2:
         out.append(f"new person: cannot be predicted: no action was taught by more than one of the {groups} {who}; "
                    + ADD_PEOPLE)

@@ -31,6 +31,11 @@ FONTCONFIG_FILE="$TMP/fc/fonts.conf" LANG=zh_CN.UTF-8 "${XVFB[@]}" "${GUI[@]}" -
 "${XVFB[@]}" .venv/bin/kinesight-gui --bundle resources/bundles/grid-lips --settings "$TMP/lip.ini" \
   --source ../shared/data/grid/s1/video/bgbbzn.mp4 --lang en --screenshot-delay 1 --screenshot-at 1.3 \
   --screenshot "$TMP/lip-mode-en.png"
+# The same with "Show lip points (face mesh)" on (remembered in the settings): the lips outlined.
+printf '[lips]\npoints=true\n' > "$TMP/lip-points.ini"
+"${XVFB[@]}" .venv/bin/kinesight-gui --bundle resources/bundles/grid-lips --settings "$TMP/lip-points.ini" \
+  --source ../shared/data/grid/s1/video/bgbbzn.mp4 --lang en --screenshot-delay 1 --screenshot-at 1.3 \
+  --screenshot "$TMP/lip-points-en.png"
 # A file that is not a video: the dialog a user sees (what happened, what to do, details folded).
 head -c 4000 /dev/urandom > "$TMP/holiday.mp4"
 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/en.ini" --source "$TMP/holiday.mp4" --lang en \
@@ -42,8 +47,11 @@ LANG=zh_CN.UTF-8 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/zh.ini" --source "$TM
 LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.py zh_CN "$TMP/teach-dialog-zh_CN.png"
 # A correction: 6-9 s of the arm-wrestling clip taught as "none of these", what changed in amber.
 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_correct.py en "$TMP/correct-en.png"
-for f in main-window-en main-window-zh_CN main-window-zh_CN-no-cjk-font lip-mode-en bad-file-dialog-en bad-file-dialog-zh_CN teach-dialog-en \
-    teach-dialog-zh_CN correct-en; do
+# Model ▸ Rules after the rules fired on a GRID sentence (the lip reader; a temporary user folder).
+"${XVFB[@]}" .venv/bin/python resources/screenshots/take_rules.py en "$TMP/rules-dialog-en.png"
+LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_rules.py zh_CN "$TMP/rules-dialog-zh_CN.png"
+for f in main-window-en main-window-zh_CN main-window-zh_CN-no-cjk-font lip-mode-en lip-points-en bad-file-dialog-en \
+    bad-file-dialog-zh_CN teach-dialog-en teach-dialog-zh_CN rules-dialog-en rules-dialog-zh_CN correct-en; do
   # 256-colour PNGs keep each file well under 500 KB.
   convert "$TMP/$f.png" -strip -colors 256 "PNG8:resources/screenshots/$f.png"
 done

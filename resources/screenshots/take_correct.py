@@ -32,7 +32,7 @@ def main(lang: str, png: str) -> int:
     install_language(lang)
     tmp = Path(tempfile.mkdtemp())
     bundle = train_bundle(cut_clips(tmp), tmp / "bundles" / "makeup-or-wrestling", cache_dir=tmp / "cache",
-                          **QUICK).bundle_path
+                          roi="full+motion", **QUICK).bundle_path
     w = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), bundle_path=bundle,
                    remember_geometry=False)
     w.resize(1280, 800)

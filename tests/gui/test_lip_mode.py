@@ -164,3 +164,31 @@ def test_the_transcript_says_when_the_reader_cannot_read_a_face_in_both_language
 
     panel.set_file_words([replace(t, check=None) for t in other])
     assert not any(panel.flagged()) and panel.notice().startswith("This reader cannot tell when it cannot read")
+
+
+def test_lip_points_are_outlined_in_the_mouth_panel_when_asked_for(qtbot, lip_window):
+    from PySide6.QtCore import Qt
+
+    from gui.mouth_view import LIPS_COLOUR
+
+    w = lip_window
+    assert w.lip_points.isVisible() and not w.lip_points.isChecked()
+    w.open_source(str(GRID_CLIP))
+    qtbot.waitUntil(lambda: w.mouth_view.has_image, timeout=WAIT)
+    assert not w.mouth_view.lip_outlines  # off by default: no face mesh runs
+    w.activateWindow()
+    w.video.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)  # keyboard-reachable: Alt+I
+    qtbot.waitUntil(w.lip_points.isChecked, timeout=2000)  # a mnemonic "animates" the click first
+    qtbot.waitUntil(lambda: len(w.mouth_view.lip_outlines) == 2, timeout=WAIT)
+    crop = w.mouth_view.crop_image()
+    for poly in w.mouth_view.lip_outlines:  # outer and inner lips, inside the shown crop
+        assert poly.size() == 20
+        r = poly.boundingRect()
+        assert 0 <= r.left() and r.right() <= crop.width() and 0 <= r.top() and r.bottom() <= crop.height()
+    shot = _qimage_array(w.mouth_view.grab().toImage())
+    pink = (np.abs(shot.astype(int) - [LIPS_COLOUR.red(), LIPS_COLOUR.green(), LIPS_COLOUR.blue()]).sum(2) < 60).sum()
+    assert pink > 30, pink  # the outline is painted
+    qtbot.keyClick(w, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not w.lip_points.isChecked(), timeout=2000)
+    qtbot.waitUntil(lambda: not w.mouth_view.lip_outlines, timeout=WAIT)

@@ -17,7 +17,8 @@ def taught_motion_bundle(clip_segments, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("motion") / "taught"
     # quick options (as tests/gui/test_teach.py): a short window at 5 fps, one view per clip
-    train_bundle(clip_segments, out, window=6, sample_fps=5.0, views=1, cache_dir=out.parent / "cache")
+    train_bundle(clip_segments, out, window=6, sample_fps=5.0, views=1, cache_dir=out.parent / "cache",
+                 roi="full+motion")
     assert load_bundle(out).manifest.input.roi == "full+motion"
     return out
 

@@ -18,6 +18,10 @@ def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(q
                                                                               tmp_path, message_boxes):
     window.open_teach_dialog()
     dialog = window.teach_dialog
+    assert dialog.roi() == "pose"  # body movements by default ...
+    # ... but make-up and arm wrestling are scenes more than body movements: the whole frame, whose
+    # unnamed clips are grouped into sessions by how they look
+    dialog.set_roi("full+motion")
     # A fresh feature cache: the test measures a real first training run.
     dialog.train_options = {**QUICK, "cache_dir": tmp_path / "feature-cache"}
     for action, paths in clip_segments.items():

@@ -16,7 +16,7 @@ def test_teach_dialog_trains_words_from_the_lips(qtbot, window, shared_data, tmp
     dialog = window.teach_dialog
     assert [dialog.kind_picker.itemText(i) for i in range(3)] == ["Actions (whole frame)", "Body movements (keypoints)",
                                                                    "Words (lips)"]
-    assert dialog.roi() == "full+motion" and dialog.bundle_name.text() == "my-actions"
+    assert dialog.roi() == "pose" and dialog.bundle_name.text() == "my-actions"  # body keypoints by default
     dialog.set_roi("mouth")
     assert dialog.bundle_name.text() == "my-words"  # the suggested name follows the choice
     assert dialog.actions_box.title() == "1. Words or phrases" and dialog.add_action_button.text() == "Add word…"

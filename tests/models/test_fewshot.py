@@ -22,6 +22,7 @@ from engine.runners.offline import analyze_file
 from models.data import DatasetError, FeatureExtractor, sample_frames
 from models.fewshot.bundle import teaching_warnings
 from models.fewshot.fit import ClipFeatures, FewShotConfig, fit_fewshot
+from models.fewshot.model import FewShotError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +40,7 @@ from pathlib import Path
 from models.teach import train_bundle
 clips, out, cache = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 t = time.perf_counter()
-res = train_bundle({k: [Path(p) for p in v] for k, v in clips.items()}, out, cache_dir=cache)
+res = train_bundle({k: [Path(p) for p in v] for k, v in clips.items()}, out, cache_dir=cache, roi="full+motion")
 print(json.dumps({"seconds": time.perf_counter() - t, "torch": 'torch' in sys.modules,
                   "clip_accuracy": res.clip_accuracy, "warnings": res.report["warnings"]}))
 """
@@ -284,7 +285,7 @@ def test_kinesight_train_and_the_app_calibrate_alike_on_real_clips(real_actions,
             link.symlink_to(p)
             app_clips[label].append(link)
     cli = train_from_folder(data, tmp_path / "cli", TrainConfig(), cache_dir=feature_cache, show_bar=False)
-    app = train_bundle(app_clips, tmp_path / "app", cache_dir=feature_cache)
+    app = train_bundle(app_clips, tmp_path / "app", cache_dir=feature_cache, roi="full+motion")
     m_cli, m_app = load_bundle(cli.bundle_path).manifest, load_bundle(app.bundle_path).manifest
     assert m_cli.training["cv"]["method"] == m_app.training["cv"]["method"] == "person-out"
     assert m_cli.open_set["threshold"] == m_app.open_set["threshold"]
@@ -303,3 +304,41 @@ def test_kinesight_train_and_the_app_calibrate_alike_on_real_clips(real_actions,
         warm = [p for p in result.predictions if p.state != PredictionState.WARMING_UP]
         confident = sum(p.state == PredictionState.CONFIDENT for p in warm)
         assert confident <= 0.05 * len(warm), (path.name, Counter(p.state for p in warm))
+
+
+def test_generated_clips_are_taught_but_never_held_out_nor_calibrate_unknown():
+    """Generated "none of these" clips (models/fewshot/background.py) train every fold, yet the
+    CV figures, the clip list of the report and the unknown threshold are the user's clips' alone:
+    adding them changes neither the windows counted nor the novelty bank."""
+    clips, _ = _clusters(4, 3, seed=5)
+    own = [c for c in clips if c.label < 2]
+    gen = [ClipFeatures(c.views, 2, f"generated {k}", f"generated {k}", generated=True)
+           for k, c in enumerate(c for c in clips if c.label == 2)]
+    cfg = FewShotConfig(window=8)
+    base, cv0, cal0 = fit_fewshot(own, ["a", "b", "none of these"], cfg)
+    model, cv, cal = fit_fewshot(gen + own, ["a", "b", "none of these"], cfg)  # generated first: order is free
+    assert [n for n, _, _ in cv.clip_predictions] == [n for n, _, _ in cv0.clip_predictions] == [c.name for c in own]
+    assert cv.windows == cv0.windows and cv.folds == cv0.folds == 3 and cv.clip_accuracy == 1.0
+    assert cal["held_out_windows"] == cal0["held_out_windows"]
+    assert len(model.novelty_bank) == len(base.novelty_bank)
+    # ... and what they show is taken for "none of these": unknown, not a confident "a" or "b"
+    fresh, _ = _clusters(2, 3, seed=5)
+    bg = [c for c in fresh if c.label == 2]
+    assert all(model.predict(c.views[0][None, :8])[1][0] > model.threshold for c in bg)
+    assert not all(base.predict(c.views[0][None, :8])[1][0] > base.threshold for c in bg)
+    with pytest.raises(FewShotError, match="clips of its own"):
+        fit_fewshot(gen, ["a", "b", "none of these"], cfg)
+
+
+def test_unnamed_keypoint_clips_predict_no_new_person_and_say_why():
+    """Body keypoints do not show which recording a clip is from, so unnamed clips are not grouped
+    by look: the report predicts no new person and says to name the clips, instead of a clip-out
+    figure that only measures memory."""
+    from models.fewshot.report import new_person_lines
+
+    clips, _ = _clusters(4, 2, seed=6)
+    unnamed = [ClipFeatures(c.views, c.label, c.name, c.name) for c in clips]  # every clip its own group
+    _, cv, calib = fit_fewshot(unnamed, ["a", "b"], FewShotConfig(window=8, sessions_by_look=False))
+    assert cv.grouping == "unnamed" and cv.method == "clip-out" and cv.new_person_clip_accuracy is None
+    text = " ".join(new_person_lines(cv.to_json(), {"calibration": calib}))
+    assert "new person: cannot be predicted: the clips do not say who is in them" in text and "<person>__" in text

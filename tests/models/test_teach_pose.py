@@ -42,6 +42,10 @@ def test_a_pose_bundle_has_no_backbone_and_records_its_pose_models(pose_bundle):
     assert not (pose_bundle / "backbone.onnx").exists() and set(m.files) == {"head.onnx", "teaching.json"}
     assert set(m.training["pose_models"]) == {"pose_detection.onnx", "pose_landmark_full.onnx"}
     assert "body keypoints" in m.summary()
+    # everyday movement nobody taught, generated as keypoints, was taught as "none of these"
+    gen = m.training["generated_background"]
+    assert gen["generator"] == "models.posegen" and "phone_call" in gen["motions"] and gen["per_motion"] >= 4
+    assert "none of these" not in m.labels and m.open_set["background_labels"] == ["none of these"]
 
 
 def test_the_engine_names_held_out_mirrored_clips_from_the_body_alone(pose_bundle, real_actions):
@@ -81,3 +85,31 @@ def test_a_pose_bundle_whose_feature_size_does_not_add_up_is_refused(pose_bundle
     (bad / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(BundleError, match=f"feature_dim must be {FEATURE_DIM}"):
         load_bundle(bad)
+
+
+def test_teaching_body_movements_on_clips_without_a_person_says_so(real_actions, feature_cache, tmp_path):
+    """Body keypoints need a person in view: an action whose clips show nobody (here, drifting
+    coloured shapes) is named in the teaching warnings with what to do, the other one is not.
+    (Kinetics' arm wrestling, two people seated close to the camera, is named too: the pose stage
+    finds nobody in most of its frames.)"""
+    import numpy as np
+
+    from models.synthetic import write_clip
+    from models.teach import train_bundle
+
+    rng = np.random.default_rng(0)
+    empty = []
+    for k in range(3):
+        base = rng.integers(40, 200, (1, 1, 3), dtype=np.uint8)
+        frames = []
+        for t in range(30):
+            f = np.broadcast_to(base, (240, 320, 3)).copy()
+            f[60:140, (10 * t + 40 * k) % 240:(10 * t + 40 * k) % 240 + 60] = (230, 230, 40)
+            frames.append(f)
+        empty.append(write_clip(tmp_path / f"empty-{k}.mp4", frames, 15.0))
+    res = train_bundle({"talk": real_actions["talking"]["teach"], "shapes": empty}, tmp_path / "b", window=6,
+                       sample_fps=5.0, views=1, cache_dir=feature_cache)
+    assert load_bundle(tmp_path / "b").manifest.input.roi == "pose"  # the default
+    text = " ".join(res.report["warnings"])
+    assert "'shapes': no person was found in most of 3 clip(s)" in text and "whole frame" in text, text
+    assert "'talk': no person" not in text  # a GRID speaker is in every frame
