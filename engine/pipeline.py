@@ -46,6 +46,7 @@ from engine.core.runtime import make_session, run_fixed_batch
 from engine.core.settings import EngineSettings
 from engine.core.stages import run_stages
 from engine.core.window import FeatureWindow, ModelClock
+from engine.hands.stage import tick_features as hand_tick_features
 from engine.pose.stage import tick_features
 from engine.tasks import task_spec
 
@@ -226,10 +227,12 @@ class Recognizer:
         images = images if isinstance(images, list) else [images]
         if images:
             sampled.tensor = preprocess(images, spec)
-        else:  # "pose": the keypoints alone, nothing for a backbone
+        else:  # "pose", "hands": the keypoints alone, nothing for a backbone
             sampled.tensor = np.zeros((0, 3, *spec.size), np.float32)
         if spec.pose:
             sampled.body = tick_features(sampled.regions, sampled.frame.image.shape[0])
+        elif spec.hands:
+            sampled.body = hand_tick_features(sampled.regions, sampled.frame.image.shape[0])
         sampled.preprocess_ms = (time.perf_counter() - t0) * 1e3
         return sampled
 
@@ -272,7 +275,7 @@ class Recognizer:
             feats = self.features(x.reshape(-1, *x.shape[2:]), cuda_batch=cuda_batch).reshape(len(batch), -1)
         else:
             feats = np.zeros((len(batch), 0), np.float32)
-        if self.manifest.input.pose:  # then the body features of the pose stage
+        if self.manifest.input.keypoints:  # then the body (or hand) features of the keypoint stage
             feats = np.concatenate([feats, np.stack([s.body for s in batch])], axis=1)
         backbone_ms = (time.perf_counter() - t0) * 1e3 / len(batch)
         # 1. Slide the window tick by tick; note which ticks predict, and their windows.

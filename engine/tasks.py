@@ -95,8 +95,9 @@ register_task(TaskSpec(
     description="what the person does: one label per window, with top-k and confidence",
     roi="full",
     # taught bundles: the whole frame and a crop around what moves (engine/actions/motion.py);
-    # the body's keypoints alone, or with the whole frame or the person's region (engine/pose/)
-    other_rois=("full+motion", "pose", "pose+full", "pose+person"),
+    # the body's keypoints alone, or with the whole frame or the person's region (engine/pose/);
+    # hand gestures from the hands' keypoints (engine/hands/)
+    other_rois=("full+motion", "pose", "pose+full", "pose+person", "hands"),
     logits_ranks=(2,),
     frame_stages=actions.frame_stages,
     decoder=actions.decoder,

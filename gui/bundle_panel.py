@@ -147,7 +147,9 @@ class BundlePanel(QGroupBox):
         self.figures_button.setText(self.tr("Training figures (%1)…").replace("%1", str(len(self._figures))))
 
     def _features_text(self, m) -> str:
-        """What the bundle reads of a frame: its backbone, the body keypoints, or both."""
+        """What the bundle reads of a frame: its backbone, the body or hand keypoints, or both."""
+        if m.input is not None and m.input.hands:
+            return self.tr("hand keypoints")
         if m.input is None or not m.input.pose:
             return html.escape(m.backbone)
         body = self.tr("body keypoints")

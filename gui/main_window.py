@@ -244,7 +244,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         m.quit.triggered.connect(self.close)
 
     def _set_skeleton(self, on: bool) -> None:
-        """View ▸ Show the Skeleton: draw the body keypoints (remembered across runs)."""
+        """View ▸ Show the Skeleton and Hands: draw the body and hand keypoints (remembered across runs)."""
         self.video.show_skeleton = on
         self.settings.setValue("view/skeleton", on)
         self.video.update()

@@ -90,8 +90,8 @@ class MainMenus(QObject):
         for code, name in LANGUAGES.items():
             self.language_actions[code].setText(name)
         self.fullscreen.setText(self.tr("&Full Screen"))
-        self.skeleton.setText(self.tr("Show the &Skeleton"))
-        self.skeleton.setToolTip(self.tr("Draw the body keypoints that bundles reading the body find"))
+        self.skeleton.setText(self.tr("Show the &Skeleton and Hands"))
+        self.skeleton.setToolTip(self.tr("Draw the body and hand keypoints that bundles reading the body or the hands find"))
         self.help.setTitle(self.tr("&Help"))
         self.about.setText(self.tr("&About Kinesight"))
         self.quit.setText(self.tr("&Quit"))

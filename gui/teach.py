@@ -42,7 +42,7 @@ from gui.video_view import VideoView
 BACKGROUND_LABEL = "none of these"
 MIN_CLIPS = 3  # fewer and the held-out figures (and the model) are shaky: warn
 # what is taught: actions (the whole frame and the moving region, or the body's keypoints) or words (lips); see models.teach.ROIS
-ROIS = ("full+motion", "pose", "mouth")
+ROIS = ("full+motion", "pose", "hands", "mouth")
 
 
 class TeachDialog(RecordingActions, QDialog):
@@ -85,6 +85,7 @@ class TeachDialog(RecordingActions, QDialog):
         self.kind_picker = QComboBox()
         self.kind_picker.addItem(self.tr("Actions (whole frame)"), "full+motion")
         self.kind_picker.addItem(self.tr("Body movements (keypoints)"), "pose")
+        self.kind_picker.addItem(self.tr("Hand gestures"), "hands")
         # The longest choice must not widen the dialog past its 900 px (the list shows it whole).
         self.kind_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.kind_picker.setMinimumContentsLength(13)
@@ -94,7 +95,9 @@ class TeachDialog(RecordingActions, QDialog):
         self.kind_picker.setToolTip(self.tr(
             "Body movements (keypoints): the model reads the person's body keypoints, not the picture, so "
             "what it learns carries over to other people and rooms better; use it for movements of the whole "
-            "body or the arms, with the person in view. Words (lips): the model reads the mouth, as lip mode "
+            "body or the arms, with the person in view. Hand gestures: the model reads up to two hands' "
+            "keypoints (open palm, thumbs up, a swipe), with the hands in view. Words (lips): the model reads "
+            "the mouth, as lip mode "
             "does, so you can teach silent commands for your own face. Record each word or phrase several "
             "times, face to the camera."))
         self.actions_list = QListWidget()
@@ -246,20 +249,28 @@ class TeachDialog(RecordingActions, QDialog):
 
     def _kind_changed(self) -> None:
         # The suggested bundle name follows the choice, unless the user typed one.
-        defaults = {"full+motion": self.tr("my-actions"), "pose": self.tr("my-actions"), "mouth": self.tr("my-words")}
+        defaults = {"full+motion": self.tr("my-actions"), "pose": self.tr("my-actions"),
+                    "hands": self.tr("my-gestures"), "mouth": self.tr("my-words")}
         if self.bundle_name.text() in defaults.values():
             self.bundle_name.setText(defaults[self.roi()])
-        words = self.roi() == "mouth"
-        self.actions_box.setTitle(self.tr("1. Words or phrases") if words else self.tr("1. Actions"))
-        self.add_action_button.setText(self.tr("Add word…") if words else self.tr("Add action…"))
+        words, hands = self.roi() == "mouth", self.roi() == "hands"
+        self.actions_box.setTitle(self.tr("1. Words or phrases") if words else self.tr("1. Gestures") if hands
+                                  else self.tr("1. Actions"))
+        self.add_action_button.setText(self.tr("Add word…") if words else self.tr("Add gesture…") if hands
+                                       else self.tr("Add action…"))
         self.actions_hint.setText(
             self.tr("Name at least two words or phrases you will say (aloud or silently) to the camera.") if words
+            else self.tr("Name at least two hand gestures you will show the camera (e.g. open palm, thumbs up, "
+                         "swipe left).") if hands
             else self.tr("Name at least two actions you will show the camera."))
         self.clips_box.setTitle(self.tr("2. Clips of the selected word") if words
+                                else self.tr("2. Clips of the selected gesture") if hands
                                 else self.tr("2. Clips of the selected action"))
         self.clips_hint.setText(
             self.tr("Give each word several short clips (3 or more) of your face from the front, from files or "
                     "the camera.") if words
+            else self.tr("Give each gesture several short clips (3 or more) with your hands in view, from files "
+                         "or the camera.") if hands
             else self.tr("Give each action several short clips (3 or more), from files or the camera."))
 
     # -- actions and clips (also the API tests use) --------------------------------------

@@ -9,7 +9,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.core.prediction import PERSON_REGION, Prediction, PredictionState
+from engine.core.prediction import HAND_REGIONS, PERSON_REGION, Prediction, PredictionState
+from engine.hands.landmarks import EDGES as HAND_EDGES, NUM_LANDMARKS as HAND_POINTS
 from engine.pose.landmarks import EDGES, LANDMARKS
 from gui.throttle import Throttle
 
@@ -26,6 +27,9 @@ def _side_colour(name: str) -> QColor:
 _JOINT_COLOURS = [_side_colour(n) for n in LANDMARKS]
 _BONE_COLOURS = [_side_colour(LANDMARKS[a]) if LANDMARKS[a][:4] == LANDMARKS[b][:4] else QColor(240, 240, 240)
                  for a, b in EDGES]
+# A hand in its side's colour (the person's own left hand orange, right blue, as for the body).
+_HAND_COLOURS = {name: ([_side_colour(side)] * len(HAND_EDGES), [_side_colour(side)] * HAND_POINTS)
+                 for side, name in HAND_REGIONS.items()}
 
 
 def qimage_from_rgb(image: np.ndarray) -> QImage:
@@ -195,6 +199,10 @@ class VideoView(QWidget):
         person = next((r for r in self._regions if r.name == PERSON_REGION and r.points), None)
         if person is not None and self.show_skeleton:
             self._paint_skeleton(painter, person.points, target.left(), target.top(), sx, sy)
+        for hand in (r for r in self._regions if r.name in _HAND_COLOURS and r.points):
+            if self.show_skeleton:  # the hands' 21 keypoints each, thinner than the body's
+                self._paint_skeleton(painter, hand.points, target.left(), target.top(), sx * 0.6, sy * 0.6,
+                                     HAND_EDGES, *_HAND_COLOURS[hand.name], scale=(sx, sy))
         mouth = next((r for r in self._regions if r.name == "mouth"), None)
         if mouth is not None:
             speaking = any(r.name == "speaking" for r in self._regions)
@@ -202,19 +210,23 @@ class VideoView(QWidget):
             painter.setPen(QPen(QColor(255, 200, 60) if speaking else QColor(80, 220, 120), 2))
             painter.drawRect(rect(mouth.box))
 
-    def _paint_skeleton(self, painter: QPainter, points, left: float, top: float, sx: float, sy: float) -> None:
-        """The body's bones between keypoints seen well enough (visibility >= 0.5), then the
-        joints; left side orange, right side blue, the rest white (as a mirror shows them)."""
+    def _paint_skeleton(self, painter: QPainter, points, left: float, top: float, sx: float, sy: float,
+                        edges=EDGES, bone_colours=_BONE_COLOURS, joint_colours=_JOINT_COLOURS,
+                        scale: tuple[float, float] | None = None) -> None:
+        """The bones between keypoints seen well enough (visibility >= 0.5), then the joints; the
+        body's left side orange, right side blue, the rest white (as a mirror shows them); a hand in
+        its side's colour. ``sx``, ``sy`` size the lines; ``scale`` places the points (default the same)."""
+        px, py = scale or (sx, sy)
         seen = [v >= 0.5 for _, _, v in points]
-        xy = [QPointF(left + x * sx, top + y * sy) for x, y, _ in points]
+        xy = [QPointF(left + x * px, top + y * py) for x, y, _ in points]
         width = max(2.0, min(sx, sy) * 3.0)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for (a, b), colour in zip(EDGES, _BONE_COLOURS):
+        for (a, b), colour in zip(edges, bone_colours):
             if seen[a] and seen[b]:
                 painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
                 painter.drawLine(xy[a], xy[b])
         painter.setPen(Qt.PenStyle.NoPen)
-        for pt, visible, colour in zip(xy, seen, _JOINT_COLOURS):
+        for pt, visible, colour in zip(xy, seen, joint_colours):
             if visible:
                 painter.setBrush(colour)
                 painter.drawEllipse(pt, width * 0.9, width * 0.9)

@@ -57,9 +57,10 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     add_loop_args(p, d, "windows", improvement="validation improvement", seeded="augmentation")
     p.add_argument("--variants", type=int, default=d["variants"],
                    help="views per training clip: clean + augmented (flip, crop, brightness)")
-    p.add_argument("--roi", choices=("full+motion", "full", "pose", "pose+full", "pose+person"), default=d["roi"],
+    p.add_argument("--roi", choices=("full+motion", "full", "pose", "pose+full", "pose+person", "hands"), default=d["roi"],
                    help="few-shot recipe: whole frame plus a crop that follows what moves (default), the whole "
-                        "frame alone (half the work), the person's body keypoints alone (pose), or the keypoints "
+                        "frame alone (half the work), the person's body keypoints alone (pose), the hands' keypoints (hands, "
+                        "gestures), or the body keypoints "
                         "with the whole frame / the person's region; torch heads always use the whole frame")
     p.add_argument("--no-flip", action="store_true", help="no horizontal flips (when left/right is part of a label)")
     p.add_argument("--test-frac", type=float, default=d["test_frac"], help="share of groups held out for test (per class)")

@@ -275,16 +275,13 @@ class FeatureExtractor:
         self.threads = threads
         self.session = make_session(self.path, "cpu", threads or None)[0] if spec.views else None
         self.file_sha = sha256_of(self.path) if spec.views else ""
-        self._pose_stage = None  # the pose rois' frame stage, made at the first clip
+        self._pose_stage = None  # the keypoint rois' frame stage (pose or hands), made at the first clip
 
     def __call__(self, images: Sequence[np.ndarray], sample_fps: float = 8.0) -> np.ndarray:
-        """One clip's consecutive sampled frames (``sample_fps`` of them per second) -> (N, D)
-        features, as the engine computes them.
-
-        ``input.roi = "full+motion"`` runs the engine's own frame stage over the frames in order
-        (a frame repeated for several ticks goes through it once, as in the engine) and puts the
-        features of its views side by side, as the Recognizer does."""
-        if self.spec.pose:
+        """One clip's consecutive sampled frames (``sample_fps`` a second) -> (N, D) features, as the
+        engine computes them. ``"full+motion"`` runs the engine's frame stage over the frames in order
+        (a frame repeated for several ticks once, as in the engine), its views' features side by side."""
+        if self.spec.keypoints:
             return self._pose(images, sample_fps)
         if self.spec.roi == "full+motion":
             from engine.actions.motion import MotionCropStage
@@ -294,16 +291,17 @@ class FeatureExtractor:
         return self._run(images)
 
     def _pose(self, images: Sequence[np.ndarray], sample_fps: float) -> np.ndarray:
-        """The pose rois: the engine's pose stage over the frames in order, the backbone on the
-        view it passes on (none for "pose"), then the body features. One stage (its two ONNX
-        Runtime sessions) serves every clip; its tracking starts afresh on each."""
-        from engine.pose.stage import PoseStage, tick_features
-
+        """The keypoint rois: the engine's pose (hands) stage over the frames in order, the backbone on
+        the view it passes on (none for "pose", "hands"), then the body (hand) features. One stage
+        (two ONNX Runtime sessions) serves every clip; its tracking starts afresh on each."""
+        from engine.hands.stage import HandStage
+        from engine.pose.stage import PoseStage
         if self._pose_stage is None or self._pose_stage.period != 1.0 / sample_fps:
-            self._pose_stage = PoseStage(self.spec.roi, sample_fps, threads=max(1, self.threads or 2))
+            stage = HandStage if self.spec.hands else PoseStage
+            self._pose_stage = stage(self.spec.roi, sample_fps, threads=max(1, self.threads or 2))
         self._pose_stage.reset()
         outs = _once_per_frame(self._pose_stage, images)
-        body = np.stack([tick_features(regions, im.shape[0]) for im, (_, regions) in zip(images, outs)])
+        body = np.stack([self._pose_stage.tick_features(regions, im.shape[0]) for im, (_, regions) in zip(images, outs)])
         if not self.spec.views:
             return body.astype(np.float32)
         return np.concatenate([self._run([views[0] for views, _ in outs]), body], axis=1).astype(np.float32)
@@ -351,11 +349,13 @@ class FeatureCache:
             from engine.actions.motion import VERSION
 
             desc["motion_crop"] = VERSION  # a changed crop recipe computes its features again
-        if extractor.spec.pose:
-            from engine.pose.stage import VERSION as POSE_VERSION, model_paths
+        if extractor.spec.keypoints:
+            # the keypoint models and the stage's recipe change the body (hand) features
+            from engine.hands import stage as hands
+            from engine.pose import stage as pose
 
-            # the pose models and the stage's recipe change the body features
-            desc["pose"] = [POSE_VERSION, *(_content_sha(p, self._sha) for p in model_paths())]
+            st = hands if extractor.spec.hands else pose
+            desc["hands" if extractor.spec.hands else "pose"] = [st.VERSION, *(_content_sha(p, self._sha) for p in st.model_paths())]
         return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
 
     def path(self, key: str) -> Path:

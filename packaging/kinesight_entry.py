@@ -177,6 +177,11 @@ def _selfcheck() -> int:
 
     stage = PoseStage("pose", 8.0, threads=1)
     checks.append((f"pose models ({', '.join(p.name for p in model_paths())})", stage(img)[1] == ()))
+    # The hands stage's models (gesture bundles): found, loaded, and "no hand" on noise.
+    from engine.hands.stage import HandStage, model_paths as hand_model_paths
+
+    hands = HandStage("hands", 8.0, threads=1)
+    checks.append((f"hand models ({', '.join(p.name for p in hand_model_paths())})", hands(img)[1] == ()))
     # hashlib without OpenSSL (the spec leaves Python's ssl/_hashlib out): the built-in sha256.
     import hashlib
 

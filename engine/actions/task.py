@@ -14,7 +14,12 @@ from engine.core.stages import FrameStage
 
 def frame_stages(bundle: Any, settings: Any = None) -> list[FrameStage]:
     """None for the whole frame; the motion crop for taught bundles (``input.roi = "full+motion"``);
-    the pose stage for bundles that read the body (``"pose"``, ``"pose+full"``, ``"pose+person"``)."""
+    the pose stage for bundles that read the body (``"pose"``, ``"pose+full"``, ``"pose+person"``);
+    the hands stage for bundles that read hand gestures (``"hands"``)."""
+    if bundle.manifest.input.hands:
+        from engine.hands.stage import HandStage
+
+        return [HandStage.for_bundle(bundle)]
     if bundle.manifest.input.pose:
         from engine.pose.stage import PoseStage
 

@@ -76,7 +76,8 @@ class InputSpec:
     actions: the whole frame and a crop around what moves, two backbone passes whose features are
     concatenated, see engine/actions/motion.py); "pose", "pose+full", "pose+person" (actions
     from a person's body keypoints, engine/pose/: the body features alone, no backbone; or
-    after the backbone's features of the whole frame / of the person's region).
+    after the backbone's features of the whole frame / of the person's region); "hands" (hand
+    gestures from up to two hands' keypoints, engine/hands/: the hand features alone, no backbone).
     """
 
     size: tuple[int, int]
@@ -85,19 +86,29 @@ class InputSpec:
     colour: Literal["RGB", "BGR"] = "RGB"
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
-    roi: Literal["full", "mouth", "full+motion", "pose", "pose+full", "pose+person"] = "full"
+    roi: Literal["full", "mouth", "full+motion", "pose", "pose+full", "pose+person", "hands"] = "full"
     layout: Literal["NCHW"] = "NCHW"
 
     @property
     def views(self) -> int:
         """Backbone passes per frame (their features are concatenated): 2 for "full+motion", none
-        for "pose" (body keypoints alone)."""
-        return {"full+motion": 2, "pose": 0}.get(self.roi, 1)
+        for "pose" (body keypoints alone) and "hands" (hand keypoints alone)."""
+        return {"full+motion": 2, "pose": 0, "hands": 0}.get(self.roi, 1)
 
     @property
     def pose(self) -> bool:
         """Whether each tick's features end with the body features of the pose stage."""
         return self.roi.startswith("pose")
+
+    @property
+    def hands(self) -> bool:
+        """Whether each tick's features are the hand features of the hands stage."""
+        return self.roi == "hands"
+
+    @property
+    def keypoints(self) -> bool:
+        """Whether each tick's features end with a keypoint stage's features (body or hands)."""
+        return self.pose or self.hands
 
 
 @dataclass(frozen=True)
@@ -192,8 +203,9 @@ def _feature_summary(m: "Manifest") -> str:
     cnn = {"full": f"{m.backbone} {size}", "mouth": f"{m.backbone} {size} on the mouth",
            "full+motion": f"{m.backbone} {size} on the whole frame and the moving region",
            "pose": "", "pose+full": f"{m.backbone} {size} on the whole frame",
-           "pose+person": f"{m.backbone} {size} on the person"}.get(m.input.roi, m.backbone)
-    body = "body keypoints (33, MediaPipe Pose)" if m.input.pose else ""
+           "pose+person": f"{m.backbone} {size} on the person", "hands": ""}.get(m.input.roi, m.backbone)
+    body = ("body keypoints (33, MediaPipe Pose)" if m.input.pose
+            else "hand keypoints (2 x 21, MediaPipe Hands)" if m.input.hands else "")
     return " + ".join(x for x in (body, cnn) if x)
 
 

@@ -108,12 +108,13 @@ def parse_manifest(data: dict[str, Any], where: str = "manifest.json") -> Manife
     rois = TASKS[manifest.task].rois
     if manifest.input.roi not in rois:
         problems.append(f"input.roi must be {' or '.join(map(repr, rois))} for task {manifest.task!r}")
-    elif manifest.input.views and (manifest.feature_dim - _pose_dim(manifest)) % manifest.input.views:
+    elif manifest.input.views and (manifest.feature_dim - _keypoint_dim(manifest)) % manifest.input.views:
         problems.append(f"feature_dim {manifest.feature_dim} must be {manifest.input.views} x the backbone's "
                         f"feature size for input.roi {manifest.input.roi!r}"
-                        + (f" plus {_pose_dim(manifest)} body features" if manifest.input.pose else ""))
-    elif not manifest.input.views and manifest.feature_dim != _pose_dim(manifest):
-        problems.append(f"feature_dim must be {_pose_dim(manifest)} (the body features) for input.roi "
+                        + (f" plus {_keypoint_dim(manifest)} body features" if manifest.input.pose else ""))
+    elif not manifest.input.views and manifest.feature_dim != _keypoint_dim(manifest):
+        what = "hand" if manifest.input.hands else "body"
+        problems.append(f"feature_dim must be {_keypoint_dim(manifest)} (the {what} features) for input.roi "
                         f"{manifest.input.roi!r}, not {manifest.feature_dim}")
     threshold = manifest.open_set.get("threshold") if manifest.open_set else None
     if manifest.open_set and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
@@ -187,8 +188,12 @@ def check_graphs(bundle: Bundle) -> None:
     _check_head(bundle, spec, problems)
 
 
-def _pose_dim(m: Manifest) -> int:
-    """How many of a tick's features come from the pose stage (0 without it)."""
+def _keypoint_dim(m: Manifest) -> int:
+    """How many of a tick's features come from a keypoint stage (pose or hands; 0 without one)."""
+    if m.input.hands:
+        from engine.hands.features import FEATURE_DIM as HANDS_DIM
+
+        return HANDS_DIM
     if not m.input.pose:
         return 0
     from engine.pose.features import FEATURE_DIM
@@ -214,7 +219,7 @@ def _check_backbone(bundle: Bundle, problems: list[str]) -> None:
         else:
             # "full+motion": the backbone runs on each view; the head sees their features side by
             # side (then the body features, for the pose rois)
-            _check_dim(b_out["features"][1], (m.feature_dim - _pose_dim(m)) // m.input.views,
+            _check_dim(b_out["features"][1], (m.feature_dim - _keypoint_dim(m)) // m.input.views,
                        "backbone feature size", problems)
 
 

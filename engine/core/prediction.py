@@ -53,6 +53,8 @@ class StreamStats:
 
 #: the region the pose stage reports a person as (box and 33 keypoints); exports and the GUI read it
 PERSON_REGION = "person"
+#: the regions the hands stage reports each hand as (box and 21 keypoints), by the person's own side
+HAND_REGIONS = {"left": "hand_left", "right": "hand_right"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,7 @@ class Prediction:
             "model_fps": round(self.model_fps, 2),
             "dropped_frames": self.dropped_frames,
             **({"keypoints": keypoints} if (keypoints := person_keypoints(self.regions)) else {}),
+            **({"hands": hands} if (hands := hand_keypoints(self.regions)) else {}),
         }
 
 
@@ -122,6 +125,14 @@ def person_keypoints(regions: tuple[Region, ...]) -> dict | None:
     if person is None:
         return None
     return {"box": list(person.box), "points": [list(pt) for pt in person.points]}
+
+
+def hand_keypoints(regions: tuple[Region, ...]) -> dict | None:
+    """The hands stage's hands as JSON (``{"left"|"right": {"box", "points"}}``, 21 keypoints
+    [x, y, presence] in source pixels, MediaPipe Hands' order), or None when the tick has none."""
+    hands = {side: {"box": list(r.box), "points": [list(pt) for pt in r.points]}
+             for side, name in HAND_REGIONS.items() for r in regions if r.name == name and r.points}
+    return hands or None
 
 
 @dataclass(frozen=True, slots=True)

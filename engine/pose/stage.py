@@ -91,6 +91,9 @@ class PoseStage:
         self.estimator = PoseEstimator(detector, landmarks, threads=threads)
         self._t = 0.0
 
+    #: (FEATURE_DIM,) features of one tick's regions (teaching reads them through the stage)
+    tick_features = staticmethod(tick_features)
+
     @classmethod
     def for_bundle(cls, bundle: Any) -> "PoseStage":
         m = bundle.manifest

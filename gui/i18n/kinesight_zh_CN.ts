@@ -87,22 +87,27 @@
         <translation>训练图表（%1）…</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="153"/>
+        <location filename="../bundle_panel.py" line="152"/>
+        <source>hand keypoints</source>
+        <translation>手部关键点</translation>
+    </message>
+    <message>
+        <location filename="../bundle_panel.py" line="155"/>
         <source>body keypoints</source>
         <translation>身体关键点</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="156"/>
+        <location filename="../bundle_panel.py" line="158"/>
         <source>the person</source>
         <translation>人物区域</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="156"/>
+        <location filename="../bundle_panel.py" line="158"/>
         <source>the whole frame</source>
         <translation>整个画面</translation>
     </message>
     <message>
-        <location filename="../bundle_panel.py" line="157"/>
+        <location filename="../bundle_panel.py" line="159"/>
         <source>%1 + %2 on %3</source>
         <translation>%1 + %2（%3）</translation>
     </message>
@@ -444,13 +449,13 @@
     </message>
     <message>
         <location filename="../menus.py" line="93"/>
-        <source>Show the &amp;Skeleton</source>
-        <translation>显示骨架(&amp;S)</translation>
+        <source>Show the &amp;Skeleton and Hands</source>
+        <translation>显示骨架和手(&amp;S)</translation>
     </message>
     <message>
         <location filename="../menus.py" line="94"/>
-        <source>Draw the body keypoints that bundles reading the body find</source>
-        <translation>绘制读取身体姿态的模型包找到的身体关键点</translation>
+        <source>Draw the body and hand keypoints that bundles reading the body or the hands find</source>
+        <translation>绘制读取身体或手部的模型包找到的身体和手部关键点</translation>
     </message>
     <message>
         <location filename="../menus.py" line="95"/>
@@ -994,281 +999,316 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>身体动作（关键点）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="91"/>
+        <location filename="../teach.py" line="88"/>
+        <source>Hand gestures</source>
+        <translation>手势</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="92"/>
         <source>Words (lips)</source>
         <translation>词语（唇部）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="101"/>
-        <location filename="../teach.py" line="254"/>
+        <location filename="../teach.py" line="96"/>
+        <source>Body movements (keypoints): the model reads the person&apos;s body keypoints, not the picture, so what it learns carries over to other people and rooms better; use it for movements of the whole body or the arms, with the person in view. Hand gestures: the model reads up to two hands&apos; keypoints (open palm, thumbs up, a swipe), with the hands in view. Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
+        <translation>身体动作（关键点）：模型读取人的身体关键点而不是画面，因此学到的内容更能推广到其他人和其他房间；适用于全身或手臂的动作，人要在画面中。手势：模型读取最多两只手的关键点（张开手掌、竖起大拇指、挥动），手要在画面中。词语（唇部）：模型像唇语模式一样读取嘴部，因此你可以为自己的脸教无声命令。每个词或短语请面对摄像头录制几次。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="104"/>
+        <location filename="../teach.py" line="260"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="102"/>
+        <location filename="../teach.py" line="105"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="104"/>
+        <location filename="../teach.py" line="107"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="106"/>
+        <location filename="../teach.py" line="109"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="107"/>
-        <location filename="../teach.py" line="253"/>
+        <location filename="../teach.py" line="110"/>
+        <location filename="../teach.py" line="258"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="110"/>
+        <location filename="../teach.py" line="113"/>
         <source>What to teach</source>
         <translation>教授内容</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="112"/>
-        <location filename="../teach.py" line="257"/>
+        <location filename="../teach.py" line="115"/>
+        <location filename="../teach.py" line="265"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="123"/>
+        <location filename="../teach.py" line="126"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="124"/>
+        <location filename="../teach.py" line="127"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="130"/>
-        <location filename="../teach.py" line="134"/>
+        <location filename="../teach.py" line="133"/>
+        <location filename="../teach.py" line="137"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="135"/>
-        <location filename="../teach.py" line="259"/>
+        <location filename="../teach.py" line="138"/>
+        <location filename="../teach.py" line="268"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="137"/>
-        <location filename="../teach.py" line="263"/>
+        <location filename="../teach.py" line="140"/>
+        <location filename="../teach.py" line="274"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="146"/>
+        <location filename="../teach.py" line="149"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="147"/>
+        <location filename="../teach.py" line="150"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="148"/>
+        <location filename="../teach.py" line="151"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="157"/>
+        <location filename="../teach.py" line="160"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="165"/>
+        <location filename="../teach.py" line="168"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="170"/>
-        <location filename="../teach.py" line="249"/>
+        <location filename="../teach.py" line="173"/>
+        <location filename="../teach.py" line="252"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="171"/>
+        <location filename="../teach.py" line="174"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="172"/>
+        <location filename="../teach.py" line="175"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="176"/>
+        <location filename="../teach.py" line="179"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="185"/>
+        <location filename="../teach.py" line="188"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="187"/>
+        <location filename="../teach.py" line="190"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="190"/>
+        <location filename="../teach.py" line="193"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="249"/>
+        <location filename="../teach.py" line="253"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
         <location filename="../teach.py" line="253"/>
+        <source>my-gestures</source>
+        <translation>我的手势</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="257"/>
         <source>1. Words or phrases</source>
         <translation>1. 词语或短语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="254"/>
+        <location filename="../teach.py" line="257"/>
+        <source>1. Gestures</source>
+        <translation>1. 手势</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="259"/>
         <source>Add word…</source>
         <translation>添加词语…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="256"/>
+        <location filename="../teach.py" line="259"/>
+        <source>Add gesture…</source>
+        <translation>添加手势…</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="262"/>
         <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
         <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="258"/>
+        <location filename="../teach.py" line="263"/>
+        <source>Name at least two hand gestures you will show the camera (e.g. open palm, thumbs up, swipe left).</source>
+        <translation>请至少命名两个你将向摄像头展示的手势（例如张开手掌、竖起大拇指、向左挥动）。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="266"/>
         <source>2. Clips of the selected word</source>
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="261"/>
+        <location filename="../teach.py" line="267"/>
+        <source>2. Clips of the selected gesture</source>
+        <translation>2. 所选手势的片段</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="270"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="285"/>
+        <location filename="../teach.py" line="272"/>
+        <source>Give each gesture several short clips (3 or more) with your hands in view, from files or the camera.</source>
+        <translation>为每个手势提供几个短片段（3 个或更多），手要在画面中，可以来自文件或摄像头。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="296"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="304"/>
-        <location filename="../teach.py" line="306"/>
+        <location filename="../teach.py" line="315"/>
+        <location filename="../teach.py" line="317"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="304"/>
+        <location filename="../teach.py" line="315"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="306"/>
+        <location filename="../teach.py" line="317"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="331"/>
+        <location filename="../teach.py" line="342"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="332"/>
+        <location filename="../teach.py" line="343"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="345"/>
+        <location filename="../teach.py" line="356"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="370"/>
+        <location filename="../teach.py" line="381"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="373"/>
+        <location filename="../teach.py" line="384"/>
         <source>Give &quot;%1&quot; at least two clips.</source>
         <translation>请为“%1”提供至少两段片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="381"/>
+        <location filename="../teach.py" line="392"/>
         <source>&quot;%1&quot; has only %2 clips: give it %3 or more (5 is better), ideally by more than one person.</source>
         <translation>“%1”只有 %2 个片段：请提供至少 %3 个（5 个更好），最好来自不止一个人。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="385"/>
+        <location filename="../teach.py" line="396"/>
         <source>&quot;%1&quot; and &quot;%2&quot; look alike: %3 of the held-out &quot;%1&quot; clips were taken for &quot;%2&quot;. Make the two more different, or add clips.</source>
         <translation>“%1”和“%2”看起来很像：留出的“%1”片段中有 %3 被识别成了“%2”。请让两者区别更明显，或添加更多片段。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="395"/>
+        <location filename="../teach.py" line="406"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="407"/>
+        <location filename="../teach.py" line="418"/>
         <source>Reading the clips (features)…</source>
         <translation>正在读取片段（提取特征）…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="408"/>
+        <location filename="../teach.py" line="419"/>
         <source>Checking on held-out clips…</source>
         <translation>正在用留出片段检验…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="409"/>
+        <location filename="../teach.py" line="420"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="409"/>
+        <location filename="../teach.py" line="420"/>
         <source>Preparing the backbone…</source>
         <translation>正在准备骨干网络…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="410"/>
+        <location filename="../teach.py" line="421"/>
         <source>Saving the model…</source>
         <translation>正在保存模型…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="422"/>
+        <location filename="../teach.py" line="433"/>
         <source>(macro F1 %1)</source>
         <translation>（宏平均 F1 %1）</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="427"/>
+        <location filename="../teach.py" line="438"/>
         <source>Saved to %1 — now in use.</source>
         <translation>已保存到 %1——现已启用。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="410"/>
-        <location filename="../teach.py" line="429"/>
+        <location filename="../teach.py" line="421"/>
+        <location filename="../teach.py" line="440"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="95"/>
-        <source>Body movements (keypoints): the model reads the person&apos;s body keypoints, not the picture, so what it learns carries over to other people and rooms better; use it for movements of the whole body or the arms, with the person in view. Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
-        <translation>身体动作（关键点）：模型读取人的身体关键点而不是画面，因此学到的内容更能推广到其他人和其他房间；适用于全身或手臂的动作，人要在画面中。词语（唇部）：模型像唇语模式一样读取嘴部，因此你可以为自己的脸教无声命令。每个词或短语请面对摄像头录制几次。</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="357"/>
+        <location filename="../teach.py" line="368"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="448"/>
+        <location filename="../teach.py" line="459"/>
         <source>Training cancelled.</source>
         <translation>训练已取消。</translation>
     </message>
@@ -1517,32 +1557,32 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>VideoView</name>
     <message>
-        <location filename="../video_view.py" line="72"/>
+        <location filename="../video_view.py" line="76"/>
         <source>Open a camera, a video file or a stream URL, or drop a file here.</source>
         <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="124"/>
+        <location filename="../video_view.py" line="128"/>
         <source>warming up…</source>
         <translation>预热中…</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="128"/>
+        <location filename="../video_view.py" line="132"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="128"/>
+        <location filename="../video_view.py" line="132"/>
         <source>not one of the actions this model knows</source>
         <translation>不是此模型认识的任何动作</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="131"/>
+        <location filename="../video_view.py" line="135"/>
         <source>best guess: %1 %2%</source>
         <translation>最可能：%1 %2%</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="132"/>
+        <location filename="../video_view.py" line="136"/>
         <source>uncertain</source>
         <translation>不确定</translation>
     </message>

@@ -27,6 +27,7 @@ from engine.bundles import (
     sha256_of,
     write_manifest,
 )
+from engine.hands.features import FEATURE_DIM as HANDS_FEATURE_DIM
 from engine.pose.features import FEATURE_DIM as POSE_FEATURE_DIM
 from models.data import (
     Cancelled,
@@ -52,12 +53,19 @@ from models.fewshot.model import (
 )
 
 #: what a taught action bundle may look at (engine/tasks.py lists the same for the action task)
-ACTION_ROIS = ("full+motion", "full", "pose", "pose+full", "pose+person")
+ACTION_ROIS = ("full+motion", "full", "pose", "pose+full", "pose+person", "hands")
 
 
 def pose_model_record() -> dict[str, str]:
     """Which pose models made a bundle's body features (file name -> sha256): its provenance."""
     from engine.pose.stage import model_paths
+
+    return {p.name: sha256_of(p) for p in model_paths()}
+
+
+def hand_model_record() -> dict[str, str]:
+    """Which hand models made a gesture bundle's hand features (file name -> sha256)."""
+    from engine.hands.stage import model_paths
 
     return {p.name: sha256_of(p) for p in model_paths()}
 
@@ -191,7 +199,8 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     the moving region (engine/actions/motion.py) to the whole frame, so a person taught small or off-centre
     is recognised elsewhere in the frame too; "full" is the whole frame alone (half the work).
     "pose" reads the person's body keypoints alone (engine/pose/: no backbone), "pose+full" and
-    "pose+person" put them after the backbone's features of the whole frame / the person's region.
+    "pose+person" put them after the backbone's features of the whole frame / the person's region;
+    "hands" reads hand gestures from up to two hands' keypoints alone (engine/hands/).
     ``keep_clips``: copy the clips into the bundle with its teaching set (teaching.json, clips/), so
     that corrections can re-teach it (models/correct.py); a re-teach passes (TeachingSet, source of
     each clip) instead."""
@@ -240,6 +249,9 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
         progress("export", 0.0)
     if spec.pose:
         training["pose_models"] = pose_model_record()
+    if spec.hands:
+        training["hand_models"] = hand_model_record()
+    keypoint_dim = POSE_FEATURE_DIM if spec.pose else HANDS_FEATURE_DIM if spec.hands else 0
     with tempfile.TemporaryDirectory(prefix="kinesight-teaching-set-") as staging:
         extra_files, extra_dirs = None, None
         if keep_clips:
@@ -249,8 +261,8 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
             tjson, tclips = ts.stage(Path(staging), sources)
             extra_files, extra_dirs = {tjson.name: tjson}, {tclips.name: tclips}
             training.update(teaching_record(ts))
-        out = _write(out, model, bb_path, spec, dim, backbone_name, cfg, name, description, training, calib,
-                     extra_files, extra_dirs)
+        out = _write(out, model, bb_path, spec, dim * spec.views + keypoint_dim, backbone_name, cfg, name,
+                     description, training, calib, extra_files, extra_dirs)
     t3 = time.perf_counter()
     if progress:
         progress("done", 1.0)
@@ -259,10 +271,9 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
                          len(items), warnings)
 
 
-def _write(out, model, bb_path, spec, dim, backbone_name, cfg, name, description, training, calib, extra_files,
-           extra_dirs) -> Path:
-    return write_fewshot_bundle(out, model, backbone=bb_path, spec=spec,
-                               feature_dim=dim * spec.views + (POSE_FEATURE_DIM if spec.pose else 0),
+def _write(out, model, bb_path, spec, feature_dim, backbone_name, cfg, name, description, training, calib,
+           extra_files, extra_dirs) -> Path:
+    return write_fewshot_bundle(out, model, backbone=bb_path, spec=spec, feature_dim=feature_dim,
                                backbone_name=backbone_name if spec.views else "",
                                cfg=cfg, name=name or Path(out).name, description=description, training=training,
                                open_set={"calibration": calib}, extra_files=extra_files, extra_dirs=extra_dirs)

@@ -50,8 +50,16 @@ LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.
 # Model ▸ Rules after the rules fired on a GRID sentence (the lip reader; a temporary user folder).
 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_rules.py en "$TMP/rules-dialog-en.png"
 LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_rules.py zh_CN "$TMP/rules-dialog-zh_CN.png"
+# Hand gestures: the dialog with "Hand gestures" chosen (both languages), and the main window
+# playing the make-up clip with the bundle it taught, her hand drawn over the video.
+"${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.py en "$TMP/teach-dialog-hands-en.png" hands "$TMP/gestures"
+LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.py zh_CN "$TMP/teach-dialog-hands-zh_CN.png" hands
+"${XVFB[@]}" .venv/bin/kinesight-gui --bundle "$TMP/gestures" --settings "$TMP/hands.ini" \
+  --source "$CLIPS/ucf101_apply_eye_makeup.avi" --lang en --screenshot-delay 2 --screenshot-at 2 \
+  --screenshot "$TMP/hand-gestures-en.png"
 for f in main-window-en main-window-zh_CN main-window-zh_CN-no-cjk-font lip-mode-en lip-points-en bad-file-dialog-en \
-    bad-file-dialog-zh_CN teach-dialog-en teach-dialog-zh_CN rules-dialog-en rules-dialog-zh_CN correct-en; do
+    bad-file-dialog-zh_CN teach-dialog-en teach-dialog-zh_CN rules-dialog-en rules-dialog-zh_CN teach-dialog-hands-en \
+    teach-dialog-hands-zh_CN hand-gestures-en correct-en; do
   # 256-colour PNGs keep each file well under 500 KB.
   convert "$TMP/$f.png" -strip -colors 256 "PNG8:resources/screenshots/$f.png"
 done

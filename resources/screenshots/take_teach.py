@@ -2,8 +2,11 @@
 actions of three clips each, cut from the real clips in ../shared/data/clips, with no camera (the
 "No camera found" note) and the confusion table of the held-out clips.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python resources/screenshots/take_teach.py en OUT.png
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python resources/screenshots/take_teach.py en OUT.png [ROI [BUNDLE]]
     (LANG=zh_CN.UTF-8 ... take_teach.py zh_CN OUT.png for Simplified Chinese; needs fonts-noto-cjk)
+
+ROI picks what the dialog teaches ("hands": Hand gestures, from the same two real clips, whose
+hands differ); BUNDLE keeps the taught bundle there (the main window's hands screenshot plays it).
 
 resources/screenshots/take.sh runs it for both languages.
 """
@@ -44,7 +47,7 @@ def cut_clips(out: Path) -> dict[str, list[Path]]:
     return clips
 
 
-def main(lang: str, png: str) -> int:
+def main(lang: str, png: str, roi: str = "full+motion", keep: str | None = None) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -57,9 +60,10 @@ def main(lang: str, png: str) -> int:
     dialog = TeachDialog(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat),
                          train_options={**QUICK, "cache_dir": tmp / "cache"})
     dialog.show()
+    dialog.set_roi(roi)
     for action, paths in cut_clips(tmp).items():
         dialog.add_clips(action, paths)
-    dialog.train(out=tmp / "bundle")
+    dialog.train(out=Path(keep) if keep else tmp / "bundle")
 
     def poll() -> None:
         if dialog.training or dialog._cameras is None:
@@ -73,4 +77,4 @@ def main(lang: str, png: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:5]))

@@ -14,8 +14,8 @@ def test_teach_dialog_trains_words_from_the_lips(qtbot, window, shared_data, tmp
     clips = word_clips(shared_data / "grid" / "s1", ["blue", "red"], 1, 3, tmp_path / "clips")
     window.open_teach_dialog()
     dialog = window.teach_dialog
-    assert [dialog.kind_picker.itemText(i) for i in range(3)] == ["Actions (whole frame)", "Body movements (keypoints)",
-                                                                   "Words (lips)"]
+    assert [dialog.kind_picker.itemText(i) for i in range(4)] == ["Actions (whole frame)", "Body movements (keypoints)",
+                                                                   "Hand gestures", "Words (lips)"]
     assert dialog.roi() == "pose" and dialog.bundle_name.text() == "my-actions"  # body keypoints by default
     dialog.set_roi("mouth")
     assert dialog.bundle_name.text() == "my-words"  # the suggested name follows the choice
