@@ -248,6 +248,11 @@ class EngineBridge(QObject):
         seq = self._open_seq
         self._submit(lambda: self._do_open(Path(bundle_path), dict(settings_kwargs), spec, ahead, seq))
 
+    def reload_bundle(self) -> None:
+        """Make the next :meth:`open` load its bundle again, even from the same path (a correction
+        re-taught it in place)."""
+        self._submit(lambda: setattr(self, "_bundle_path", None))
+
     def pause(self) -> None:
         """Pause the source (files stop; cameras keep being read)."""
         self._submit(lambda: self._engine and self._engine.pause())

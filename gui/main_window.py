@@ -26,7 +26,7 @@ from gui.source_menu import SourceMenu
 from gui.status_bar import StatusPanel
 from gui.task_panels import optional_widgets, panels_for
 from gui.throttle import Throttle
-from gui.timeline import TimelineWidget
+from gui.timeline_select import SelectableTimeline
 from gui.topk_panel import TopKPanel
 from gui.transcript_panel import TranscriptPanel
 from gui.translations import install_language, missing_font, resolve_language
@@ -111,7 +111,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
     # -- construction ------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.video = VideoView()
-        self.timeline = TimelineWidget()
+        self.timeline = SelectableTimeline()
         self.topk = TopKPanel(rows=self.controls_values.top_k)
         self.mouth_view = MouthView()
         self.lip_points = LipPointsToggle()
@@ -175,12 +175,16 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         self.menus = MainMenus(self, self._language,
                                lambda: (self._known_bundles(), self.bundle_path))
         self.source_menu.addAction(self.menus.quit)
+        from gui.correct import Corrector  # Edit: corrections of the running bundle (issue 22)
+
+        self.corrector = Corrector(self)
         self.retranslate()
 
     def retranslate(self) -> None:
         """Re-read every user-visible text (after a language switch)."""
         self.source_menu.retranslate()
         self.menus.retranslate()
+        self.corrector.retranslate()
         for w in (self.video, self.topk, self.mouth_view, self.lip_points, self.transcript, self.timeline,
                   self.controls, self.bundle_panel, self.status, self.transport, self.demo_hint, self.rules):
             w.retranslate()

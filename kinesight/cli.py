@@ -143,7 +143,9 @@ def build_parser(training=None) -> argparse.ArgumentParser:
                       "(--head gru and the other full heads need PyTorch)"),
             ("eval", "score a bundle's head on labelled clips: each window's and each clip's most likely label "
                      "(no smoothing, hold, threshold or unknown: `analyze` shows what the app says over time)"),
-            ("train-seq", "train a head on multichannel time series (PyTorch)")):
+            ("train-seq", "train a head on multichannel time series (PyTorch)"),
+            ("teach", "correct a taught bundle: add a stretch of a file as an action (or none of these) and "
+                      "re-teach it in place (no PyTorch); --undo goes back one step")):
         p = sub.add_parser(name, help=helptext, description=helptext, add_help=training is not None)
         if training is not None:
             getattr(training, f"add_{name.replace('-', '_')}_args")(p)

@@ -276,3 +276,41 @@ def run_train_seq(args: argparse.Namespace, out=None) -> int:
         print(f"  data: {res.report_dir / (args.example + '.npz')} (try `kinesight analyze-seq {res.bundle_path} "
               f"{res.report_dir / (args.example + '.npz')}`)", file=out)
     return 0
+
+
+def add_teach_args(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``kinesight teach BUNDLE --add LABEL FILE[:START-END]`` / ``--undo``."""
+    p.add_argument("bundle", metavar="BUNDLE", help="a taught bundle: its folder, or its name among your bundles")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--add", nargs=2, metavar=("LABEL", "FILE[:START-END]"),
+                      help="this stretch of FILE (seconds; the whole file without :START-END) was LABEL, an action "
+                           "of the bundle, or 'none' (none of these): add it as a teaching clip and re-teach")
+    what.add_argument("--undo", action="store_true", help="put back the bundle as it was before the last correction")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for re-teaching (0: ONNX Runtime's default)")
+    p.add_argument("--cache", type=Path, default=None, help="feature cache folder (default: the user cache)")
+
+
+def run_teach(args: argparse.Namespace, out=None) -> int:
+    """Add one correction (or undo the last) and print the re-taught bundle's figures."""
+    from engine.bundles import resolve_bundle
+    from models.correct import add_correction, undo_correction
+    from models.fewshot.report import new_person_lines
+    from models.fewshot.teaching_set import parse_stretch
+
+    out = out or sys.stdout
+    bundle = resolve_bundle(args.bundle)
+    if args.undo:
+        undo_correction(bundle)
+        print(f"{bundle}: back to the version before the last correction", file=out)
+        return 0
+    label, spec = args.add
+    file, start, end = parse_stretch(spec)
+    fix = add_correction(bundle, label, file, start, end, threads=args.threads or None, cache_dir=args.cache)
+    c = fix.clip
+    print(f"{bundle}: added {c.file} as '{c.label}' ({c.start_s:.2f}-{c.end_s:.2f} s of {file}); re-taught from "
+          f"{fix.clips} clips in {fix.seconds:.1f} s", file=out)
+    rep = fix.result.report
+    for line in new_person_lines(rep["cv"], rep.get("open_set")):
+        print(f"  {line}", file=out)
+    print(f"  undo: kinesight teach {args.bundle} --undo", file=out)
+    return 0

@@ -41,7 +41,7 @@ from typing import Callable
 from models.data import Cancelled, DatasetError, VideoItem, named_group
 from models.train import TrainConfig, TrainResult
 
-__all__ = ["Cancelled", "TrainResult", "train_bundle", "FEWSHOT", "BACKGROUND_LABEL", "ROIS"]
+__all__ = ["Cancelled", "TrainResult", "train_bundle", "fewshot_result", "FEWSHOT", "BACKGROUND_LABEL", "ROIS"]
 
 FEWSHOT = "fewshot"
 BACKGROUND_LABEL = "none of these"  # the optional "ignore this" action offered by the teach dialog
@@ -145,11 +145,11 @@ def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cach
             clip_names.append(Path(clip).name)
     res = teach_from_items(
         items, labels, out, cfg=cfg, name=out.name, backbone=shipped_backbone(), cache_dir=cache_dir,
-        progress=progress, cancel=cancel, names=clip_names, roi=roi,
+        progress=progress, cancel=cancel, names=clip_names, roi=roi, keep_clips=True,
         description="taught in the Kinesight app from " + ", ".join(f"{len(clips[lab])} {lab}" for lab in labels)
         + " clips",
     )
-    return _fewshot_result(res, labels, out, FEWSHOT)
+    return fewshot_result(res, labels, out, FEWSHOT)
 
 
 def _train_lips(clips, labels, out: Path, *, progress, cancel, options) -> TrainResult:
@@ -158,10 +158,10 @@ def _train_lips(clips, labels, out: Path, *, progress, cancel, options) -> Train
     groups = {str(Path(c)): clip_group(Path(c)) for lab in labels for c in clips[lab]}
     res = train_lip_bundle({lab: [Path(c) for c in clips[lab]] for lab in labels}, out, groups=groups,
                            progress=progress, cancel=cancel, **options)
-    return _fewshot_result(res, labels, out, "fewshot-lips")
+    return fewshot_result(res, labels, out, "fewshot-lips")
 
 
-def _fewshot_result(res, labels, out: Path, recipe: str) -> TrainResult:
+def fewshot_result(res, labels, out: Path, recipe: str = FEWSHOT) -> TrainResult:
     """The teach dialog's figures from a few-shot result (its report written beside the bundle)."""
     from models.fewshot.report import new_person_lines
 

@@ -168,7 +168,7 @@ def train_fewshot_folder(ds, out: str | Path, cfg: TrainConfig, *, cache_dir: st
         names=[it.rel(ds.root) for it in ds.items],
         extra_training={"dataset": Path(ds.root).resolve().name, "split": {"method": "cross-validation"},
                         "test_videos": []},
-        roi=cfg.roi,
+        roi=cfg.roi, keep_clips=True,
     )
     cv = res.cv
     has_cv = cv.folds > 0

@@ -186,6 +186,94 @@
     </message>
 </context>
 <context>
+    <name>Corrector</name>
+    <message>
+        <location filename="../correct.py" line="85"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="86"/>
+        <source>&amp;This Was…</source>
+        <translation>这一段是(&amp;T)…</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="87"/>
+        <source>&amp;Undo Correction</source>
+        <translation>撤销更正(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="88"/>
+        <source>Selection &amp;Starts Here</source>
+        <translation>选区从这里开始(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="89"/>
+        <source>Selection &amp;Ends Here</source>
+        <translation>选区到这里结束(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="90"/>
+        <source>&amp;Ask Where Unsure…</source>
+        <translation>询问不确定之处(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="122"/>
+        <source>This was %1</source>
+        <translation>这一段是 %1</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="125"/>
+        <source>None of These</source>
+        <translation>以上都不是</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="150"/>
+        <source>Corrections need a file: open the video the stretch comes from.</source>
+        <translation>更正需要一个文件：请打开这一段所在的视频。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="152"/>
+        <source>Select a stretch first: drag over the timeline with the right mouse button.</source>
+        <translation>请先选一段：用鼠标右键在时间轴上拖动。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="154"/>
+        <source>This model does not keep the clips it was taught from, so it cannot be corrected; teach it again (Model ▸ Teach New Actions).</source>
+        <translation>这个模型没有保存教它时用的片段，所以无法更正；请重新教授（模型 ▸ 教授新动作）。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="175"/>
+        <source>Re-teaching with %1 s as &apos;%2&apos;…</source>
+        <translation>正在重新教授：把 %1 秒作为“%2”…</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="176"/>
+        <source>none of these</source>
+        <translation>以上都不是</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="191"/>
+        <source>Undoing the last correction…</source>
+        <translation>正在撤销上一次更正…</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="212"/>
+        <source>Back to the model before the last correction.</source>
+        <translation>已回到上一次更正之前的模型。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="214"/>
+        <source>Re-taught from %1 clips in %2 s; the timeline is analysed again. Ctrl+Z undoes it.</source>
+        <translation>已用 %1 个片段在 %2 秒内重新教授；时间轴正在重新分析。Ctrl+Z 可撤销。</translation>
+    </message>
+    <message>
+        <location filename="../correct.py" line="237"/>
+        <source>The re-taught model says something else over %1 s of this file (marked in amber on the timeline).</source>
+        <translation>重新教授后的模型在这个文件的 %1 秒内给出了不同的结果（在时间轴上用琥珀色标出）。</translation>
+    </message>
+</context>
+<context>
     <name>DemoHint</name>
     <message>
         <location filename="../demo_hint.py" line="43"/>
@@ -388,52 +476,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="198"/>
+        <location filename="../main_window.py" line="202"/>
         <source>Opening…</source>
         <translation>正在打开…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200"/>
+        <location filename="../main_window.py" line="204"/>
         <source>Loading model %1…</source>
         <translation>正在加载模型 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216"/>
+        <location filename="../main_window.py" line="220"/>
         <source>The timeline could not be filled for this file; playback goes on.</source>
         <translation>无法为此文件生成时间线；播放继续进行。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231"/>
+        <location filename="../main_window.py" line="235"/>
         <source>Rule %1 fired: %2</source>
         <translation>规则 %1 已触发：%2</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="233"/>
+        <location filename="../main_window.py" line="237"/>
         <source>Rules: %1</source>
         <translation>规则：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302"/>
+        <location filename="../main_window.py" line="306"/>
         <source>Model %1 loaded.</source>
         <translation>已加载模型 %1。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="309"/>
+        <location filename="../main_window.py" line="313"/>
         <source>Playing %1</source>
         <translation>正在播放 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="349"/>
+        <location filename="../main_window.py" line="353"/>
         <source>End of %1. Press Space to play it again.</source>
         <translation>%1 已播放完毕。按空格键重新播放。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="458"/>
+        <location filename="../main_window.py" line="462"/>
         <source>About Kinesight</source>
         <translation>关于 Kinesight</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="459"/>
+        <location filename="../main_window.py" line="463"/>
         <source>Kinesight recognises actions in video in real time.
 Models run with ONNX Runtime; see the Model panel for the bundle in use.</source>
         <translation>Kinesight 实时识别视频中的动作。
@@ -1396,6 +1484,74 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../transport.py" line="73"/>
         <source>live</source>
         <translation>直播</translation>
+    </message>
+</context>
+<context>
+    <name>UnsureDialog</name>
+    <message>
+        <location filename="../unsure_dialog.py" line="41"/>
+        <source>Where the Model Was Unsure</source>
+        <translation>模型不确定的地方</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="42"/>
+        <source>The stretches of this file the model was least sure of. Say what each one was with one click: the model is re-taught after each answer.</source>
+        <translation>这个文件中模型最不确定的几段。每段点一下说明它是什么：每次回答后模型都会重新教授。</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="44"/>
+        <source>&amp;Next Few</source>
+        <translation>下几段(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="45"/>
+        <source>&amp;Close</source>
+        <translation>关闭(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="49"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="49"/>
+        <source>uncertain</source>
+        <translation>不确定</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="50"/>
+        <source>near the unknown threshold</source>
+        <translation>接近未知阈值</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="51"/>
+        <source>a close call</source>
+        <translation>难以区分</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="69"/>
+        <source>Show this stretch</source>
+        <translation>显示这一段</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="71"/>
+        <source>%1; most like %2</source>
+        <translation>%1；最像 %2</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="77"/>
+        <source>None of These</source>
+        <translation>以上都不是</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="90"/>
+        <source>taught as %1</source>
+        <translation>已教为 %1</translation>
+    </message>
+    <message>
+        <location filename="../unsure_dialog.py" line="90"/>
+        <source>none of these</source>
+        <translation>以上都不是</translation>
     </message>
 </context>
 <context>

@@ -24,5 +24,6 @@ Only numpy, onnx and onnxruntime are imported here (never torch), so an installe
     model.py    pooling statistics, the numpy model and the ONNX head built from it
     fit.py      training windows, logistic regression / prototypes, cross-validated choices, novelty
     bundle.py   clips -> features -> fit -> the bundle (teach_from_items, teaching warnings)
+    teaching_set.py  the clips a bundle was taught from, kept in it (teaching.json, clips/) for corrections
     novelty.py  "unknown" for an existing head (``python -m models.fewshot.novelty add-novelty``)
 """

@@ -91,13 +91,15 @@ def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path
                          backbone_name: str, cfg: FewShotConfig, name: str, description: str = "",
                          training: dict[str, Any] | None = None, open_set: dict[str, Any] | None = None,
                          task: str = "action", extra_files: dict[str, Path] | None = None,
-                         attribution: str = "", created_by: str = "kinesight models.fewshot") -> Path:
+                         attribution: str = "", created_by: str = "kinesight models.fewshot",
+                         extra_dirs: dict[str, Path] | None = None) -> Path:
     """Write a complete, checked bundle (backbone.onnx copied, head.onnx from numpy) to ``out``;
     ``backbone`` is None for a bundle that reads the body's keypoints alone (``spec.views`` 0).
 
     ``extra_files`` (bundle name -> source path) are copied too and listed with their checksums
     (e.g. the face locator's graphs of a lip-words bundle); copies, not links, so a rebuilt
-    source bundle never changes a taught one."""
+    source bundle never changes a taught one. ``extra_dirs`` (folder name -> source folder) are copied
+    too, unlisted: their files are checked by a listed file (the teaching clips by teaching.json)."""
     out = Path(out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     if spec.views and backbone is not None and (twin := int8_twin(backbone)) is not None:
@@ -112,6 +114,8 @@ def write_fewshot_bundle(out: str | Path, model: FewShotModel, *, backbone: Path
             shutil.copyfile(backbone, tmp / BACKBONE_FILE)
         for f, src in (extra_files or {}).items():
             shutil.copyfile(src, tmp / f)
+        for d, src in (extra_dirs or {}).items():
+            shutil.copytree(src, tmp / d)
         model.to_onnx(tmp / HEAD_FILE)
         open_set = {"threshold": round(model.threshold, 4), "method": NOVELTY_METHOD, "output": "novelty",
                     **({"background_labels": [lab for lab in model.train_labels if is_background(lab)]}
@@ -202,7 +206,8 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
                      backbone: tuple[Path, InputSpec, int] | None = None, backbone_name: str = "efficientnet_lite0",
                      cache_dir: str | Path | None = None, progress: Progress | None = None,
                      cancel: threading.Event | None = None, names: Sequence[str] | None = None,
-                     extra_training: dict[str, Any] | None = None, roi: str = "full+motion") -> FewShotResult:
+                     extra_training: dict[str, Any] | None = None, roi: str = "full+motion",
+                     keep_clips: bool | tuple[Any, list[Path]] = False) -> FewShotResult:
     """Features -> CV-chosen few-shot head -> bundle at ``out``. ``labels[item.label]`` names each item's action.
 
     ``roi``: what the backbone sees of each frame. "full+motion" (default) adds a crop that follows
@@ -210,10 +215,14 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     is recognised elsewhere in the frame too; "full" is the whole frame alone (half the work).
     "pose" reads the person's body keypoints alone (engine/pose/: no backbone), "pose+full" and
     "pose+person" put them after the backbone's features of the whole frame / the person's region;
-    "hands" reads hand gestures from up to two hands' keypoints alone (engine/hands/)."""
+    "hands" reads hand gestures from up to two hands' keypoints alone (engine/hands/).
+    ``keep_clips``: copy the clips into the bundle with its teaching set (teaching.json, clips/), so
+    that corrections can re-teach it (models/correct.py); a re-teach passes (TeachingSet, source of
+    each clip) instead."""
     cfg = cfg or FewShotConfig()
     t0 = time.perf_counter()
     counts = {lab: sum(1 for it in items if it.label == i) for i, lab in enumerate(labels)}
+    user_labels = list(labels)  # the teaching set's (a generated background is no clip of the user's)
     empty = [lab for lab, n in counts.items() if n == 0]
     if empty:
         raise DatasetError(f"no clips for {', '.join(empty)}; give every action at least one clip")
@@ -258,14 +267,28 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     if spec.hands:
         training["hand_models"] = hand_model_record()
     keypoint_dim = POSE_FEATURE_DIM if spec.pose else HANDS_FEATURE_DIM if spec.hands else 0
-    out = write_fewshot_bundle(out, model, backbone=bb_path, spec=spec,
-                               feature_dim=dim * spec.views + keypoint_dim,
-                               backbone_name=backbone_name if spec.views else "",
-                               cfg=cfg, name=name or Path(out).name, description=description, training=training,
-                               open_set={"calibration": calib})
+    with tempfile.TemporaryDirectory(prefix="kinesight-teaching-set-") as staging:
+        extra_files, extra_dirs = None, None
+        if keep_clips:
+            from models.fewshot.teaching_set import from_items, teaching_record
+
+            ts, sources = from_items(items, user_labels) if not isinstance(keep_clips, tuple) else keep_clips
+            tjson, tclips = ts.stage(Path(staging), sources)
+            extra_files, extra_dirs = {tjson.name: tjson}, {tclips.name: tclips}
+            training.update(teaching_record(ts))
+        out = _write(out, model, bb_path, spec, dim * spec.views + keypoint_dim, backbone_name, cfg, name,
+                     description, training, calib, extra_files, extra_dirs)
     t3 = time.perf_counter()
     if progress:
         progress("done", 1.0)
     return FewShotResult(out, cv, load_bundle(out).manifest.open_set, {"features": round(t1 - t0, 2), "fit": round(t2 - t1, 2),
                                                        "export": round(t3 - t2, 2), "total": round(t3 - t0, 2)},
                          len(items), warnings)
+
+
+def _write(out, model, bb_path, spec, feature_dim, backbone_name, cfg, name, description, training, calib,
+           extra_files, extra_dirs) -> Path:
+    return write_fewshot_bundle(out, model, backbone=bb_path, spec=spec, feature_dim=feature_dim,
+                               backbone_name=backbone_name if spec.views else "",
+                               cfg=cfg, name=name or Path(out).name, description=description, training=training,
+                               open_set={"calibration": calib}, extra_files=extra_files, extra_dirs=extra_dirs)

@@ -45,6 +45,8 @@ LANG=zh_CN.UTF-8 "${XVFB[@]}" "${GUI[@]}" --settings "$TMP/zh.ini" --source "$TM
 # The Teach dialog at its default 900x640 after a real few-shot run (no camera under Xvfb).
 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.py en "$TMP/teach-dialog-en.png"
 LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.py zh_CN "$TMP/teach-dialog-zh_CN.png"
+# A correction: 6-9 s of the arm-wrestling clip taught as "none of these", what changed in amber.
+"${XVFB[@]}" .venv/bin/python resources/screenshots/take_correct.py en "$TMP/correct-en.png"
 # Model ▸ Rules after the rules fired on a GRID sentence (the lip reader; a temporary user folder).
 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_rules.py en "$TMP/rules-dialog-en.png"
 LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_rules.py zh_CN "$TMP/rules-dialog-zh_CN.png"
@@ -57,7 +59,7 @@ LANG=zh_CN.UTF-8 "${XVFB[@]}" .venv/bin/python resources/screenshots/take_teach.
   --screenshot "$TMP/hand-gestures-en.png"
 for f in main-window-en main-window-zh_CN main-window-zh_CN-no-cjk-font lip-mode-en lip-points-en bad-file-dialog-en \
     bad-file-dialog-zh_CN teach-dialog-en teach-dialog-zh_CN rules-dialog-en rules-dialog-zh_CN teach-dialog-hands-en \
-    teach-dialog-hands-zh_CN hand-gestures-en; do
+    teach-dialog-hands-zh_CN hand-gestures-en correct-en; do
   # 256-colour PNGs keep each file well under 500 KB.
   convert "$TMP/$f.png" -strip -colors 256 "PNG8:resources/screenshots/$f.png"
 done

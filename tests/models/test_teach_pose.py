@@ -38,7 +38,8 @@ def pose_bundle(real_actions, feature_cache, tmp_path_factory) -> Path:
 def test_a_pose_bundle_has_no_backbone_and_records_its_pose_models(pose_bundle):
     m = load_bundle(pose_bundle).manifest
     assert m.input.roi == "pose" and m.feature_dim == FEATURE_DIM
-    assert not (pose_bundle / "backbone.onnx").exists() and set(m.files) == {"head.onnx"}
+    # no backbone: the head and the teaching set (teaching.json, for corrections) are all it lists
+    assert not (pose_bundle / "backbone.onnx").exists() and set(m.files) == {"head.onnx", "teaching.json"}
     assert set(m.training["pose_models"]) == {"pose_detection.onnx", "pose_landmark_full.onnx"}
     assert "body keypoints" in m.summary()
     # everyday movement nobody taught, generated as keypoints, was taught as "none of these"
