@@ -16,6 +16,7 @@ import pytest
 
 from engine.bundles import load_bundle
 from engine.core.prediction import PredictionState
+from engine.core.settings import EngineSettings
 from engine.io.sources import open_source
 from engine.pipeline import Recognizer
 from engine.runners.offline import analyze_file
@@ -97,17 +98,29 @@ def test_taught_bundle_sees_the_frame_and_the_moving_region_as_teaching_did(taug
     m = bundle.manifest
     assert m.input.roi == "full+motion" and m.feature_dim == 2 * 1280
     clip = real_actions["pool"]["test"][0]
-    rec = Recognizer(bundle)
-    engine_feats = []
-    with open_source(clip) as src:
-        for frame in src.frames():
-            s = rec.sample(frame)
-            if s is not None:
-                f = rec.features(rec.prepare(s).tensor).reshape(1, -1)
-                engine_feats += [f] * len(s.ticks)
+
+    def engine_features(precision: str) -> np.ndarray:
+        rec = Recognizer(bundle, EngineSettings(precision=precision))
+        feats = []
+        with open_source(clip) as src:
+            for frame in src.frames():
+                s = rec.sample(frame)
+                if s is not None:
+                    f = rec.features(rec.prepare(s).tensor).reshape(1, -1)
+                    feats += [f] * len(s.ticks)
+        return np.concatenate(feats)
+
     taught_feats = FeatureExtractor(bundle.backbone_path, m.input)(sample_frames(clip, m.window.sample_fps),
                                                                     m.window.sample_fps)
-    np.testing.assert_allclose(np.concatenate(engine_feats), taught_feats, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(engine_features("float"), taught_feats, rtol=1e-4, atol=1e-4)
+    # On CPU the taught bundle runs its backbone's int8 twin by default: the same crops, features
+    # close to the float ones teaching saw (per half: whole frame, motion crop)
+    int8 = engine_features("auto")
+    assert bundle.backbone_int8_path is not None and int8.shape == taught_feats.shape
+    for half in (slice(0, 1280), slice(1280, 2560)):
+        a, b = int8[:, half], taught_feats[:, half]
+        cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-9)
+        assert cos.min() > 0.9, cos.min()
     result = analyze_file(real_actions["talking"]["test"][0], bundle)  # a GRID speaker, 360x288
     boxes = [r.box for p in result.predictions for r in p.regions if r.name == "motion"]
     assert len(boxes) == len(result.predictions)

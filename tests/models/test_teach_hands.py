@@ -62,7 +62,7 @@ def gesture_bundle(hand_clips, feature_cache, tmp_path_factory) -> Path:
 def test_a_gesture_bundle_has_no_backbone_and_records_its_hand_models(gesture_bundle):
     m = load_bundle(gesture_bundle).manifest
     assert m.input.roi == "hands" and m.feature_dim == FEATURE_DIM
-    assert not (gesture_bundle / "backbone.onnx").exists() and set(m.files) == {"head.onnx"}
+    assert not (gesture_bundle / "backbone.onnx").exists() and set(m.files) == {"head.onnx", "teaching.json"}
     assert set(m.training["hand_models"]) == {"palm_detection_lite.onnx", "hand_landmark_lite.onnx"}
     assert m.training["config"]["flip"] is True and m.window.window_length == 6  # options beat the gesture defaults
     assert "hand keypoints" in m.summary()
