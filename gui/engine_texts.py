@@ -54,6 +54,7 @@ def warning_text(warning: str) -> str:
 BUNDLE_TEXTS = (
     # One literal per line: lupdate does not join implicitly concatenated strings.
     QT_TRANSLATE_NOOP("bundle", "Synthetic demo: recognises stick-figure motions (waving, arm_circles, jumping, walking_across, idle) rendered by models/synthetic.py; train your own bundle for real actions."),  # noqa: E501
+    QT_TRANSLATE_NOOP("bundle", "Twelve everyday actions (waving, raising the arms, clapping, jumping jacks, squats, bows, punches, kicks, standing, walking on the spot) read from a person's body keypoints; learned from generated body motion only. Anything else is unknown: teach your own actions for it."),  # noqa: E501
     QT_TRANSLATE_NOOP("bundle", "action"),
     QT_TRANSLATE_NOOP("bundle", "lip"),
     QT_TRANSLATE_NOOP("bundle", "lip-words"),

@@ -1604,26 +1604,31 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
     </message>
     <message>
         <location filename="../engine_texts.py" line="57"/>
+        <source>Twelve everyday actions (waving, raising the arms, clapping, jumping jacks, squats, bows, punches, kicks, standing, walking on the spot) read from a person&apos;s body keypoints; learned from generated body motion only. Anything else is unknown: teach your own actions for it.</source>
+        <translation>十二种日常动作（挥手、举起双臂、拍手、开合跳、深蹲、鞠躬、出拳、踢腿、站立、原地踏步），从人体关键点识别；仅用生成的人体动作训练。其他一切显示为“未知”：请为它们教授你自己的动作。</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="58"/>
         <source>action</source>
         <translation>动作</translation>
     </message>
     <message>
-        <location filename="../engine_texts.py" line="58"/>
+        <location filename="../engine_texts.py" line="59"/>
         <source>lip</source>
         <translation>唇读</translation>
     </message>
     <message>
-        <location filename="../engine_texts.py" line="59"/>
+        <location filename="../engine_texts.py" line="60"/>
         <source>lip-words</source>
         <translation>唇语词</translation>
     </message>
     <message>
-        <location filename="../engine_texts.py" line="60"/>
+        <location filename="../engine_texts.py" line="61"/>
         <source>window</source>
         <translation>窗口式</translation>
     </message>
     <message>
-        <location filename="../engine_texts.py" line="61"/>
+        <location filename="../engine_texts.py" line="62"/>
         <source>streaming</source>
         <translation>流式</translation>
     </message>
