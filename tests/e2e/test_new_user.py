@@ -49,7 +49,7 @@ def test_bundles_by_name_shipped_and_the_users_own(shared_data, tiny_bundle, cli
     res = kinesight("analyze", clips["ucf"], "--bundle", "grid-lip", env=env)
     assert res.returncode == 4 and "Traceback" not in res.stderr
     assert "model bundle not found: grid-lip" in res.stderr
-    assert "default-actions, grid-lips, my-actions" in res.stderr and str(data_home) in res.stderr
+    assert "default-actions, everyday-actions, grid-lips, my-actions" in res.stderr and str(data_home) in res.stderr
 
 
 def test_the_app_takes_a_bundle_name_and_refuses_an_unknown_one(tmp_path):
@@ -61,7 +61,7 @@ def test_the_app_takes_a_bundle_name_and_refuses_an_unknown_one(tmp_path):
                          env={**__import__("os").environ, "XDG_DATA_HOME": str(tmp_path)})
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "kinesight-gui: error: model bundle not found: no-such-bundle" in res.stderr
-    assert "default-actions, grid-lips" in res.stderr
+    assert "default-actions, everyday-actions, grid-lips" in res.stderr
 
 
 def _pty_stderr(cmd: list[str], timeout: float = 300) -> tuple[int, str]:
