@@ -113,6 +113,11 @@ class FewShotConfig:
     # the recording, e.g. body keypoints: takes of different recordings are 0.18 apart in where
     # the person stands and how big, takes of one recording up to 0.74; dev set of real people)
     sessions_by_look: bool = True
+    # Which bound sets "unknown" (models/fewshot/calibrate.py): "lower" of the held-out-group and
+    # the untaught-material bounds (a user's own clips), or "held_out" alone: the held-out windows'
+    # ``threshold_quantile``, for a model learned from generated motion, where twelve actions that
+    # share most of their movement make the untaught bound reject unseen generated bodies.
+    novelty_bound: str = "lower"
 
 
 # The first few-shot recipe (before the lagged |change| statistics), kept selectable for comparison:
@@ -128,6 +133,25 @@ def _standardiser(pooled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu.astype(np.float32), (1.0 / np.maximum(sd, floor)).astype(np.float32)
 
 
+def row_span(z: np.ndarray, via: str = "auto") -> tuple[np.ndarray, np.ndarray]:
+    """An orthonormal basis (D, r) of the span of ``z``'s rows and the rows in it (N, r): the
+    right singular vectors of z, from the smaller of its two Gram matrices (``via`` "rows": the
+    (N, N) one, "features": the (D, D) one, "auto": the smaller). CNN features have more columns
+    than a teach run has windows (3 x 1280 against a few hundred); body keypoints far fewer (~300
+    against thousands: the (N, N) one took 8 s per fit at N = 2000 on 2 cores, and grows as N^3)."""
+    z = np.asarray(z, np.float32)
+    if via == "features" or (via == "auto" and z.shape[1] < z.shape[0]):
+        evals, evecs = np.linalg.eigh((z.T @ z).astype(np.float64))
+        keep = evals > evals.max() * 1e-7
+        basis = evecs[:, keep].astype(np.float32)
+        return basis, (z @ basis).astype(np.float32)
+    evals, evecs = np.linalg.eigh((z @ z.T).astype(np.float64))
+    keep = evals > evals.max() * 1e-7
+    root = np.sqrt(evals[keep])
+    basis = (z.T @ (evecs[:, keep] / root).astype(np.float32)).astype(np.float32)  # orthonormal columns
+    return basis, (evecs[:, keep] * root).astype(np.float32)  # coords = z @ basis
+
+
 def fit_logreg(z: np.ndarray, y: np.ndarray, classes: int, l2s: Sequence[float], iterations: int = 100
                ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """Class-balanced multinomial logistic regression with an L2 penalty, one fit per strength in ``l2s``.
@@ -138,12 +162,7 @@ def fit_logreg(z: np.ndarray, y: np.ndarray, classes: int, l2s: Sequence[float],
     Returns {l2: (W (D, C), b (C,))}.
     """
     z = np.asarray(z, np.float32)
-    gram = (z @ z.T).astype(np.float64)
-    evals, evecs = np.linalg.eigh(gram)
-    keep = evals > evals.max() * 1e-7
-    root = np.sqrt(evals[keep])
-    basis = (z.T @ (evecs[:, keep] / root).astype(np.float32)).astype(np.float32)  # (D, r), orthonormal columns
-    coords = (evecs[:, keep] * root).astype(np.float32)  # (N, r) = z @ basis
+    basis, coords = row_span(z)
     out = {}
     for l2 in l2s:
         Wr, b = _adam_logreg(coords, y, classes, l2, iterations)
@@ -457,7 +476,7 @@ def _fit_fewshot(clips: Sequence[ClipFeatures], labels: Sequence[str], cfg: FewS
     untaught = untaught_distances(clean_mean_unit[own_clean], clean.y[own_clean], aug_mean_unit[~gen_aug],
                                   aug.y[~gen_aug], labels, MAX_NOVELTY_PROTOTYPES)
     cal = calibrate_threshold(held, untaught, grouped=person_groups, quantile=cfg.threshold_quantile,
-                              margin=cfg.threshold_margin)
+                              margin=cfg.threshold_margin, bound=cfg.novelty_bound)
     scale, threshold = cal.scale, cal.threshold
     report.single_group_actions = [lab for a, lab in enumerate(labels) if not (seen & (clean.y == a)).any()
                                    and not is_background(lab)] if person_groups else []

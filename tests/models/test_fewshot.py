@@ -358,3 +358,20 @@ def test_unnamed_keypoint_clips_predict_no_new_person_and_say_why():
     assert cv.grouping == "unnamed" and cv.method == "clip-out" and cv.new_person_clip_accuracy is None
     text = " ".join(new_person_lines(cv.to_json(), {"calibration": calib}))
     assert "new person: cannot be predicted: the clips do not say who is in them" in text and "<person>__" in text
+
+
+def test_the_fit_s_basis_is_the_same_from_either_gram_matrix():
+    """Keypoint features have far more windows than columns: the row span then comes from the
+    (D, D) matrix, and a logistic fit in it predicts as the (N, N) route does."""
+    from models.fewshot.fit import fit_logreg, row_span
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(600, 40)).astype(np.float32)
+    y = z[:, :3].argmax(1)  # three classes a linear head separates
+    b_rows, c_rows = row_span(z, "rows")
+    b_feat, c_feat = row_span(z, "features")
+    assert b_rows.shape == b_feat.shape == (40, 40)
+    np.testing.assert_allclose(b_rows @ b_rows.T, b_feat @ b_feat.T, atol=1e-3)  # the same subspace
+    np.testing.assert_allclose(c_feat, z @ b_feat, rtol=1e-4, atol=1e-3)
+    W, b = fit_logreg(z, y, 3, (1e-2,))[1e-2]
+    assert ((z @ W + b).argmax(1) == y).mean() > 0.95
