@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox, QDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
-from gui.engine_texts import bundle_text
+from gui.engine_texts import bundle_text, label_text
 
 
 def shown_labels(labels) -> list[str]:
@@ -132,7 +132,7 @@ class BundlePanel(QGroupBox):
         parts = [
             f"<b>{html.escape(m.name)}</b> {html.escape(str(m.version))} — {html.escape(bundle_text(m.task))}",
             # Escaped: the summary is rich text, and a lip bundle's first token is "<blank>".
-            self.tr("Labels (%1): %2").replace("%1", str(len(labels))).replace("%2", html.escape(", ".join(labels))),
+            self.tr("Labels (%1): %2").replace("%1", str(len(labels))).replace("%2", html.escape(", ".join(map(label_text, labels)))),
             self.tr("Window: %1 features at %2 fps = %3 s").replace("%1", str(w.length))
             .replace("%2", f"{w.sample_fps:g}").replace("%3", f"{w.length / w.sample_fps:.2f}"),
             self.tr("Backbone: %1, head: %2 (%3)").replace("%1", self._features_text(m)).replace("%2", m.head.arch or "?")

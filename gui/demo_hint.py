@@ -1,8 +1,15 @@
-"""The bar above the video while the shipped demo model runs: what it knows, and the next step.
+"""The bar above the video while a shipped model runs: what it knows, and the next step.
 
-The shipped bundle recognises rendered stick figures only; on real footage it says "unknown".
-A user who sees that needs to know why and what to do: teach their own actions, or open a
-model made for what they film. Both are one click away here.
+Two shipped action models get it:
+
+* the default, ``everyday-actions``: twelve everyday actions read from body keypoints. A new
+  user needs to know which twelve (anything else reads "unknown", which is not a fault) and that
+  their own actions can be added to them;
+* the stick-figure demo, ``default-actions``: on real footage it says "unknown". A user who sees
+  that needs to know why and what to do: teach their own actions, or open a model made for what
+  they film.
+
+Both next steps are one click away here.
 """
 
 from __future__ import annotations
@@ -10,9 +17,13 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 from PySide6.QtCore import Signal
 
+# what the bar says, by the kind of shipped model (MainWindow._hint_kind)
+EVERYDAY = "everyday"
+DEMO = "demo"
+
 
 class DemoHint(QFrame):
-    """"This demo model only knows stick-figure motions — [Teach your own actions…] [Open a model…]"."""
+    """"This model knows twelve everyday actions … [Add your own actions…] [Open a model…]"."""
 
     teachRequested = Signal()
     openRequested = Signal()
@@ -24,6 +35,7 @@ class DemoHint(QFrame):
         # Amber and dark text on any palette: a notice, not an error.
         self.setStyleSheet("#demoHint { background-color: #fff3cd; border: 1px solid #e0c36a; border-radius: 4px; }"
                            "#demoHint QLabel { color: #3d3000; }")
+        self.kind = DEMO
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 4, 6, 4)
         self.text = QLabel()
@@ -38,11 +50,28 @@ class DemoHint(QFrame):
         self.open_button.clicked.connect(self.openRequested)
         self.retranslate()
 
+    def show_for(self, kind: str | None) -> None:
+        """Show the bar for a shipped model of this kind (EVERYDAY or DEMO); hide it for None."""
+        if kind is not None:
+            self.kind = kind
+            self.retranslate()
+        self.setVisible(kind is not None)
+
     def retranslate(self) -> None:
         """Re-read the user-visible texts after a language switch."""
-        self.text.setText(self.tr("This demo model only knows stick-figure motions; on real video it says "
-                                  "\"unknown\"."))
-        self.teach_button.setText(self.tr("Teach your own actions…"))
-        self.teach_button.setToolTip(self.tr("Record or pick a few clips of each action and teach a model of your own"))
+        if self.kind == EVERYDAY:
+            self.text.setText(self.tr(
+                "This model knows twelve everyday actions of one person in view: wave one arm, wave both arms, "
+                "raise both arms sideways or forward, clap, jumping jack, squat, bow, punch, kick, stand still and "
+                "walk on the spot. Anything else reads \"unknown\"."))
+            self.teach_button.setText(self.tr("Add your own actions…"))
+            self.teach_button.setToolTip(self.tr(
+                "Record or pick a few clips of each new action; they are taught on top of the twelve"))
+        else:
+            self.text.setText(self.tr("This demo model only knows stick-figure motions; on real video it says "
+                                      "\"unknown\"."))
+            self.teach_button.setText(self.tr("Teach your own actions…"))
+            self.teach_button.setToolTip(self.tr(
+                "Record or pick a few clips of each action and teach a model of your own"))
         self.open_button.setText(self.tr("Open a model…"))
         self.open_button.setToolTip(self.tr("Open a model bundle folder or .zip made for what you film"))

@@ -66,3 +66,29 @@ BUNDLE_TEXTS = (
 def bundle_text(text: str) -> str:
     """A bundle-provided text in the UI language when it is one of the shipped ones."""
     return QCoreApplication.translate("bundle", text) if text else text
+
+
+# The labels of the shipped default model (everyday-actions), named in the UI language wherever a
+# label is shown (overlay, top-k, timeline, model panel). Predictions, exports and rules keep the
+# bundle's own label; a bundle someone taught keeps its own words.
+LABEL_TEXTS = (
+    QT_TRANSLATE_NOOP("label", "wave one arm"),
+    QT_TRANSLATE_NOOP("label", "wave both arms"),
+    QT_TRANSLATE_NOOP("label", "raise both arms sideways"),
+    QT_TRANSLATE_NOOP("label", "raise both arms forward"),
+    QT_TRANSLATE_NOOP("label", "clap"),
+    QT_TRANSLATE_NOOP("label", "jumping jack"),
+    QT_TRANSLATE_NOOP("label", "squat"),
+    QT_TRANSLATE_NOOP("label", "bow"),
+    QT_TRANSLATE_NOOP("label", "punch"),
+    QT_TRANSLATE_NOOP("label", "kick"),
+    QT_TRANSLATE_NOOP("label", "stand still"),
+    QT_TRANSLATE_NOOP("label", "walk on the spot"),
+    QT_TRANSLATE_NOOP("label", "none of these"),
+)
+
+
+def label_text(label: str) -> str:
+    """A label as the user reads it: the UI language's name for the shipped default model's
+    actions, the bundle's own word for any other."""
+    return QCoreApplication.translate("label", label) if label else label

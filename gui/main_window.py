@@ -125,7 +125,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
 
         self.transport = TransportBar()
         self.demo_hint = DemoHint()
-        self.demo_hint.setVisible(False)  # shown while the shipped demo model runs
+        self.demo_hint.setVisible(False)  # shown while a shipped action model runs
 
         left = QWidget()
         left_lay = QVBoxLayout(left)
@@ -208,7 +208,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
         self.controls.changed.connect(self._on_controls_changed)
         self.controls.unknownChanged.connect(self._on_unknown_changed)
         # Through lambdas: the dialogs are looked up when clicked (tests replace them).
-        self.demo_hint.teachRequested.connect(lambda: self.open_teach_dialog())
+        self.demo_hint.teachRequested.connect(lambda: self.open_teach_dialog(on_top=self.demo_hint.kind == "everyday"))
         self.demo_hint.openRequested.connect(lambda: self.open_bundle_dialog())
         self.bundle_panel.bundleChosen.connect(lambda p: self.switch_bundle(Path(p)))
         self.bundle_panel.openRequested.connect(self.open_bundle_dialog)
@@ -296,7 +296,7 @@ class MainWindow(BundleActions, SourceActions, QMainWindow):
             open_set = ready.bundle.manifest.open_set
             calibrated = open_set.get("threshold") if open_set else None
             self.controls.set_unknown(calibrated, self.unknown_threshold)
-            self.demo_hint.setVisible(self._is_demo_bundle(self.bundle_path))
+            self.demo_hint.show_for(self._hint_kind(self.bundle_path))
             self._refresh_bundle_list()
             self.status.show_provider(ready.provider)
         info = ready.source

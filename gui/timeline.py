@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.core.prediction import Prediction, PredictionState
+from gui.engine_texts import label_text
 from gui.throttle import Throttle
 
 UNCERTAIN_GREY = QColor(158, 158, 158)  # the top-k panel's grey for uncertain / unknown
@@ -249,7 +250,7 @@ class TimelineWidget(QWidget):
 
     def _left_px(self) -> int:
         fm = QFontMetrics(self.font())
-        widest = max((fm.horizontalAdvance(s) for s in self._labels), default=0)
+        widest = max((fm.horizontalAdvance(label_text(s)) for s in self._labels), default=0)
         return max(self.LEFT_PX_MIN, min(widest + 12, 160))
 
     def _time_range(self) -> tuple[float, float]:
@@ -392,7 +393,7 @@ class TimelineWidget(QWidget):
         fm = QFontMetrics(self.font())
         for c, name in enumerate(self._labels):
             top = r.top() + c * lane_h
-            self._paint_lane(painter, fm, r, top, lane_h, name, grid, text_colour)
+            self._paint_lane(painter, fm, r, top, lane_h, label_text(name), grid, text_colour)
             if len(xs) > 1:
                 ys = top + lane_h - np.clip(p[:, c], 0, 1) * (lane_h - 2)
                 line = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist())]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QProgressBar, QWidget
 
 from engine.core.prediction import Prediction, PredictionState
+from gui.engine_texts import label_text
 from gui.timeline import class_colour
 
 
@@ -62,7 +63,7 @@ class TopKPanel(QGroupBox):
         for r, (name, bar, pct) in enumerate(self._rows):
             if r < len(items):
                 label, p = items[r]
-                name.setText(label)
+                name.setText(label_text(label))
                 bar.setValue(int(round(p * 1000)))
                 # Grey while uncertain / warming up, the class colour when confident.
                 colour = "#9e9e9e" if dim else class_colour(self._label_index.get(label, r)).name()
@@ -86,7 +87,8 @@ class TopKPanel(QGroupBox):
         self._shown = []
         text = self.tr("Not like anything taught")
         if novelty is not None:
-            text = self.tr("Not like anything taught (novelty %1)").replace("%1", f"{novelty:.2f}")
+            # Two lines: on one, the novelty was cut off in the panel's width.
+            text = f"{text}\n" + self.tr("novelty %1").replace("%1", f"{novelty:.2f}")
         for r, (name, bar, pct) in enumerate(self._rows):
             name.setText(text if r == 0 else "—")
             name.setEnabled(r == 0)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from engine.core.prediction import HAND_REGIONS, PERSON_REGION, Prediction, PredictionState
 from engine.hands.landmarks import EDGES as HAND_EDGES, NUM_LANDMARKS as HAND_POINTS
 from engine.pose.landmarks import EDGES, LANDMARKS
+from gui.engine_texts import label_text
 from gui.throttle import Throttle
 
 
@@ -132,9 +133,9 @@ class VideoView(QWidget):
             return self.tr("unknown"), self.tr("not one of the actions this model knows")
         if p.state == PredictionState.UNCERTAIN or p.label is None:
             best = p.top_k[0] if p.top_k else None
-            detail = self.tr("best guess: %1 %2%").replace("%1", best[0]).replace("%2", f"{best[1] * 100:.0f}") if best else ""
+            detail = self.tr("best guess: %1 %2%").replace("%1", label_text(best[0])).replace("%2", f"{best[1] * 100:.0f}") if best else ""
             return self.tr("uncertain"), detail
-        return p.label, f"{p.confidence * 100:.0f}%"
+        return label_text(p.label), f"{p.confidence * 100:.0f}%"
 
     def overlay_state(self) -> PredictionState | None:
         """The state of the prediction in the overlay (None: no prediction)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from engine.bundles import default_bundle_path, list_shipped_bundles, list_user_bundles
+from engine.bundles import DEFAULT_BUNDLE, DEMO_BUNDLE, default_bundle_path, list_shipped_bundles, list_user_bundles
 from engine.core.errors import BundleError
 from gui.controls import load_unknown_threshold
 
@@ -56,8 +56,9 @@ class BundleActions:
         else:
             self._refresh_bundle_list()
 
-    def open_teach_dialog(self) -> None:
-        """Open the Teach New Actions dialog (the source stops: it may need the camera)."""
+    def open_teach_dialog(self, on_top: bool = False) -> None:
+        """Open the Teach New Actions dialog (the source stops: it may need the camera). It offers
+        to keep the shipped default's actions (ticked when ``on_top``: "Add your own actions…")."""
         from gui.teach import TeachDialog
 
         self.stop()  # the dialog may need the camera
@@ -68,6 +69,12 @@ class BundleActions:
             self.teach_dialog.activateWindow()
             return
         dialog = TeachDialog(self.settings, parent=self)
+        try:
+            default = default_bundle_path()
+            if default.name == DEFAULT_BUNDLE:
+                dialog.set_base(default, checked=on_top)
+        except BundleError:
+            pass
         dialog.bundleSaved.connect(lambda p: self.add_bundle(Path(p)))
         self.teach_dialog = dialog
         dialog.show()
@@ -84,10 +91,19 @@ class BundleActions:
             self.bridge.open(default, self._engine_kwargs(), self.current_spec)
 
     @staticmethod
-    def _is_demo_bundle(path: Path | None) -> bool:
-        """True for the shipped demo bundle (stick figures only), wherever the app is installed."""
+    def _hint_kind(path: Path | None) -> str | None:
+        """Which hint bar a bundle gets: the shipped everyday model's or the stick-figure demo's,
+        wherever the app is installed; None for any other bundle."""
+        from gui.demo_hint import DEMO, EVERYDAY
+
         if path is None:
-            return False
+            return None
+        try:
+            here = Path(path).resolve()
+            shipped = {p.resolve(): p.name for p in list_shipped_bundles()}
+        except (BundleError, OSError):
+            return None
+        return {DEFAULT_BUNDLE: EVERYDAY, DEMO_BUNDLE: DEMO}.get(shipped.get(here, ""))
         try:
             return Path(path).resolve() == default_bundle_path().resolve()
         except BundleError:

@@ -54,10 +54,11 @@ def cmd_info(args, out: TextIO) -> int:
         except BundleError as exc:
             print(f"bundle: none ({exc})", file=out)
             return EXIT_OK
-    _, report = make_session(bundle.backbone_path, args.device)
+    probe = _first_stage(bundle)
+    _, report = make_session(probe, args.device)
     # What can really run, tried on this bundle: onnxruntime-gpu lists CUDA (and TensorRT) even
     # where no GPU or driver exists, so its provider list is not an answer.
-    _, auto = make_session(bundle.backbone_path, "auto") if args.device != "auto" else (None, report)
+    _, auto = make_session(probe, "auto") if args.device != "auto" else (None, report)
     usable = ["CUDA", "CPU"] if auto.provider == "CUDA" else ["CPU"]
     print(f"can run on: {', '.join(usable)}", file=out)
     if auto.provider != "CUDA":
@@ -70,3 +71,13 @@ def cmd_info(args, out: TextIO) -> int:
     print(f"bundle: {bundle.root}", file=out)
     print(bundle.manifest.summary(), file=out)
     return EXIT_OK
+
+
+def _first_stage(bundle):
+    """The graph that reads frames for this bundle: its backbone, or for a bundle that reads the
+    body alone (no backbone) the pose stage's landmark model."""
+    if bundle.backbone_path.is_file():
+        return bundle.backbone_path
+    from engine.pose.stage import model_paths
+
+    return model_paths(bundle.root)[1]

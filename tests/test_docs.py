@@ -41,7 +41,7 @@ def relative_links(page: Path) -> list[str]:
 
 def test_the_anchor_rule_matches_githubs():
     page = ROOT / "docs" / "teaching.md"
-    assert "the-shipped-model-and-real-actions" in anchors(page)
+    assert "the-shipped-models-and-real-actions" in anchors(page)
 
 
 def test_every_relative_link_in_the_readme_and_docs_resolves():

@@ -29,9 +29,12 @@ from engine.bundles.format import (
     write_manifest,
 )
 from engine.bundles.loading import (
+    DEFAULT_BUNDLE,
+    DEMO_BUNDLE,
     check_graphs,
     bundle_name,
     default_bundle_path,
+    demo_bundle_path,
     known_bundles,
     list_shipped_bundles,
     list_user_bundles,
@@ -64,7 +67,7 @@ from engine.bundles.safety import (
 __all__ = [
     "BACKBONE_FILE", "BACKBONE_INT8_FILE", "FORMAT", "FORMAT_VERSION", "HEAD_FILE", "MANIFEST", "SEQUENCE_TASK", "Bundle", "HeadSpec",
     "InputSpec", "Manifest", "StateSpec", "WindowSpec", "sha256_of", "write_manifest", "check_graphs",
-    "bundle_name", "default_bundle_path", "known_bundles", "list_shipped_bundles", "list_user_bundles", "load_bundle",
+    "DEFAULT_BUNDLE", "DEMO_BUNDLE", "bundle_name", "default_bundle_path", "demo_bundle_path", "known_bundles", "list_shipped_bundles", "list_user_bundles", "load_bundle",
     "parse_manifest", "resolve_bundle", "shipped_bundles_dir", "user_bundles_dir", "user_data_dir",
     "MAX_ENTRY_BYTES", "MAX_FEATURE_DIM", "MAX_INPUT_SIDE", "MAX_LABEL_CHARS", "MAX_LABELS", "MAX_MANIFEST_BYTES",
     "MAX_RATIO", "MAX_STATE_VALUES", "MAX_TOTAL_BYTES", "MAX_WINDOW_LENGTH", "MAX_ZIP_ENTRIES",

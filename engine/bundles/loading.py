@@ -397,12 +397,31 @@ def resolve_bundle(spec: str | Path) -> Path:
     )
 
 
+#: the bundle a new user gets: everyday actions of real people, read from body keypoints
+DEFAULT_BUNDLE = "everyday-actions"
+#: the stick-figure demo (reads pixels through a CNN backbone); shipped beside the default
+DEMO_BUNDLE = "default-actions"
+
+
 def default_bundle_path() -> Path:
-    """The shipped default action bundle; raises BundleError if the install has none."""
+    """The shipped default action bundle (:data:`DEFAULT_BUNDLE`, else the demo, else the first
+    shipped one); raises BundleError if the install has none."""
     bundles = list_shipped_bundles()
     if not bundles:
         raise BundleError(
             f"no shipped model bundle in {shipped_bundles_dir()}; pass --bundle PATH or reinstall Kinesight."
         )
-    preferred = [b for b in bundles if b.name.startswith("default")]
-    return (preferred or bundles)[0]
+    for name in (DEFAULT_BUNDLE, DEMO_BUNDLE):
+        found = [b for b in bundles if b.name == name]
+        if found:
+            return found[0]
+    return bundles[0]
+
+
+def demo_bundle_path() -> Path:
+    """The shipped stick-figure demo bundle (the one with a CNN backbone); BundleError if absent."""
+    path = shipped_bundles_dir() / DEMO_BUNDLE
+    if not path.is_dir():
+        raise BundleError(f"the demo bundle {DEMO_BUNDLE} is not installed in {shipped_bundles_dir()}; "
+                          "reinstall Kinesight.")
+    return path

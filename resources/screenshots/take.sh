@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Retakes the README screenshots under Xvfb: the main window playing real clips with the shipped
-# default bundle (it says "unknown" on real footage, and the bar above the video offers to teach
-# or open a model), in English and Simplified Chinese; lip mode with the grid-lips bundle on a
+# default bundle, everyday-actions (the bar above the video names its twelve actions and offers to
+# add yours; the clips in ../shared/data show none of them, so it says "unknown"), in English and
+# Simplified Chinese; lip mode with the grid-lips bundle on a
 # GRID sentence it never trained on (bgbbzn, in its validation split); and the dialog for a file
 # that is not a video, in both languages. Needs (Debian/Ubuntu): apt-get install xvfb xauth imagemagick
 # libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 fonts-noto-cjk (the Chinese UI renders as boxes
 # without a CJK font). Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUNDLE="${1:-resources/bundles/default-actions}"
+BUNDLE="${1:-resources/bundles/everyday-actions}"
 CLIPS=../shared/data/clips
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT

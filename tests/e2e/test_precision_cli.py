@@ -1,4 +1,5 @@
-"""`kinesight analyze --precision`: the shipped bundle's int8 backbone on CPU unless float is asked for."""
+"""`kinesight analyze --precision`: a shipped bundle's int8 backbone (the stick-figure demo's; the default reads
+the body, with no backbone) on CPU unless float is asked for."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ def test_analyze_runs_the_int8_backbone_on_cpu_unless_asked_for_float(clips, tmp
     labels = {}
     for extra, want in (([], "int8"), (["--precision", "float"], "")):
         out = tmp_path / f"{want or 'float'}.json"
-        assert main(["analyze", str(clips["ucf"]), "--device", "cpu", "--json", str(out), *extra]) == 0
+        assert main(["analyze", str(clips["ucf"]), "--bundle", "default-actions", "--device", "cpu", "--json", str(out),
+                     *extra]) == 0
         data = json.loads(out.read_text())
         assert data["provider"]["provider"] == "CPU" and data["provider"]["precision"] == want
         labels[want] = [p["state"] for p in data["predictions"]]

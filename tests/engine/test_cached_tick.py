@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.bundles import default_bundle_path
+from engine.bundles import demo_bundle_path
 from engine.bundles.preprocess import preprocess
 from engine.core.postprocess import softmax
 from engine.core.prediction import PredictionState
@@ -18,7 +18,7 @@ from engine.pipeline import Recognizer
 @pytest.mark.parametrize("precision", ["float", "auto"])
 def test_cached_tick_equals_recomputing_the_window(clips, precision):
     settings = EngineSettings(device="cpu", precision=precision, smoothing=0.0)
-    rec = Recognizer(default_bundle_path(), settings)
+    rec = Recognizer(demo_bundle_path(), settings)
     with open_source(clips["pool"]) as src:
         frames = [f for f in src if f.pts_s < 3.5]  # 28 ticks at 8 fps: 13 predictions after warm-up
     sampled, preds = [], []

@@ -33,7 +33,7 @@ def test_the_first_frame_is_painted_before_the_model_is_ready(qtbot, qsettings, 
         frame_at, status_then = events["first frame"]
         model_at, _ = events["model ready"]
         assert frame_at < model_at, f"first frame {frame_at - model_at:+.3f} s after the model was ready"
-        assert status_then.startswith("Loading model default-actions"), status_then
+        assert status_then.startswith("Loading model everyday-actions"), status_then
         assert window.errors_shown == [] and message_boxes.calls == []
     finally:
         window.close()

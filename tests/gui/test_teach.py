@@ -66,10 +66,10 @@ def test_teach_dialog_trains_a_bundle_from_files_and_the_window_switches_to_it(q
 
 
 def test_bundle_figures_show_in_the_figures_dialog(qtbot, window):
-    from engine.bundles import default_bundle_path
+    from engine.bundles import demo_bundle_path
     from gui.bundle_panel import FiguresDialog, bundle_figures
 
-    figures = bundle_figures(default_bundle_path())  # loss curve and confusion matrix of a torch run
+    figures = bundle_figures(demo_bundle_path())  # loss curve and confusion matrix of a torch run
     assert {"loss.png", "confusion.png"} <= {f.name for f in figures}
     shown = FiguresDialog(figures, window)
     pixmaps = [w.pixmap() for w in shown.findChildren(type(window.transport.time_label)) if not w.pixmap().isNull()]

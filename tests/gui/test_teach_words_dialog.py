@@ -43,7 +43,7 @@ def test_teach_dialog_trains_words_from_the_lips(qtbot, window, shared_data, tmp
     dialog.close()
     window.open_source(str(shared_data / "grid" / "s1" / "video" / "bbaf3s.mp4"))
     qtbot.waitUntil(lambda: window.prediction_count > 10 and window.mouth_view.has_image, timeout=30000)
-    qtbot.waitUntil(lambda: {name for name, _ in window.topk.shown()} == {"blue", "red"}, timeout=10000)
+    qtbot.waitUntil(lambda: {name for name, _ in window.topk.shown()} == {"blue", "red"}, timeout=30000)
     assert message_boxes.calls == []
 
 

@@ -78,9 +78,9 @@ def test_a_damaged_remembered_bundle_falls_back_to_the_shipped_one(qtbot, qsetti
 
 def test_real_footage_the_shipped_demo_never_saw_reads_unknown(qtbot, make_window, clips):
     # The shipped bundle knows rendered stick figures only; its novelty output flags real video.
-    from engine.bundles import default_bundle_path
+    from engine.bundles import demo_bundle_path
 
-    window = make_window(bundle=default_bundle_path())
+    window = make_window(bundle=demo_bundle_path())
     play(qtbot, window, clips["arm"])
     qtbot.waitUntil(lambda: window.last_prediction.state == PredictionState.UNKNOWN, timeout=60000)
     headline, detail = window.video.overlay_text()

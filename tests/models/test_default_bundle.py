@@ -1,17 +1,20 @@
-"""The shipped default bundle: small enough for the repository, loads, and recognises the motions
-it claims on clips rendered by actors it never saw (through the engine's own offline analysis)."""
+"""The shipped bundles: the default is everyday-actions (body keypoints, tests/models/
+test_everyday_bundle.py); the stick-figure demo beside it is small enough for the repository,
+loads, and recognises the motions it claims on clips rendered by actors it never saw (through the
+engine's own offline analysis)."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from engine.bundles import default_bundle_path, load_bundle
+from engine.bundles import default_bundle_path, demo_bundle_path, load_bundle
 from engine.runners.offline import analyze_file
 from models.synthetic import LABELS, generate
 
 
-def test_default_bundle_is_the_synthetic_demo_and_fits_in_the_repo():
-    path = default_bundle_path()
+def test_the_default_is_everyday_actions_and_the_demo_is_the_synthetic_one_that_fits_in_the_repo():
+    assert default_bundle_path().name == "everyday-actions"  # what a new user and a bare CLI run get
+    path = demo_bundle_path()
     assert path.name == "default-actions"
     bundle = load_bundle(path)  # sha256 of every file and the graphs' shapes checked
     assert set(bundle.labels) == set(LABELS)
@@ -23,9 +26,9 @@ def test_default_bundle_is_the_synthetic_demo_and_fits_in_the_repo():
     assert bundle.manifest.training["test_accuracy"] >= 0.85
 
 
-def test_default_bundle_recognises_freshly_rendered_actors(tmp_path):
+def test_demo_bundle_recognises_freshly_rendered_actors(tmp_path):
     clips = generate(tmp_path, actors=2, clips_per_actor=1, seconds=4.0, seed=999)  # unseen actors
-    bundle = load_bundle(default_bundle_path())
+    bundle = load_bundle(demo_bundle_path())
     right = 0
     for clip in clips:
         result = analyze_file(clip, bundle)
@@ -34,11 +37,11 @@ def test_default_bundle_recognises_freshly_rendered_actors(tmp_path):
     assert right >= 8, f"{right} of {len(clips)} clips recognised"
 
 
-def test_default_bundle_says_unknown_on_real_video(clips, shared_data):
+def test_demo_bundle_says_unknown_on_real_video(clips, shared_data):
     """It has only seen stick figures: on real people it must not name a stick-figure motion."""
     from engine.core.prediction import PredictionState
 
-    bundle = load_bundle(default_bundle_path())
+    bundle = load_bundle(demo_bundle_path())
     assert bundle.manifest.open_set["threshold"] > 0
     states: Counter = Counter()
     for video in (clips["arm"], clips["ucf"], sorted((shared_data / "grid" / "s1" / "raw").glob("*.mpg"))[0]):

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from engine.bundles import BACKBONE_INT8_FILE, MANIFEST, default_bundle_path, load_bundle, resolve_bundle
+from engine.bundles import BACKBONE_INT8_FILE, MANIFEST, demo_bundle_path, load_bundle, resolve_bundle
 from engine.bundles.preprocess import preprocess
 from engine.core.errors import BundleError, EngineError
 from engine.core.settings import EngineSettings
@@ -19,7 +19,7 @@ from engine.pipeline import Recognizer
 @pytest.fixture(scope="module")
 def real_batch(clips):
     """8 preprocessed frames of a real clip, 1 s apart."""
-    rec = Recognizer(default_bundle_path(), EngineSettings(device="cpu", precision="float"))
+    rec = Recognizer(demo_bundle_path(), EngineSettings(device="cpu", precision="float"))
     with open_source(clips["arm"]) as src:
         frames = [f.image for f in src][::28][:8]
     return preprocess(frames, rec.manifest.input)
@@ -30,7 +30,7 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def test_cpu_runs_the_int8_backbone_and_float_stays_selectable(real_batch):
-    bundle = load_bundle(default_bundle_path())
+    bundle = load_bundle(demo_bundle_path())
     assert bundle.backbone_int8_path is not None
     q = Recognizer(bundle, EngineSettings(device="cpu"))
     f = Recognizer(bundle, EngineSettings(device="cpu", precision="float"))
@@ -48,7 +48,7 @@ def test_cpu_runs_the_int8_backbone_and_float_stays_selectable(real_batch):
 def test_a_bundle_without_the_int8_file_runs_float_on_cpu(tmp_path):
     # The lip reader has its own backbone and no int8 twin: nothing changes for it.
     assert load_bundle(resolve_bundle("grid-lips")).backbone_int8_path is None
-    copy = shutil.copytree(default_bundle_path(), tmp_path / "b")
+    copy = shutil.copytree(demo_bundle_path(), tmp_path / "b")
     data = json.loads((copy / MANIFEST).read_text())
     del data["files"][BACKBONE_INT8_FILE]
     (copy / MANIFEST).write_text(json.dumps(data))
@@ -58,7 +58,7 @@ def test_a_bundle_without_the_int8_file_runs_float_on_cpu(tmp_path):
 
 
 def test_a_changed_int8_file_fails_its_checksum(tmp_path):
-    copy = shutil.copytree(default_bundle_path(), tmp_path / "b")
+    copy = shutil.copytree(demo_bundle_path(), tmp_path / "b")
     raw = bytearray((copy / BACKBONE_INT8_FILE).read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     (copy / BACKBONE_INT8_FILE).write_bytes(bytes(raw))
@@ -72,6 +72,6 @@ def test_an_unknown_precision_is_refused():
 
 
 def test_the_manifest_records_how_the_int8_file_was_made():
-    prov = load_bundle(default_bundle_path()).manifest.training["int8_backbone"]
+    prov = load_bundle(demo_bundle_path()).manifest.training["int8_backbone"]
     assert prov["calibration"]["frames"] >= 100 and prov["held_out"]["feature_cosine_mean"] >= 0.95
     assert "QDQ" in prov["method"]
