@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from gui import teach_jobs
 from gui.errors import describe_error
 from gui.source_menu import VIDEO_FILTER, CameraProbe
+from gui.teach_widgets import KeepActionsRow, KindPicker
 from gui.teach_jobs import RecordJob, TrainJob, safe_name
 from gui.teach_confusion import fill_confusion_table
 from gui.teach_recording import RecordingActions
@@ -43,6 +44,13 @@ BACKGROUND_LABEL = "none of these"
 MIN_CLIPS = 3  # fewer and the held-out figures (and the model) are shaky: warn
 # what is taught: actions (the whole frame and the moving region, or the body's keypoints) or words (lips); see models.teach.ROIS
 ROIS = ("full+motion", "pose", "hands", "mouth")
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    lay = QHBoxLayout()
+    for w in widgets:
+        lay.addWidget(w)
+    return lay
 
 
 class TeachDialog(RecordingActions, QDialog):
@@ -82,24 +90,7 @@ class TeachDialog(RecordingActions, QDialog):
     # -- construction --------------------------------------------------------------------
     def _build(self) -> None:
         self.setWindowTitle(self.tr("Teach New Actions"))
-        self.kind_picker = QComboBox()
-        self.kind_picker.addItem(self.tr("Actions (whole frame)"), "full+motion")
-        self.kind_picker.addItem(self.tr("Body movements (keypoints)"), "pose")
-        self.kind_picker.addItem(self.tr("Hand gestures"), "hands")
-        # The longest choice must not widen the dialog past its 900 px (the list shows it whole).
-        self.kind_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.kind_picker.setMinimumContentsLength(13)
-        self.kind_picker.addItem(self.tr("Words (lips)"), "mouth")
-        # Body keypoints by default: they carry over to people it was not taught by (docs/teaching.md)
-        self.kind_picker.setCurrentIndex(self.kind_picker.findData("pose"))
-        self.kind_picker.setToolTip(self.tr(
-            "Body movements (keypoints): the model reads the person's body keypoints, not the picture, so "
-            "what it learns carries over to other people and rooms better; use it for movements of the whole "
-            "body or the arms, with the person in view. Hand gestures: the model reads up to two hands' "
-            "keypoints (open palm, thumbs up, a swipe), with the hands in view. Words (lips): the model reads "
-            "the mouth, as lip mode "
-            "does, so you can teach silent commands for your own face. Record each word or phrase several "
-            "times, face to the camera."))
+        self.kind_picker = KindPicker()
         self.actions_list = QListWidget()
         self.add_action_button = QPushButton(self.tr("Add action…"))
         self.add_background_button = QPushButton(self.tr("Add \"none of these\""))
@@ -112,14 +103,15 @@ class TeachDialog(RecordingActions, QDialog):
         kind_form = QFormLayout()
         kind_form.addRow(self.tr("What to teach"), self.kind_picker)
         a_lay.addLayout(kind_form)
+        # Teaching on top of the shipped default's actions (models/fewshot/base.py): one action of
+        # your own is then enough, and the new model still knows the twelve.
+        self.base_row = KeepActionsRow()
+        a_lay.addWidget(self.base_row)
         self.actions_hint = QLabel(self.tr("Name at least two actions you will show the camera."))
         self.actions_hint.setWordWrap(True)
         a_lay.addWidget(self.actions_hint)
         a_lay.addWidget(self.actions_list)
-        row = QHBoxLayout()
-        row.addWidget(self.add_action_button)
-        row.addWidget(self.remove_action_button)
-        a_lay.addLayout(row)
+        a_lay.addLayout(_row(self.add_action_button, self.remove_action_button))
         a_lay.addWidget(self.add_background_button)
 
         self.clips_list = QListWidget()
@@ -141,10 +133,7 @@ class TeachDialog(RecordingActions, QDialog):
         self.clips_hint.setWordWrap(True)
         c_lay.addWidget(self.clips_hint)
         c_lay.addWidget(self.clips_list)
-        row = QHBoxLayout()
-        row.addWidget(self.add_files_button)
-        row.addWidget(self.record_button)
-        c_lay.addLayout(row)
+        c_lay.addLayout(_row(self.add_files_button, self.record_button))
         form = QFormLayout()
         form.addRow(self.tr("Camera"), self.camera_picker)
         form.addRow(self.tr("Clip length"), self.clip_seconds)
@@ -192,10 +181,7 @@ class TeachDialog(RecordingActions, QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Bundle name"), self.bundle_name)
         t_lay.addLayout(form)
-        row = QHBoxLayout()
-        row.addWidget(self.train_button)
-        row.addWidget(self.cancel_button)
-        t_lay.addLayout(row)
+        t_lay.addLayout(_row(self.train_button, self.cancel_button))
         t_lay.addWidget(self.progress)
         t_lay.addWidget(self.stage_label)
         # The figures beside their confusion table: stacked, the table was squeezed (clipped) at
@@ -218,6 +204,7 @@ class TeachDialog(RecordingActions, QDialog):
         self._update_enabled()
 
     def _connect(self) -> None:
+        self.base_row.toggled.connect(lambda *_: (self._kind_changed(), self._update_enabled()))
         self.add_action_button.clicked.connect(self._ask_action)
         self.kind_picker.currentIndexChanged.connect(lambda *_: self._kind_changed())
         self.add_background_button.clicked.connect(self.add_background_action)
@@ -247,7 +234,18 @@ class TeachDialog(RecordingActions, QDialog):
         words from the lips ("mouth")."""
         self.kind_picker.setCurrentIndex(ROIS.index(roi))
 
+    def set_base(self, base: Path | None, checked: bool = True) -> None:
+        """Offer teaching on top of ``base`` (a shipped model learned from generated body motion,
+        models/fewshot/base.py), ticked when ``checked``; None takes the offer away."""
+        self.base_row.set_base(base, checked)
+        self._kind_changed()
+
+    def base(self) -> Path | None:
+        """The model whose actions the new one keeps (None: teach from scratch)."""
+        return self.base_row.base() if self.roi() == "pose" else None
+
     def _kind_changed(self) -> None:
+        self.base_row.setVisible(self.base_row.base_path is not None and self.roi() == "pose")
         # The suggested bundle name follows the choice, unless the user typed one.
         defaults = {"full+motion": self.tr("my-actions"), "pose": self.tr("my-actions"),
                     "hands": self.tr("my-gestures"), "mouth": self.tr("my-words")}
@@ -262,6 +260,7 @@ class TeachDialog(RecordingActions, QDialog):
             self.tr("Name at least two words or phrases you will say (aloud or silently) to the camera.") if words
             else self.tr("Name at least two hand gestures you will show the camera (e.g. open palm, thumbs up, "
                          "swipe left).") if hands
+            else self.tr("Name the actions to add (one is enough) and show each to the camera.") if self.base()
             else self.tr("Name at least two actions you will show the camera."))
         self.clips_box.setTitle(self.tr("2. Clips of the selected word") if words
                                 else self.tr("2. Clips of the selected gesture") if hands
@@ -367,7 +366,8 @@ class TeachDialog(RecordingActions, QDialog):
         self.progress_reports = 0
         self.stage_label.setText(self.tr("Starting…"))
         self._trainer = TrainJob(
-            {k: list(v) for k, v in self.clips.items()}, out, {**self.train_options, "roi": self.roi()},
+            {k: list(v) for k, v in self.clips.items()}, out,
+            {**self.train_options, "roi": self.roi(), **({"base": self.base()} if self.base() else {})},
             on_progress=lambda stage, frac: self._progress.emit(str(stage), float(frac)),
             on_done=self._trained.emit, on_failed=self._trainFailed.emit,
         )
@@ -377,8 +377,8 @@ class TeachDialog(RecordingActions, QDialog):
     def problems(self) -> list[str]:
         """What still stops training (empty when ready)."""
         out = []
-        if len([a for a in self.clips if a != BACKGROUND_LABEL]) < 2:
-            out.append(self.tr("Add at least two actions."))
+        if len([a for a in self.clips if a != BACKGROUND_LABEL]) < (1 if self.base() else 2):
+            out.append(self.tr("Add an action.") if self.base() else self.tr("Add at least two actions."))
         for name, clips in self.clips.items():
             if len(clips) < 2:
                 out.append(self.tr("Give \"%1\" at least two clips.").replace("%1", self.display_name(name)))
@@ -467,6 +467,7 @@ class TeachDialog(RecordingActions, QDialog):
         has_action = self.actions_list.currentItem() is not None
         self.train_button.setEnabled(not busy)
         self.kind_picker.setEnabled(not busy)
+        self.base_row.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         self.add_files_button.setEnabled(has_action and not busy)
         self.record_button.setEnabled(has_action and not busy and self._recorder is None)

@@ -62,6 +62,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                         "frame alone (half the work), the person's body keypoints alone (pose), the hands' keypoints (hands, "
                         "gestures), or the body keypoints "
                         "with the whole frame / the person's region; torch heads always use the whole frame")
+    p.add_argument("--base", default=d["base"], metavar="BUNDLE",
+                   help="teach on top of this model's actions (e.g. everyday-actions, the default): the new bundle "
+                        "knows them and the folder's; one action folder is enough (with --roi pose)")
     p.add_argument("--no-flip", action="store_true", help="no horizontal flips (when left/right is part of a label)")
     p.add_argument("--test-frac", type=float, default=d["test_frac"], help="share of groups held out for test (per class)")
     p.add_argument("--val-frac", type=float, default=d["val_frac"], help="share of groups for validation / early stopping")
@@ -111,13 +114,15 @@ def run_train(args: argparse.Namespace) -> int:
     """Train, export and report; returns the exit code."""
     from models.train import TrainConfig, train_from_folder
 
+    if args.base and args.roi == "full+motion":  # the default of a folder: --base reads the body
+        args.roi = "pose"
     cfg = TrainConfig(
         backbone=args.backbone, head=args.head, weights=args.weights, download_weights=args.download_weights,
         size=args.size, window=args.window, sample_fps=args.sample_fps, hidden=args.hidden, num_layers=args.layers,
         epochs=args.epochs, patience=args.patience, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
         variants=args.variants, flip=not args.no_flip, test_frac=args.test_frac, val_frac=args.val_frac,
         streaming=args.streaming, int8=args.int8, name=args.name, description=args.description, threads=args.threads,
-        roi=args.roi,
+        roi=args.roi, base=args.base,
     )
     from kinesight.progress import StageProgress
     from models.train import AUTO, FEWSHOT

@@ -98,7 +98,9 @@ def add_correction(bundle: str | Path, label: str, file: str | Path, start_s: fl
         raise BundleError(f"{root.name} was not taught with the few-shot recipe (actions), so it cannot be "
                           "corrected; teach one in the Teach dialog or with `kinesight train`")
     ts = TeachingSet.load(root)
-    label = correction_label(label, ts.labels)
+    base = manifest.training.get("base")  # taught on top of a model's actions: they stay (models/fewshot/base.py)
+    base = base if isinstance(base, dict) and base.get("generator") else None
+    label = correction_label(label, ts.labels + [lab for lab in (base or {}).get("labels", []) if lab not in ts.labels])
     src = Path(file).expanduser()
     if not src.is_file():
         raise DatasetError(f"{src} does not exist or is not a file; nothing was changed")
@@ -122,7 +124,7 @@ def add_correction(bundle: str | Path, label: str, file: str | Path, start_s: fl
             items, new.labels, staged, cfg=cfg, name=manifest.name, description=_description(manifest.description,
                                                                                                  new),
             cache_dir=cache_dir, progress=progress, cancel=cancel, names=[Path(c.file).name for c in new.clips],
-            roi=manifest.input.roi, keep_clips=(new, sources),
+            roi=manifest.input.roi, keep_clips=(new, sources), base=base,
             extra_training={k: v for k, v in manifest.training.items() if k in ("dataset",)},
         )
         result = fewshot_result(res, new.labels, staged)

@@ -111,8 +111,9 @@ def _read_split_files(root: Path, split: int) -> tuple[set[str], set[str]] | Non
     return None
 
 
-def scan_video_folder(root: str | Path, *, ucf_split: int = 1) -> VideoDataset:
-    """Find the classes (sub-folders) and videos of a dataset folder."""
+def scan_video_folder(root: str | Path, *, ucf_split: int = 1, min_classes: int = 2) -> VideoDataset:
+    """Find the classes (sub-folders) and videos of a dataset folder (at least ``min_classes``:
+    one when teaching on top of a model's actions)."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DatasetError(f"dataset folder not found: {root}. It needs one sub-folder of videos per class.")
@@ -126,11 +127,10 @@ def scan_video_folder(root: str | Path, *, ucf_split: int = 1) -> VideoDataset:
             continue
         labels.append(class_dir.name)
         items += [VideoItem(v, len(labels) - 1, group_of(v, class_dir)) for v in videos]
-    if len(labels) < 2:
-        raise DatasetError(
-            f"{root} has {len(labels)} class folder(s) with videos; training needs at least two "
-            "(one sub-folder per class, e.g. DATA_DIR/waving/*.mp4, DATA_DIR/idle/*.mp4)."
-        )
+    if len(labels) < min_classes:
+        raise DatasetError(f"{root} has {len(labels)} class folder(s) with videos; training needs at least "
+                           f"{'two' if min_classes == 2 else min_classes} (one sub-folder per class, e.g. "
+                           "DATA_DIR/waving/*.mp4, DATA_DIR/idle/*.mp4).")
     return VideoDataset(root, labels, items, _read_split_files(root, ucf_split))
 
 

@@ -79,6 +79,7 @@ def train_bundle(
     cancel: threading.Event | None = None,
     cache_dir: str | Path | None = None,
     roi: str = "pose",
+    base: str | Path | None = None,
     **options,
 ) -> TrainResult:
     """Train a bundle from ``{label: [clip paths]}`` and write it to ``out``.
@@ -93,13 +94,21 @@ def train_bundle(
     "mouth" teaches words or phrases
     from the lips (few-shot only; ``backbone`` and ``head`` do not apply): a "lip-words" bundle,
     see :mod:`models.teach_lips`.
+    ``base``: teach on top of a model's actions (the shipped everyday-actions, by name or folder):
+    the new bundle knows them and the ones taught here (few-shot, ``roi="pose"``; one action of
+    your own is then enough, see :mod:`models.fewshot.base`).
     """
     if roi not in ROIS:
         raise DatasetError(f"roi must be one of {', '.join(ROIS)}, not {roi!r}")
     labels = [lab for lab, paths in clips.items() if paths]
     actions = [lab for lab in labels if not _is_background(lab)]
-    if len(actions) < 2:
-        raise DatasetError('teaching needs at least two actions (besides "none of these") with at least one clip each')
+    if base is not None and (roi != "pose" or head != FEWSHOT):
+        raise DatasetError("teaching on top of a model's actions reads the body with the few-shot recipe: "
+                           "choose body movements (keypoints), or teach without them")
+    if len(actions) < (1 if base is not None else 2):
+        raise DatasetError('teaching needs at least two actions (besides "none of these") with at least one clip each'
+                           if base is None else "teaching on top of a model's actions needs at least one action "
+                           "of your own with at least one clip")
     bad = [lab for lab in labels if not lab.strip() or any(c in lab for c in _BAD_CHARS) or lab.startswith(".")]
     if bad:
         raise DatasetError(f"label names {bad} cannot be folder names; use letters, digits, spaces, - and _")
@@ -113,7 +122,7 @@ def train_bundle(
         return _train_lips(clips, labels, Path(out), progress=progress, cancel=cancel, options=options)
     if head == FEWSHOT:
         return _train_fewshot(clips, labels, Path(out), backbone=backbone, progress=progress, cancel=cancel,
-                              cache_dir=cache_dir, options=options, roi=roi)
+                              cache_dir=cache_dir, options=options, roi=roi, base=base)
     return _train_torch(clips, labels, Path(out), backbone=backbone, head=head, progress=progress, cancel=cancel,
                         cache_dir=cache_dir, options=options)
 
@@ -124,7 +133,8 @@ def _is_background(label: str) -> bool:
     return is_background(label)
 
 
-def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cache_dir, options, roi) -> TrainResult:
+def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cache_dir, options, roi,
+                   base=None) -> TrainResult:
     from models.fewshot.bundle import teach_from_items
     from models.fewshot.fit import FewShotConfig
     from models.fewshot.model import shipped_backbone
@@ -145,11 +155,11 @@ def _train_fewshot(clips, labels, out: Path, *, backbone, progress, cancel, cach
             clip_names.append(Path(clip).name)
     res = teach_from_items(
         items, labels, out, cfg=cfg, name=out.name, backbone=shipped_backbone(), cache_dir=cache_dir,
-        progress=progress, cancel=cancel, names=clip_names, roi=roi, keep_clips=True,
+        progress=progress, cancel=cancel, names=clip_names, roi=roi, keep_clips=True, base=base,
         description="taught in the Kinesight app from " + ", ".join(f"{len(clips[lab])} {lab}" for lab in labels)
-        + " clips",
+        + " clips" + (f", on top of the actions of {Path(str(base)).name}" if base is not None else ""),
     )
-    return fewshot_result(res, labels, out, FEWSHOT)
+    return fewshot_result(res, list(res.cv.labels) if base is not None else labels, out, FEWSHOT)
 
 
 def _train_lips(clips, labels, out: Path, *, progress, cancel, options) -> TrainResult:

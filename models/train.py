@@ -86,6 +86,9 @@ class TrainConfig:
     # few-shot recipe only: "full+motion" (whole frame + the crop that follows what moves,
     # engine/actions/motion.py) or "full"; the torch heads always see the whole frame
     roi: str = "full+motion"
+    # few-shot, body keypoints: teach on top of this model's actions (a name or folder, e.g. the
+    # shipped everyday-actions; models/fewshot/base.py); empty: teach the folder's actions alone
+    base: str = ""
 
 
 @dataclass
@@ -168,7 +171,7 @@ def train_fewshot_folder(ds, out: str | Path, cfg: TrainConfig, *, cache_dir: st
         names=[it.rel(ds.root) for it in ds.items],
         extra_training={"dataset": Path(ds.root).resolve().name, "split": {"method": "cross-validation"},
                         "test_videos": []},
-        roi=cfg.roi, keep_clips=True,
+        roi=cfg.roi, keep_clips=True, base=cfg.base or None,
     )
     cv = res.cv
     has_cv = cv.folds > 0
@@ -185,7 +188,7 @@ def train_fewshot_folder(ds, out: str | Path, cfg: TrainConfig, *, cache_dir: st
     report_dir = out / REPORT_DIR
     report_dir.mkdir(parents=True, exist_ok=True)
     report = {
-        "labels": list(ds.labels), "bundle": str(out), "recipe": FEWSHOT, "test": test, "cv": cv.to_json(),
+        "labels": list(cv.labels) if cfg.base else list(ds.labels), "bundle": str(out), "recipe": FEWSHOT, "test": test, "cv": cv.to_json(),
         "open_set": res.open_set, "warnings": res.warnings, "epochs_run": 0, "best_epoch": 0,
         "timing_s": {"features": res.seconds["features"], "fit_head": res.seconds["fit"],
                      "export": res.seconds["export"], "total": res.seconds["total"]},
@@ -284,6 +287,12 @@ def train_from_folder(
 ) -> TrainResult:
     """Train on a video folder and write the bundle (with ``report/`` and ``checkpoint/``) to ``out``."""
     cfg = cfg or TrainConfig()
+    if cfg.base:
+        if cfg.head not in (FEWSHOT, AUTO) or cfg.roi != "pose":
+            raise KinesightError("--base teaches on top of a model's actions from body keypoints with the few-shot "
+                                 "recipe: use it with --roi pose (and no --head)")
+        return train_fewshot_folder(scan_video_folder(data_dir, min_classes=1), out, cfg, cache_dir=cache_dir,
+                                    progress=progress, cancel=cancel)
     if cfg.head in (FEWSHOT, AUTO):
         ds = scan_video_folder(data_dir)
         if choose_head(ds) == FEWSHOT or cfg.head == FEWSHOT:

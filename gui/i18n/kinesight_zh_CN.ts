@@ -276,27 +276,42 @@
 <context>
     <name>DemoHint</name>
     <message>
-        <location filename="../demo_hint.py" line="43"/>
+        <location filename="../demo_hint.py" line="64"/>
+        <source>This model knows twelve everyday actions of one person in view: wave one arm, wave both arms, raise both arms sideways or forward, clap, jumping jack, squat, bow, punch, kick, stand still and walk on the spot. Anything else reads &quot;unknown&quot;.</source>
+        <translation>此模型认识画面中一个人的十二种日常动作：单臂挥手、双臂挥动、双臂侧平举或前平举、拍手、开合跳、深蹲、鞠躬、出拳、踢腿、站立不动和原地踏步。其他动作都显示为“未知”。</translation>
+    </message>
+    <message>
+        <location filename="../demo_hint.py" line="67"/>
+        <source>Add your own actions…</source>
+        <translation>添加你自己的动作…</translation>
+    </message>
+    <message>
+        <location filename="../demo_hint.py" line="69"/>
+        <source>Record or pick a few clips of each new action; they are taught on top of the twelve</source>
+        <translation>为每个新动作录制或选择几段片段；它们会在这十二种动作之上教给模型</translation>
+    </message>
+    <message>
+        <location filename="../demo_hint.py" line="71"/>
         <source>This demo model only knows stick-figure motions; on real video it says &quot;unknown&quot;.</source>
         <translation>此演示模型只认识火柴人动作；对真实视频它会显示“未知”。</translation>
     </message>
     <message>
-        <location filename="../demo_hint.py" line="45"/>
+        <location filename="../demo_hint.py" line="73"/>
         <source>Teach your own actions…</source>
         <translation>教它你自己的动作…</translation>
     </message>
     <message>
-        <location filename="../demo_hint.py" line="46"/>
+        <location filename="../demo_hint.py" line="75"/>
         <source>Record or pick a few clips of each action and teach a model of your own</source>
         <translation>为每个动作录制或选择几段片段，教出你自己的模型</translation>
     </message>
     <message>
-        <location filename="../demo_hint.py" line="47"/>
+        <location filename="../demo_hint.py" line="76"/>
         <source>Open a model…</source>
         <translation>打开模型…</translation>
     </message>
     <message>
-        <location filename="../demo_hint.py" line="48"/>
+        <location filename="../demo_hint.py" line="77"/>
         <source>Open a model bundle folder or .zip made for what you film</source>
         <translation>打开适合你所拍内容的模型包文件夹或 .zip</translation>
     </message>
@@ -360,6 +375,47 @@
         <location filename="../bundle_panel.py" line="56"/>
         <source>Training figures</source>
         <translation>训练图表</translation>
+    </message>
+</context>
+<context>
+    <name>KeepActionsRow</name>
+    <message>
+        <location filename="../teach_widgets.py" line="85"/>
+        <source>Keep the actions of %1 and add these to them</source>
+        <translation>保留 %1 的动作，并把这些动作加到其中</translation>
+    </message>
+    <message>
+        <location filename="../teach_widgets.py" line="88"/>
+        <source>The new model knows the actions of %1 and the ones you teach here; one action of your own is enough. Untick to teach a model that knows only your actions.</source>
+        <translation>新模型既认识 %1 的动作，也认识你在这里教的动作；你自己的动作有一个就够了。取消勾选则教出只认识你的动作的模型。</translation>
+    </message>
+</context>
+<context>
+    <name>KindPicker</name>
+    <message>
+        <location filename="../teach_widgets.py" line="24"/>
+        <source>Actions (whole frame)</source>
+        <translation>动作（整个画面）</translation>
+    </message>
+    <message>
+        <location filename="../teach_widgets.py" line="25"/>
+        <source>Body movements (keypoints)</source>
+        <translation>身体动作（关键点）</translation>
+    </message>
+    <message>
+        <location filename="../teach_widgets.py" line="26"/>
+        <source>Hand gestures</source>
+        <translation>手势</translation>
+    </message>
+    <message>
+        <location filename="../teach_widgets.py" line="30"/>
+        <source>Words (lips)</source>
+        <translation>词语（唇部）</translation>
+    </message>
+    <message>
+        <location filename="../teach_widgets.py" line="34"/>
+        <source>Body movements (keypoints): the model reads the person&apos;s body keypoints, not the picture, so what it learns carries over to other people and rooms better; use it for movements of the whole body or the arms, with the person in view. Hand gestures: the model reads up to two hands&apos; keypoints (open palm, thumbs up, a swipe), with the hands in view. Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
+        <translation>身体动作（关键点）：模型读取人的身体关键点而不是画面，因此学到的内容更能推广到其他人和其他房间；适用于全身或手臂的动作，人要在画面中。手势：模型读取最多两只手的关键点（张开手掌、竖起大拇指、挥动），手要在画面中。词语（唇部）：模型像唇语模式一样读取嘴部，因此你可以为自己的脸教无声命令。每个词或短语请面对摄像头录制几次。</translation>
     </message>
 </context>
 <context>
@@ -984,255 +1040,235 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TeachDialog</name>
     <message>
-        <location filename="../teach.py" line="84"/>
+        <location filename="../teach.py" line="92"/>
         <source>Teach New Actions</source>
         <translation>教授新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="86"/>
-        <source>Actions (whole frame)</source>
-        <translation>动作（整个画面）</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="87"/>
-        <source>Body movements (keypoints)</source>
-        <translation>身体动作（关键点）</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="88"/>
-        <source>Hand gestures</source>
-        <translation>手势</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="92"/>
-        <source>Words (lips)</source>
-        <translation>词语（唇部）</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="96"/>
-        <source>Body movements (keypoints): the model reads the person&apos;s body keypoints, not the picture, so what it learns carries over to other people and rooms better; use it for movements of the whole body or the arms, with the person in view. Hand gestures: the model reads up to two hands&apos; keypoints (open palm, thumbs up, a swipe), with the hands in view. Words (lips): the model reads the mouth, as lip mode does, so you can teach silent commands for your own face. Record each word or phrase several times, face to the camera.</source>
-        <translation>身体动作（关键点）：模型读取人的身体关键点而不是画面，因此学到的内容更能推广到其他人和其他房间；适用于全身或手臂的动作，人要在画面中。手势：模型读取最多两只手的关键点（张开手掌、竖起大拇指、挥动），手要在画面中。词语（唇部）：模型像唇语模式一样读取嘴部，因此你可以为自己的脸教无声命令。每个词或短语请面对摄像头录制几次。</translation>
-    </message>
-    <message>
-        <location filename="../teach.py" line="104"/>
-        <location filename="../teach.py" line="260"/>
+        <location filename="../teach.py" line="95"/>
+        <location filename="../teach.py" line="258"/>
         <source>Add action…</source>
         <translation>添加动作…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="105"/>
+        <location filename="../teach.py" line="96"/>
         <source>Add &quot;none of these&quot;</source>
         <translation>添加“以上都不是”</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="107"/>
+        <location filename="../teach.py" line="98"/>
         <source>Optional: clips of what should NOT count as any action (standing still, other movements, an empty room). The model then says &quot;unknown&quot; for them instead of naming an action.</source>
         <translation>可选：不应算作任何动作的片段（静止站立、其他动作、空房间）。模型遇到这类画面时会显示“未知”，而不是说出某个动作。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="109"/>
+        <location filename="../teach.py" line="100"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="110"/>
-        <location filename="../teach.py" line="258"/>
+        <location filename="../teach.py" line="101"/>
+        <location filename="../teach.py" line="256"/>
         <source>1. Actions</source>
         <translation>1. 动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="113"/>
+        <location filename="../teach.py" line="104"/>
         <source>What to teach</source>
         <translation>教授内容</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="115"/>
-        <location filename="../teach.py" line="265"/>
+        <location filename="../teach.py" line="110"/>
+        <location filename="../teach.py" line="264"/>
         <source>Name at least two actions you will show the camera.</source>
         <translation>为至少两个你将对着摄像头展示的动作命名。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="126"/>
+        <location filename="../teach.py" line="118"/>
         <source>Add video files…</source>
         <translation>添加视频文件…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="127"/>
+        <location filename="../teach.py" line="119"/>
         <source>Record from camera</source>
         <translation>用摄像头录制</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="133"/>
-        <location filename="../teach.py" line="137"/>
+        <location filename="../teach.py" line="125"/>
+        <location filename="../teach.py" line="129"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="138"/>
-        <location filename="../teach.py" line="268"/>
+        <location filename="../teach.py" line="130"/>
+        <location filename="../teach.py" line="267"/>
         <source>2. Clips of the selected action</source>
         <translation>2. 所选动作的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="140"/>
-        <location filename="../teach.py" line="274"/>
+        <location filename="../teach.py" line="132"/>
+        <location filename="../teach.py" line="273"/>
         <source>Give each action several short clips (3 or more), from files or the camera.</source>
         <translation>为每个动作提供几段短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="149"/>
+        <location filename="../teach.py" line="138"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="150"/>
+        <location filename="../teach.py" line="139"/>
         <source>Clip length</source>
         <translation>片段长度</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="151"/>
+        <location filename="../teach.py" line="140"/>
         <source>Countdown</source>
         <translation>倒计时</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="160"/>
+        <location filename="../teach.py" line="149"/>
         <source>Camera preview appears here while recording.</source>
         <translation>录制时摄像头预览显示在这里。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="168"/>
+        <location filename="../teach.py" line="157"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="173"/>
-        <location filename="../teach.py" line="252"/>
+        <location filename="../teach.py" line="162"/>
+        <location filename="../teach.py" line="250"/>
         <source>my-actions</source>
         <translation>我的动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="174"/>
+        <location filename="../teach.py" line="163"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="175"/>
+        <location filename="../teach.py" line="164"/>
         <source>Cancel training</source>
         <translation>取消训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="179"/>
+        <location filename="../teach.py" line="168"/>
         <source>Add actions and clips, then press Train.</source>
         <translation>添加动作和片段，然后点击“训练”。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="188"/>
+        <location filename="../teach.py" line="177"/>
         <source>Held-out clips: rows are the true action, columns what the model said.</source>
         <translation>留出片段：行是真实动作，列是模型给出的结果。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="190"/>
+        <location filename="../teach.py" line="179"/>
         <source>3. Train</source>
         <translation>3. 训练</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="193"/>
+        <location filename="../teach.py" line="182"/>
         <source>Bundle name</source>
         <translation>模型包名称</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="253"/>
+        <location filename="../teach.py" line="251"/>
         <source>my-words</source>
         <translation>我的词语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="253"/>
+        <location filename="../teach.py" line="251"/>
         <source>my-gestures</source>
         <translation>我的手势</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="257"/>
+        <location filename="../teach.py" line="255"/>
         <source>1. Words or phrases</source>
         <translation>1. 词语或短语</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="257"/>
+        <location filename="../teach.py" line="255"/>
         <source>1. Gestures</source>
         <translation>1. 手势</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="259"/>
+        <location filename="../teach.py" line="257"/>
         <source>Add word…</source>
         <translation>添加词语…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="259"/>
+        <location filename="../teach.py" line="257"/>
         <source>Add gesture…</source>
         <translation>添加手势…</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="262"/>
+        <location filename="../teach.py" line="260"/>
         <source>Name at least two words or phrases you will say (aloud or silently) to the camera.</source>
         <translation>至少命名两个你将对着摄像头说出（出声或无声）的词语或短语。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="263"/>
+        <location filename="../teach.py" line="261"/>
         <source>Name at least two hand gestures you will show the camera (e.g. open palm, thumbs up, swipe left).</source>
         <translation>请至少命名两个你将向摄像头展示的手势（例如张开手掌、竖起大拇指、向左挥动）。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="266"/>
+        <location filename="../teach.py" line="263"/>
+        <source>Name the actions to add (one is enough) and show each to the camera.</source>
+        <translation>说出要添加的动作（一个就够），并向摄像头逐一演示。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="265"/>
         <source>2. Clips of the selected word</source>
         <translation>2. 所选词语的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="267"/>
+        <location filename="../teach.py" line="266"/>
         <source>2. Clips of the selected gesture</source>
         <translation>2. 所选手势的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="270"/>
+        <location filename="../teach.py" line="269"/>
         <source>Give each word several short clips (3 or more) of your face from the front, from files or the camera.</source>
         <translation>为每个词语提供几段正面拍摄你面部的短片段（3 段或更多），来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="272"/>
+        <location filename="../teach.py" line="271"/>
         <source>Give each gesture several short clips (3 or more) with your hands in view, from files or the camera.</source>
         <translation>为每个手势提供几个短片段（3 个或更多），手要在画面中，可以来自文件或摄像头。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="296"/>
+        <location filename="../teach.py" line="295"/>
         <source>none of these</source>
         <translation>以上都不是</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="315"/>
-        <location filename="../teach.py" line="317"/>
+        <location filename="../teach.py" line="314"/>
+        <location filename="../teach.py" line="316"/>
         <source>New action</source>
         <translation>新动作</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="315"/>
+        <location filename="../teach.py" line="314"/>
         <source>Action name (e.g. &quot;waving&quot;):</source>
         <translation>动作名称（例如“挥手”）：</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="317"/>
+        <location filename="../teach.py" line="316"/>
         <source>Type a name that is not in the list yet.</source>
         <translation>请输入列表中还没有的名称。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="342"/>
+        <location filename="../teach.py" line="341"/>
         <source>Clips of %1</source>
         <translation>%1 的片段</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="343"/>
+        <location filename="../teach.py" line="342"/>
         <source>Videos (%1);;All files (*)</source>
         <translation>视频 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="356"/>
+        <location filename="../teach.py" line="355"/>
         <source>Not ready to train</source>
         <translation>还不能训练</translation>
     </message>
@@ -1240,6 +1276,11 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../teach.py" line="381"/>
         <source>Add at least two actions.</source>
         <translation>请至少添加两个动作。</translation>
+    </message>
+    <message>
+        <location filename="../teach.py" line="381"/>
+        <source>Add an action.</source>
+        <translation>添加一个动作。</translation>
     </message>
     <message>
         <location filename="../teach.py" line="384"/>
@@ -1303,7 +1344,7 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../teach.py" line="368"/>
+        <location filename="../teach.py" line="367"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
@@ -1384,39 +1425,39 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TimelineWidget</name>
     <message>
-        <location filename="../timeline.py" line="78"/>
-        <location filename="../timeline.py" line="101"/>
+        <location filename="../timeline.py" line="79"/>
+        <location filename="../timeline.py" line="102"/>
         <source>words</source>
         <translation>词语</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="78"/>
-        <location filename="../timeline.py" line="101"/>
+        <location filename="../timeline.py" line="79"/>
+        <location filename="../timeline.py" line="102"/>
         <source>speaking</source>
         <translation>说话</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="117"/>
+        <location filename="../timeline.py" line="118"/>
         <source>Open a video or camera to see the words read from the lips over time.</source>
         <translation>打开视频或摄像头，即可查看随时间从唇形读出的词语。</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="118"/>
+        <location filename="../timeline.py" line="119"/>
         <source>Open a video or camera to see the probability of each action over time.</source>
         <translation>打开视频或摄像头后，这里会显示每个动作随时间变化的概率。</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="292"/>
+        <location filename="../timeline.py" line="293"/>
         <source>Click to seek to %1 s</source>
         <translation>点击跳转到 %1 秒</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="320"/>
+        <location filename="../timeline.py" line="321"/>
         <source>analysing file… %1%</source>
         <translation>正在分析文件… %1%</translation>
     </message>
     <message>
-        <location filename="../timeline.py" line="338"/>
+        <location filename="../timeline.py" line="339"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
@@ -1424,19 +1465,19 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>TopKPanel</name>
     <message>
-        <location filename="../topk_panel.py" line="27"/>
+        <location filename="../topk_panel.py" line="28"/>
         <source>Top predictions</source>
         <translation>最可能的动作</translation>
     </message>
     <message>
-        <location filename="../topk_panel.py" line="87"/>
+        <location filename="../topk_panel.py" line="88"/>
         <source>Not like anything taught</source>
         <translation>与所教的任何内容都不像</translation>
     </message>
     <message>
-        <location filename="../topk_panel.py" line="89"/>
-        <source>Not like anything taught (novelty %1)</source>
-        <translation>与所教的任何内容都不像（新颖度 %1）</translation>
+        <location filename="../topk_panel.py" line="91"/>
+        <source>novelty %1</source>
+        <translation>新颖度 %1</translation>
     </message>
 </context>
 <context>
@@ -1557,32 +1598,32 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
 <context>
     <name>VideoView</name>
     <message>
-        <location filename="../video_view.py" line="76"/>
+        <location filename="../video_view.py" line="77"/>
         <source>Open a camera, a video file or a stream URL, or drop a file here.</source>
         <translation>打开摄像头、视频文件或视频流网址，或把文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="128"/>
+        <location filename="../video_view.py" line="129"/>
         <source>warming up…</source>
         <translation>预热中…</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="132"/>
+        <location filename="../video_view.py" line="133"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="132"/>
+        <location filename="../video_view.py" line="133"/>
         <source>not one of the actions this model knows</source>
         <translation>不是此模型认识的任何动作</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="135"/>
+        <location filename="../video_view.py" line="136"/>
         <source>best guess: %1 %2%</source>
         <translation>最可能：%1 %2%</translation>
     </message>
     <message>
-        <location filename="../video_view.py" line="136"/>
+        <location filename="../video_view.py" line="137"/>
         <source>uncertain</source>
         <translation>不确定</translation>
     </message>
@@ -1876,6 +1917,74 @@ Models run with ONNX Runtime; see the Model panel for the bundle in use.</source
         <location filename="../errors.py" line="135"/>
         <source>Recognition stopped because of an unexpected error; the app keeps running.</source>
         <translation>识别因意外错误而停止；应用仍在运行。</translation>
+    </message>
+</context>
+<context>
+    <name>label</name>
+    <message>
+        <location filename="../engine_texts.py" line="75"/>
+        <source>wave one arm</source>
+        <translation>单臂挥手</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="76"/>
+        <source>wave both arms</source>
+        <translation>双臂挥动</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="77"/>
+        <source>raise both arms sideways</source>
+        <translation>双臂侧平举</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="78"/>
+        <source>raise both arms forward</source>
+        <translation>双臂前平举</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="79"/>
+        <source>clap</source>
+        <translation>拍手</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="80"/>
+        <source>jumping jack</source>
+        <translation>开合跳</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="81"/>
+        <source>squat</source>
+        <translation>深蹲</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="82"/>
+        <source>bow</source>
+        <translation>鞠躬</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="83"/>
+        <source>punch</source>
+        <translation>出拳</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="84"/>
+        <source>kick</source>
+        <translation>踢腿</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="85"/>
+        <source>stand still</source>
+        <translation>站立不动</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="86"/>
+        <source>walk on the spot</source>
+        <translation>原地踏步</translation>
+    </message>
+    <message>
+        <location filename="../engine_texts.py" line="87"/>
+        <source>none of these</source>
+        <translation>以上都不是</translation>
     </message>
 </context>
 </TS>

@@ -41,7 +41,7 @@ from models.data import (
     default_cache_dir,
     extract_features,
 )
-from models.fewshot.background import generated_background, record as background_record
+from models.fewshot.background import MOTIONS, generated_background, record as background_record
 from models.fewshot.fit import CVReport, ClipFeatures, FewShotConfig, fit_fewshot
 from models.fewshot.model import (
     DEFAULT_BACKGROUND_LABEL,
@@ -192,6 +192,9 @@ def no_person_warnings(clips: Sequence[ClipFeatures], labels: Sequence[str]) -> 
             for lab, names in missing.items()]
 
 
+BASE_WINDOWS = 2000  # windows per fit when teaching on top of a base's actions
+
+
 def _with_background(labels: Sequence[str]) -> tuple[list[str], int]:
     """The labels with a background ("none of these") label, and its index (the user's, if taught)."""
     labels = list(labels)
@@ -207,7 +210,8 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
                      cache_dir: str | Path | None = None, progress: Progress | None = None,
                      cancel: threading.Event | None = None, names: Sequence[str] | None = None,
                      extra_training: dict[str, Any] | None = None, roi: str = "full+motion",
-                     keep_clips: bool | tuple[Any, list[Path]] = False) -> FewShotResult:
+                     keep_clips: bool | tuple[Any, list[Path]] = False,
+                     base: str | Path | dict[str, Any] | None = None) -> FewShotResult:
     """Features -> CV-chosen few-shot head -> bundle at ``out``. ``labels[item.label]`` names each item's action.
 
     ``roi``: what the backbone sees of each frame. "full+motion" (default) adds a crop that follows
@@ -218,7 +222,10 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
     "hands" reads hand gestures from up to two hands' keypoints alone (engine/hands/).
     ``keep_clips``: copy the clips into the bundle with its teaching set (teaching.json, clips/), so
     that corrections can re-teach it (models/correct.py); a re-teach passes (TeachingSet, source of
-    each clip) instead."""
+    each clip) instead.
+    ``base``: a bundle learned from generated body motion (the shipped everyday-actions) to teach
+    on top of: the new bundle knows its actions and the user's (models/fewshot/base.py); a re-teach
+    passes the record a bundle taught on top of one keeps (``training.base``)."""
     cfg = cfg or FewShotConfig()
     t0 = time.perf_counter()
     counts = {lab: sum(1 for it in items if it.label == i) for i, lab in enumerate(labels)}
@@ -235,14 +242,32 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
         return (lambda _s, f: progress(nm, lo + (hi - lo) * f)) if progress else None
 
     stats = ExtractStats()
+    record = None
+    if base is not None:
+        from models.fewshot.base import base_record
+
+        if spec.roi != "pose":
+            raise DatasetError("teaching on top of a model's actions reads the body: choose body movements "
+                               "(keypoints), or teach without them")
+        record = base if isinstance(base, dict) else base_record(base)
     clips = extract_clip_features(items, bb_path, spec, cfg, cache_dir=cache_dir, progress=stage("features", 0, 1),
                                   cancel=cancel, stats=stats, names=names)
     generated: dict[str, Any] = {}
     if spec.roi == "pose":  # the body alone: generated everyday motion stands for "none of these"
         cfg = replace(cfg, sessions_by_look=False)  # keypoints do not show which recording a clip is from
+        motions = MOTIONS
+        if record is not None:  # the base's actions, made again by its generator, beside the user's
+            from models.fewshot.base import base_clips, base_motions, merged_labels
+
+            labels = merged_labels(labels, record)
+            clips += base_clips(record, labels, cfg.sample_fps)
+            motions = base_motions(record, MOTIONS)
+            # the base's bound (models/fewshot/base.py), and room in each fit for a dozen more actions
+            cfg = replace(cfg, novelty_bound="held_out", max_train_windows=max(cfg.max_train_windows, BASE_WINDOWS))
+            generated["base"] = record
         labels, bg = _with_background(labels)
-        clips += generated_background(bg, cfg.sample_fps)
-        generated = {"generated_background": background_record(cfg.sample_fps)}
+        clips += generated_background(bg, cfg.sample_fps, motions=motions)
+        generated["generated_background"] = {**background_record(cfg.sample_fps), "motions": list(motions)}
     t1 = time.perf_counter()
     model, cv, calib = fit_fewshot(clips, labels, cfg, progress=stage("training", 0, 1), cancel=cancel)
     t2 = time.perf_counter()

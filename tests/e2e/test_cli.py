@@ -238,3 +238,35 @@ def test_run_and_info_never_import_torch(command, tiny_bundle, clips):
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.rstrip().endswith("NO-TORCH")
+
+
+def test_train_base_adds_one_folder_s_action_to_the_default_s_twelve(tmp_path, clips, capsys):
+    """``kinesight train ONE_ACTION/ --base everyday-actions``: one class folder is enough, the
+    bundle knows the twelve and the new action, and --base with another kind of model says why not."""
+    from engine.bundles import load_bundle
+
+    data = tmp_path / "data" / "cleaning a pool"
+    data.mkdir(parents=True)
+    for k, clip in enumerate((clips["pool"], clips["arm"])):
+        (data / f"take{k}{clip.suffix}").write_bytes(clip.read_bytes())
+    out = tmp_path / "more-actions"
+    assert main(["train", str(data.parent), "--out", str(out), "--base", "everyday-actions", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    bundle = load_bundle(out)
+    assert bundle.labels[0] == "cleaning a pool" and "raise both arms forward" in bundle.labels
+    assert bundle.manifest.input.roi == "pose" and bundle.manifest.training["base"]["bundle"] == "everyday-actions"
+    assert "recall per class (clips): cleaning a pool" in printed
+    # Without --base, one folder is not enough; --base with the whole frame is refused with a reason.
+    assert main(["train", str(data.parent), "--out", str(tmp_path / "x"), "--quiet"]) == 1
+    assert "needs at least two" in capsys.readouterr().err
+    assert main(["train", str(data.parent), "--out", str(tmp_path / "y"), "--base", "everyday-actions",
+                 "--roi", "full", "--quiet"]) == 1
+    assert "--roi pose" in capsys.readouterr().err
+
+
+def test_info_on_the_default_that_reads_the_body(capsys):
+    # everyday-actions has no backbone: info tries the pose stage's model on the device instead.
+    assert main(["info", "--cameras", "0", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "everyday-actions 1.0 (action): 12 labels" in out and "runs on: CPU" in out
+    assert "body keypoints (33, MediaPipe Pose)" in out
