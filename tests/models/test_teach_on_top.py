@@ -74,3 +74,22 @@ def test_only_a_body_bundle_made_by_the_generator_can_be_a_base(tmp_path, shared
         train_bundle({"a": [clip]}, tmp_path / "y", base=NAME, roi="full")
     with pytest.raises(DatasetError, match="at least two actions"):
         train_bundle({"a": [clip]}, tmp_path / "z")  # from scratch, one action is not enough
+
+
+def test_a_correction_keeps_the_twelve(on_top, tmp_path):
+    """A stretch corrected as one of the twelve ("this was a squat") is taught beside the generated
+    squats, and the re-taught bundle still knows all thirteen; undo brings the old one back."""
+    import shutil
+
+    from models.correct import add_correction, undo_correction
+
+    _, bundle, src = on_top
+    root = tmp_path / "mine"
+    shutil.copytree(bundle.root, root)
+    done = add_correction(root, "Squat", src, 6.0, 9.0, threads=2)
+    after = load_bundle(root)
+    assert set(after.labels) == set(bundle.labels) and after.manifest.training["base"]["bundle"] == NAME
+    assert done.clip.label == "squat" and done.clips == 3
+    assert after.manifest.open_set["calibration"]["bound"].startswith("held-out")
+    undo_correction(root)
+    assert load_bundle(root).manifest.training["teaching_set"]["clips"] == 2
