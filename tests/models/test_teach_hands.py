@@ -66,6 +66,10 @@ def test_a_gesture_bundle_has_no_backbone_and_records_its_hand_models(gesture_bu
     assert set(m.training["hand_models"]) == {"palm_detection_lite.onnx", "hand_landmark_lite.onnx"}
     assert m.training["config"]["flip"] is True and m.window.window_length == 6  # options beat the gesture defaults
     assert "hand keypoints" in m.summary()
+    # Unknown at the held-out windows' 99th percentile (gestures sharing a hand shape made the
+    # untaught bound reject a new person's gestures): nearly all held-out windows accepted.
+    assert m.training["config"]["novelty_bound"] == "held_out"
+    assert m.open_set["calibration"]["bound"] == "held-out q99" and m.open_set["calibration"]["held_out_accepted"] >= 0.95
 
 
 def test_the_engine_names_held_out_mirrored_clips_from_the_hands_alone(gesture_bundle, hand_clips):
