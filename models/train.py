@@ -160,7 +160,7 @@ def train_fewshot_folder(ds, out: str | Path, cfg: TrainConfig, *, cache_dir: st
 
     out = Path(out).expanduser()
     fcfg = FewShotConfig(window=cfg.window, sample_fps=cfg.sample_fps, flip=cfg.flip, seed=cfg.seed,
-                         threads=cfg.threads)
+                         threads=cfg.threads, novelty_bound="held_out" if cfg.roi == "hands" else "lower")  # as teach's
     if cfg.backbone == "efficientnet_lite0" and not cfg.weights and not cfg.size:
         backbone = shipped_backbone()  # the same file kinesight's export makes, and no torch needed
     else:
