@@ -101,7 +101,7 @@ def build(out: Path, *, per_action: int = 160, per_other: int = 24, seed: int = 
         "evaluation": "group-out cross-validation on generated clips (each clip its own person and camera); "
                       "real people: see docs/models-and-training.md",
         "pose_models": pose_model_record(),
-        "rebuild": f"python -m models.everyday {out.name} --per-action {per_action} --per-other {per_other} "
+        "rebuild": f"python -m models.everyday resources/bundles/{NAME} --per-action {per_action} --per-other {per_other} "
                    f"--seed {seed}",
     }
     path = write_fewshot_bundle(
