@@ -85,13 +85,14 @@ class TopKPanel(QGroupBox):
 
     def _show_unknown(self, novelty: float | None) -> None:
         self._shown = []
-        text = self.tr("Not like anything taught")
+        # The novelty on the row below: beside the words it was cut off in the panel's width (and a
+        # second line in one row is clipped until the layout catches up).
+        lines = [self.tr("Not like anything taught")]
         if novelty is not None:
-            # Two lines: on one, the novelty was cut off in the panel's width.
-            text = f"{text}\n" + self.tr("novelty %1").replace("%1", f"{novelty:.2f}")
+            lines.append(self.tr("novelty %1").replace("%1", f"{novelty:.2f}"))
         for r, (name, bar, pct) in enumerate(self._rows):
-            name.setText(text if r == 0 else "—")
-            name.setEnabled(r == 0)
+            name.setText(lines[r] if r < len(lines) else "—")
+            name.setEnabled(r < len(lines))
             bar.setValue(0)
             bar.setVisible(False)  # no bar: nothing here is a probability
             pct.setText("")
