@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
-import onnxruntime as ort
+from generated_people import generated_actions_right
 
 from engine.bundles import list_shipped_bundles, load_bundle, resolve_bundle
 from engine.core.prediction import PredictionState
 from engine.runners.offline import analyze_file
-from models.everyday import NAME, WINDOW, clip_features
-from models.posegen import ACTION_TITLES, ACTIONS, NoiseModel
+from models.everyday import NAME
+from models.posegen import ACTIONS
 
 EVERYDAY = (
     "wave one arm", "wave both arms", "raise both arms sideways", "raise both arms forward", "clap",
@@ -41,16 +40,7 @@ def test_everyday_bundle_is_shipped_reads_the_body_and_says_how_it_was_made():
 def test_everyday_head_recognises_generated_people_it_never_saw(shared_data):
     """Clips generated with seeds the build never used (new bodies, cameras, speeds), through the
     bundle's own head.onnx: the generator and the shipped head agree."""
-    path = resolve_bundle(NAME)
-    head = ort.InferenceSession(str(path / "head.onnx"), providers=["CPUExecutionProvider"])
-    thr = load_bundle(path).manifest.open_set["threshold"]
-    right = 0
-    for name in ACTIONS:
-        feats = clip_features(name, 10_000 + ACTIONS.index(name), NoiseModel())[0]
-        windows = np.stack([feats[i:i + WINDOW] for i in range(0, len(feats) - WINDOW + 1, 4)]).astype(np.float32)
-        logits, novelty = head.run(None, {"features": windows})
-        said = Counter(EVERYDAY[i] for i, n in zip(logits.argmax(1), novelty) if n <= thr)
-        right += bool(said) and said.most_common(1)[0][0] == ACTION_TITLES[name]
+    right = generated_actions_right(resolve_bundle(NAME), 10_000)
     assert right >= 9, f"{right} of {len(ACTIONS)} generated actions recognised"
 
 

