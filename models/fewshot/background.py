@@ -49,7 +49,7 @@ def generated_background(label: int, fps: float, *, motions: tuple[str, ...] = M
             for m in motions for k in range(per_motion)]
 
 
-def record(fps: float) -> dict:
+def record(fps: float, motions: tuple[str, ...] = MOTIONS) -> dict:
     """What the manifest says of the generated background (enough to make it again)."""
-    return {"generator": "models.posegen", "motions": list(MOTIONS), "per_motion": PER_MOTION,
+    return {"generator": "models.posegen", "motions": list(motions), "per_motion": PER_MOTION,
             "seconds": SECONDS, "seed": SEED, "sample_fps": fps}

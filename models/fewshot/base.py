@@ -19,17 +19,18 @@ correcting it instead, models/correct.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from engine.bundles import load_bundle, resolve_bundle
 from models.data import DatasetError
-from models.fewshot.fit import ClipFeatures
+from models.fewshot.fit import ClipFeatures, FewShotConfig
 
 #: generated clips per base action when teaching on top (the base itself was built from 160)
 PER_ACTION = 24
-#: groups of generated bodies, as the base's own build (models/everyday.py)
-FOLDS = 8
+#: windows per fit: room for a dozen more actions than a user's own teaching needs
+WINDOWS_PER_FIT = 2000
 
 
 def base_record(base: str | Path) -> dict[str, Any]:
@@ -59,6 +60,7 @@ def merged_labels(user_labels: Sequence[str], record: dict[str, Any]) -> list[st
 
 def base_clips(record: dict[str, Any], labels: Sequence[str], fps: float) -> list[ClipFeatures]:
     """The base's actions made again by its generator, as teaching clips of ``labels``."""
+    from models.everyday import FOLDS  # groups of generated bodies, as the base's own build
     from models.fewshot.background import generated_views
     from models.posegen import ACTION_TITLES, NoiseModel
     from models.posegen.generate import clip_seed
@@ -79,6 +81,12 @@ def base_clips(record: dict[str, Any], labels: Sequence[str], fps: float) -> lis
             clips.append(ClipFeatures(generated_views(action, s, fps, seconds, noise), index[title.lower()],
                                       f"generated-{k % FOLDS}", f"generated {action} {k}"))
     return clips
+
+
+def base_config(cfg: FewShotConfig) -> FewShotConfig:
+    """The fit's settings on top of a base: the base's unknown bound (the held-out windows'
+    quantile), and room in each fit for its actions."""
+    return replace(cfg, novelty_bound="held_out", max_train_windows=max(cfg.max_train_windows, WINDOWS_PER_FIT))
 
 
 def base_motions(record: dict[str, Any], motions: Sequence[str]) -> tuple[str, ...]:

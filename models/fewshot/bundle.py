@@ -192,9 +192,6 @@ def no_person_warnings(clips: Sequence[ClipFeatures], labels: Sequence[str]) -> 
             for lab, names in missing.items()]
 
 
-BASE_WINDOWS = 2000  # windows per fit when teaching on top of a base's actions
-
-
 def _with_background(labels: Sequence[str]) -> tuple[list[str], int]:
     """The labels with a background ("none of these") label, and its index (the user's, if taught)."""
     labels = list(labels)
@@ -257,17 +254,16 @@ def teach_from_items(items: Sequence[VideoItem], labels: Sequence[str], out: str
         cfg = replace(cfg, sessions_by_look=False)  # keypoints do not show which recording a clip is from
         motions = MOTIONS
         if record is not None:  # the base's actions, made again by its generator, beside the user's
-            from models.fewshot.base import base_clips, base_motions, merged_labels
+            from models.fewshot.base import base_clips, base_config, base_motions, merged_labels
 
             labels = merged_labels(labels, record)
             clips += base_clips(record, labels, cfg.sample_fps)
             motions = base_motions(record, MOTIONS)
-            # the base's bound (models/fewshot/base.py), and room in each fit for a dozen more actions
-            cfg = replace(cfg, novelty_bound="held_out", max_train_windows=max(cfg.max_train_windows, BASE_WINDOWS))
+            cfg = base_config(cfg)
             generated["base"] = record
         labels, bg = _with_background(labels)
         clips += generated_background(bg, cfg.sample_fps, motions=motions)
-        generated["generated_background"] = {**background_record(cfg.sample_fps), "motions": list(motions)}
+        generated["generated_background"] = background_record(cfg.sample_fps, motions)
     t1 = time.perf_counter()
     model, cv, calib = fit_fewshot(clips, labels, cfg, progress=stage("training", 0, 1), cancel=cancel)
     t2 = time.perf_counter()
