@@ -26,6 +26,7 @@ import numpy as np
 from engine.bundles import InputSpec
 from engine.pose.features import FEATURE_DIM, body_features
 from models.fewshot.background import generated_views
+from models.fewshot.base import FOLDS  # cross-validation groups of generated bodies and cameras
 from models.fewshot.bundle import pose_model_record, write_fewshot_bundle
 from models.fewshot.fit import ClipFeatures, FewShotConfig, fit_fewshot
 from models.fewshot.model import DEFAULT_BACKGROUND_LABEL
@@ -39,7 +40,6 @@ SECONDS = 4.0
 DESCRIPTION = ("Twelve everyday actions (waving, raising the arms, clapping, jumping jacks, squats, bows, punches, "
                "kicks, standing, walking on the spot) read from a person's body keypoints; learned from generated "
                "body motion only. Anything else is unknown: teach your own actions for it.")
-FOLDS = 8  # cross-validation groups of generated bodies and cameras
 #: what reads the body: the input spec of a "pose" bundle (size etc. are unused: no backbone)
 POSE_INPUT = InputSpec(size=(256, 256), resize=256, crop="squash", roi="pose")
 

@@ -29,6 +29,8 @@ from models.fewshot.fit import ClipFeatures, FewShotConfig
 
 #: generated clips per base action when teaching on top (the base itself was built from 160)
 PER_ACTION = 24
+#: cross-validation groups of generated bodies and cameras (the base's own build, models/everyday.py, uses it too)
+FOLDS = 8
 #: windows per fit: room for a dozen more actions than a user's own teaching needs
 WINDOWS_PER_FIT = 2000
 
@@ -60,7 +62,6 @@ def merged_labels(user_labels: Sequence[str], record: dict[str, Any]) -> list[st
 
 def base_clips(record: dict[str, Any], labels: Sequence[str], fps: float) -> list[ClipFeatures]:
     """The base's actions made again by its generator, as teaching clips of ``labels``."""
-    from models.everyday import FOLDS  # groups of generated bodies, as the base's own build
     from models.fewshot.background import generated_views
     from models.posegen import ACTION_TITLES, NoiseModel
     from models.posegen.generate import clip_seed

@@ -73,7 +73,7 @@ def test_a_run_killed_mid_file_leaves_no_partial_export_and_a_rerun_resumes(tiny
     first_record = out / ".kinetics_arm_wrestling.kinesight-done.json"  # files go in sorted order
     while not first_record.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    time.sleep(0.3)  # into the next file's analysis or its annotated video
+    time.sleep(0.05)  # into the next file's analysis (0.3 s was sometimes past its end: the run had finished)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
     assert first_record.exists(), proc.stderr.read().decode()
