@@ -65,6 +65,7 @@ FIRST_STEPS = """first steps:
   kinesight train MY_ACTIONS/ --out my-actions    teach your actions: one sub-folder of a few clips each
   kinesight analyze clip.mp4 --bundle my-actions  ...then use what you taught
   kinesight analyze talk.mp4 --bundle grid-lips   lip mode: the shipped reader knows one speaker (GRID s1)
+  kinesight adapt grid-lips MY_SESSION/           ...adapt it to your face (sentences recorded in the app)
   kinesight COMMAND --help                        every option of a command"""
 
 
@@ -145,7 +146,9 @@ def build_parser(training=None) -> argparse.ArgumentParser:
                      "(no smoothing, hold, threshold or unknown: `analyze` shows what the app says over time)"),
             ("train-seq", "train a head on multichannel time series (PyTorch)"),
             ("teach", "correct a taught bundle: add a stretch of a file as an action (or none of these) and "
-                      "re-teach it in place (no PyTorch); --undo goes back one step")):
+                      "re-teach it in place (no PyTorch); --undo goes back one step"),
+            ("adapt", "adapt a lip reader to your face from a session of its sentences (clips + session.json): "
+                      "a new bundle, with its word error rate on your sentences (no PyTorch needed)")):
         p = sub.add_parser(name, help=helptext, description=helptext, add_help=training is not None)
         if training is not None:
             getattr(training, f"add_{name.replace('-', '_')}_args")(p)

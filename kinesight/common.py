@@ -23,7 +23,7 @@ from engine.core.errors import (
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SOURCE, EXIT_BUNDLE, EXIT_INFERENCE, EXIT_ENGINE = 0, 1, 2, 3, 4, 5, 6
 EXIT_INTERRUPTED = 130
 PROG = "kinesight"
-TRAINING_COMMANDS = ("train", "eval", "train-seq", "teach")
+TRAINING_COMMANDS = ("train", "eval", "train-seq", "teach", "adapt")
 
 
 class UsageError(Exception):

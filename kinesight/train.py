@@ -319,3 +319,42 @@ def run_teach(args: argparse.Namespace, out=None) -> int:
         print(f"  {line}", file=out)
     print(f"  undo: kinesight teach {args.bundle} --undo", file=out)
     return 0
+
+
+def add_adapt_args(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``kinesight adapt BUNDLE SESSION [--out OUT]``."""
+    p.add_argument("bundle", metavar="BUNDLE", help="a lip reader with a sentence grammar, e.g. grid-lips")
+    p.add_argument("session", metavar="SESSION", type=Path,
+                   help="a folder of clips of you saying the reader's sentences and its session.json "
+                        "(the app's Lip ▸ Adapt Lip Reading to My Face… records one; docs/lip-mode.md)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder of the new bundle (default: BUNDLE-adapted among your bundles)")
+    p.add_argument("--name", default=None, help="the new bundle's name (default: the folder's name)")
+    p.add_argument("--method", choices=("auto", "numpy", "torch"), default="auto",
+                   help="numpy: normalise the features and refit the output layer (the app without PyTorch); "
+                        "torch: fine-tune the whole head ([train]); auto: torch when it is installed")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+
+
+def run_adapt(args: argparse.Namespace, out=None) -> int:
+    """Adapt, then print the report: the new bundle and its WER on the session's sentences."""
+    from engine.bundles import resolve_bundle
+    from models.lip_adapt import adapt_bundle, adapted_bundle_path, load_session
+
+    out = out or sys.stdout
+    base = resolve_bundle(args.bundle)
+    sentences = load_session(args.session)
+    target = args.out or adapted_bundle_path(Path(base).name)
+    last = [""]
+
+    def progress(stage: str, fraction: float) -> None:
+        if stage != last[0]:
+            last[0] = stage
+            print(f"{stage}...", file=sys.stderr, flush=True)
+
+    rep = adapt_bundle(base, sentences, target, name=args.name or target.name, method=args.method,
+                       threads=max(1, args.threads), progress=progress)
+    for line in rep.lines():
+        print(line, file=out)
+    print(f"  use it: kinesight analyze CLIP --bundle {target}", file=out)
+    return 0

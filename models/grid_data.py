@@ -32,6 +32,25 @@ TOKENS = (BLANK, *WORDS)  # the bundle's labels: index 0 is blank
 SEED = 0  # the split, and the lip reader's training
 
 
+def words_from_name(stem: str) -> tuple[str, ...]:
+    """The sentence a GRID file name spells, one letter per slot (``prwj8a`` = "place red with j
+    eight again"; digits are 1-9, z for zero); ValueError for a name that spells none."""
+    if len(stem) != len(SLOTS):
+        raise ValueError(f"{stem!r} is no GRID sentence name ({len(SLOTS)} letters, one per word)")
+    out = []
+    for ch, slot in zip(stem.lower(), SLOTS):
+        if slot is SLOTS[3]:
+            word = ch if ch in slot else None
+        elif slot is SLOTS[4]:
+            word = "zero" if ch == "z" else (slot[int(ch)] if ch.isdigit() and ch != "0" else None)
+        else:
+            word = next((w for w in slot if w[0] == ch), None)
+        if word is None:
+            raise ValueError(f"{stem!r} is no GRID sentence name ({ch!r} names no word of {'/'.join(slot[:4])}...)")
+        out.append(word)
+    return tuple(out)
+
+
 # -- data ----------------------------------------------------------------------------------
 def read_align(path: Path) -> list[tuple[int, int, str]]:
     """(start_frame, end_frame, word) of each spoken word (silence dropped)."""
